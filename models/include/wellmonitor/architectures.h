@@ -1,0 +1,89 @@
+// Autoencoder architectures. Every architecture maps a batch [N, C, H, W] in
+// [-1, 1] to a reconstruction of the same shape.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace wellmonitor {
+
+// Base of every architecture, so a model file can hold any of them.
+class AutoencoderImpl : public torch::nn::Module {
+ public:
+  virtual torch::Tensor forward(const torch::Tensor& x) = 0;
+  // Multiply-adds of one crop's forward pass (convolutions and linears).
+  virtual int64_t multiply_adds() const = 0;
+};
+
+// The reference autoencoder, layer for layer (arch id "seed-ae"):
+// Conv 1->32->64->128 (k3 s2 p1, BatchNorm+ReLU each), Linear 8192->512,
+// Linear 512->8192, ConvTranspose 128->64->32->C (k4 s2 p1, BatchNorm+ReLU
+// between), Tanh.
+struct SeedAEOptions {
+  int channels = 1;  // input channels (1 = grey, 3 = colour)
+  int height = 64;   // input height, divisible by 8
+  int width = 64;    // input width, divisible by 8
+  int latent = 512;  // bottleneck size
+};
+
+class SeedAEImpl : public AutoencoderImpl {
+ public:
+  explicit SeedAEImpl(const SeedAEOptions& options);
+  torch::Tensor forward(const torch::Tensor& x) override;
+  int64_t multiply_adds() const override;
+
+ private:
+  SeedAEOptions options_;
+  torch::nn::Sequential encoder_{nullptr};
+  torch::nn::Linear to_latent_{nullptr};
+  torch::nn::Linear from_latent_{nullptr};
+  torch::nn::Sequential decoder_{nullptr};
+};
+TORCH_MODULE(SeedAE);
+
+// A compact autoencoder (arch id "compact-ae"): three stride-2 convs of
+// base, 2*base, 4*base channels with BatchNorm+ReLU, a small fully connected
+// bottleneck, and the mirrored transposed-conv decoder. With base=16 and
+// latent=64 it has about 20x fewer multiply-adds than seed-ae.
+struct CompactAEOptions {
+  int channels = 1;  // input channels
+  int height = 64;   // input height, divisible by 8
+  int width = 64;    // input width, divisible by 8
+  int base = 16;     // channels of the first conv; doubles at each stride
+  int latent = 64;   // bottleneck size
+};
+
+class CompactAEImpl : public AutoencoderImpl {
+ public:
+  explicit CompactAEImpl(const CompactAEOptions& options);
+  torch::Tensor forward(const torch::Tensor& x) override;
+  int64_t multiply_adds() const override;
+
+ private:
+  CompactAEOptions options_;
+  torch::nn::Sequential encoder_{nullptr};
+  torch::nn::Linear to_latent_{nullptr};
+  torch::nn::Linear from_latent_{nullptr};
+  torch::nn::Sequential decoder_{nullptr};
+};
+TORCH_MODULE(CompactAE);
+
+// Names accepted by make_autoencoder().
+std::vector<std::string> architecture_names();
+
+// Builds an architecture by id. `params` holds the architecture's own options
+// (missing keys take their defaults); channels/height/width come from the
+// preprocessing. Returns the effective params in `resolved` when given.
+// Throws std::invalid_argument for an unknown id or bad params.
+std::shared_ptr<AutoencoderImpl> make_autoencoder(const std::string& arch, const nlohmann::json& params,
+                                                  int channels, int height, int width,
+                                                  nlohmann::json* resolved = nullptr);
+
+// Number of trainable parameters.
+int64_t parameter_count(torch::nn::Module& module);
+
+}  // namespace wellmonitor

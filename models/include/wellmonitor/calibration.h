@@ -1,0 +1,69 @@
+// Threshold calibration and detection metrics. A crop is a spill when its
+// score is strictly greater than the threshold.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace wellmonitor {
+
+struct Calibration {
+  double threshold = 0.0;
+  std::string method;       // "tnr-target", "quantile" or "youden"
+  double parameter = 0.0;   // target TNR (tnr-target) or false-alarm rate (quantile); 0 for youden
+  double tnr = 0.0;         // on the calibration normals
+  double tpr = -1.0;        // on the calibration spills (-1: none were given)
+  size_t n_normal = 0;
+  size_t n_anomaly = 0;
+  nlohmann::json normal_quantiles;  // p50, p90, p95, p99, p99.9, max of the calibration normals
+
+  nlohmann::json to_json() const;
+  static Calibration from_json(const nlohmann::json& j);
+};
+
+// The reference rule: among thresholds that keep TNR >= target_tnr on the
+// normals, the one with the highest TPR on the spills. All thresholds between
+// two neighbouring scores behave alike on this data; of the tied ones (highest
+// TPR, TNR >= target) the rule returns the middle of their interval, so the
+// threshold keeps the widest margin to both sides. Without spills (or when no
+// spill can be caught) it returns the smallest threshold reaching the target.
+Calibration calibrate_tnr_target(const std::vector<double>& normal, const std::vector<double>& anomaly,
+                                 double target_tnr);
+
+// Normals only: the (1 - false_alarm_rate) quantile of normals held out from
+// training (linear interpolation between order statistics, like numpy).
+Calibration calibrate_quantile(const std::vector<double>& normal, const std::vector<double>& anomaly,
+                               double false_alarm_rate);
+
+// Between the two distributions: maximises TPR + TNR (Youden's J); of the
+// tied thresholds, the middle of the first tied interval.
+Calibration calibrate_youden(const std::vector<double>& normal, const std::vector<double>& anomaly);
+
+// Dispatch by method name; throws std::invalid_argument for an unknown name or
+// a rule that needs spills when none are given.
+Calibration calibrate(const std::string& method, const std::vector<double>& normal,
+                      const std::vector<double>& anomaly, double parameter);
+
+std::vector<std::string> calibration_methods();
+
+// numpy-style linear-interpolated quantile, q in [0, 1].
+double quantile(std::vector<double> values, double q);
+
+struct Metrics {
+  size_t tp = 0, tn = 0, fp = 0, fn = 0;
+  double tpr = 0.0, tnr = 0.0;  // NaN when the class is absent
+  double roc_auc = 0.0;         // NaN unless both classes are present
+  double pr_auc = 0.0;          // average precision; NaN unless both classes are present
+  double threshold = 0.0;
+  size_t n = 0;
+
+  nlohmann::json to_json() const;
+};
+
+// scores[i] with labels[i] (1 = spill) at `threshold`.
+Metrics compute_metrics(const std::vector<double>& scores, const std::vector<int>& labels, double threshold);
+
+}  // namespace wellmonitor

@@ -1,0 +1,21 @@
+// Where a model runs.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+
+namespace wellmonitor {
+
+// "auto" (CUDA when this build and this machine have it, else CPU), "cpu",
+// "cuda" or "cuda:N". Throws std::runtime_error with a readable reason when
+// CUDA is asked for and not available, or the name is unknown.
+torch::Device resolve_device(const std::string& request);
+
+// "cpu" or "cuda:N (device name)".
+std::string describe_device(const torch::Device& device);
+
+// Sets LibTorch's intra-op thread count (0 = leave the default) and returns the count in use.
+int set_threads(int threads);
+
+}  // namespace wellmonitor

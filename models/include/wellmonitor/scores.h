@@ -1,0 +1,40 @@
+// Anomaly scores: how far a reconstruction is from its input, one number per crop.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+namespace wellmonitor {
+
+enum class ScoreKind {
+  Mse,     // mean squared error over all pixels and channels (the reference)
+  L1,      // mean absolute error
+  Hybrid,  // a * L1 + b * (1 - SSIM)
+};
+
+struct ScoreConfig {
+  ScoreKind kind = ScoreKind::Mse;
+  double a = 1.0;  // hybrid: weight of the L1 term
+  double b = 1.0;  // hybrid: weight of the (1 - SSIM) term
+
+  nlohmann::json to_json() const;
+  static ScoreConfig from_json(const nlohmann::json& j);  // throws std::invalid_argument
+  static ScoreConfig from_name(const std::string& name);  // "mse", "l1", "hybrid"
+};
+
+std::string to_string(ScoreKind kind);
+std::vector<std::string> score_names();
+
+// Mean SSIM per sample of two batches [N, C, H, W] whose values lie in [-1, 1]
+// (mapped to [0, 1] first): 11x11 Gaussian window, sigma 1.5, K1 = 0.01,
+// K2 = 0.03, valid region only, averaged over channels. Returns [N].
+torch::Tensor ssim(const torch::Tensor& x, const torch::Tensor& y);
+
+// Scores of a batch: input and reconstruction [N, C, H, W] -> [N].
+torch::Tensor score_batch(const torch::Tensor& input, const torch::Tensor& reconstruction,
+                          const ScoreConfig& config);
+
+}  // namespace wellmonitor

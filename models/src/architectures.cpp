@@ -1,0 +1,155 @@
+#include "wellmonitor/architectures.h"
+
+#include <stdexcept>
+
+namespace wellmonitor {
+
+namespace nn = torch::nn;
+
+namespace {
+
+nn::Sequential conv_bn_relu(nn::Sequential seq, int in, int out) {
+  seq->push_back(nn::Conv2d(nn::Conv2dOptions(in, out, 3).stride(2).padding(1)));
+  seq->push_back(nn::BatchNorm2d(out));
+  seq->push_back(nn::ReLU());
+  return seq;
+}
+
+nn::Sequential deconv(nn::Sequential seq, int in, int out, bool bn_relu) {
+  seq->push_back(nn::ConvTranspose2d(nn::ConvTranspose2dOptions(in, out, 4).stride(2).padding(1)));
+  if (bn_relu) {
+    seq->push_back(nn::BatchNorm2d(out));
+    seq->push_back(nn::ReLU());
+  }
+  return seq;
+}
+
+void check_dims(int channels, int height, int width) {
+  if (channels != 1 && channels != 3) throw std::invalid_argument("channels must be 1 or 3");
+  if (height % 8 != 0 || width % 8 != 0 || height < 8 || width < 8)
+    throw std::invalid_argument("input height and width must be positive multiples of 8");
+}
+
+}  // namespace
+
+SeedAEImpl::SeedAEImpl(const SeedAEOptions& o) : options_(o) {
+  check_dims(o.channels, o.height, o.width);
+  const int flat = 128 * (o.height / 8) * (o.width / 8);
+  nn::Sequential enc;
+  conv_bn_relu(enc, o.channels, 32);
+  conv_bn_relu(enc, 32, 64);
+  conv_bn_relu(enc, 64, 128);
+  encoder_ = register_module("encoder", enc);
+  to_latent_ = register_module("to_latent", nn::Linear(flat, o.latent));
+  from_latent_ = register_module("from_latent", nn::Linear(o.latent, flat));
+  nn::Sequential dec;
+  deconv(dec, 128, 64, true);
+  deconv(dec, 64, 32, true);
+  deconv(dec, 32, o.channels, false);
+  dec->push_back(nn::Tanh());
+  decoder_ = register_module("decoder", dec);
+}
+
+torch::Tensor SeedAEImpl::forward(const torch::Tensor& x) {
+  auto h = encoder_->forward(x).flatten(1);
+  auto z = to_latent_->forward(h);
+  auto y = from_latent_->forward(z).view({-1, 128, options_.height / 8, options_.width / 8});
+  return decoder_->forward(y);
+}
+
+CompactAEImpl::CompactAEImpl(const CompactAEOptions& o) : options_(o) {
+  check_dims(o.channels, o.height, o.width);
+  if (o.base < 1 || o.base > 256 || o.latent < 1 || o.latent > 8192)
+    throw std::invalid_argument("compact-ae: base must be 1..256 and latent 1..8192");
+  const int b = o.base;
+  const int flat = 4 * b * (o.height / 8) * (o.width / 8);
+  nn::Sequential enc;
+  conv_bn_relu(enc, o.channels, b);
+  conv_bn_relu(enc, b, 2 * b);
+  conv_bn_relu(enc, 2 * b, 4 * b);
+  encoder_ = register_module("encoder", enc);
+  to_latent_ = register_module("to_latent", nn::Linear(flat, o.latent));
+  from_latent_ = register_module("from_latent", nn::Linear(o.latent, flat));
+  nn::Sequential dec;
+  deconv(dec, 4 * b, 2 * b, true);
+  deconv(dec, 2 * b, b, true);
+  deconv(dec, b, o.channels, false);
+  dec->push_back(nn::Tanh());
+  decoder_ = register_module("decoder", dec);
+}
+
+torch::Tensor CompactAEImpl::forward(const torch::Tensor& x) {
+  auto h = encoder_->forward(x).flatten(1);
+  auto z = torch::relu(to_latent_->forward(h));
+  auto y = from_latent_->forward(z).view({-1, 4 * options_.base, options_.height / 8, options_.width / 8});
+  return decoder_->forward(y);
+}
+
+std::vector<std::string> architecture_names() { return {"seed-ae", "compact-ae"}; }
+
+namespace {
+template <typename T>
+T param_or(const nlohmann::json& p, const char* key, T fallback) {
+  return p.contains(key) ? p.at(key).get<T>() : fallback;
+}
+}  // namespace
+
+std::shared_ptr<AutoencoderImpl> make_autoencoder(const std::string& arch, const nlohmann::json& params,
+                                                  int channels, int height, int width,
+                                                  nlohmann::json* resolved) {
+  const nlohmann::json p = params.is_object() ? params : nlohmann::json::object();
+  try {
+    if (arch == "seed-ae") {
+      SeedAEOptions o;
+      o.channels = channels;
+      o.height = height;
+      o.width = width;
+      o.latent = param_or(p, "latent", o.latent);
+      if (resolved) *resolved = {{"latent", o.latent}};
+      return std::make_shared<SeedAEImpl>(o);
+    }
+    if (arch == "compact-ae") {
+      CompactAEOptions o;
+      o.channels = channels;
+      o.height = height;
+      o.width = width;
+      o.base = param_or(p, "base", o.base);
+      o.latent = param_or(p, "latent", o.latent);
+      if (resolved) *resolved = {{"base", o.base}, {"latent", o.latent}};
+      return std::make_shared<CompactAEImpl>(o);
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument("bad parameters for architecture '" + arch + "': " + e.what());
+  }
+  std::string known;
+  for (const auto& n : architecture_names()) known += (known.empty() ? "" : ", ") + n;
+  throw std::invalid_argument("unknown architecture '" + arch + "' (known: " + known + ")");
+}
+
+int64_t parameter_count(torch::nn::Module& module) {
+  int64_t n = 0;
+  for (const auto& p : module.parameters()) n += p.numel();
+  return n;
+}
+
+namespace {
+// Multiply-adds of the shared conv -> linear bottleneck -> deconv layout.
+int64_t conv_ae_macs(int64_t c, int64_t h, int64_t w, int64_t c1, int64_t c2, int64_t c3, int64_t latent) {
+  const int64_t p2 = (h / 2) * (w / 2), p4 = (h / 4) * (w / 4), p8 = (h / 8) * (w / 8);
+  const int64_t enc = p2 * c1 * c * 9 + p4 * c2 * c1 * 9 + p8 * c3 * c2 * 9;
+  const int64_t fc = 2 * p8 * c3 * latent;
+  const int64_t dec = p8 * c3 * c2 * 16 + p4 * c2 * c1 * 16 + p2 * c1 * c * 16;  // each input pixel scatters k*k
+  return enc + fc + dec;
+}
+}  // namespace
+
+int64_t SeedAEImpl::multiply_adds() const {
+  return conv_ae_macs(options_.channels, options_.height, options_.width, 32, 64, 128, options_.latent);
+}
+
+int64_t CompactAEImpl::multiply_adds() const {
+  const int b = options_.base;
+  return conv_ae_macs(options_.channels, options_.height, options_.width, b, 2 * b, 4 * b, options_.latent);
+}
+
+}  // namespace wellmonitor

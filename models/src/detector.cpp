@@ -1,0 +1,45 @@
+#include "wellmonitor/detector.h"
+
+#include "wellmonitor/device.h"
+
+namespace wellmonitor {
+
+Detector::Detector(ModelFile model, torch::Device device) : model_(std::move(model)), device_(device) {
+  model_.network->to(device_);
+  model_.network->eval();
+}
+
+Detector Detector::open(const std::string& path, const std::string& device_request) {
+  const torch::Device device = resolve_device(device_request);
+  return Detector(load_model(path), device);
+}
+
+torch::Tensor Detector::reconstruct(const torch::Tensor& batch) {
+  torch::InferenceMode guard;
+  return model_.network->forward(batch.to(device_)).to(torch::kCPU);
+}
+
+torch::Tensor Detector::score_tensor(const torch::Tensor& batch) {
+  torch::InferenceMode guard;
+  auto x = batch.to(device_);  // one copy per batch, never per crop
+  auto r = model_.network->forward(x);
+  return score_batch(x, r, model_.score).to(torch::kCPU, torch::kFloat64);
+}
+
+std::vector<double> Detector::score(const std::vector<cv::Mat>& crops) {
+  if (crops.empty()) return {};
+  auto s = score_tensor(preprocess_batch(crops, model_.preprocess)).contiguous();
+  return std::vector<double>(s.data_ptr<double>(), s.data_ptr<double>() + s.numel());
+}
+
+std::vector<double> score_all(Detector& detector, const torch::Tensor& inputs, int64_t batch_size) {
+  std::vector<double> out;
+  out.reserve(static_cast<size_t>(inputs.size(0)));
+  for (int64_t i = 0; i < inputs.size(0); i += batch_size) {
+    auto s = detector.score_tensor(inputs.slice(0, i, std::min(i + batch_size, inputs.size(0)))).contiguous();
+    out.insert(out.end(), s.data_ptr<double>(), s.data_ptr<double>() + s.numel());
+  }
+  return out;
+}
+
+}  // namespace wellmonitor
