@@ -1,0 +1,53 @@
+// Training an autoencoder on normal crops only.
+#pragma once
+
+#include "wellmonitor/architectures.h"
+
+#include <torch/torch.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace wellmonitor {
+
+struct TrainOptions {
+  int epochs = 60;           // upper bound; early stopping usually ends sooner
+  int batch_size = 128;      // the reference's batch size
+  double learning_rate = 3e-4;  // Adam, as in the reference
+  int patience = 8;          // epochs without a better validation loss before stopping (0 = never stop early)
+  double min_delta = 0.0;    // a validation loss must improve by more than this to count
+  uint64_t seed = 1;         // weight init and shuffling; the same seed reproduces a run
+  std::string checkpoint;    // written after every epoch when not empty
+  bool resume = false;       // continue from `checkpoint` when it exists
+  std::string fingerprint;   // identifies data + settings; a checkpoint of another run is refused
+
+  // Called after every batch (epoch from 1, batches done in this epoch, batches per epoch, running loss).
+  std::function<void(int, int64_t, int64_t, double)> on_batch;
+  // Called after every epoch (epoch from 1, training loss, validation loss, improved).
+  std::function<void(int, double, double, bool)> on_epoch;
+  // Optional per-batch transform of the training inputs (augmentation); returns the batch to train on.
+  std::function<torch::Tensor(const torch::Tensor&, uint64_t)> augment;
+};
+
+struct TrainResult {
+  int epochs_run = 0;     // epochs completed, counting resumed ones
+  int best_epoch = 0;     // the weights kept are this epoch's
+  double best_val_loss = 0.0;
+  std::vector<double> train_loss, val_loss;
+  double seconds = 0.0;   // this process's training time
+  double crops_per_second = 0.0;  // training throughput (forward + backward + step)
+  bool stopped_early = false;
+  int resumed_from = 0;   // epoch the run resumed after (0 = fresh)
+};
+
+// Trains `net` to reconstruct its inputs (MSE), keeps the weights of the best
+// validation epoch. `train` and `val` are preprocessed [N, C, H, W] CPU tensors.
+TrainResult train_autoencoder(AutoencoderImpl& net, const torch::Tensor& train, const torch::Tensor& val,
+                              const TrainOptions& options, const torch::Device& device);
+
+// Mean MSE reconstruction loss over a set, in eval mode.
+double reconstruction_loss(AutoencoderImpl& net, const torch::Tensor& data, const torch::Device& device,
+                           int64_t batch_size = 256);
+
+}  // namespace wellmonitor

@@ -1,0 +1,169 @@
+#include "wellmonitor/training.h"
+
+#include <chrono>
+#include <filesystem>
+#include <random>
+#include <stdexcept>
+
+namespace wellmonitor {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::vector<torch::Tensor> snapshot(torch::nn::Module& net) {
+  std::vector<torch::Tensor> out;
+  for (const auto& p : net.parameters()) out.push_back(p.detach().clone());
+  for (const auto& b : net.buffers()) out.push_back(b.detach().clone());
+  return out;
+}
+
+void restore(torch::nn::Module& net, const std::vector<torch::Tensor>& state) {
+  torch::NoGradGuard no_grad;
+  size_t i = 0;
+  for (auto& p : net.parameters()) p.copy_(state.at(i++));
+  for (auto& b : net.buffers()) b.copy_(state.at(i++));
+}
+
+torch::Tensor history_tensor(const std::vector<double>& v) {
+  return torch::tensor(v.empty() ? std::vector<double>{} : v, torch::kFloat64);
+}
+
+std::vector<double> history_vector(const torch::Tensor& t) {
+  auto c = t.to(torch::kFloat64).contiguous();
+  return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+}
+
+}  // namespace
+
+double reconstruction_loss(AutoencoderImpl& net, const torch::Tensor& data, const torch::Device& device,
+                           int64_t batch_size) {
+  torch::InferenceMode guard;
+  const bool was_training = net.is_training();
+  net.eval();
+  double sum = 0.0;
+  for (int64_t i = 0; i < data.size(0); i += batch_size) {
+    auto x = data.slice(0, i, std::min(i + batch_size, data.size(0))).to(device);
+    sum += torch::mse_loss(net.forward(x), x, torch::Reduction::Sum).item<double>() / (x.numel() / x.size(0));
+  }
+  net.train(was_training);
+  return data.size(0) ? sum / static_cast<double>(data.size(0)) : 0.0;
+}
+
+TrainResult train_autoencoder(AutoencoderImpl& net, const torch::Tensor& train, const torch::Tensor& val,
+                              const TrainOptions& o, const torch::Device& device) {
+  if (train.size(0) == 0) throw std::invalid_argument("no training crops");
+  if (o.batch_size < 1 || o.epochs < 1) throw std::invalid_argument("epochs and batch size must be positive");
+  net.to(device);
+  torch::optim::Adam optimizer(net.parameters(), torch::optim::AdamOptions(o.learning_rate));
+  TrainResult r;
+  std::vector<torch::Tensor> best = snapshot(net);
+  r.best_val_loss = std::numeric_limits<double>::infinity();
+  int bad_epochs = 0;
+  int start_epoch = 1;
+
+  if (o.resume && !o.checkpoint.empty() && std::filesystem::exists(o.checkpoint)) {
+    torch::serialize::InputArchive in;
+    in.load_from(o.checkpoint, device);
+    c10::IValue fp;
+    if (!in.try_read("fingerprint", fp) || fp.toStringRef() != o.fingerprint)
+      throw std::runtime_error(o.checkpoint + ": checkpoint belongs to another run (different data or settings); "
+                               "delete it or train without --resume");
+    torch::serialize::InputArchive model_in, opt_in, best_in;
+    in.read("model", model_in);
+    net.load(model_in);
+    in.read("optimizer", opt_in);
+    optimizer.load(opt_in);
+    in.read("best", best_in);
+    torch::Tensor t;
+    for (size_t i = 0; i < best.size(); ++i) {
+      best_in.read(std::to_string(i), t);
+      best[i] = t.to(device);
+    }
+    in.read("epoch", t);
+    r.resumed_from = static_cast<int>(t.item<int64_t>());
+    start_epoch = r.resumed_from + 1;
+    in.read("best_epoch", t);
+    r.best_epoch = static_cast<int>(t.item<int64_t>());
+    in.read("bad_epochs", t);
+    bad_epochs = static_cast<int>(t.item<int64_t>());
+    in.read("train_loss", t);
+    r.train_loss = history_vector(t);
+    in.read("val_loss", t);
+    r.val_loss = history_vector(t);
+    r.best_val_loss = r.best_epoch > 0 ? r.val_loss.at(r.best_epoch - 1) : r.best_val_loss;
+    r.epochs_run = r.resumed_from;
+  }
+
+  const int64_t n = train.size(0);
+  const int64_t batches = (n + o.batch_size - 1) / o.batch_size;
+  int64_t crops_seen = 0;
+  const auto t0 = Clock::now();
+  for (int epoch = start_epoch; epoch <= o.epochs; ++epoch) {
+    if (o.patience > 0 && bad_epochs >= o.patience) break;
+    net.train();
+    // Shuffling depends only on (seed, epoch), so a resumed run sees the same order.
+    std::mt19937_64 rng(o.seed * 1000003ULL + static_cast<uint64_t>(epoch));
+    std::vector<int64_t> order(static_cast<size_t>(n));
+    std::iota(order.begin(), order.end(), 0);
+    std::shuffle(order.begin(), order.end(), rng);
+    auto perm = torch::from_blob(order.data(), {n}, torch::kInt64).clone();
+    double loss_sum = 0.0;
+    int64_t count = 0;
+    for (int64_t b = 0; b < batches; ++b) {
+      auto idx = perm.slice(0, b * o.batch_size, std::min((b + 1) * o.batch_size, n));
+      auto x = train.index_select(0, idx);
+      if (o.augment) x = o.augment(x, o.seed * 7919ULL + static_cast<uint64_t>(epoch) * 100003ULL + b);
+      x = x.to(device);
+      optimizer.zero_grad();
+      auto loss = torch::mse_loss(net.forward(x), x);
+      loss.backward();
+      optimizer.step();
+      loss_sum += loss.item<double>() * static_cast<double>(x.size(0));
+      count += x.size(0);
+      crops_seen += x.size(0);
+      if (o.on_batch) o.on_batch(epoch, b + 1, batches, loss_sum / static_cast<double>(count));
+    }
+    const double train_loss = loss_sum / static_cast<double>(count);
+    const double val_loss = val.size(0) ? reconstruction_loss(net, val, device) : train_loss;
+    r.train_loss.push_back(train_loss);
+    r.val_loss.push_back(val_loss);
+    r.epochs_run = epoch;
+    const bool improved = val_loss < r.best_val_loss - o.min_delta;
+    if (improved) {
+      r.best_val_loss = val_loss;
+      r.best_epoch = epoch;
+      best = snapshot(net);
+      bad_epochs = 0;
+    } else {
+      ++bad_epochs;
+    }
+    if (!o.checkpoint.empty()) {
+      torch::serialize::OutputArchive out, model_out, opt_out, best_out;
+      out.write("fingerprint", c10::IValue(o.fingerprint));
+      net.save(model_out);
+      out.write("model", model_out);
+      optimizer.save(opt_out);
+      out.write("optimizer", opt_out);
+      for (size_t i = 0; i < best.size(); ++i) best_out.write(std::to_string(i), best[i]);
+      out.write("best", best_out);
+      out.write("epoch", torch::tensor(static_cast<int64_t>(epoch)));
+      out.write("best_epoch", torch::tensor(static_cast<int64_t>(r.best_epoch)));
+      out.write("bad_epochs", torch::tensor(static_cast<int64_t>(bad_epochs)));
+      out.write("train_loss", history_tensor(r.train_loss));
+      out.write("val_loss", history_tensor(r.val_loss));
+      const std::string tmp = o.checkpoint + ".tmp";
+      out.save_to(tmp);
+      std::filesystem::rename(tmp, o.checkpoint);
+    }
+    if (o.on_epoch) o.on_epoch(epoch, train_loss, val_loss, improved);
+  }
+  r.stopped_early = r.epochs_run < o.epochs;
+  r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  r.crops_per_second = r.seconds > 0 ? static_cast<double>(crops_seen) / r.seconds : 0.0;
+  if (r.best_epoch > 0) restore(net, best);
+  net.eval();
+  return r;
+}
+
+}  // namespace wellmonitor

@@ -1,0 +1,408 @@
+#include "commands.h"
+
+#include "progress.h"
+#include "wellmonitor/calibration.h"
+#include "wellmonitor/dataset.h"
+#include "wellmonitor/detector.h"
+#include "wellmonitor/device.h"
+#include "wellmonitor/model_file.h"
+#include "wellmonitor/training.h"
+#include "wellmonitor/version.h"
+
+#include <fmt/core.h>
+#include <fmt/ranges.h>
+
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <set>
+#include <thread>
+
+namespace wellmonitor {
+
+namespace {
+
+constexpr size_t kHashChars = 16;  // truncated SHA-256 recorded for each training/test crop
+
+void warn(const std::string& msg) { fmt::print(stderr, "warning: {}\n", msg); }
+void note(const CommonOptions& o, const std::string& msg) {
+  if (!o.quiet) fmt::print(stderr, "{}\n", msg);
+}
+
+// Runs a subcommand body; any error becomes one line on stderr and exit 1.
+template <typename F>
+int guarded(F&& body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "wellmonitor-trainer: error: {}\n", e.what());
+    return 1;
+  }
+}
+
+std::vector<Crop> load_dir(const std::string& dir, int label, const CommonOptions& o, const char* what) {
+  LoadOptions lo;
+  lo.skip_bad = o.skip_bad;
+  LoadReport rep;
+  auto crops = load_folder(dir, label, lo, &rep);
+  for (const auto& b : rep.bad) warn(fmt::format("skipped {}", b));
+  note(o, fmt::format("{}: {} files, {} distinct crops ({} duplicates dropped{})", what, rep.files, rep.loaded,
+                      rep.duplicates, rep.bad.empty() ? "" : fmt::format(", {} unreadable skipped", rep.bad.size())));
+  return crops;
+}
+
+torch::Tensor to_tensor(const std::vector<Crop>& crops, const std::vector<size_t>& idx, const PreprocessConfig& pc) {
+  std::vector<cv::Mat> images;
+  images.reserve(idx.size());
+  for (size_t i : idx) images.push_back(crops[i].image);
+  return preprocess_batch(images, pc);
+}
+
+std::vector<size_t> all_indices(size_t n) {
+  std::vector<size_t> v(n);
+  std::iota(v.begin(), v.end(), 0);
+  return v;
+}
+
+std::vector<double> score_with_progress(Detector& det, const torch::Tensor& x, const CommonOptions& o,
+                                        const std::string& label) {
+  Progress bar(label, x.size(0), !o.quiet && x.size(0) > 512);
+  std::vector<double> out;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int64_t i = 0; i < x.size(0); i += 256) {
+    auto part = score_all(det, x.slice(0, i, std::min(i + 256, x.size(0))));
+    out.insert(out.end(), part.begin(), part.end());
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    bar.update(static_cast<int64_t>(out.size()), fmt::format("{:.0f} crops/s", out.size() / std::max(s, 1e-9)));
+  }
+  bar.finish();
+  return out;
+}
+
+PreprocessConfig parse_preprocess(const std::string& color, const std::string& size) {
+  PreprocessConfig pc;
+  pc.color = color_mode_from_string(color);
+  const auto x = size.find('x');
+  try {
+    if (x == std::string::npos) throw std::invalid_argument("");
+    pc.width = std::stoi(size.substr(0, x));
+    pc.height = std::stoi(size.substr(x + 1));
+  } catch (const std::exception&) {
+    throw std::invalid_argument("--size must be WIDTHxHEIGHT, e.g. 64x64, got '" + size + "'");
+  }
+  if (pc.width % 8 || pc.height % 8 || pc.width < 8 || pc.height < 8 || pc.width > 512 || pc.height > 512)
+    throw std::invalid_argument("--size must be multiples of 8 between 8 and 512, got '" + size + "'");
+  return pc;
+}
+
+nlohmann::json parse_arch_params(const std::vector<std::string>& kv) {
+  nlohmann::json p = nlohmann::json::object();
+  for (const auto& s : kv) {
+    const auto eq = s.find('=');
+    if (eq == std::string::npos || eq == 0) throw std::invalid_argument("--arch-param must be key=value, got '" + s + "'");
+    const std::string key = s.substr(0, eq), value = s.substr(eq + 1);
+    try {
+      size_t used = 0;
+      const long long v = std::stoll(value, &used);
+      if (used != value.size()) throw std::invalid_argument("");
+      p[key] = v;
+    } catch (const std::exception&) {
+      throw std::invalid_argument("--arch-param " + key + ": '" + value + "' is not an integer");
+    }
+  }
+  return p;
+}
+
+std::string default_method(const std::string& method, bool have_spills) {
+  if (!method.empty()) return method;
+  return have_spills ? "tnr-target" : "quantile";
+}
+
+double method_parameter(const std::string& method, double target_tnr, double far) {
+  return method == "tnr-target" ? target_tnr : (method == "quantile" ? far : 0.0);
+}
+
+std::string now_iso8601() {
+  const std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+nlohmann::json short_hashes(const std::vector<Crop>& crops, const std::vector<size_t>& idx) {
+  std::vector<std::string> h;
+  for (size_t i : idx) h.push_back(crops[i].sha256.substr(0, kHashChars));
+  std::sort(h.begin(), h.end());
+  return h;
+}
+
+std::string fmt_rate(double v) { return std::isfinite(v) ? fmt::format("{:.4f}", v) : "n/a"; }
+
+void print_metrics(const std::string& title, const Metrics& m) {
+  fmt::print("{:<28} n={:<5} TP={:<4} FN={:<4} TN={:<5} FP={:<4} TPR={} TNR={} ROC-AUC={} PR-AUC={}\n", title, m.n,
+             m.tp, m.fn, m.tn, m.fp, fmt_rate(m.tpr), fmt_rate(m.tnr), fmt_rate(m.roc_auc), fmt_rate(m.pr_auc));
+}
+
+Metrics metrics_of(const std::vector<double>& normal, const std::vector<double>& spill, double thr) {
+  std::vector<double> s(normal);
+  s.insert(s.end(), spill.begin(), spill.end());
+  std::vector<int> l(normal.size(), 0);
+  l.insert(l.end(), spill.size(), 1);
+  return compute_metrics(s, l, thr);
+}
+
+void setup_runtime(const CommonOptions& o) {
+  const int threads = set_threads(o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  note(o, fmt::format("LibTorch: {} thread(s)", threads));
+}
+
+}  // namespace
+
+int run_train(const TrainCommand& c) {
+  return guarded([&] {
+    const auto& o = c.common;
+    const PreprocessConfig pc = parse_preprocess(c.color, c.size);
+    const ScoreConfig sc = ScoreConfig::from_name(c.score);
+    const nlohmann::json arch_params = parse_arch_params(c.arch_params);
+    const torch::Device device = resolve_device(o.device);
+    setup_runtime(o);
+    note(o, fmt::format("device: {}", describe_device(device)));
+
+    std::vector<Crop> normal = load_dir(c.normal_dir, 0, o, "normal");
+    std::vector<Crop> spills;
+    if (!c.anomaly_dir.empty()) {
+      spills = load_dir(c.anomaly_dir, 1, o, "spills");
+      const size_t amb = drop_ambiguous(normal, spills);
+      if (amb) warn(fmt::format("{} image(s) appear among both normals and spills; left out of both as ambiguous", amb));
+    }
+    const std::string method = default_method(c.method, !spills.empty());
+    if ((method == "youden") && spills.empty()) throw std::invalid_argument("--method youden needs --anomalies");
+
+    SplitFractions fr{c.val_fraction, c.calib_fraction, c.test_fraction};
+    const NormalSplit ns = split_normals(normal, fr, c.seed);
+    SpillSplit ss;
+    if (!spills.empty()) ss = split_spills_by_well(spills, c.spill_test_fraction, c.seed);
+    note(o, fmt::format("normals: {} train, {} validation, {} calibration, {} test", ns.train.size(), ns.val.size(),
+                        ns.calib.size(), ns.test.size()));
+    if (!spills.empty())
+      note(o, fmt::format("spills: {} calibration (wells {}), {} test (wells {})", ss.calib.size(),
+                          fmt::join(ss.calib_wells, " "), ss.test.size(), fmt::join(ss.test_wells, " ")));
+
+    auto train_x = to_tensor(normal, ns.train, pc);
+    auto val_x = to_tensor(normal, ns.val, pc);
+
+    torch::manual_seed(c.seed);
+    ModelFile model;
+    model.arch = c.arch;
+    model.arch_params = arch_params;
+    model.preprocess = pc;
+    model.score = sc;
+    model.build_network();
+    note(o, fmt::format("model: {} {} ({} parameters, {} multiply-adds per crop)", model.arch, model.arch_params.dump(),
+                        parameter_count(*model.network), model.network->multiply_adds()));
+
+    TrainOptions to;
+    to.epochs = c.epochs;
+    to.batch_size = c.batch_size;
+    to.learning_rate = c.learning_rate;
+    to.patience = c.patience;
+    to.seed = c.seed;
+    to.checkpoint = c.checkpoint.empty() ? c.out + ".ckpt" : c.checkpoint;
+    to.resume = c.resume;
+    {
+      nlohmann::json fp = {{"train", short_hashes(normal, ns.train)}, {"arch", model.arch},
+                           {"params", model.arch_params}, {"pre", pc.to_json()}, {"lr", c.learning_rate},
+                           {"batch", c.batch_size}, {"seed", c.seed}};
+      to.fingerprint = sha256_hex(fp.dump().data(), fp.dump().size());
+    }
+    std::unique_ptr<Progress> bar;
+    auto epoch_start = std::chrono::steady_clock::now();
+    to.on_batch = [&](int epoch, int64_t b, int64_t nb, double loss) {
+      if (!bar) {
+        bar = std::make_unique<Progress>(fmt::format("epoch {}/{}", epoch, c.epochs), nb, !o.quiet);
+        epoch_start = std::chrono::steady_clock::now();
+      }
+      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
+      const double rate = static_cast<double>(std::min<int64_t>(b * c.batch_size, train_x.size(0))) / std::max(s, 1e-9);
+      bar->update(b, fmt::format("loss {:.5f}  {:.0f} crops/s", loss, rate));
+    };
+    to.on_epoch = [&](int epoch, double tl, double vl, bool improved) {
+      if (bar) bar->finish(fmt::format("loss {:.5f}  val {:.5f}{}", tl, vl, improved ? "  (best)" : ""));
+      bar.reset();
+      (void)epoch;
+    };
+    if (c.resume && std::filesystem::exists(to.checkpoint)) note(o, "resuming from " + to.checkpoint);
+    const TrainResult tr = train_autoencoder(*model.network, train_x, val_x, to, device);
+    note(o, fmt::format("trained {} epoch(s){}, best epoch {} (validation loss {:.6f}), {:.0f} crops/s",
+                        tr.epochs_run, tr.stopped_early ? " (stopped early)" : "", tr.best_epoch, tr.best_val_loss,
+                        tr.crops_per_second));
+
+    // Score the held-out parts with the same code the element uses.
+    Detector det(model, device);
+    const auto calib_n = score_with_progress(det, to_tensor(normal, ns.calib, pc), o, "scoring calibration normals");
+    const auto test_n = score_with_progress(det, to_tensor(normal, ns.test, pc), o, "scoring test normals");
+    std::vector<double> calib_s, test_s;
+    if (!spills.empty()) {
+      if (!ss.calib.empty()) calib_s = score_all(det, to_tensor(spills, ss.calib, pc));
+      if (!ss.test.empty()) test_s = score_all(det, to_tensor(spills, ss.test, pc));
+    }
+    const std::string m = (method == "tnr-target" && calib_s.empty()) ? "quantile" : method;
+    if (m != method) warn("no calibration spills: falling back to --method quantile");
+    model.calibration = calibrate(m, calib_n, calib_s, method_parameter(m, c.target_tnr, c.false_alarm_rate));
+
+    const Metrics calib_m = metrics_of(calib_n, calib_s, model.threshold());
+    const Metrics test_m = metrics_of(test_n, test_s, model.threshold());
+    model.validation = {{"test", test_m.to_json()},
+                        {"calibration", calib_m.to_json()},
+                        {"test_normal_scores", test_n},
+                        {"test_spill_scores", test_s},
+                        {"test_spill_wells", ss.test_wells},
+                        {"note", "test = normals never trained or calibrated on + spills of wells held out by well"}};
+    model.training = {{"epochs_max", c.epochs},          {"epochs_run", tr.epochs_run},
+                      {"best_epoch", tr.best_epoch},      {"best_val_loss", tr.best_val_loss},
+                      {"batch_size", c.batch_size},       {"learning_rate", c.learning_rate},
+                      {"optimizer", "adam"},              {"loss", "mse"},
+                      {"patience", c.patience},           {"seed", c.seed},
+                      {"train_loss", tr.train_loss},      {"val_loss", tr.val_loss},
+                      {"crops_per_second", tr.crops_per_second},
+                      {"split", {{"train", ns.train.size()}, {"val", ns.val.size()}, {"calib", ns.calib.size()},
+                                 {"test", ns.test.size()}, {"calib_spills", ss.calib.size()},
+                                 {"test_spills", ss.test.size()}, {"calib_spill_wells", ss.calib_wells},
+                                 {"test_spill_wells", ss.test_wells}}}};
+    std::vector<size_t> heldout(ns.test);
+    model.provenance = {{"trainer_version", WELLMONITOR_VERSION},
+                        {"date", now_iso8601()},
+                        {"normal_dir", std::filesystem::path(c.normal_dir).filename().string()},
+                        {"anomaly_dir", c.anomaly_dir.empty() ? "" : std::filesystem::path(c.anomaly_dir).filename().string()},
+                        {"normal_set_sha256", [&] {
+                           std::vector<std::string> h;
+                           for (const auto& cr : normal) h.push_back(cr.sha256);
+                           std::sort(h.begin(), h.end());
+                           std::string all = fmt::format("{}", fmt::join(h, ""));
+                           return sha256_hex(all.data(), all.size());
+                         }()},
+                        {"train_hashes", short_hashes(normal, ns.train)},
+                        {"test_hashes", short_hashes(normal, ns.test)}};
+    save_model(model, c.out);
+    std::error_code ec;
+    std::filesystem::remove(to.checkpoint, ec);
+
+    fmt::print("model written to {}\n", c.out);
+    fmt::print("threshold {:.6g} ({} {}), calibration TNR {} TPR {}\n", model.threshold(), model.calibration.method,
+               model.calibration.parameter, fmt_rate(model.calibration.tnr),
+               model.calibration.tpr >= 0 ? fmt_rate(model.calibration.tpr) : "n/a");
+    print_metrics("calibration (held-out)", calib_m);
+    print_metrics("test (held-out)", test_m);
+    return 0;
+  });
+}
+
+int run_calibrate(const CalibrateCommand& c) {
+  return guarded([&] {
+    const auto& o = c.common;
+    setup_runtime(o);
+    Detector det = Detector::open(c.model, o.device);
+    ModelFile model = det.model();
+    std::vector<Crop> normal = load_dir(c.normal_dir, 0, o, "normal");
+    std::vector<Crop> spills;
+    if (!c.anomaly_dir.empty()) {
+      spills = load_dir(c.anomaly_dir, 1, o, "spills");
+      if (size_t amb = drop_ambiguous(normal, spills))
+        warn(fmt::format("{} image(s) appear among both normals and spills; left out of both as ambiguous", amb));
+    }
+    if (!c.include_training) {
+      std::set<std::string> used;
+      for (const char* key : {"train_hashes", "test_hashes"})
+        if (model.provenance.contains(key))
+          for (const auto& h : model.provenance[key]) used.insert(h.get<std::string>());
+      const size_t before = normal.size();
+      normal.erase(std::remove_if(normal.begin(), normal.end(),
+                                  [&](const Crop& cr) { return used.count(cr.sha256.substr(0, kHashChars)) > 0; }),
+                   normal.end());
+      if (before != normal.size())
+        note(o, fmt::format("left out {} normal crop(s) the model trained or was tested on", before - normal.size()));
+      if (normal.empty())
+        throw std::invalid_argument("every normal crop given was used to train or test this model; give held-out "
+                                    "normals or pass --include-training");
+    }
+    const std::string method = default_method(c.method, !spills.empty());
+    if (method != "quantile" && spills.empty()) throw std::invalid_argument("--method " + method + " needs --anomalies");
+    const auto ns = score_with_progress(det, to_tensor(normal, all_indices(normal.size()), model.preprocess), o, "scoring normals");
+    std::vector<double> sp;
+    if (!spills.empty()) sp = score_with_progress(det, to_tensor(spills, all_indices(spills.size()), model.preprocess), o, "scoring spills");
+    const double old = model.threshold();
+    model.calibration = calibrate(method, ns, sp, method_parameter(method, c.target_tnr, c.false_alarm_rate));
+    if (model.validation.contains("test_normal_scores")) {
+      const auto tn = model.validation["test_normal_scores"].get<std::vector<double>>();
+      const auto ts = model.validation.value("test_spill_scores", std::vector<double>{});
+      model.validation["test"] = metrics_of(tn, ts, model.threshold()).to_json();
+    }
+    model.provenance["recalibrated"] = {{"date", now_iso8601()}, {"previous_threshold", old},
+                                        {"normal_dir", std::filesystem::path(c.normal_dir).filename().string()}};
+    const std::string out = c.out.empty() ? c.model : c.out;
+    save_model(model, out);
+    fmt::print("threshold {:.6g} -> {:.6g} ({} {}), calibration TNR {} TPR {} on {} normals / {} spills; written to {}\n",
+               old, model.threshold(), method, model.calibration.parameter, fmt_rate(model.calibration.tnr),
+               model.calibration.tpr >= 0 ? fmt_rate(model.calibration.tpr) : "n/a", ns.size(), sp.size(), out);
+    return 0;
+  });
+}
+
+int run_evaluate(const EvaluateCommand& c) {
+  return guarded([&] {
+    const auto& o = c.common;
+    setup_runtime(o);
+    Detector det = Detector::open(c.model, o.device);
+    LoadOptions lo;
+    lo.skip_bad = o.skip_bad;
+    lo.dedup = false;  // evaluate exactly the listed crops
+    LoadReport rep;
+    auto crops = load_labelled(c.images_dir, c.labels, lo, &rep);
+    for (const auto& b : rep.bad) warn(fmt::format("skipped {}", b));
+    const double thr = c.threshold >= 0 ? c.threshold : det.threshold();
+    const auto scores = score_with_progress(det, to_tensor(crops, all_indices(crops.size()), det.model().preprocess), o, "scoring");
+    std::vector<int> labels;
+    for (const auto& cr : crops) labels.push_back(cr.label);
+    const Metrics m = compute_metrics(scores, labels, thr);
+    std::set<std::string> trained;
+    if (det.model().provenance.contains("train_hashes"))
+      for (const auto& h : det.model().provenance["train_hashes"]) trained.insert(h.get<std::string>());
+    size_t seen = 0;
+    for (const auto& cr : crops) seen += trained.count(cr.sha256.substr(0, kHashChars));
+    if (seen) warn(fmt::format("{} of the {} crops were used to train this model; figures are optimistic", seen, crops.size()));
+    fmt::print("model {} ({}), threshold {:.6g}{}\n", c.model, det.model().arch, thr, c.threshold >= 0 ? " (override)" : "");
+    print_metrics("evaluation", m);
+    if (!c.json_out.empty()) {
+      nlohmann::json j = m.to_json();
+      j["model"] = c.model;
+      j["trained_on"] = seen;
+      std::ofstream f(c.json_out);
+      if (!f) throw std::runtime_error(c.json_out + ": cannot write");
+      f << j.dump(2) << "\n";
+    }
+    if (!c.scores_out.empty()) {
+      std::ofstream f(c.scores_out);
+      if (!f) throw std::runtime_error(c.scores_out + ": cannot write");
+      f << "file,label,score,predicted\n";
+      for (size_t k = 0; k < crops.size(); ++k)
+        f << crops[k].name << ',' << crops[k].label << ',' << fmt::format("{:.9g}", scores[k]) << ','
+          << (scores[k] > thr ? 1 : 0) << '\n';
+    }
+    return 0;
+  });
+}
+
+int run_info(const InfoCommand& c) {
+  return guarded([&] {
+    ModelFile model = load_model(c.model);  // full load: checks the weights too
+    nlohmann::json j = model.metadata(!c.full);
+    if (!c.full && j.contains("validation")) {
+      for (const char* k : {"test_normal_scores", "test_spill_scores"})
+        if (j["validation"].contains(k)) j["validation"][k] = std::to_string(j["validation"][k].size()) + " scores";
+    }
+    fmt::print("{}\n", j.dump(2));
+    return 0;
+  });
+}
+
+}  // namespace wellmonitor

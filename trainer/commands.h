@@ -1,0 +1,64 @@
+// The trainer's subcommands. Each returns the process exit status.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace wellmonitor {
+
+struct CommonOptions {
+  std::string device = "auto";  // auto | cpu | cuda
+  int threads = 0;              // LibTorch threads; 0 = all cores
+  bool skip_bad = false;        // skip unreadable images with a warning
+  bool quiet = false;           // no progress display
+};
+
+struct TrainCommand {
+  CommonOptions common;
+  std::string normal_dir, anomaly_dir, out;
+  std::string arch = "compact-ae";
+  std::vector<std::string> arch_params;  // key=value
+  std::string color = "gray";
+  std::string size = "64x64";
+  std::string score = "mse";
+  int epochs = 60;
+  int batch_size = 128;
+  double learning_rate = 3e-4;
+  int patience = 8;
+  uint64_t seed = 1;
+  double val_fraction = 0.05, calib_fraction = 0.10, test_fraction = 0.10;
+  double spill_test_fraction = 0.5;
+  std::string method;  // default: tnr-target with spills, quantile without
+  double target_tnr = 0.99;
+  double false_alarm_rate = 0.01;
+  std::string checkpoint;
+  bool resume = false;
+};
+
+struct CalibrateCommand {
+  CommonOptions common;
+  std::string model, normal_dir, anomaly_dir, out;
+  std::string method;
+  double target_tnr = 0.99;
+  double false_alarm_rate = 0.01;
+  bool include_training = false;  // allow calibrating on the crops the model trained on
+};
+
+struct EvaluateCommand {
+  CommonOptions common;
+  std::string model, images_dir, labels, json_out, scores_out;
+  double threshold = -1.0;  // < 0: the model's
+};
+
+struct InfoCommand {
+  std::string model;
+  bool full = false;
+};
+
+int run_train(const TrainCommand& c);
+int run_calibrate(const CalibrateCommand& c);
+int run_evaluate(const EvaluateCommand& c);
+int run_info(const InfoCommand& c);
+
+}  // namespace wellmonitor

@@ -1,0 +1,129 @@
+// wellmonitor-trainer: trains the spill detector on normal crops, calibrates
+// its threshold, evaluates it and prints what a model file holds.
+#include "commands.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include "wellmonitor/architectures.h"
+#include "wellmonitor/version.h"
+
+namespace {
+
+void add_common(CLI::App* app, wellmonitor::CommonOptions& o, bool runs_model = true) {
+  if (runs_model) {
+    app->add_option("--device", o.device, "Where the model runs: auto (CUDA when available), cpu or cuda")
+        ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
+        ->capture_default_str();
+    app->add_option("--threads", o.threads, "CPU threads for LibTorch (0 = all cores)")->capture_default_str();
+  }
+  app->add_flag("--skip-bad", o.skip_bad, "Skip unreadable or non-image files with a warning instead of failing");
+  app->add_flag("-q,--quiet", o.quiet, "No progress display");
+}
+
+void add_calibration_options(CLI::App* app, std::string& method, double& target_tnr, double& far) {
+  app->add_option("--method", method,
+                  "Threshold rule: tnr-target (among thresholds keeping TNR >= --target-tnr on normals, the one "
+                  "catching most spills; needs spills), quantile (the (1 - --far) quantile of held-out normals), "
+                  "youden (maximise TPR + TNR; needs spills). Default: tnr-target with spills, else quantile")
+      ->check(CLI::IsMember({"tnr-target", "quantile", "youden"}));
+  app->add_option("--target-tnr", target_tnr, "tnr-target: the TNR to keep on the calibration normals")
+      ->check(CLI::Range(0.5, 1.0))
+      ->capture_default_str();
+  app->add_option("--far", far, "quantile: the false-alarm rate allowed on the calibration normals")
+      ->check(CLI::Range(0.0, 0.5))
+      ->capture_default_str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{fmt::format(
+      "wellmonitor-trainer {}: trains the casting-table spill detector on crops of normal wells, calibrates its "
+      "threshold on held-out normals (and known spills), evaluates it, and writes one model file that carries "
+      "the threshold.\n\nTypical run:\n  wellmonitor-trainer train --normal data/train --anomalies data/spills "
+      "--out models/default.wmm\n  wellmonitor-trainer info --model models/default.wmm",
+      WELLMONITOR_VERSION)};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", WELLMONITOR_VERSION);
+
+  wellmonitor::TrainCommand train;
+  auto* t = app.add_subcommand(
+      "train",
+      "Train a model on normal crops only. Normals are deduplicated by content and split into training, "
+      "validation (early stopping), calibration and test parts; spills (optional) are split by well into a "
+      "calibration and a test part. The threshold is chosen on the calibration parts, the figures reported on "
+      "the test parts; both are recorded in the model file.");
+  t->add_option("--normal", train.normal_dir, "Folder of normal crops (jpg/png/bmp)")->required();
+  t->add_option("--anomalies", train.anomaly_dir,
+                "Folder of known spill crops (names <well>_CAM_..._<time>.jpg are split by well)");
+  t->add_option("--out", train.out, "Model file to write")->required();
+  std::string arch_help = "Architecture:";
+  for (const auto& n : wellmonitor::architecture_names()) arch_help += " " + n;
+  t->add_option("--arch", train.arch, arch_help)->capture_default_str();
+  t->add_option("--arch-param", train.arch_params,
+                "Architecture parameter key=value, repeatable (compact-ae: base, latent; seed-ae: latent)");
+  t->add_option("--color", train.color, "Input colour: gray (the reference) or rgb")
+      ->check(CLI::IsMember({"gray", "rgb"}))
+      ->capture_default_str();
+  t->add_option("--size", train.size, "Network input WIDTHxHEIGHT, multiples of 8")->capture_default_str();
+  t->add_option("--score", train.score, "Anomaly score: mse, l1 or hybrid (0.5*L1 + 0.5*(1-SSIM))")
+      ->check(CLI::IsMember({"mse", "l1", "hybrid"}))
+      ->capture_default_str();
+  t->add_option("--epochs", train.epochs, "Most epochs to train")->check(CLI::PositiveNumber)->capture_default_str();
+  t->add_option("--batch-size", train.batch_size, "Crops per batch")->check(CLI::PositiveNumber)->capture_default_str();
+  t->add_option("--lr", train.learning_rate, "Adam learning rate")->check(CLI::PositiveNumber)->capture_default_str();
+  t->add_option("--patience", train.patience, "Stop after this many epochs without a better validation loss (0 = never)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  t->add_option("--seed", train.seed, "Seed for the splits, the weights and the shuffling")->capture_default_str();
+  t->add_option("--val-fraction", train.val_fraction, "Share of normals for early stopping")
+      ->check(CLI::Range(0.0, 0.5))->capture_default_str();
+  t->add_option("--calib-fraction", train.calib_fraction, "Share of normals for threshold calibration")
+      ->check(CLI::Range(0.0, 0.5))->capture_default_str();
+  t->add_option("--test-fraction", train.test_fraction, "Share of normals for the reported figures")
+      ->check(CLI::Range(0.0, 0.5))->capture_default_str();
+  t->add_option("--spill-test-fraction", train.spill_test_fraction, "Share of spill wells held out for the figures")
+      ->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  add_calibration_options(t, train.method, train.target_tnr, train.false_alarm_rate);
+  t->add_option("--checkpoint", train.checkpoint, "Checkpoint written after every epoch (default: OUT.ckpt)");
+  t->add_flag("--resume", train.resume, "Continue an interrupted run from its checkpoint");
+  add_common(t, train.common);
+
+  wellmonitor::CalibrateCommand cal;
+  auto* c = app.add_subcommand(
+      "calibrate",
+      "Choose a model's threshold again on other crops and write it into the model file. Crops the model "
+      "trained on or was tested on are left out unless --include-training is given.");
+  c->add_option("--model", cal.model, "Model file")->required()->check(CLI::ExistingFile);
+  c->add_option("--normal", cal.normal_dir, "Folder of normal crops")->required();
+  c->add_option("--anomalies", cal.anomaly_dir, "Folder of spill crops");
+  c->add_option("--out", cal.out, "Write the recalibrated model here (default: update --model in place)");
+  c->add_flag("--include-training", cal.include_training, "Also use crops the model trained or was tested on");
+  add_calibration_options(c, cal.method, cal.target_tnr, cal.false_alarm_rate);
+  add_common(c, cal.common);
+
+  wellmonitor::EvaluateCommand ev;
+  auto* e = app.add_subcommand("evaluate", "Score labelled crops with a model and report TP/TN/FP/FN, TPR, TNR, "
+                                           "ROC AUC and PR AUC at the model's threshold.");
+  e->add_option("--model", ev.model, "Model file")->required()->check(CLI::ExistingFile);
+  e->add_option("--images", ev.images_dir, "Folder of crops")->required();
+  e->add_option("--labels", ev.labels, "Labels file: '<file name> <0|1>' per line (1 = spill)")->required();
+  e->add_option("--json", ev.json_out, "Also write the figures as JSON here");
+  e->add_option("--scores", ev.scores_out, "Also write every crop's score as CSV (file,label,score,predicted)");
+  e->add_option("--threshold", ev.threshold, "Use this threshold instead of the model's");
+  add_common(e, ev.common);
+
+  wellmonitor::InfoCommand info;
+  auto* i = app.add_subcommand("info", "Print what a model file holds (architecture, preprocessing, score, "
+                                       "threshold and its statistics, validation figures, provenance) as JSON.");
+  i->add_option("--model", info.model, "Model file")->required();
+  i->add_flag("--full", info.full, "Include long lists (hashes of the training crops)");
+
+  CLI11_PARSE(app, argc, argv);
+  if (t->parsed()) return wellmonitor::run_train(train);
+  if (c->parsed()) return wellmonitor::run_calibrate(cal);
+  if (e->parsed()) return wellmonitor::run_evaluate(ev);
+  if (i->parsed()) return wellmonitor::run_info(info);
+  return 2;
+}
