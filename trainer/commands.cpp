@@ -1,6 +1,8 @@
 #include "commands.h"
 
+#include "common.h"
 #include "progress.h"
+#include "wellmonitor/augment.h"
 #include "wellmonitor/calibration.h"
 #include "wellmonitor/dataset.h"
 #include "wellmonitor/detector.h"
@@ -19,144 +21,6 @@
 #include <thread>
 
 namespace wellmonitor {
-
-namespace {
-
-constexpr size_t kHashChars = 16;  // truncated SHA-256 recorded for each training/test crop
-
-void warn(const std::string& msg) { fmt::print(stderr, "warning: {}\n", msg); }
-void note(const CommonOptions& o, const std::string& msg) {
-  if (!o.quiet) fmt::print(stderr, "{}\n", msg);
-}
-
-// Runs a subcommand body; any error becomes one line on stderr and exit 1.
-template <typename F>
-int guarded(F&& body) {
-  try {
-    return body();
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "wellmonitor-trainer: error: {}\n", e.what());
-    return 1;
-  }
-}
-
-std::vector<Crop> load_dir(const std::string& dir, int label, const CommonOptions& o, const char* what) {
-  LoadOptions lo;
-  lo.skip_bad = o.skip_bad;
-  LoadReport rep;
-  auto crops = load_folder(dir, label, lo, &rep);
-  for (const auto& b : rep.bad) warn(fmt::format("skipped {}", b));
-  note(o, fmt::format("{}: {} files, {} distinct crops ({} duplicates dropped{})", what, rep.files, rep.loaded,
-                      rep.duplicates, rep.bad.empty() ? "" : fmt::format(", {} unreadable skipped", rep.bad.size())));
-  return crops;
-}
-
-torch::Tensor to_tensor(const std::vector<Crop>& crops, const std::vector<size_t>& idx, const PreprocessConfig& pc) {
-  std::vector<cv::Mat> images;
-  images.reserve(idx.size());
-  for (size_t i : idx) images.push_back(crops[i].image);
-  return preprocess_batch(images, pc);
-}
-
-std::vector<size_t> all_indices(size_t n) {
-  std::vector<size_t> v(n);
-  std::iota(v.begin(), v.end(), 0);
-  return v;
-}
-
-std::vector<double> score_with_progress(Detector& det, const torch::Tensor& x, const CommonOptions& o,
-                                        const std::string& label) {
-  Progress bar(label, x.size(0), !o.quiet && x.size(0) > 512);
-  std::vector<double> out;
-  const auto t0 = std::chrono::steady_clock::now();
-  for (int64_t i = 0; i < x.size(0); i += 256) {
-    auto part = score_all(det, x.slice(0, i, std::min(i + 256, x.size(0))));
-    out.insert(out.end(), part.begin(), part.end());
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    bar.update(static_cast<int64_t>(out.size()), fmt::format("{:.0f} crops/s", out.size() / std::max(s, 1e-9)));
-  }
-  bar.finish();
-  return out;
-}
-
-PreprocessConfig parse_preprocess(const std::string& color, const std::string& size) {
-  PreprocessConfig pc;
-  pc.color = color_mode_from_string(color);
-  const auto x = size.find('x');
-  try {
-    if (x == std::string::npos) throw std::invalid_argument("");
-    pc.width = std::stoi(size.substr(0, x));
-    pc.height = std::stoi(size.substr(x + 1));
-  } catch (const std::exception&) {
-    throw std::invalid_argument("--size must be WIDTHxHEIGHT, e.g. 64x64, got '" + size + "'");
-  }
-  if (pc.width % 8 || pc.height % 8 || pc.width < 8 || pc.height < 8 || pc.width > 512 || pc.height > 512)
-    throw std::invalid_argument("--size must be multiples of 8 between 8 and 512, got '" + size + "'");
-  return pc;
-}
-
-nlohmann::json parse_arch_params(const std::vector<std::string>& kv) {
-  nlohmann::json p = nlohmann::json::object();
-  for (const auto& s : kv) {
-    const auto eq = s.find('=');
-    if (eq == std::string::npos || eq == 0) throw std::invalid_argument("--arch-param must be key=value, got '" + s + "'");
-    const std::string key = s.substr(0, eq), value = s.substr(eq + 1);
-    try {
-      size_t used = 0;
-      const long long v = std::stoll(value, &used);
-      if (used != value.size()) throw std::invalid_argument("");
-      p[key] = v;
-    } catch (const std::exception&) {
-      throw std::invalid_argument("--arch-param " + key + ": '" + value + "' is not an integer");
-    }
-  }
-  return p;
-}
-
-std::string default_method(const std::string& method, bool have_spills) {
-  if (!method.empty()) return method;
-  return have_spills ? "tnr-target" : "quantile";
-}
-
-double method_parameter(const std::string& method, double target_tnr, double far) {
-  return method == "tnr-target" ? target_tnr : (method == "quantile" ? far : 0.0);
-}
-
-std::string now_iso8601() {
-  const std::time_t t = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
-}
-
-nlohmann::json short_hashes(const std::vector<Crop>& crops, const std::vector<size_t>& idx) {
-  std::vector<std::string> h;
-  for (size_t i : idx) h.push_back(crops[i].sha256.substr(0, kHashChars));
-  std::sort(h.begin(), h.end());
-  return h;
-}
-
-std::string fmt_rate(double v) { return std::isfinite(v) ? fmt::format("{:.4f}", v) : "n/a"; }
-
-void print_metrics(const std::string& title, const Metrics& m) {
-  fmt::print("{:<28} n={:<5} TP={:<4} FN={:<4} TN={:<5} FP={:<4} TPR={} TNR={} ROC-AUC={} PR-AUC={}\n", title, m.n,
-             m.tp, m.fn, m.tn, m.fp, fmt_rate(m.tpr), fmt_rate(m.tnr), fmt_rate(m.roc_auc), fmt_rate(m.pr_auc));
-}
-
-Metrics metrics_of(const std::vector<double>& normal, const std::vector<double>& spill, double thr) {
-  std::vector<double> s(normal);
-  s.insert(s.end(), spill.begin(), spill.end());
-  std::vector<int> l(normal.size(), 0);
-  l.insert(l.end(), spill.size(), 1);
-  return compute_metrics(s, l, thr);
-}
-
-void setup_runtime(const CommonOptions& o) {
-  const int threads = set_threads(o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-  note(o, fmt::format("LibTorch: {} thread(s)", threads));
-}
-
-}  // namespace
 
 int run_train(const TrainCommand& c) {
   return guarded([&] {
@@ -212,7 +76,8 @@ int run_train(const TrainCommand& c) {
     {
       nlohmann::json fp = {{"train", short_hashes(normal, ns.train)}, {"arch", model.arch},
                            {"params", model.arch_params}, {"pre", pc.to_json()}, {"lr", c.learning_rate},
-                           {"batch", c.batch_size}, {"seed", c.seed}};
+                           {"batch", c.batch_size}, {"seed", c.seed},
+                           {"augment", c.augment}, {"augment_p", c.augment_p}};
       to.fingerprint = sha256_hex(fp.dump().data(), fp.dump().size());
     }
     std::unique_ptr<Progress> bar;
@@ -231,6 +96,23 @@ int run_train(const TrainCommand& c) {
       bar.reset();
       (void)epoch;
     };
+    if (c.augment == "shifts") {
+      // Replace a share of each batch by shifted copies of the same crops; the
+      // random stream depends only on the batch seed, so runs reproduce.
+      to.augment = [&](const torch::Tensor& batch, const torch::Tensor& idx, uint64_t seed) {
+        Rng rng(seed);
+        std::bernoulli_distribution take(c.augment_p);
+        auto out = batch.clone();
+        const int64_t stride = out.size(1) * out.size(2) * out.size(3);
+        auto ids = idx.contiguous();
+        for (int64_t k = 0; k < ids.size(0); ++k) {
+          if (!take(rng)) continue;
+          const cv::Mat shifted = random_shift(normal[ns.train[static_cast<size_t>(ids.data_ptr<int64_t>()[k])]].image, rng);
+          preprocess_into(shifted, pc, out.data_ptr<float>() + k * stride);
+        }
+        return out;
+      };
+    }
     if (c.resume && std::filesystem::exists(to.checkpoint)) note(o, "resuming from " + to.checkpoint);
     const TrainResult tr = train_autoencoder(*model.network, train_x, val_x, to, device);
     note(o, fmt::format("trained {} epoch(s){}, best epoch {} (validation loss {:.6f}), {:.0f} crops/s",
@@ -262,6 +144,7 @@ int run_train(const TrainCommand& c) {
                       {"best_epoch", tr.best_epoch},      {"best_val_loss", tr.best_val_loss},
                       {"batch_size", c.batch_size},       {"learning_rate", c.learning_rate},
                       {"optimizer", "adam"},              {"loss", "mse"},
+                      {"augment", c.augment},             {"augment_p", c.augment_p},
                       {"patience", c.patience},           {"seed", c.seed},
                       {"train_loss", tr.train_loss},      {"val_loss", tr.val_loss},
                       {"crops_per_second", tr.crops_per_second},

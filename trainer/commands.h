@@ -34,6 +34,8 @@ struct TrainCommand {
   double false_alarm_rate = 0.01;
   std::string checkpoint;
   bool resume = false;
+  std::string augment = "none";  // none | shifts: train on shifted copies of normals too
+  double augment_p = 0.5;        // share of training crops shifted in each batch
 };
 
 struct CalibrateCommand {
@@ -51,6 +53,14 @@ struct EvaluateCommand {
   double threshold = -1.0;  // < 0: the model's
 };
 
+struct StressCommand {
+  CommonOptions common;
+  std::vector<std::string> models;  // several models (e.g. training seeds) are pooled
+  std::string normal_dir, anomaly_dir, json_out, preview;
+  int seeds = 3;                    // seeds of the synthetic shifts and spills
+  double threshold = -1.0;          // < 0: each model's own
+};
+
 struct InfoCommand {
   std::string model;
   bool full = false;
@@ -60,5 +70,6 @@ int run_train(const TrainCommand& c);
 int run_calibrate(const CalibrateCommand& c);
 int run_evaluate(const EvaluateCommand& c);
 int run_info(const InfoCommand& c);
+int run_stress(const StressCommand& c);
 
 }  // namespace wellmonitor

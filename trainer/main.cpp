@@ -86,6 +86,14 @@ int main(int argc, char** argv) {
   t->add_option("--spill-test-fraction", train.spill_test_fraction, "Share of spill wells held out for the figures")
       ->check(CLI::Range(0.0, 1.0))->capture_default_str();
   add_calibration_options(t, train.method, train.target_tnr, train.false_alarm_rate);
+  t->add_option("--augment", train.augment,
+                "Training-time augmentation: none, or shifts (a share of each batch is replaced by copies shifted "
+                "like other days: occluders, crop boxes grown/shrunk/shifted, photometric changes)")
+      ->check(CLI::IsMember({"none", "shifts"}))
+      ->capture_default_str();
+  t->add_option("--augment-p", train.augment_p, "Share of each batch that is shifted with --augment shifts")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   t->add_option("--checkpoint", train.checkpoint, "Checkpoint written after every epoch (default: OUT.ckpt)");
   t->add_flag("--resume", train.resume, "Continue an interrupted run from its checkpoint");
   add_common(t, train.common);
@@ -120,7 +128,25 @@ int main(int argc, char** argv) {
   i->add_option("--model", info.model, "Model file")->required();
   i->add_flag("--full", info.full, "Include long lists (hashes of the training crops)");
 
+  wellmonitor::StressCommand stress;
+  auto* st = app.add_subcommand(
+      "stress",
+      "Stress validation that imitates other days: each model's held-out normals and the spills of its held-out "
+      "wells (the clean split), plus shifted copies of those normals (occluders, crop boxes grown/shrunk/shifted "
+      "10-20%, brightness/contrast/blur) and synthetic subtle spills (a small bright or bluish blob at the lower "
+      "edge; spill texture blended under a random mask), over several seeds. Prints TPR, TNR and ROC AUC per part "
+      "as mean and spread at each model's threshold.");
+  st->add_option("--model", stress.models, "Model file(s); several (e.g. training seeds) are pooled")->required()->check(CLI::ExistingFile);
+  st->add_option("--normal", stress.normal_dir, "Folder of normal crops (the model's held-out ones are used)")->required();
+  st->add_option("--anomalies", stress.anomaly_dir, "Folder of spill crops")->required();
+  st->add_option("--seeds", stress.seeds, "Seeds of the synthetic shifts and spills")->capture_default_str();
+  st->add_option("--threshold", stress.threshold, "Use this threshold instead of each model's");
+  st->add_option("--json", stress.json_out, "Also write the table as JSON here");
+  st->add_option("--preview", stress.preview, "Write a PNG showing examples of every shift and synthetic spill");
+  add_common(st, stress.common);
+
   CLI11_PARSE(app, argc, argv);
+  if (st->parsed()) return wellmonitor::run_stress(stress);
   if (t->parsed()) return wellmonitor::run_train(train);
   if (c->parsed()) return wellmonitor::run_calibrate(cal);
   if (e->parsed()) return wellmonitor::run_evaluate(ev);

@@ -113,7 +113,7 @@ TrainResult train_autoencoder(AutoencoderImpl& net, const torch::Tensor& train, 
     for (int64_t b = 0; b < batches; ++b) {
       auto idx = perm.slice(0, b * o.batch_size, std::min((b + 1) * o.batch_size, n));
       auto x = train.index_select(0, idx);
-      if (o.augment) x = o.augment(x, o.seed * 7919ULL + static_cast<uint64_t>(epoch) * 100003ULL + b);
+      if (o.augment) x = o.augment(x, idx, o.seed * 7919ULL + static_cast<uint64_t>(epoch) * 100003ULL + b);
       x = x.to(device);
       optimizer.zero_grad();
       auto loss = torch::mse_loss(net.forward(x), x);

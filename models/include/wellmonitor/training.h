@@ -26,8 +26,10 @@ struct TrainOptions {
   std::function<void(int, int64_t, int64_t, double)> on_batch;
   // Called after every epoch (epoch from 1, training loss, validation loss, improved).
   std::function<void(int, double, double, bool)> on_epoch;
-  // Optional per-batch transform of the training inputs (augmentation); returns the batch to train on.
-  std::function<torch::Tensor(const torch::Tensor&, uint64_t)> augment;
+  // Optional augmentation: gets a training batch, the batch's row indices into
+  // the training set and a seed that depends only on (seed, epoch, batch);
+  // returns the batch to train on.
+  std::function<torch::Tensor(const torch::Tensor&, const torch::Tensor&, uint64_t)> augment;
 };
 
 struct TrainResult {

@@ -1,0 +1,55 @@
+// Synthetic shifts and synthetic spills on 8-bit BGR crops.
+//
+// Shifts imitate what other days' normal wells look like (an operator's arm
+// or a hose across the crop, a crop box cut larger, smaller or off-centre,
+// other exposure, blur); the crop stays normal. Synthetic spills imitate the
+// subtle spills the recorded event lacks (a small bright or bluish blob at the
+// well's lower edge; a DRAEM-style blend of foreign texture under a random
+// mask). Used for training-time augmentation and for the stress validation.
+#pragma once
+
+#include <opencv2/core.hpp>
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace wellmonitor {
+
+using Rng = std::mt19937_64;
+
+enum class ShiftKind { Occluder, Box, Photometric };
+enum class SpillKind { Blob, Blend };
+
+std::string to_string(ShiftKind kind);
+std::string to_string(SpillKind kind);
+
+// A dark or brown shape (arm or sleeve: a thick band; hose: a curved line;
+// tool: a thin straight bar) entering from an edge and covering 10-40% of the crop.
+cv::Mat add_occluder(const cv::Mat& bgr, Rng& rng);
+
+// The crop box grown or shrunk by 10-20% and shifted by up to 15% of its size;
+// pixels beyond the original crop are mirrored from it. Output has the input's size.
+cv::Mat jitter_box(const cv::Mat& bgr, Rng& rng);
+
+// Brightness (+-25), contrast (x0.75-1.3), colour cast and optional Gaussian blur.
+cv::Mat photometric(const cv::Mat& bgr, Rng& rng);
+
+cv::Mat apply_shift(const cv::Mat& bgr, ShiftKind kind, Rng& rng);
+
+// One to three shifts chosen at random (each with probability 1/2, at least one).
+cv::Mat random_shift(const cv::Mat& bgr, Rng& rng);
+
+// A small (4-12% of the area) bright white-yellow or bluish blob in the lower
+// third of the crop, soft-edged, with a little texture.
+cv::Mat add_blob_spill(const cv::Mat& bgr, Rng& rng);
+
+// DRAEM-style: `texture` (any crop or image, resized) blended into `bgr`
+// under a thresholded smooth-noise mask covering 8-30% of the crop, with
+// opacity 0.5-1. Without a texture, a saturated random colour field is used.
+cv::Mat add_blend_spill(const cv::Mat& bgr, const cv::Mat& texture, Rng& rng);
+
+cv::Mat apply_spill(const cv::Mat& bgr, SpillKind kind, const cv::Mat& texture, Rng& rng);
+
+}  // namespace wellmonitor

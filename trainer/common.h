@@ -1,0 +1,50 @@
+// Helpers shared by the trainer's subcommands.
+#pragma once
+
+#include "commands.h"
+#include "wellmonitor/calibration.h"
+#include "wellmonitor/dataset.h"
+#include "wellmonitor/detector.h"
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+namespace wellmonitor {
+
+constexpr size_t kHashChars = 16;  // truncated SHA-256 recorded for each training/test crop
+
+void warn(const std::string& msg);
+void note(const CommonOptions& o, const std::string& msg);
+// Runs a subcommand body; any error becomes one line on stderr and exit 1.
+template <typename F>
+int guarded(F&& body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "wellmonitor-trainer: error: {}\n", e.what());
+    return 1;
+  }
+}
+
+// Loads a folder of crops (deduplicated) and says what it found.
+std::vector<Crop> load_dir(const std::string& dir, int label, const CommonOptions& o, const char* what);
+torch::Tensor to_tensor(const std::vector<Crop>& crops, const std::vector<size_t>& idx, const PreprocessConfig& pc);
+std::vector<size_t> all_indices(size_t n);
+std::vector<double> score_with_progress(Detector& det, const torch::Tensor& x, const CommonOptions& o,
+                                        const std::string& label);
+PreprocessConfig parse_preprocess(const std::string& color, const std::string& size);
+nlohmann::json parse_arch_params(const std::vector<std::string>& kv);
+std::string default_method(const std::string& method, bool have_spills);
+double method_parameter(const std::string& method, double target_tnr, double far);
+std::string now_iso8601();
+nlohmann::json short_hashes(const std::vector<Crop>& crops, const std::vector<size_t>& idx);
+std::string fmt_rate(double v);
+void print_metrics(const std::string& title, const Metrics& m);
+Metrics metrics_of(const std::vector<double>& normal, const std::vector<double>& spill, double thr);
+void setup_runtime(const CommonOptions& o);
+
+}  // namespace wellmonitor

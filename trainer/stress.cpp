@@ -1,0 +1,197 @@
+// `stress`: the validation that imitates other days. The clean split (held-out
+// normals, spills of held-out wells) plus shifted copies of the held-out
+// normals (occluders, crop boxes grown/shrunk/shifted, photometric changes)
+// and synthetic subtle spills, over several seeds, reported as mean and spread.
+#include "commands.h"
+#include "common.h"
+#include "wellmonitor/augment.h"
+
+#include <fmt/core.h>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <set>
+
+namespace wellmonitor {
+
+namespace {
+
+struct Part {
+  std::string name, what;
+  std::vector<double> tpr, tnr, auc;
+  size_t normals = 0, spills = 0;
+};
+
+std::pair<double, double> mean_sd(const std::vector<double>& v) {
+  std::vector<double> f;
+  for (double x : v)
+    if (std::isfinite(x)) f.push_back(x);
+  if (f.empty()) return {NAN, NAN};
+  double m = 0;
+  for (double x : f) m += x;
+  m /= f.size();
+  double s = 0;
+  for (double x : f) s += (x - m) * (x - m);
+  return {m, f.size() > 1 ? std::sqrt(s / (f.size() - 1)) : 0.0};
+}
+
+std::string cell(const std::vector<double>& v) {
+  auto [m, s] = mean_sd(v);
+  if (!std::isfinite(m)) return "n/a";
+  return fmt::format("{:.4f} ± {:.4f}", m, s);
+}
+
+void record(Part& p, const std::vector<double>& normal, const std::vector<double>& spill, double thr) {
+  const Metrics m = metrics_of(normal, spill, thr);
+  p.normals = normal.size();
+  p.spills = spill.size();
+  if (!normal.empty()) p.tnr.push_back(m.tnr);
+  if (!spill.empty()) p.tpr.push_back(m.tpr);
+  if (!normal.empty() && !spill.empty()) p.auc.push_back(m.roc_auc);
+}
+
+std::vector<double> score_mats(Detector& det, const std::vector<cv::Mat>& mats) {
+  std::vector<double> out;
+  for (size_t i = 0; i < mats.size(); i += 256) {
+    std::vector<cv::Mat> part(mats.begin() + static_cast<long>(i), mats.begin() + static_cast<long>(std::min(i + 256, mats.size())));
+    auto s = det.score(part);
+    out.insert(out.end(), s.begin(), s.end());
+  }
+  return out;
+}
+
+void write_preview(const std::string& path, const std::vector<cv::Mat>& normals, const std::vector<cv::Mat>& textures) {
+  constexpr int kCols = 10, kScale = 3, kW = 50 * kScale, kH = 30 * kScale, kLabel = 150;
+  const std::vector<std::string> rows{"original", "occluder", "box", "photometric", "mixed shift", "blob spill", "blend spill"};
+  cv::Mat canvas(static_cast<int>(rows.size()) * (kH + 4), kLabel + kCols * (kW + 4), CV_8UC3, cv::Scalar(255, 255, 255));
+  Rng rng(12345);
+  for (int c = 0; c < kCols && c < static_cast<int>(normals.size()); ++c) {
+    const cv::Mat& src = normals[static_cast<size_t>(c) * normals.size() / kCols];
+    const cv::Mat tex = textures.empty() ? cv::Mat() : textures[static_cast<size_t>(c) % textures.size()];
+    const std::vector<cv::Mat> v{src.clone(), add_occluder(src, rng), jitter_box(src, rng), photometric(src, rng),
+                                 random_shift(src, rng), add_blob_spill(src, rng), add_blend_spill(src, tex, rng)};
+    for (size_t r = 0; r < v.size(); ++r) {
+      cv::Mat big;
+      cv::resize(v[r], big, {kW, kH}, 0, 0, cv::INTER_NEAREST);
+      big.copyTo(canvas(cv::Rect(kLabel + c * (kW + 4), static_cast<int>(r) * (kH + 4), kW, kH)));
+    }
+  }
+  for (size_t r = 0; r < rows.size(); ++r)
+    cv::putText(canvas, rows[r], {6, static_cast<int>(r) * (kH + 4) + kH / 2 + 6}, cv::FONT_HERSHEY_SIMPLEX, 0.6,
+                cv::Scalar(0, 0, 0), 1, cv::LINE_AA);
+  if (!cv::imwrite(path, canvas)) throw std::runtime_error(path + ": cannot write preview");
+}
+
+}  // namespace
+
+int run_stress(const StressCommand& c) {
+  return guarded([&] {
+    const auto& o = c.common;
+    if (c.seeds < 1) throw std::invalid_argument("--seeds must be at least 1");
+    setup_runtime(o);
+    std::vector<Crop> normal = load_dir(c.normal_dir, 0, o, "normal");
+    std::vector<Crop> spills = load_dir(c.anomaly_dir, 1, o, "spills");
+    if (size_t amb = drop_ambiguous(normal, spills))
+      note(o, fmt::format("{} ambiguous image(s) left out of both sets", amb));
+
+    std::vector<Part> parts{
+        {"clean", "held-out normals vs spills of held-out wells", {}, {}, {}},
+        {"occluder", "normals with an arm, hose or tool across vs real spills", {}, {}, {}},
+        {"box", "normals with the crop box grown/shrunk/shifted 10-20% vs real spills", {}, {}, {}},
+        {"photometric", "normals with brightness/contrast/blur changes vs real spills", {}, {}, {}},
+        {"mixed-shift", "normals with 1-3 of the shifts vs real spills", {}, {}, {}},
+        {"blob-spill", "held-out normals vs the same with a small bright/bluish blob at the lower edge", {}, {}, {}},
+        {"blend-spill", "held-out normals vs the same with spill texture blended under a random mask", {}, {}, {}},
+        {"stress", "mixed-shift normals vs real + blob + blend spills", {}, {}, {}},
+    };
+    auto part = [&](const std::string& n) -> Part& {
+      for (auto& p : parts)
+        if (p.name == n) return p;
+      throw std::logic_error("no part " + n);
+    };
+    nlohmann::json per_model = nlohmann::json::array();
+    bool previewed = false;
+    for (const auto& path : c.models) {
+      Detector det = Detector::open(path, o.device);
+      const ModelFile& mf = det.model();
+      const double thr = c.threshold >= 0 ? c.threshold : det.threshold();
+      // The model's own held-out normals; else everything it did not train on.
+      std::set<std::string> test_h, train_h;
+      for (const auto& h : mf.provenance.value("test_hashes", nlohmann::json::array())) test_h.insert(h.get<std::string>());
+      for (const auto& h : mf.provenance.value("train_hashes", nlohmann::json::array())) train_h.insert(h.get<std::string>());
+      std::vector<cv::Mat> test_normals;
+      for (const auto& cr : normal) {
+        const std::string h = cr.sha256.substr(0, kHashChars);
+        if (test_h.empty() ? train_h.count(h) == 0 : test_h.count(h) > 0) test_normals.push_back(cr.image);
+      }
+      if (test_normals.empty()) throw std::invalid_argument(path + ": none of the normal crops given is held out from this model");
+      std::set<int> test_wells;
+      for (const auto& w : mf.validation.value("test_spill_wells", nlohmann::json::array())) test_wells.insert(w.get<int>());
+      std::vector<cv::Mat> test_spills, textures;
+      for (const auto& cr : spills) (test_wells.empty() || test_wells.count(cr.group) ? test_spills : textures).push_back(cr.image);
+      if (textures.empty()) textures = test_spills;
+      note(o, fmt::format("{}: {} held-out normals, {} spills of held-out wells, threshold {:.6g}", path,
+                          test_normals.size(), test_spills.size(), thr));
+      if (!c.preview.empty() && !previewed) {
+        write_preview(c.preview, test_normals, textures);
+        previewed = true;
+        note(o, "preview written to " + c.preview);
+      }
+      const auto clean_n = score_mats(det, test_normals);
+      const auto clean_s = score_mats(det, test_spills);
+      record(part("clean"), clean_n, clean_s, thr);
+      for (int seed = 1; seed <= c.seeds; ++seed) {
+        Rng rng(static_cast<uint64_t>(seed) * 7777);
+        std::map<std::string, std::vector<double>> normal_scores, spill_scores;
+        for (auto kind : {ShiftKind::Occluder, ShiftKind::Box, ShiftKind::Photometric}) {
+          std::vector<cv::Mat> v;
+          for (const auto& m : test_normals) v.push_back(apply_shift(m, kind, rng));
+          record(part(to_string(kind)), score_mats(det, v), clean_s, thr);
+        }
+        std::vector<cv::Mat> mixed, blob, blend;
+        for (const auto& m : test_normals) mixed.push_back(random_shift(m, rng));
+        std::uniform_int_distribution<size_t> pick(0, textures.size() - 1);
+        for (const auto& m : test_normals) {
+          blob.push_back(add_blob_spill(m, rng));
+          blend.push_back(add_blend_spill(m, textures[pick(rng)], rng));
+        }
+        const auto mixed_s = score_mats(det, mixed), blob_s = score_mats(det, blob), blend_s = score_mats(det, blend);
+        record(part("mixed-shift"), mixed_s, clean_s, thr);
+        record(part("blob-spill"), clean_n, blob_s, thr);
+        record(part("blend-spill"), clean_n, blend_s, thr);
+        std::vector<double> all_s(clean_s);
+        all_s.insert(all_s.end(), blob_s.begin(), blob_s.end());
+        all_s.insert(all_s.end(), blend_s.begin(), blend_s.end());
+        record(part("stress"), mixed_s, all_s, thr);
+        if (!o.quiet) fmt::print(stderr, "  seed {}/{} done\n", seed, c.seeds);
+      }
+      per_model.push_back({{"model", path}, {"threshold", thr}, {"arch", mf.arch}, {"color", to_string(mf.preprocess.color)}});
+    }
+    fmt::print("stress validation: {} model(s) x {} seed(s); threshold = each model's recorded one unless overridden\n",
+               c.models.size(), c.seeds);
+    fmt::print("| {:<12} | {:>7} | {:>7} | {:>17} | {:>17} | {:>17} |\n", "part", "normals", "spills", "TPR", "TNR", "ROC AUC");
+    fmt::print("|{:-<14}|{:->9}|{:->9}|{:->19}|{:->19}|{:->19}|\n", "", "", "", "", "", "");
+    nlohmann::json j = {{"models", per_model}, {"seeds", c.seeds}, {"parts", nlohmann::json::object()}};
+    for (const auto& p : parts) {
+      fmt::print("| {:<12} | {:>7} | {:>7} | {:>17} | {:>17} | {:>17} |\n", p.name, p.normals, p.spills, cell(p.tpr),
+                 cell(p.tnr), cell(p.auc));
+      auto js = [](const std::vector<double>& v) {
+        auto [m, s] = mean_sd(v);
+        return std::isfinite(m) ? nlohmann::json{{"mean", m}, {"sd", s}, {"n", v.size()}} : nlohmann::json();
+      };
+      j["parts"][p.name] = {{"what", p.what}, {"normals", p.normals}, {"spills", p.spills},
+                            {"tpr", js(p.tpr)}, {"tnr", js(p.tnr)}, {"roc_auc", js(p.auc)}};
+    }
+    if (!c.json_out.empty()) {
+      std::ofstream f(c.json_out);
+      if (!f) throw std::runtime_error(c.json_out + ": cannot write");
+      f << j.dump(2) << "\n";
+    }
+    return 0;
+  });
+}
+
+}  // namespace wellmonitor
