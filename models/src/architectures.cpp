@@ -34,6 +34,7 @@ void check_dims(int channels, int height, int width) {
 
 SeedAEImpl::SeedAEImpl(const SeedAEOptions& o) : options_(o) {
   check_dims(o.channels, o.height, o.width);
+  if (o.latent < 1 || o.latent > 8192) throw std::invalid_argument("seed-ae: latent must be 1..8192");
   const int flat = 128 * (o.height / 8) * (o.width / 8);
   nn::Sequential enc;
   conv_bn_relu(enc, o.channels, 32);
