@@ -1,0 +1,1038 @@
+/* wellmonitor: per-well spill detection on a casting table's camera.
+ */
+
+/**
+ * SECTION:element-wellmonitor
+ * @title: wellmonitor
+ * @see_also: welloverlay
+ *
+ * wellmonitor watches a casting table. For every analysed frame it crops each
+ * well named in the layout file (#GstWellMonitor:wells) out of the frame,
+ * scores all crops with the autoencoder in the model file
+ * (#GstWellMonitor:model) in one batched forward pass, compares each score
+ * with the threshold, and debounces the result per well: a well goes into
+ * alarm after #GstWellMonitor:alarm-frames consecutive analysed frames over
+ * the threshold and clears after #GstWellMonitor:clear-frames consecutive
+ * analysed frames at or under it.
+ *
+ * The video passes through untouched (buffers, timestamps and pixels). Only
+ * the wells' crops are converted to BGR (or kept grey for GRAY8), never the
+ * whole frame; for I420 and NV12 the crop box is widened to even coordinates
+ * so that it contains whole chroma samples.
+ *
+ * ## Buffer metadata
+ *
+ * Every buffer carries one #GstVideoRegionOfInterestMeta per well, of type
+ * "well", whose id is the well's index in the layout file and whose box is the
+ * well's box in stream pixels. Its parameter structure "wellmonitor" holds
+ * "well" (string, the id), "score" (double), "threshold" (double), "anomaly"
+ * (boolean, score over threshold on the analysed frame), "alarm" (boolean,
+ * the debounced state) and "analysed" (boolean, FALSE when the values were
+ * carried over from the last analysed frame because of
+ * #GstWellMonitor:interval). welloverlay draws from these metas only.
+ *
+ * ## Messages
+ *
+ * "wellmonitor-alarm": a well has started spilling, posted once per spill on
+ * the frame that completes #GstWellMonitor:alarm-frames. "wellmonitor-clear":
+ * the same well is back to normal. Both carry:
+ *
+ * * "well" (#G_TYPE_STRING): the well's id from the layout file.
+ * * "score" (#G_TYPE_DOUBLE): its score on the frame that triggered the message.
+ * * "threshold" (#G_TYPE_DOUBLE): the threshold in force.
+ * * "timestamp" (#G_TYPE_UINT64): the buffer's timestamp in ns.
+ * * "stream-time" (#G_TYPE_UINT64): its stream time in ns.
+ * * "running-time" (#G_TYPE_UINT64): its running time in ns.
+ * * "frame" (#G_TYPE_UINT64): the buffer's index since the element started (0 = first).
+ * * "x", "y", "width", "height" (#G_TYPE_INT): the well's box in stream pixels.
+ *
+ * Each well is debounced on its own and posts its own messages: wells that
+ * start spilling on the same frame each get one "wellmonitor-alarm".
+ *
+ * "wellmonitor-scores" (only when #GstWellMonitor:post-scores is TRUE): once
+ * per analysed frame, "wells" (#GstValueArray of strings) and "scores"
+ * (#GstValueArray of doubles) in layout order, "threshold", and the
+ * "timestamp", "stream-time", "running-time" and "frame" fields above.
+ *
+ * Time fields are GST_CLOCK_TIME_NONE when the buffer has no timestamp or
+ * lies outside the segment.
+ *
+ * At EOS, and when the element stops, no "wellmonitor-clear" is posted for
+ * wells still in alarm: an alarm stays reported until the well is seen
+ * normal again. Stopping resets the per-well state, so a well still spilling
+ * after a restart is reported again.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 -m filesrc location=table.mp4 ! decodebin ! videoconvert ! \
+ *     wellmonitor wells=casting-table.wells ! welloverlay ! videoconvert ! autovideosink
+ * ]| Monitors a recording with the installed default model; alarms appear on
+ * the bus (printed by -m) and on screen.
+ */
+
+#include "gstwellmonitor.h"
+#include "wellmonitor-meta.h"
+
+#include "wellmonitor/detector.h"
+#include "wellmonitor/device.h"
+#include "wellmonitor/layout.h"
+#include "wellmonitor/model_file.h"
+#include "wellmonitor/version.h"
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <exception>
+#include <memory>
+#include <string>
+#include <vector>
+
+GST_DEBUG_CATEGORY_STATIC (gst_well_monitor_debug);
+#define GST_CAT_DEFAULT gst_well_monitor_debug
+
+#define DEFAULT_PROP_WELLS NULL
+#define DEFAULT_PROP_THRESHOLD -1.0
+#define DEFAULT_PROP_DEVICE "auto"
+#define DEFAULT_PROP_ALARM_FRAMES 3
+#define DEFAULT_PROP_CLEAR_FRAMES 5
+#define DEFAULT_PROP_INTERVAL 1
+#define DEFAULT_PROP_POST_SCORES FALSE
+#define DEFAULT_PROP_THREADS 0
+
+enum
+{
+  PROP_0,
+  PROP_MODEL,
+  PROP_WELLS,
+  PROP_THRESHOLD,
+  PROP_DEVICE,
+  PROP_ALARM_FRAMES,
+  PROP_CLEAR_FRAMES,
+  PROP_INTERVAL,
+  PROP_POST_SCORES,
+  PROP_THREADS,
+  PROP_ACTIVE_DEVICE,
+};
+
+#define VIDEO_CAPS GST_VIDEO_CAPS_MAKE ("{ BGR, BGRx, BGRA, RGB, RGBx, RGBA, GRAY8, I420, NV12 }")
+
+static GstStaticPadTemplate gst_well_monitor_sink_template =
+GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS (VIDEO_CAPS));
+
+static GstStaticPadTemplate gst_well_monitor_src_template =
+GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS (VIDEO_CAPS));
+
+namespace {
+
+/* Debounced state of one well. */
+struct WellState
+{
+  double score = 0.0;           /* last analysed score */
+  bool anomaly = false;         /* last analysed score > threshold */
+  bool alarm = false;           /* debounced */
+  guint over_run = 0;           /* consecutive analysed frames over threshold */
+  guint under_run = 0;          /* consecutive analysed frames at or under it */
+};
+
+/* A state change of one well on the current frame. */
+struct WellEvent
+{
+  size_t well = 0;
+  bool alarm = false;           /* TRUE: alarm, FALSE: clear */
+};
+
+/* Settings read once per frame under the object lock. */
+struct FrameSettings
+{
+  double threshold = DEFAULT_PROP_THRESHOLD;
+  guint alarm_frames = DEFAULT_PROP_ALARM_FRAMES;
+  guint clear_frames = DEFAULT_PROP_CLEAR_FRAMES;
+  guint interval = DEFAULT_PROP_INTERVAL;
+  bool post_scores = DEFAULT_PROP_POST_SCORES;
+};
+
+}  // namespace
+
+/* C++ state; lives from init to finalize. Touched only by start/stop,
+ * set_info and the streaming thread, which GstBaseTransform serialises. */
+struct GstWellMonitorPrivate
+{
+  std::unique_ptr<wellmonitor::Detector> detector;
+  wellmonitor::WellLayout layout;
+
+  /* negotiated format */
+  GstVideoFormat format = GST_VIDEO_FORMAT_UNKNOWN;
+  int width = 0;
+  int height = 0;
+  std::vector<cv::Rect> boxes;          /* per well, stream pixels (reported) */
+  std::vector<cv::Rect> crop_boxes;     /* per well, what is cropped (even-aligned for YUV) */
+  std::vector<cv::Mat> converted;       /* per well, BGR scratch for non-BGR formats */
+  std::vector<cv::Mat> yuv;             /* per well, planar scratch for I420/NV12 */
+  std::vector<cv::Mat> crops;           /* per well, what Detector::score sees */
+
+  /* per-well debounce and last scores */
+  std::vector<WellState> wells;
+  std::vector<WellEvent> events;
+  double last_threshold = 0.0;
+  bool have_scores = false;
+  guint64 frames = 0;                   /* buffers seen since start */
+  guint64 last_analysed = 0;            /* index of the last analysed buffer */
+  GValue well_ids = G_VALUE_INIT;       /* GstValueArray of the ids, for the scores message */
+
+  void reset ()
+  {
+    detector.reset ();
+    layout = wellmonitor::WellLayout ();
+    boxes.clear ();
+    crop_boxes.clear ();
+    converted.clear ();
+    yuv.clear ();
+    crops.clear ();
+    wells.clear ();
+    events.clear ();
+    have_scores = false;
+    frames = 0;
+    last_analysed = 0;
+    if (G_IS_VALUE (&well_ids))
+      g_value_unset (&well_ids);
+  }
+};
+
+struct _GstWellMonitor
+{
+  GstVideoFilter parent;
+
+  /* properties, under the object lock */
+  gchar *model;
+  gchar *wells;
+  gdouble threshold;
+  gchar *device;
+  guint alarm_frames;
+  guint clear_frames;
+  guint interval;
+  gboolean post_scores;
+  gint threads;
+  gchar *active_device;
+
+  GstWellMonitorPrivate *priv;
+};
+
+#define gst_well_monitor_parent_class parent_class
+G_DEFINE_TYPE (GstWellMonitor, gst_well_monitor, GST_TYPE_VIDEO_FILTER);
+GST_ELEMENT_REGISTER_DEFINE (wellmonitor, "wellmonitor", GST_RANK_NONE,
+    GST_TYPE_WELL_MONITOR);
+
+static void gst_well_monitor_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec);
+static void gst_well_monitor_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec);
+static void gst_well_monitor_finalize (GObject * object);
+
+/* The installed default model when there is one, else the source tree's. */
+static std::string
+default_model_path ()
+{
+  gchar *installed = g_build_filename (WELLMONITOR_MODEL_DIR, "default.wmm",
+      NULL);
+  std::string path = g_file_test (installed, G_FILE_TEST_IS_REGULAR) ?
+      installed : WELLMONITOR_SOURCE_MODEL;
+  g_free (installed);
+  return path;
+}
+
+/* An exception's text that names `path`: its own when it does already. */
+static std::string
+naming (const std::string & path, const char *what)
+{
+  if (std::string (what).find (path) != std::string::npos)
+    return what;
+  return path + ": " + what;
+}
+
+static bool
+is_yuv (GstVideoFormat format)
+{
+  return format == GST_VIDEO_FORMAT_I420 || format == GST_VIDEO_FORMAT_NV12;
+}
+
+/* [lo, hi) widened to even ends inside [0, limit & ~1), at least 2 wide. */
+static void
+even_span (int lo, int hi, int limit, int *out_lo, int *out_hi)
+{
+  const int top = limit & ~1;
+  int a = lo & ~1;
+  int b = std::min ((hi + 1) & ~1, top);
+  if (b - a < 2) {
+    b = std::min (a + 2, top);
+    a = std::max (0, b - 2);
+  }
+  *out_lo = a;
+  *out_hi = b;
+}
+
+/* ---------------------------------------------------------------- start/stop */
+
+static gboolean
+gst_well_monitor_start (GstBaseTransform * trans)
+{
+  GstWellMonitor *self = GST_WELL_MONITOR (trans);
+  GstWellMonitorPrivate *priv = self->priv;
+
+  GST_OBJECT_LOCK (self);
+  std::string model = self->model ? self->model : "";
+  std::string wells = self->wells ? self->wells : "";
+  std::string device = self->device ? self->device : DEFAULT_PROP_DEVICE;
+  const gint threads = self->threads;
+  GST_OBJECT_UNLOCK (self);
+
+  priv->reset ();
+
+  /* the layout first: it is the property users forget */
+  if (wells.empty ()) {
+    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+        ("No well layout: set the 'wells' property to a layout file."),
+        ("wells property is not set"));
+    return FALSE;
+  }
+  if (!g_file_test (wells.c_str (), G_FILE_TEST_EXISTS)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+        ("Well layout file '%s' does not exist.", wells.c_str ()),
+        ("wells=%s", wells.c_str ()));
+    return FALSE;
+  }
+  try {
+    priv->layout = wellmonitor::load_layout (wells);
+  } catch (const std::exception & e) {
+    GST_ELEMENT_ERROR (self, RESOURCE, READ,
+        ("Could not load the well layout: %s", naming (wells, e.what ()).c_str ()),
+        ("%s", e.what ()));
+    return FALSE;
+  } catch (...) {
+    GST_ELEMENT_ERROR (self, RESOURCE, READ,
+        ("Could not load the well layout '%s'.", wells.c_str ()),
+        ("unknown exception"));
+    return FALSE;
+  }
+  if (priv->layout.wells.empty ()) {
+    GST_ELEMENT_ERROR (self, RESOURCE, READ,
+        ("Well layout '%s' names no wells.", wells.c_str ()), (NULL));
+    return FALSE;
+  }
+
+  if (model.empty ()) {
+    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+        ("No model: set the 'model' property to a model file."),
+        ("model property is empty"));
+    return FALSE;
+  }
+  if (!g_file_test (model.c_str (), G_FILE_TEST_EXISTS)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+        ("Model file '%s' does not exist.", model.c_str ()),
+        ("model=%s (the default is the installed model %s/default.wmm, or "
+            "%s in the source tree)", model.c_str (), WELLMONITOR_MODEL_DIR,
+            WELLMONITOR_SOURCE_MODEL));
+    return FALSE;
+  }
+  try {
+    wellmonitor::ModelFile file = wellmonitor::load_model (model);
+    torch::Device dev = wellmonitor::resolve_device (device);
+    const int in_use = wellmonitor::set_threads (threads);
+    priv->detector = std::make_unique<wellmonitor::Detector> (std::move (file),
+        dev);
+    GST_INFO_OBJECT (self, "model %s: arch %s, input %dx%d %s, threshold %g, "
+        "on %s with %d intra-op threads", model.c_str (),
+        priv->detector->model ().arch.c_str (),
+        priv->detector->model ().preprocess.width,
+        priv->detector->model ().preprocess.height,
+        wellmonitor::to_string (priv->detector->model ().preprocess.color).c_str (),
+        priv->detector->threshold (),
+        wellmonitor::describe_device (dev).c_str (), in_use);
+  } catch (const wellmonitor::ModelFileError & e) {
+    GST_ELEMENT_ERROR (self, RESOURCE, READ,
+        ("Could not load the model: %s", naming (model, e.what ()).c_str ()),
+        ("%s", e.what ()));
+    return FALSE;
+  } catch (const std::exception & e) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Could not use the model '%s' on device '%s': %s", model.c_str (),
+            device.c_str (), e.what ()), ("%s", e.what ()));
+    return FALSE;
+  } catch (...) {
+    GST_ELEMENT_ERROR (self, RESOURCE, READ,
+        ("Could not load the model '%s'.", model.c_str ()),
+        ("unknown exception"));
+    return FALSE;
+  }
+
+  const size_t n = priv->layout.wells.size ();
+  priv->wells.assign (n, WellState ());
+  priv->events.reserve (n);
+  priv->last_threshold = priv->detector->threshold ();
+
+  g_value_init (&priv->well_ids, GST_TYPE_ARRAY);
+  for (const auto & w : priv->layout.wells) {
+    GValue v = G_VALUE_INIT;
+    g_value_init (&v, G_TYPE_STRING);
+    g_value_set_string (&v, w.id.c_str ());
+    gst_value_array_append_and_take_value (&priv->well_ids, &v);
+  }
+
+  std::string active = wellmonitor::describe_device (priv->detector->device ());
+  GST_OBJECT_LOCK (self);
+  g_free (self->active_device);
+  self->active_device = g_strdup (active.c_str ());
+  GST_OBJECT_UNLOCK (self);
+  g_object_notify (G_OBJECT (self), "active-device");
+
+  GST_INFO_OBJECT (self, "layout %s: %zu wells, reference %dx%d",
+      wells.c_str (), n, priv->layout.ref_width, priv->layout.ref_height);
+  return TRUE;
+}
+
+static gboolean
+gst_well_monitor_stop (GstBaseTransform * trans)
+{
+  GstWellMonitor *self = GST_WELL_MONITOR (trans);
+
+  for (size_t i = 0; i < self->priv->wells.size (); i++) {
+    if (self->priv->wells[i].alarm)
+      GST_INFO_OBJECT (self, "stopping with well %s in alarm",
+          self->priv->layout.wells[i].id.c_str ());
+  }
+  self->priv->reset ();
+  return TRUE;
+}
+
+static gboolean
+gst_well_monitor_sink_event (GstBaseTransform * trans, GstEvent * event)
+{
+  GstWellMonitor *self = GST_WELL_MONITOR (trans);
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
+    /* no clear messages at EOS: alarms stand until a well is seen normal */
+    for (size_t i = 0; i < self->priv->wells.size (); i++) {
+      if (self->priv->wells[i].alarm)
+        GST_INFO_OBJECT (self, "EOS with well %s still in alarm",
+            self->priv->layout.wells[i].id.c_str ());
+    }
+  }
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
+}
+
+/* ------------------------------------------------------------------ set_info */
+
+/* Scales the layout's boxes to the negotiated size and sizes the scratch
+ * images, so that the streaming thread allocates nothing per frame. */
+static gboolean
+gst_well_monitor_set_info (GstVideoFilter * filter, GstCaps * incaps,
+    GstVideoInfo * in_info, GstCaps * outcaps, GstVideoInfo * out_info)
+{
+  GstWellMonitor *self = GST_WELL_MONITOR (filter);
+  GstWellMonitorPrivate *priv = self->priv;
+  const int w = GST_VIDEO_INFO_WIDTH (in_info);
+  const int h = GST_VIDEO_INFO_HEIGHT (in_info);
+  const GstVideoFormat format = GST_VIDEO_INFO_FORMAT (in_info);
+
+  (void) incaps;
+  (void) outcaps;
+  (void) out_info;
+
+  if (!priv->detector) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+        ("caps set before the element was started"));
+    return FALSE;
+  }
+
+  try {
+    std::vector<cv::Rect> boxes = priv->layout.scaled (w, h);
+    if (boxes.size () != priv->layout.wells.size ())
+      throw std::runtime_error ("layout returned the wrong number of boxes");
+    for (size_t i = 0; i < boxes.size (); i++) {
+      const cv::Rect & b = boxes[i];
+      if (b.width < 1 || b.height < 1 || b.x < 0 || b.y < 0
+          || b.x + b.width > w || b.y + b.height > h) {
+        GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+            ("Well '%s' of layout '%s' has no pixels in a %dx%d frame.",
+                priv->layout.wells[i].id.c_str (),
+                priv->layout.origin.c_str (), w, h),
+            ("scaled box %d,%d %dx%d", b.x, b.y, b.width, b.height));
+        return FALSE;
+      }
+    }
+
+    const size_t n = boxes.size ();
+    priv->crop_boxes.resize (n);
+    priv->converted.assign (n, cv::Mat ());
+    priv->yuv.assign (n, cv::Mat ());
+    priv->crops.assign (n, cv::Mat ());
+    for (size_t i = 0; i < n; i++) {
+      cv::Rect c = boxes[i];
+      if (is_yuv (format)) {
+        int x0, x1, y0, y1;
+        even_span (c.x, c.x + c.width, w, &x0, &x1);
+        even_span (c.y, c.y + c.height, h, &y0, &y1);
+        c = cv::Rect (x0, y0, x1 - x0, y1 - y0);
+        priv->yuv[i].create (c.height * 3 / 2, c.width, CV_8UC1);
+      }
+      priv->crop_boxes[i] = c;
+      switch (format) {
+        case GST_VIDEO_FORMAT_BGR:
+        case GST_VIDEO_FORMAT_GRAY8:
+          break;                /* cropped in place, no conversion */
+        default:
+          priv->converted[i].create (c.height, c.width, CV_8UC3);
+          break;
+      }
+    }
+    priv->boxes = std::move (boxes);
+  } catch (const std::exception & e) {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+        ("Could not place the wells of layout '%s' in a %dx%d frame.",
+            priv->layout.origin.c_str (), w, h), ("%s", e.what ()));
+    return FALSE;
+  } catch (...) {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+        ("Could not place the wells of layout '%s' in a %dx%d frame.",
+            priv->layout.origin.c_str (), w, h), ("unknown exception"));
+    return FALSE;
+  }
+
+  if (priv->width != 0 && (priv->width != w || priv->height != h))
+    GST_INFO_OBJECT (self, "resolution changed from %dx%d to %dx%d, boxes "
+        "rescaled", priv->width, priv->height, w, h);
+  priv->format = format;
+  priv->width = w;
+  priv->height = h;
+  GST_DEBUG_OBJECT (self, "%s %dx%d, %zu wells",
+      gst_video_format_to_string (format), w, h, priv->boxes.size ());
+  return TRUE;
+}
+
+/* ----------------------------------------------------------- per-frame work */
+
+/* Fills priv->crops: views into the frame for BGR and GRAY8, small
+ * conversions into the per-well scratch images otherwise. */
+static void
+extract_crops (GstWellMonitor * self, GstVideoFrame * frame)
+{
+  GstWellMonitorPrivate *priv = self->priv;
+  const size_t n = priv->crop_boxes.size ();
+
+  if (is_yuv (priv->format)) {
+    const bool i420 = priv->format == GST_VIDEO_FORMAT_I420;
+    const guint8 *py = (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (frame, 0);
+    const int sy = GST_VIDEO_FRAME_PLANE_STRIDE (frame, 0);
+    const guint8 *p1 = (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (frame, 1);
+    const int s1 = GST_VIDEO_FRAME_PLANE_STRIDE (frame, 1);
+    const guint8 *p2 = i420 ?
+        (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (frame, 2) : nullptr;
+    const int s2 = i420 ? GST_VIDEO_FRAME_PLANE_STRIDE (frame, 2) : 0;
+
+    for (size_t i = 0; i < n; i++) {
+      const cv::Rect & c = priv->crop_boxes[i];
+      guint8 *d = priv->yuv[i].data;    /* continuous: Y, then chroma */
+      for (int y = 0; y < c.height; y++, d += c.width)
+        memcpy (d, py + (size_t) (c.y + y) * sy + c.x, c.width);
+      const int cw = c.width / 2, ch = c.height / 2;
+      if (i420) {
+        for (int y = 0; y < ch; y++, d += cw)
+          memcpy (d, p1 + (size_t) (c.y / 2 + y) * s1 + c.x / 2, cw);
+        for (int y = 0; y < ch; y++, d += cw)
+          memcpy (d, p2 + (size_t) (c.y / 2 + y) * s2 + c.x / 2, cw);
+        cv::cvtColor (priv->yuv[i], priv->converted[i], cv::COLOR_YUV2BGR_I420);
+      } else {
+        for (int y = 0; y < ch; y++, d += c.width)
+          memcpy (d, p1 + (size_t) (c.y / 2 + y) * s1 + c.x, c.width);
+        cv::cvtColor (priv->yuv[i], priv->converted[i], cv::COLOR_YUV2BGR_NV12);
+      }
+      priv->crops[i] = priv->converted[i];
+    }
+    return;
+  }
+
+  int type, code = -1;
+  switch (priv->format) {
+    case GST_VIDEO_FORMAT_BGR:
+      type = CV_8UC3;
+      break;
+    case GST_VIDEO_FORMAT_RGB:
+      type = CV_8UC3;
+      code = cv::COLOR_RGB2BGR;
+      break;
+    case GST_VIDEO_FORMAT_BGRx:
+    case GST_VIDEO_FORMAT_BGRA:
+      type = CV_8UC4;
+      code = cv::COLOR_BGRA2BGR;
+      break;
+    case GST_VIDEO_FORMAT_RGBx:
+    case GST_VIDEO_FORMAT_RGBA:
+      type = CV_8UC4;
+      code = cv::COLOR_RGBA2BGR;
+      break;
+    case GST_VIDEO_FORMAT_GRAY8:
+      type = CV_8UC1;
+      break;
+    default:
+      throw std::runtime_error (std::string ("unsupported format ") +
+          gst_video_format_to_string (priv->format));
+  }
+  const cv::Mat whole (priv->height, priv->width, type,
+      GST_VIDEO_FRAME_PLANE_DATA (frame, 0),
+      (size_t) GST_VIDEO_FRAME_PLANE_STRIDE (frame, 0));
+  for (size_t i = 0; i < n; i++) {
+    if (code < 0) {
+      priv->crops[i] = whole (priv->crop_boxes[i]);
+    } else {
+      cv::cvtColor (whole (priv->crop_boxes[i]), priv->converted[i], code);
+      priv->crops[i] = priv->converted[i];
+    }
+  }
+}
+
+/* Scores all wells in one forward pass and updates the debounce; the wells
+ * that change state are left in priv->events. */
+static void
+analyse_frame (GstWellMonitor * self, GstVideoFrame * frame,
+    const FrameSettings & settings)
+{
+  GstWellMonitorPrivate *priv = self->priv;
+
+  extract_crops (self, frame);
+  const std::vector<double> scores = priv->detector->score (priv->crops);
+  if (scores.size () != priv->wells.size ())
+    throw std::runtime_error ("the model returned " +
+        std::to_string (scores.size ()) + " scores for " +
+        std::to_string (priv->wells.size ()) + " wells");
+
+  const double threshold = settings.threshold >= 0.0 ?
+      settings.threshold : priv->detector->threshold ();
+  const guint alarm_frames = std::max (settings.alarm_frames, 1u);
+  const guint clear_frames = std::max (settings.clear_frames, 1u);
+
+  for (size_t i = 0; i < scores.size (); i++) {
+    WellState & s = priv->wells[i];
+    s.score = scores[i];
+    s.anomaly = scores[i] > threshold;
+    if (s.anomaly) {
+      s.under_run = 0;
+      if (s.over_run < G_MAXUINT)
+        s.over_run++;
+      if (!s.alarm && s.over_run >= alarm_frames) {
+        s.alarm = true;
+        priv->events.push_back ({i, true});
+      }
+    } else {
+      s.over_run = 0;
+      if (s.under_run < G_MAXUINT)
+        s.under_run++;
+      if (s.alarm && s.under_run >= clear_frames) {
+        s.alarm = false;
+        priv->events.push_back ({i, false});
+      }
+    }
+  }
+  priv->last_threshold = threshold;
+  priv->have_scores = true;
+}
+
+static void
+attach_metas (GstWellMonitor * self, GstBuffer * buffer, bool analysed)
+{
+  GstWellMonitorPrivate *priv = self->priv;
+
+  for (size_t i = 0; i < priv->wells.size (); i++) {
+    const cv::Rect & b = priv->boxes[i];
+    const WellState & s = priv->wells[i];
+    GstVideoRegionOfInterestMeta *meta =
+        gst_buffer_add_video_region_of_interest_meta (buffer,
+        WELLMONITOR_ROI_TYPE, b.x, b.y, b.width, b.height);
+    meta->id = (gint) i;
+    gst_video_region_of_interest_meta_add_param (meta,
+        gst_structure_new (WELLMONITOR_ROI_PARAM,
+            "well", G_TYPE_STRING, priv->layout.wells[i].id.c_str (),
+            "score", G_TYPE_DOUBLE, s.score,
+            "threshold", G_TYPE_DOUBLE, priv->last_threshold,
+            "anomaly", G_TYPE_BOOLEAN, (gboolean) s.anomaly,
+            "alarm", G_TYPE_BOOLEAN, (gboolean) s.alarm,
+            "analysed", G_TYPE_BOOLEAN, (gboolean) analysed, NULL));
+  }
+}
+
+/* The time fields shared by all messages, as in level and videoanalyse. */
+static GstStructure *
+new_message_structure (GstWellMonitor * self, const gchar * name,
+    GstBuffer * buffer, guint64 frame)
+{
+  GstSegment *segment = &GST_BASE_TRANSFORM (self)->segment;
+  const GstClockTime timestamp = GST_BUFFER_PTS (buffer);
+  GstClockTime running_time = GST_CLOCK_TIME_NONE;
+  GstClockTime stream_time = GST_CLOCK_TIME_NONE;
+
+  if (GST_CLOCK_TIME_IS_VALID (timestamp) && segment->format == GST_FORMAT_TIME) {
+    running_time = gst_segment_to_running_time (segment, GST_FORMAT_TIME,
+        timestamp);
+    stream_time = gst_segment_to_stream_time (segment, GST_FORMAT_TIME,
+        timestamp);
+  }
+  return gst_structure_new (name,
+      "timestamp", G_TYPE_UINT64, (guint64) timestamp,
+      "stream-time", G_TYPE_UINT64, (guint64) stream_time,
+      "running-time", G_TYPE_UINT64, (guint64) running_time,
+      "frame", G_TYPE_UINT64, frame, NULL);
+}
+
+static void
+post_messages (GstWellMonitor * self, GstBuffer * buffer, guint64 frame,
+    bool analysed, const FrameSettings & settings)
+{
+  GstWellMonitorPrivate *priv = self->priv;
+
+  for (const WellEvent & ev : priv->events) {
+    const cv::Rect & b = priv->boxes[ev.well];
+    const char *id = priv->layout.wells[ev.well].id.c_str ();
+    const double score = priv->wells[ev.well].score;
+    GstStructure *s = new_message_structure (self,
+        ev.alarm ? "wellmonitor-alarm" : "wellmonitor-clear", buffer, frame);
+    gst_structure_set (s,
+        "well", G_TYPE_STRING, id,
+        "score", G_TYPE_DOUBLE, score,
+        "threshold", G_TYPE_DOUBLE, priv->last_threshold,
+        "x", G_TYPE_INT, b.x, "y", G_TYPE_INT, b.y,
+        "width", G_TYPE_INT, b.width, "height", G_TYPE_INT, b.height, NULL);
+    if (ev.alarm)
+      GST_WARNING_OBJECT (self, "well %s in alarm at frame %" G_GUINT64_FORMAT
+          ": score %g > threshold %g", id, frame, score, priv->last_threshold);
+    else
+      GST_INFO_OBJECT (self, "well %s clear at frame %" G_GUINT64_FORMAT
+          ": score %g", id, frame, score);
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_element (GST_OBJECT (self), s));
+  }
+  priv->events.clear ();
+
+  if (analysed && settings.post_scores) {
+    GstStructure *s = new_message_structure (self, "wellmonitor-scores",
+        buffer, frame);
+    GValue scores = G_VALUE_INIT;
+    g_value_init (&scores, GST_TYPE_ARRAY);
+    for (const WellState & w : priv->wells) {
+      GValue v = G_VALUE_INIT;
+      g_value_init (&v, G_TYPE_DOUBLE);
+      g_value_set_double (&v, w.score);
+      gst_value_array_append_and_take_value (&scores, &v);
+    }
+    gst_structure_set_value (s, "wells", &priv->well_ids);
+    gst_structure_take_value (s, "scores", &scores);
+    gst_structure_set (s, "threshold", G_TYPE_DOUBLE, priv->last_threshold,
+        NULL);
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_element (GST_OBJECT (self), s));
+  }
+}
+
+static GstFlowReturn
+gst_well_monitor_transform_frame_ip (GstVideoFilter * filter,
+    GstVideoFrame * frame)
+{
+  GstWellMonitor *self = GST_WELL_MONITOR (filter);
+  GstWellMonitorPrivate *priv = self->priv;
+  FrameSettings settings;
+
+  GST_OBJECT_LOCK (self);
+  settings.threshold = self->threshold;
+  settings.alarm_frames = self->alarm_frames;
+  settings.clear_frames = self->clear_frames;
+  settings.interval = self->interval;
+  settings.post_scores = self->post_scores;
+  GST_OBJECT_UNLOCK (self);
+
+  const guint64 index = priv->frames++;
+  const bool analyse = !priv->have_scores || settings.interval <= 1
+      || index - priv->last_analysed >= settings.interval;
+
+  try {
+    if (analyse) {
+      analyse_frame (self, frame, settings);
+      priv->last_analysed = index;
+    }
+    attach_metas (self, frame->buffer, analyse);
+    post_messages (self, frame->buffer, index, analyse, settings);
+  } catch (const std::exception & e) {
+    priv->events.clear ();
+    GST_ELEMENT_ERROR (self, STREAM, FAILED,
+        ("Could not score the wells of frame %" G_GUINT64_FORMAT ".", index),
+        ("%s", e.what ()));
+    return GST_FLOW_ERROR;
+  } catch (...) {
+    priv->events.clear ();
+    GST_ELEMENT_ERROR (self, STREAM, FAILED,
+        ("Could not score the wells of frame %" G_GUINT64_FORMAT ".", index),
+        ("unknown exception"));
+    return GST_FLOW_ERROR;
+  }
+  return GST_FLOW_OK;
+}
+
+/* ---------------------------------------------------------------- class */
+
+static void
+gst_well_monitor_class_init (GstWellMonitorClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
+  GstVideoFilterClass *filter_class = GST_VIDEO_FILTER_CLASS (klass);
+  const std::string default_model = default_model_path ();
+
+  GST_DEBUG_CATEGORY_INIT (gst_well_monitor_debug, "wellmonitor", 0,
+      "casting-table well spill monitor");
+
+  gobject_class->set_property = gst_well_monitor_set_property;
+  gobject_class->get_property = gst_well_monitor_get_property;
+  gobject_class->finalize = gst_well_monitor_finalize;
+
+  g_object_class_install_property (gobject_class, PROP_MODEL,
+      g_param_spec_string ("model", "Model",
+          "Model file (.wmm) made by wellmonitor-trainer: the autoencoder, its "
+          "preprocessing and its calibrated threshold. Read when the element "
+          "starts (READY to PAUSED)",
+          default_model.c_str (),
+          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property (gobject_class, PROP_WELLS,
+      g_param_spec_string ("wells", "Well layout",
+          "Well layout file (required): the id and box of every well in a "
+          "reference resolution; boxes scale to the stream's resolution. Read "
+          "when the element starts",
+          DEFAULT_PROP_WELLS,
+          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property (gobject_class, PROP_THRESHOLD,
+      g_param_spec_double ("threshold", "Threshold",
+          "A well is anomalous on a frame when its score is greater than this; "
+          "-1 uses the threshold calibrated in the model file. Takes effect on "
+          "the next analysed frame",
+          -1.0, G_MAXDOUBLE, DEFAULT_PROP_THRESHOLD,
+          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE)));
+  g_object_class_install_property (gobject_class, PROP_DEVICE,
+      g_param_spec_string ("device", "Device",
+          "Where the model runs: auto (CUDA when this build and machine have "
+          "it, else CPU), cpu, cuda or cuda:N. Asking for CUDA where there is "
+          "none fails the start; see active-device for the one in use",
+          DEFAULT_PROP_DEVICE,
+          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property (gobject_class, PROP_ALARM_FRAMES,
+      g_param_spec_uint ("alarm-frames", "Alarm frames",
+          "A well goes into alarm (wellmonitor-alarm) after this many "
+          "consecutive analysed frames over the threshold",
+          1, G_MAXUINT, DEFAULT_PROP_ALARM_FRAMES,
+          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_PLAYING)));
+  g_object_class_install_property (gobject_class, PROP_CLEAR_FRAMES,
+      g_param_spec_uint ("clear-frames", "Clear frames",
+          "A well in alarm clears (wellmonitor-clear) after this many "
+          "consecutive analysed frames at or under the threshold",
+          1, G_MAXUINT, DEFAULT_PROP_CLEAR_FRAMES,
+          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_PLAYING)));
+  g_object_class_install_property (gobject_class, PROP_INTERVAL,
+      g_param_spec_uint ("interval", "Interval",
+          "Analyse every Nth frame (1 = every frame); the frames in between "
+          "pass with the last scores in their metas",
+          1, G_MAXUINT, DEFAULT_PROP_INTERVAL,
+          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_PLAYING)));
+  g_object_class_install_property (gobject_class, PROP_POST_SCORES,
+      g_param_spec_boolean ("post-scores", "Post scores",
+          "Post a wellmonitor-scores message with every well's score on each "
+          "analysed frame",
+          DEFAULT_PROP_POST_SCORES,
+          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_PLAYING)));
+  g_object_class_install_property (gobject_class, PROP_THREADS,
+      g_param_spec_int ("threads", "Threads",
+          "LibTorch intra-op threads for the forward pass (0 = LibTorch's "
+          "default). LibTorch keeps one count per process: the last element "
+          "started sets it for all",
+          0, 1024, DEFAULT_PROP_THREADS,
+          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property (gobject_class, PROP_ACTIVE_DEVICE,
+      g_param_spec_string ("active-device", "Active device",
+          "The device the model runs on, e.g. cpu or cuda:0 (NULL until the "
+          "element has started)",
+          NULL, (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+
+  gst_element_class_set_static_metadata (element_class,
+      "Well spill monitor",
+      "Filter/Analyzer/Video",
+      "Scores every well of a casting table in each frame with an autoencoder "
+      "and posts a bus message when a well spills. The video passes untouched; "
+      "each buffer gets one GstVideoRegionOfInterestMeta per well (type "
+      "\"well\", id = layout index, parameter structure \"wellmonitor\": well, "
+      "score, threshold, anomaly, alarm, analysed).\n"
+      "                           Messages (GST_MESSAGE_ELEMENT):\n"
+      "                           wellmonitor-alarm: a well started spilling "
+      "(alarm-frames consecutive analysed frames over the threshold);\n"
+      "                           wellmonitor-clear: it is normal again "
+      "(clear-frames frames at or under the threshold). Both carry:\n"
+      "                             well (string), score (double), threshold "
+      "(double), timestamp, stream-time, running-time (guint64 ns), "
+      "frame (guint64, buffer index since start), x, y, width, height "
+      "(int, the well's box in stream pixels).\n"
+      "                           wellmonitor-scores (post-scores=true), per "
+      "analysed frame: wells (array of strings), scores (array of doubles) in "
+      "layout order, threshold, timestamp, stream-time, running-time, frame.\n"
+      "                           No clear is posted at EOS or stop: a well "
+      "stays in alarm until it is seen normal.\n"
+      "                           Example: gst-launch-1.0 -m videotestsrc ! "
+      "videoconvert ! wellmonitor wells=table.wells post-scores=true ! "
+      "welloverlay ! videoconvert ! autovideosink",
+      "wellmonitor project");
+
+  gst_element_class_add_static_pad_template (element_class,
+      &gst_well_monitor_sink_template);
+  gst_element_class_add_static_pad_template (element_class,
+      &gst_well_monitor_src_template);
+
+  trans_class->start = GST_DEBUG_FUNCPTR (gst_well_monitor_start);
+  trans_class->stop = GST_DEBUG_FUNCPTR (gst_well_monitor_stop);
+  trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_well_monitor_sink_event);
+  filter_class->set_info = GST_DEBUG_FUNCPTR (gst_well_monitor_set_info);
+  filter_class->transform_frame_ip =
+      GST_DEBUG_FUNCPTR (gst_well_monitor_transform_frame_ip);
+}
+
+static void
+gst_well_monitor_init (GstWellMonitor * self)
+{
+  self->model = g_strdup (default_model_path ().c_str ());
+  self->wells = g_strdup (DEFAULT_PROP_WELLS);
+  self->threshold = DEFAULT_PROP_THRESHOLD;
+  self->device = g_strdup (DEFAULT_PROP_DEVICE);
+  self->alarm_frames = DEFAULT_PROP_ALARM_FRAMES;
+  self->clear_frames = DEFAULT_PROP_CLEAR_FRAMES;
+  self->interval = DEFAULT_PROP_INTERVAL;
+  self->post_scores = DEFAULT_PROP_POST_SCORES;
+  self->threads = DEFAULT_PROP_THREADS;
+  self->active_device = NULL;
+  self->priv = new GstWellMonitorPrivate ();
+
+  /* analyses in place: never a copy, never a change to the pixels */
+  gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
+}
+
+static void
+gst_well_monitor_finalize (GObject * object)
+{
+  GstWellMonitor *self = GST_WELL_MONITOR (object);
+
+  self->priv->reset ();
+  delete self->priv;
+  self->priv = NULL;
+  g_free (self->model);
+  g_free (self->wells);
+  g_free (self->device);
+  g_free (self->active_device);
+
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_well_monitor_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstWellMonitor *self = GST_WELL_MONITOR (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_MODEL:
+      g_free (self->model);
+      self->model = g_value_dup_string (value);
+      break;
+    case PROP_WELLS:
+      g_free (self->wells);
+      self->wells = g_value_dup_string (value);
+      break;
+    case PROP_THRESHOLD:
+      self->threshold = g_value_get_double (value);
+      break;
+    case PROP_DEVICE:
+      g_free (self->device);
+      self->device = g_value_dup_string (value);
+      break;
+    case PROP_ALARM_FRAMES:
+      self->alarm_frames = g_value_get_uint (value);
+      break;
+    case PROP_CLEAR_FRAMES:
+      self->clear_frames = g_value_get_uint (value);
+      break;
+    case PROP_INTERVAL:
+      self->interval = g_value_get_uint (value);
+      break;
+    case PROP_POST_SCORES:
+      self->post_scores = g_value_get_boolean (value);
+      break;
+    case PROP_THREADS:
+      self->threads = g_value_get_int (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_well_monitor_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstWellMonitor *self = GST_WELL_MONITOR (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_MODEL:
+      g_value_set_string (value, self->model);
+      break;
+    case PROP_WELLS:
+      g_value_set_string (value, self->wells);
+      break;
+    case PROP_THRESHOLD:
+      g_value_set_double (value, self->threshold);
+      break;
+    case PROP_DEVICE:
+      g_value_set_string (value, self->device);
+      break;
+    case PROP_ALARM_FRAMES:
+      g_value_set_uint (value, self->alarm_frames);
+      break;
+    case PROP_CLEAR_FRAMES:
+      g_value_set_uint (value, self->clear_frames);
+      break;
+    case PROP_INTERVAL:
+      g_value_set_uint (value, self->interval);
+      break;
+    case PROP_POST_SCORES:
+      g_value_set_boolean (value, self->post_scores);
+      break;
+    case PROP_THREADS:
+      g_value_set_int (value, self->threads);
+      break;
+    case PROP_ACTIVE_DEVICE:
+      g_value_set_string (value, self->active_device);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}

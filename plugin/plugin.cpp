@@ -1,0 +1,22 @@
+/* The wellmonitor plugin: registers its elements, nothing else. */
+#include <gst/gst.h>
+
+#include "gstwellmonitor.h"
+#include "gstwelloverlay.h"
+
+static gboolean
+plugin_init (GstPlugin * plugin)
+{
+  gboolean ret = FALSE;
+
+  ret |= GST_ELEMENT_REGISTER (wellmonitor, plugin);
+  ret |= GST_ELEMENT_REGISTER (welloverlay, plugin);
+
+  return ret;
+}
+
+GST_PLUGIN_DEFINE (GST_VERSION_MAJOR,
+    GST_VERSION_MINOR,
+    wellmonitor,
+    "Spill monitoring of casting-table wells: per-well anomaly scores and alarms, and their overlay",
+    plugin_init, VERSION, "Proprietary", GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN)
