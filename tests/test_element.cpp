@@ -1,0 +1,936 @@
+// GstHarness tests of the `wellmonitor` element (and one end-to-end pipeline
+// with `welloverlay`).
+//
+// Each test process isolates GStreamer: the plugin path is the build's plugin
+// directory, the system plugin path is GStreamer's own (for videoconvert, tee
+// and friends), and the registry is a file in a fresh temporary directory.
+// The model is a tiny random compact-ae made here with a fixed seed; the
+// layout files are written here. Scores are controlled by what is pasted into
+// the wells: the model's threshold is set between the score of the "normal"
+// patch and the score of the "spill" patch, both computed first with the
+// Detector directly.
+
+#include "wellmonitor/detector.h"
+#include "wellmonitor/model_file.h"
+
+#include <gst/check/gstharness.h>
+#include <gst/gst.h>
+#include <gst/video/video.h>
+#include <gtest/gtest.h>
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+using wellmonitor::Detector;
+
+namespace {
+
+constexpr int kWidth = 160;  // stream = layout reference size
+constexpr int kHeight = 96;
+constexpr int kPatch = 32;
+constexpr GstClockTime kFrame = 40 * GST_MSECOND;
+
+struct WellDef {
+  const char* id;
+  cv::Rect box;
+};
+const std::vector<WellDef> kWells = {
+    {"a", {8, 40, kPatch, kPatch}},
+    {"b", {56, 40, kPatch, kPatch}},
+    {"c", {104, 40, kPatch, kPatch}},
+};
+
+// Everything the tests share, made once per process.
+struct Shared {
+  fs::path dir;
+  std::string model;   // tiny random model, threshold between normal and spill
+  std::string layout;  // the three wells above, reference 160x96
+  cv::Mat normal, spill, red, blue;  // 32x32 BGR patches
+  double normal_score = 0, spill_score = 0, red_score = 0, blue_score = 0;
+  double threshold = 0;  // the model file's
+};
+Shared* g = nullptr;
+
+std::string write_file(const std::string& name, const std::string& text) {
+  const fs::path p = g->dir / name;
+  std::ofstream(p, std::ios::binary) << text;
+  return p.string();
+}
+
+std::string layout_text(const std::vector<WellDef>& wells, int ref_w = kWidth, int ref_h = kHeight) {
+  std::string s = "# test layout\nreference " + std::to_string(ref_w) + " " + std::to_string(ref_h) + "\n";
+  for (const auto& w : wells)
+    s += "well " + std::string(w.id) + " " + std::to_string(w.box.x) + " " + std::to_string(w.box.y) + " " +
+         std::to_string(w.box.width) + " " + std::to_string(w.box.height) + "\n";
+  return s;
+}
+
+class GstEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    g = new Shared();
+    char tmpl[] = "/tmp/wellmonitor-element-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    g->dir = tmpl;
+    g_setenv("GST_PLUGIN_PATH", WELLMONITOR_PLUGIN_DIR, TRUE);
+    g_setenv("GST_PLUGIN_SYSTEM_PATH", WELLMONITOR_GST_SYSTEM_PLUGINS, TRUE);
+    g_setenv("GST_REGISTRY", (g->dir / "registry.bin").c_str(), TRUE);
+    gst_init(nullptr, nullptr);
+
+    // Patches: a flat grey one, grey noise, flat red and flat blue.
+    g->normal = cv::Mat(kPatch, kPatch, CV_8UC3, cv::Scalar(128, 128, 128));
+    cv::Mat noise(kPatch, kPatch, CV_8UC1);
+    cv::RNG rng(1234);
+    rng.fill(noise, cv::RNG::UNIFORM, 0, 256);
+    cv::cvtColor(noise, g->spill, cv::COLOR_GRAY2BGR);
+    g->red = cv::Mat(kPatch, kPatch, CV_8UC3, cv::Scalar(0, 0, 255));
+    g->blue = cv::Mat(kPatch, kPatch, CV_8UC3, cv::Scalar(255, 0, 0));
+
+    torch::manual_seed(20240611);
+    wellmonitor::ModelFile m;
+    m.arch = "compact-ae";
+    m.arch_params = {{"base", 4}, {"latent", 8}};
+    m.calibration.threshold = 1.0;
+    m.calibration.method = "test";
+    m.build_network();
+    g->model = (g->dir / "tiny.wmm").string();
+    wellmonitor::save_model(m, g->model);
+
+    Detector det = Detector::open(g->model, "cpu");
+    const auto s = det.score({g->normal, g->spill, g->red, g->blue});
+    // Whichever of flat grey and noise scores lower is the "normal" well.
+    if (s[0] > s[1]) std::swap(g->normal, g->spill);
+    g->normal_score = std::min(s[0], s[1]);
+    g->spill_score = std::max(s[0], s[1]);
+    g->red_score = s[2];
+    g->blue_score = s[3];
+    ASSERT_GT(g->spill_score, g->normal_score * 1.05) << "test patches too alike for this seed";
+    ASSERT_GT(std::abs(g->red_score - g->blue_score), 1e-6) << "red and blue score alike for this seed";
+    g->threshold = 0.5 * (g->normal_score + g->spill_score);
+    m.calibration.threshold = g->threshold;
+    wellmonitor::save_model(m, g->model);
+
+    g->layout = write_file("three.wells", layout_text(kWells));
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(g->dir, ec);
+    delete g;
+    g = nullptr;
+  }
+};
+[[maybe_unused]] ::testing::Environment* const kEnv = ::testing::AddGlobalTestEnvironment(new GstEnvironment);
+
+// ---------------------------------------------------------------- frames
+
+// A 160x96 BGR scene: dark background, one patch per well (nullptr = background).
+cv::Mat scene(const std::vector<const cv::Mat*>& patches, int w = kWidth, int h = kHeight) {
+  cv::Mat img(kHeight, kWidth, CV_8UC3, cv::Scalar(40, 50, 60));
+  for (size_t i = 0; i < patches.size() && i < kWells.size(); ++i)
+    if (patches[i]) patches[i]->copyTo(img(kWells[i].box));
+  if (w != kWidth || h != kHeight) cv::resize(img, img, cv::Size(w, h), 0, 0, cv::INTER_NEAREST);
+  return img;
+}
+
+// The BGR image as a buffer in `format`, converted the way videoconvert does.
+GstBuffer* to_buffer(const cv::Mat& bgr, GstVideoFormat format, GstVideoInfo* info_out = nullptr) {
+  GstVideoInfo in, out;
+  gst_video_info_set_format(&in, GST_VIDEO_FORMAT_BGR, bgr.cols, bgr.rows);
+  gst_video_info_set_format(&out, format, bgr.cols, bgr.rows);
+  if (info_out) *info_out = out;
+  GstBuffer* src = gst_buffer_new_allocate(nullptr, GST_VIDEO_INFO_SIZE(&in), nullptr);
+  GstVideoFrame f;
+  EXPECT_TRUE(gst_video_frame_map(&f, &in, src, GST_MAP_WRITE));
+  for (int y = 0; y < bgr.rows; ++y)
+    memcpy(static_cast<guint8*>(GST_VIDEO_FRAME_PLANE_DATA(&f, 0)) + y * GST_VIDEO_FRAME_PLANE_STRIDE(&f, 0),
+           bgr.ptr(y), bgr.cols * 3);
+  gst_video_frame_unmap(&f);
+  if (format == GST_VIDEO_FORMAT_BGR) return src;
+
+  GstBuffer* dst = gst_buffer_new_allocate(nullptr, GST_VIDEO_INFO_SIZE(&out), nullptr);
+  GstVideoFrame sf, df;
+  EXPECT_TRUE(gst_video_frame_map(&sf, &in, src, GST_MAP_READ));
+  EXPECT_TRUE(gst_video_frame_map(&df, &out, dst, GST_MAP_WRITE));
+  GstVideoConverter* conv = gst_video_converter_new(&in, &out, nullptr);
+  gst_video_converter_frame(conv, &sf, &df);
+  gst_video_converter_free(conv);
+  gst_video_frame_unmap(&sf);
+  gst_video_frame_unmap(&df);
+  gst_buffer_unref(src);
+  return dst;
+}
+
+std::string caps_for(GstVideoFormat format, int w = kWidth, int h = kHeight) {
+  GstVideoInfo info;
+  gst_video_info_set_format(&info, format, w, h);
+  GST_VIDEO_INFO_FPS_N(&info) = 25;
+  GST_VIDEO_INFO_FPS_D(&info) = 1;
+  GstCaps* caps = gst_video_info_to_caps(&info);
+  gchar* s = gst_caps_to_string(caps);
+  std::string out = s;
+  g_free(s);
+  gst_caps_unref(caps);
+  return out;
+}
+
+void stamp(GstBuffer* buf, guint64 index, GstClockTime base = 0) {
+  GST_BUFFER_PTS(buf) = base + index * kFrame;
+  GST_BUFFER_DTS(buf) = base + index * kFrame;
+  GST_BUFFER_DURATION(buf) = kFrame;
+  GST_BUFFER_OFFSET(buf) = index;
+  GST_BUFFER_OFFSET_END(buf) = index + 1;
+}
+
+// ---------------------------------------------------------------- metas, messages
+
+struct Roi {
+  std::string type;
+  int id = -1;
+  guint x = 0, y = 0, w = 0, h = 0;
+  std::string well;
+  double score = -1, threshold = -1;
+  gboolean anomaly = FALSE, alarm = FALSE, analysed = FALSE;
+};
+
+std::vector<Roi> rois(GstBuffer* buf) {
+  std::vector<Roi> out;
+  gpointer state = nullptr;
+  GstMeta* meta;
+  while ((meta = gst_buffer_iterate_meta_filtered(buf, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    auto* m = reinterpret_cast<GstVideoRegionOfInterestMeta*>(meta);
+    Roi r;
+    r.type = g_quark_to_string(m->roi_type);
+    r.id = m->id;
+    r.x = m->x;
+    r.y = m->y;
+    r.w = m->w;
+    r.h = m->h;
+    const GstStructure* s = gst_video_region_of_interest_meta_get_param(m, "wellmonitor");
+    EXPECT_NE(s, nullptr) << "ROI meta without a 'wellmonitor' parameter structure";
+    if (s) {
+      EXPECT_EQ(gst_structure_get_field_type(s, "well"), G_TYPE_STRING);
+      EXPECT_EQ(gst_structure_get_field_type(s, "score"), G_TYPE_DOUBLE);
+      EXPECT_EQ(gst_structure_get_field_type(s, "threshold"), G_TYPE_DOUBLE);
+      EXPECT_EQ(gst_structure_get_field_type(s, "anomaly"), G_TYPE_BOOLEAN);
+      EXPECT_EQ(gst_structure_get_field_type(s, "alarm"), G_TYPE_BOOLEAN);
+      EXPECT_EQ(gst_structure_get_field_type(s, "analysed"), G_TYPE_BOOLEAN);
+      if (const char* id = gst_structure_get_string(s, "well")) r.well = id;
+      gst_structure_get_double(s, "score", &r.score);
+      gst_structure_get_double(s, "threshold", &r.threshold);
+      gst_structure_get_boolean(s, "anomaly", &r.anomaly);
+      gst_structure_get_boolean(s, "alarm", &r.alarm);
+      gst_structure_get_boolean(s, "analysed", &r.analysed);
+    }
+    out.push_back(r);
+  }
+  return out;
+}
+
+// Element messages taken off a bus, as owned structure copies.
+struct Messages {
+  std::vector<GstStructure*> all;
+  Messages() = default;
+  Messages(const Messages&) = delete;
+  Messages& operator=(const Messages&) = delete;
+  Messages(Messages&& o) noexcept : all(std::move(o.all)) {}
+  ~Messages() {
+    for (auto* s : all) gst_structure_free(s);
+  }
+  std::vector<const GstStructure*> named(const std::string& name) const {
+    std::vector<const GstStructure*> out;
+    for (auto* s : all)
+      if (name == gst_structure_get_name(s)) out.push_back(s);
+    return out;
+  }
+};
+
+Messages pop_element_messages(GstBus* bus) {
+  Messages m;
+  while (GstMessage* msg = gst_bus_pop_filtered(bus, GST_MESSAGE_ELEMENT)) {
+    if (const GstStructure* s = gst_message_get_structure(msg)) m.all.push_back(gst_structure_copy(s));
+    gst_message_unref(msg);
+  }
+  return m;
+}
+
+guint64 u64(const GstStructure* s, const char* field) {
+  guint64 v = 0;
+  EXPECT_TRUE(gst_structure_get_uint64(s, field, &v)) << field;
+  return v;
+}
+
+// ---------------------------------------------------------------- the element under test
+
+GstElement* make_monitor() {
+  GstElement* e = gst_element_factory_make("wellmonitor", nullptr);
+  EXPECT_NE(e, nullptr) << "wellmonitor not found in " WELLMONITOR_PLUGIN_DIR;
+  gst_object_ref_sink(e);
+  g_object_set(e, "model", g->model.c_str(), "wells", g->layout.c_str(), "device", "cpu", "threads", 1, nullptr);
+  return e;
+}
+
+// A playing wellmonitor in a harness with a bus to read its messages.
+class Harnessed {
+ public:
+  explicit Harnessed(GstElement* e, GstVideoFormat format = GST_VIDEO_FORMAT_BGR) : element_(e), bus_(gst_bus_new()) {
+    gst_element_set_bus(element_, bus_);
+    h_ = gst_harness_new_with_element(element_, "sink", "src");
+    set_caps(caps_for(format));
+  }
+  ~Harnessed() {
+    gst_harness_teardown(h_);
+    gst_element_set_bus(element_, nullptr);
+    gst_object_unref(element_);
+    gst_object_unref(bus_);
+  }
+  Harnessed(const Harnessed&) = delete;
+  Harnessed& operator=(const Harnessed&) = delete;
+
+  void set_caps(const std::string& caps) { gst_harness_set_src_caps_str(h_, caps.c_str()); }
+  // Pushes one frame and returns the buffer that came out (caller unrefs).
+  GstBuffer* push(GstBuffer* buf) {
+    EXPECT_EQ(gst_harness_push(h_, buf), GST_FLOW_OK);
+    return gst_harness_pull(h_);
+  }
+  // Pushes a BGR scene, checks one meta per well, returns them.
+  std::vector<Roi> push_scene(const cv::Mat& bgr, guint64 index) {
+    GstBuffer* b = to_buffer(bgr, GST_VIDEO_FORMAT_BGR);
+    stamp(b, index);
+    GstBuffer* out = push(b);
+    auto r = rois(out);
+    gst_buffer_unref(out);
+    EXPECT_EQ(r.size(), kWells.size());
+    return r;
+  }
+  Messages messages() { return pop_element_messages(bus_); }
+  GstHarness* harness() { return h_; }
+  GstElement* element() { return element_; }
+
+ private:
+  GstElement* element_;
+  GstBus* bus_;
+  GstHarness* h_ = nullptr;
+};
+
+const cv::Mat* N() { return &g->normal; }
+const cv::Mat* S() { return &g->spill; }
+
+}  // namespace
+
+// ====================================================================== registry
+
+TEST(WellMonitorElement, PluginRegistersBothElementsWithDocumentedDefaults) {
+  GstPlugin* plugin = gst_registry_find_plugin(gst_registry_get(), "wellmonitor");
+  ASSERT_NE(plugin, nullptr);
+  EXPECT_NE(std::string(gst_plugin_get_filename(plugin)).find(WELLMONITOR_PLUGIN_DIR), std::string::npos);
+  gst_object_unref(plugin);
+  for (const char* name : {"wellmonitor", "welloverlay"}) {
+    GstElementFactory* f = gst_element_factory_find(name);
+    ASSERT_NE(f, nullptr) << name;
+    EXPECT_NE(gst_element_factory_get_metadata(f, GST_ELEMENT_METADATA_DESCRIPTION), nullptr);
+    gst_object_unref(f);
+  }
+  // The message fields are documented where gst-inspect shows them.
+  GstElementFactory* f = gst_element_factory_find("wellmonitor");
+  const std::string doc = gst_element_factory_get_metadata(f, GST_ELEMENT_METADATA_DESCRIPTION);
+  gst_object_unref(f);
+  for (const char* word : {"wellmonitor-alarm", "wellmonitor-clear", "wellmonitor-scores", "running-time",
+                           "stream-time", "frame", "width", "gst-launch-1.0"})
+    EXPECT_NE(doc.find(word), std::string::npos) << word;
+
+  GstElement* e = gst_element_factory_make("wellmonitor", nullptr);
+  gchar *model = nullptr, *wells = nullptr, *device = nullptr, *active = nullptr;
+  gdouble threshold = 0;
+  guint alarm = 0, clear = 0, interval = 0;
+  gboolean post = TRUE;
+  g_object_get(e, "model", &model, "wells", &wells, "device", &device, "active-device", &active, "threshold",
+               &threshold, "alarm-frames", &alarm, "clear-frames", &clear, "interval", &interval, "post-scores", &post,
+               nullptr);
+  ASSERT_NE(model, nullptr);
+  EXPECT_TRUE(g_str_has_suffix(model, "default.wmm")) << model;
+  EXPECT_EQ(wells, nullptr);
+  EXPECT_STREQ(device, "auto");
+  EXPECT_EQ(active, nullptr);
+  EXPECT_EQ(threshold, -1.0);
+  EXPECT_EQ(alarm, 3u);
+  EXPECT_EQ(clear, 5u);
+  EXPECT_EQ(interval, 1u);
+  EXPECT_FALSE(post);
+  g_free(model);
+  g_free(wells);
+  g_free(device);
+  g_free(active);
+  gst_object_unref(e);
+}
+
+// ====================================================================== caps
+
+TEST(WellMonitorElement, AcceptsTheNineRawFormatsAndRefusesOthers) {
+  GstElement* e = make_monitor();
+  GstPad* sink = gst_element_get_static_pad(e, "sink");
+  for (const char* f : {"BGR", "BGRx", "BGRA", "RGB", "RGBx", "RGBA", "GRAY8", "I420", "NV12"}) {
+    GstCaps* caps = gst_caps_from_string(caps_for(gst_video_format_from_string(f)).c_str());
+    EXPECT_TRUE(gst_pad_query_accept_caps(sink, caps)) << f;
+    gst_caps_unref(caps);
+  }
+  for (const char* c : {"video/x-raw,format=YUY2,width=160,height=96,framerate=25/1",
+                        "video/x-raw,format=GRAY16_LE,width=160,height=96,framerate=25/1",
+                        "video/x-raw,format=RGB16,width=160,height=96,framerate=25/1",
+                        "video/x-raw(memory:GLMemory),format=RGBA,width=160,height=96,framerate=25/1",
+                        "image/jpeg,width=160,height=96"}) {
+    GstCaps* caps = gst_caps_from_string(c);
+    EXPECT_FALSE(gst_pad_query_accept_caps(sink, caps)) << c;
+    gst_caps_unref(caps);
+  }
+  gst_object_unref(sink);
+  gst_object_unref(e);
+}
+
+// ====================================================================== every format
+
+class WellMonitorFormat : public ::testing::TestWithParam<const char*> {};
+
+// For each input format: the right crops are scored (the scores equal the
+// Detector's on the BGR patches: exactly for packed RGB, closely for
+// GRAY8/I420/NV12), one meta per well, and the buffer leaves unchanged.
+TEST_P(WellMonitorFormat, ScoresEachWellsCropAndPassesTheBufferUntouched) {
+  const GstVideoFormat format = gst_video_format_from_string(GetParam());
+  const bool exact = format != GST_VIDEO_FORMAT_GRAY8 && format != GST_VIDEO_FORMAT_I420 &&
+                     format != GST_VIDEO_FORMAT_NV12;
+  Harnessed run(make_monitor(), format);
+
+  GstBuffer* in = to_buffer(scene({N(), S(), &g->red}), format);
+  stamp(in, 7, 3 * GST_SECOND);
+  gsize size = gst_buffer_get_size(in);
+  gpointer before = nullptr;
+  gst_buffer_extract_dup(in, 0, size, &before, &size);
+
+  GstBuffer* out = run.push(in);
+  ASSERT_NE(out, nullptr);
+  EXPECT_EQ(GST_BUFFER_PTS(out), 3 * GST_SECOND + 7 * kFrame);
+  EXPECT_EQ(GST_BUFFER_DTS(out), 3 * GST_SECOND + 7 * kFrame);
+  EXPECT_EQ(GST_BUFFER_DURATION(out), kFrame);
+  EXPECT_EQ(GST_BUFFER_OFFSET(out), 7u);
+  EXPECT_EQ(GST_BUFFER_OFFSET_END(out), 8u);
+  ASSERT_EQ(gst_buffer_get_size(out), size);
+  EXPECT_EQ(gst_buffer_memcmp(out, 0, before, size), 0) << "pixels changed";
+  g_free(before);
+
+  const auto r = rois(out);
+  gst_buffer_unref(out);
+  ASSERT_EQ(r.size(), 3u);
+  const double expected[3] = {g->normal_score, g->spill_score, g->red_score};
+  for (size_t i = 0; i < 3; ++i) {
+    SCOPED_TRACE(kWells[i].id);
+    EXPECT_EQ(r[i].type, "well");
+    EXPECT_EQ(r[i].id, static_cast<int>(i));
+    EXPECT_EQ(r[i].well, kWells[i].id);
+    EXPECT_EQ(r[i].x, static_cast<guint>(kWells[i].box.x));
+    EXPECT_EQ(r[i].y, static_cast<guint>(kWells[i].box.y));
+    EXPECT_EQ(r[i].w, static_cast<guint>(kPatch));
+    EXPECT_EQ(r[i].h, static_cast<guint>(kPatch));
+    EXPECT_DOUBLE_EQ(r[i].threshold, g->threshold) << "the model file's threshold is the default";
+    EXPECT_TRUE(r[i].analysed);
+    EXPECT_FALSE(r[i].alarm) << "one frame is not an alarm (alarm-frames=3)";
+    if (exact)
+      EXPECT_NEAR(r[i].score, expected[i], 1e-9 * std::max(1.0, expected[i]));
+    else
+      EXPECT_NEAR(r[i].score, expected[i], 0.05 * expected[i]);
+  }
+  EXPECT_FALSE(r[0].anomaly);
+  EXPECT_TRUE(r[1].anomaly);
+  // The red well's score is the red patch's, not the blue one's: channel order is right.
+  EXPECT_LT(std::abs(r[2].score - g->red_score), 0.25 * std::abs(g->red_score - g->blue_score));
+}
+
+INSTANTIATE_TEST_SUITE_P(AllFormats, WellMonitorFormat,
+                         ::testing::Values("BGR", "BGRx", "BGRA", "RGB", "RGBx", "RGBA", "GRAY8", "I420", "NV12"),
+                         [](const ::testing::TestParamInfo<const char*>& info) { return std::string(info.param); });
+
+// ====================================================================== messages
+
+TEST(WellMonitorElement, AlarmAndClearMessagesCarryEveryDocumentedField) {
+  GstElement* e = make_monitor();
+  g_object_set(e, "alarm-frames", 2u, "clear-frames", 1u, nullptr);
+  Harnessed run(e);
+  // A segment that makes timestamp, running time and stream time all differ.
+  GstSegment seg;
+  gst_segment_init(&seg, GST_FORMAT_TIME);
+  seg.start = 1 * GST_SECOND;
+  seg.base = 5 * GST_SECOND;
+  seg.time = 100 * GST_SECOND;
+  ASSERT_TRUE(gst_harness_push_event(run.harness(), gst_event_new_segment(&seg)));
+
+  const std::vector<std::vector<const cv::Mat*>> frames = {{N(), S(), N()}, {N(), S(), N()}, {N(), N(), N()}};
+  for (size_t i = 0; i < frames.size(); ++i) {
+    GstBuffer* b = to_buffer(scene(frames[i]), GST_VIDEO_FORMAT_BGR);
+    stamp(b, i, 1 * GST_SECOND);
+    gst_buffer_unref(run.push(b));
+  }
+  Messages m = run.messages();
+  ASSERT_EQ(m.named("wellmonitor-alarm").size(), 1u);
+  ASSERT_EQ(m.named("wellmonitor-clear").size(), 1u);
+  EXPECT_TRUE(m.named("wellmonitor-scores").empty()) << "post-scores is off by default";
+
+  struct Expect {
+    const char* name;
+    guint64 frame;
+    double score;
+  };
+  for (const Expect& x : {Expect{"wellmonitor-alarm", 1, g->spill_score}, Expect{"wellmonitor-clear", 2, g->normal_score}}) {
+    SCOPED_TRACE(x.name);
+    const GstStructure* s = m.named(x.name)[0];
+    const std::map<std::string, GType> types = {
+        {"well", G_TYPE_STRING}, {"score", G_TYPE_DOUBLE}, {"threshold", G_TYPE_DOUBLE},
+        {"timestamp", G_TYPE_UINT64}, {"stream-time", G_TYPE_UINT64}, {"running-time", G_TYPE_UINT64},
+        {"frame", G_TYPE_UINT64}, {"x", G_TYPE_INT}, {"y", G_TYPE_INT}, {"width", G_TYPE_INT}, {"height", G_TYPE_INT}};
+    for (const auto& [field, type] : types) EXPECT_EQ(gst_structure_get_field_type(s, field.c_str()), type) << field;
+    EXPECT_STREQ(gst_structure_get_string(s, "well"), "b");
+    double score = 0, threshold = 0;
+    gst_structure_get_double(s, "score", &score);
+    gst_structure_get_double(s, "threshold", &threshold);
+    EXPECT_NEAR(score, x.score, 1e-9);
+    EXPECT_DOUBLE_EQ(threshold, g->threshold);
+    const GstClockTime pts = 1 * GST_SECOND + x.frame * kFrame;
+    EXPECT_EQ(u64(s, "timestamp"), pts);
+    EXPECT_EQ(u64(s, "running-time"), pts - 1 * GST_SECOND + 5 * GST_SECOND);
+    EXPECT_EQ(u64(s, "stream-time"), pts - 1 * GST_SECOND + 100 * GST_SECOND);
+    EXPECT_EQ(u64(s, "frame"), x.frame);
+    int bx = -1, by = -1, bw = -1, bh = -1;
+    gst_structure_get_int(s, "x", &bx);
+    gst_structure_get_int(s, "y", &by);
+    gst_structure_get_int(s, "width", &bw);
+    gst_structure_get_int(s, "height", &bh);
+    EXPECT_EQ(cv::Rect(bx, by, bw, bh), kWells[1].box);
+  }
+}
+
+TEST(WellMonitorElement, ScoresMessageListsEveryWellInLayoutOrderPerAnalysedFrame) {
+  GstElement* e = make_monitor();
+  g_object_set(e, "post-scores", TRUE, nullptr);
+  Harnessed run(e);
+  std::vector<std::vector<Roi>> metas;
+  metas.push_back(run.push_scene(scene({S(), N(), &g->red}), 0));
+  metas.push_back(run.push_scene(scene({N(), S(), N()}), 1));
+  Messages m = run.messages();
+  const auto scores = m.named("wellmonitor-scores");
+  ASSERT_EQ(scores.size(), 2u);
+  for (size_t f = 0; f < 2; ++f) {
+    const GstStructure* s = scores[f];
+    EXPECT_EQ(u64(s, "frame"), f);
+    EXPECT_EQ(u64(s, "timestamp"), f * kFrame);
+    EXPECT_EQ(u64(s, "running-time"), f * kFrame);
+    EXPECT_EQ(u64(s, "stream-time"), f * kFrame);
+    double threshold = 0;
+    EXPECT_TRUE(gst_structure_get_double(s, "threshold", &threshold));
+    EXPECT_DOUBLE_EQ(threshold, g->threshold);
+    const GValue* wells = gst_structure_get_value(s, "wells");
+    const GValue* values = gst_structure_get_value(s, "scores");
+    ASSERT_TRUE(wells && GST_VALUE_HOLDS_ARRAY(wells));
+    ASSERT_TRUE(values && GST_VALUE_HOLDS_ARRAY(values));
+    ASSERT_EQ(gst_value_array_get_size(wells), 3u);
+    ASSERT_EQ(gst_value_array_get_size(values), 3u);
+    for (guint i = 0; i < 3; ++i) {
+      const GValue* w = gst_value_array_get_value(wells, i);
+      const GValue* v = gst_value_array_get_value(values, i);
+      ASSERT_TRUE(G_VALUE_HOLDS_STRING(w));
+      ASSERT_TRUE(G_VALUE_HOLDS_DOUBLE(v));
+      EXPECT_STREQ(g_value_get_string(w), kWells[i].id);
+      EXPECT_DOUBLE_EQ(g_value_get_double(v), metas[f][i].score);
+    }
+  }
+  EXPECT_NEAR(metas[0][0].score, g->spill_score, 1e-9);
+  EXPECT_NEAR(metas[0][2].score, g->red_score, 1e-9);
+  EXPECT_NEAR(metas[1][1].score, g->spill_score, 1e-9);
+}
+
+// ====================================================================== threshold
+
+TEST(WellMonitorElement, ThresholdChangedWhilePlayingTakesEffectOnTheNextFrame) {
+  GstElement* e = make_monitor();
+  g_object_set(e, "alarm-frames", 1u, "clear-frames", 1u, nullptr);
+  Harnessed run(e);
+  ASSERT_EQ(GST_STATE(e), GST_STATE_PLAYING);
+  const cv::Mat frame = scene({N(), N(), N()});
+
+  auto r = run.push_scene(frame, 0);
+  for (const Roi& x : r) EXPECT_FALSE(x.anomaly);
+  EXPECT_TRUE(run.messages().named("wellmonitor-alarm").empty());
+
+  const double low = 0.5 * g->normal_score;  // every well is over this
+  g_object_set(e, "threshold", low, nullptr);
+  r = run.push_scene(frame, 1);
+  for (const Roi& x : r) {
+    EXPECT_TRUE(x.anomaly) << x.well;
+    EXPECT_TRUE(x.alarm) << x.well;
+    EXPECT_DOUBLE_EQ(x.threshold, low);
+  }
+  Messages m = run.messages();
+  const auto alarms = m.named("wellmonitor-alarm");
+  ASSERT_EQ(alarms.size(), 3u) << "one alarm per well, none lost when they start together";
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_STREQ(gst_structure_get_string(alarms[i], "well"), kWells[i].id);
+    double t = 0;
+    gst_structure_get_double(alarms[i], "threshold", &t);
+    EXPECT_DOUBLE_EQ(t, low);
+    EXPECT_EQ(u64(alarms[i], "frame"), 1u);
+  }
+
+  g_object_set(e, "threshold", -1.0, nullptr);  // back to the model's
+  r = run.push_scene(frame, 2);
+  for (const Roi& x : r) {
+    EXPECT_FALSE(x.anomaly);
+    EXPECT_DOUBLE_EQ(x.threshold, g->threshold);
+  }
+  EXPECT_EQ(run.messages().named("wellmonitor-clear").size(), 3u);
+}
+
+// ====================================================================== debounce
+
+TEST(WellMonitorElement, DebounceGivesOneAlarmPerSpillAndOneClear) {
+  GstElement* e = make_monitor();
+  g_object_set(e, "alarm-frames", 3u, "clear-frames", 2u, nullptr);
+  Harnessed run(e);
+  // Well a and b scripted, c always normal. S = spill patch, N = normal.
+  const char* a = "NSSSSNSNNSSNNN";
+  const char* b = "NSSSNNNNNNNNNN";
+  // expected debounced alarm state after each frame
+  const char* alarm_a = "00011111000000";
+  const char* alarm_b = "00011000000000";
+  const size_t n = strlen(a);
+  std::vector<std::pair<std::string, guint64>> events;
+  for (size_t f = 0; f < n; ++f) {
+    SCOPED_TRACE("frame " + std::to_string(f));
+    const auto r = run.push_scene(scene({a[f] == 'S' ? S() : N(), b[f] == 'S' ? S() : N(), N()}), f);
+    ASSERT_EQ(r.size(), 3u);
+    EXPECT_EQ(r[0].anomaly, a[f] == 'S');
+    EXPECT_EQ(r[1].anomaly, b[f] == 'S');
+    EXPECT_FALSE(r[2].anomaly);
+    EXPECT_EQ(r[0].alarm, alarm_a[f] == '1');
+    EXPECT_EQ(r[1].alarm, alarm_b[f] == '1');
+    EXPECT_FALSE(r[2].alarm);
+    Messages m = run.messages();
+    for (const GstStructure* s : m.all)
+      events.emplace_back(std::string(gst_structure_get_name(s)) + ":" + gst_structure_get_string(s, "well"),
+                          u64(s, "frame"));
+  }
+  const std::vector<std::pair<std::string, guint64>> expected = {
+      {"wellmonitor-alarm:a", 3}, {"wellmonitor-alarm:b", 3},  // both on the same frame
+      {"wellmonitor-clear:b", 5},                              // 2 normal frames: 4, 5
+      {"wellmonitor-clear:a", 8},  // frame 6 (spill) restarts the count: 7, 8
+  };                               // frames 9-10: two spill frames < alarm-frames, no alarm
+  EXPECT_EQ(events, expected);
+}
+
+TEST(WellMonitorElement, IntervalAnalysesEveryNthFrameAndCarriesScoresBetween) {
+  GstElement* e = make_monitor();
+  g_object_set(e, "interval", 3u, "post-scores", TRUE, "alarm-frames", 1u, nullptr);
+  Harnessed run(e);
+  std::vector<std::vector<Roi>> r;
+  // The spill appears on frame 1, is first seen on frame 3 (analysed).
+  for (guint64 f = 0; f < 7; ++f) r.push_back(run.push_scene(scene({N(), f >= 1 ? S() : N(), N()}), f));
+  Messages m = run.messages();
+  const auto scores = m.named("wellmonitor-scores");
+  ASSERT_EQ(scores.size(), 3u);
+  EXPECT_EQ(u64(scores[0], "frame"), 0u);
+  EXPECT_EQ(u64(scores[1], "frame"), 3u);
+  EXPECT_EQ(u64(scores[2], "frame"), 6u);
+  const auto alarms = m.named("wellmonitor-alarm");
+  ASSERT_EQ(alarms.size(), 1u);
+  EXPECT_EQ(u64(alarms[0], "frame"), 3u);
+  for (guint64 f = 0; f < 7; ++f) {
+    SCOPED_TRACE("frame " + std::to_string(f));
+    ASSERT_EQ(r[f].size(), 3u) << "metas on every frame, analysed or not";
+    EXPECT_EQ(static_cast<bool>(r[f][1].analysed), f % 3 == 0);
+    EXPECT_EQ(static_cast<bool>(r[f][1].anomaly), f >= 3);
+    EXPECT_NEAR(r[f][1].score, f >= 3 ? g->spill_score : g->normal_score, 1e-9);
+  }
+}
+
+TEST(WellMonitorElement, WellsInAlarmAtEosStayInAlarm) {
+  GstElement* e = make_monitor();
+  g_object_set(e, "alarm-frames", 1u, "clear-frames", 1u, nullptr);
+  Harnessed run(e);
+  run.push_scene(scene({S(), N(), N()}), 0);
+  ASSERT_EQ(run.messages().named("wellmonitor-alarm").size(), 1u);
+  ASSERT_TRUE(gst_harness_push_event(run.harness(), gst_event_new_eos()));
+  // the EOS reaches downstream
+  bool eos = false;
+  while (GstEvent* ev = gst_harness_try_pull_event(run.harness())) {
+    eos |= GST_EVENT_TYPE(ev) == GST_EVENT_EOS;
+    gst_event_unref(ev);
+  }
+  EXPECT_TRUE(eos);
+  EXPECT_TRUE(run.messages().named("wellmonitor-clear").empty()) << "EOS must not clear an alarm";
+}
+
+// ====================================================================== resolution change
+
+TEST(WellMonitorElement, ResolutionChangeMidStreamRescalesTheBoxes) {
+  GstElement* e = make_monitor();
+  g_object_set(e, "alarm-frames", 1u, nullptr);
+  Harnessed run(e);
+  auto r = run.push_scene(scene({N(), S(), N()}), 0);
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_EQ(r[1].x, 56u);
+  EXPECT_EQ(r[1].w, 32u);
+
+  run.set_caps(caps_for(GST_VIDEO_FORMAT_BGR, 2 * kWidth, 2 * kHeight));
+  run.messages();
+  // The same scene at twice the size: wells a and c normal, b still the spill.
+  r = run.push_scene(scene({S(), N(), N()}, 2 * kWidth, 2 * kHeight), 1);
+  ASSERT_EQ(r.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    SCOPED_TRACE(kWells[i].id);
+    EXPECT_EQ(r[i].x, 2u * kWells[i].box.x);
+    EXPECT_EQ(r[i].y, 2u * kWells[i].box.y);
+    EXPECT_EQ(r[i].w, 2u * kPatch);
+    EXPECT_EQ(r[i].h, 2u * kPatch);
+  }
+  // The crops followed the boxes: the spill pasted into well a is seen in a.
+  EXPECT_TRUE(r[0].anomaly);
+  EXPECT_FALSE(r[1].anomaly);
+  EXPECT_FALSE(r[2].anomaly);
+  EXPECT_NEAR(r[1].score, g->normal_score, 1e-9) << "a flat crop scores the same at any size";
+  Messages m = run.messages();
+  const auto alarms = m.named("wellmonitor-alarm");
+  ASSERT_EQ(alarms.size(), 1u);
+  int x = 0, w = 0;
+  gst_structure_get_int(alarms[0], "x", &x);
+  gst_structure_get_int(alarms[0], "width", &w);
+  EXPECT_EQ(x, 2 * kWells[0].box.x);
+  EXPECT_EQ(w, 2 * kPatch);
+}
+
+// ====================================================================== bad inputs
+
+namespace {
+
+struct BadInput {
+  const char* name;
+  // sets the bad property on an otherwise good element
+  std::function<void(GstElement*)> configure;
+  std::vector<std::string> expected;  // substrings of the error message + debug
+  std::string must_name;              // a file the error message itself names
+};
+
+void expect_start_fails(const BadInput& bad) {
+  SCOPED_TRACE(bad.name);
+  GstElement* e = make_monitor();
+  bad.configure(e);
+  GstBus* bus = gst_bus_new();
+  gst_element_set_bus(e, bus);
+  EXPECT_EQ(gst_element_set_state(e, GST_STATE_PAUSED), GST_STATE_CHANGE_FAILURE);
+  GstMessage* msg = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
+  ASSERT_NE(msg, nullptr) << "a failed start must say why on the bus";
+  GError* err = nullptr;
+  gchar* debug = nullptr;
+  gst_message_parse_error(msg, &err, &debug);
+  EXPECT_EQ(err->domain, GST_RESOURCE_ERROR);
+  EXPECT_EQ(GST_MESSAGE_SRC(msg), GST_OBJECT(e));
+  const std::string text = std::string(err->message) + "\n" + (debug ? debug : "");
+  if (!bad.must_name.empty()) EXPECT_NE(std::string(err->message).find(bad.must_name), std::string::npos) << text;
+  for (const auto& s : bad.expected) EXPECT_NE(text.find(s), std::string::npos) << "'" << s << "' not in: " << text;
+  g_error_free(err);
+  g_free(debug);
+  gst_message_unref(msg);
+  gst_element_set_state(e, GST_STATE_NULL);
+  gst_element_set_bus(e, nullptr);
+  gst_object_unref(bus);
+  gst_object_unref(e);
+}
+
+void set_str(GstElement* e, const char* prop, const std::string& v) { g_object_set(e, prop, v.c_str(), nullptr); }
+
+}  // namespace
+
+TEST(WellMonitorElement, MissingModelFailsTheStartNamingTheFile) {
+  const std::string path = (g->dir / "no-such-model.wmm").string();
+  expect_start_fails({"missing model", [&](GstElement* e) { set_str(e, "model", path); }, {"does not exist"}, path});
+}
+
+TEST(WellMonitorElement, CorruptModelFailsTheStartNamingTheFileAndReason) {
+  const std::string garbage = write_file("garbage.wmm", "this is not a model file, just text\n");
+  expect_start_fails({"garbage model", [&](GstElement* e) { set_str(e, "model", garbage); }, {"bad magic"}, garbage});
+  // a real model cut in half
+  std::ifstream in(g->model, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string truncated = write_file("truncated.wmm", bytes.substr(0, bytes.size() / 2));
+  expect_start_fails({"truncated model", [&](GstElement* e) { set_str(e, "model", truncated); }, {"truncated"}, truncated});
+}
+
+TEST(WellMonitorElement, MissingLayoutFailsTheStartNamingTheFile) {
+  const std::string path = (g->dir / "no-such.wells").string();
+  expect_start_fails({"missing layout", [&](GstElement* e) { set_str(e, "wells", path); }, {"does not exist"}, path});
+  expect_start_fails({"no layout", [&](GstElement* e) { g_object_set(e, "wells", nullptr, nullptr); }, {"'wells'"}, ""});
+}
+
+TEST(WellMonitorElement, MalformedLayoutFailsTheStartNamingFileLineAndWell) {
+  const std::string p = write_file("malformed.wells", "reference 160 96\nwell a 8 40 32 32\nwell b 56 40 32\n");
+  expect_start_fails({"malformed", [&](GstElement* e) { set_str(e, "wells", p); }, {p + ":3", "well 'b'"}, p});
+  const std::string syntax = write_file("syntax.wells", "reference 160 96\nwel a 8 40 32 32\n");
+  expect_start_fails({"syntax", [&](GstElement* e) { set_str(e, "wells", syntax); }, {syntax + ":2", "unknown statement"}, syntax});
+  const std::string empty = write_file("empty.wells", "# nothing\n");
+  expect_start_fails({"empty", [&](GstElement* e) { set_str(e, "wells", empty); }, {"empty"}, empty});
+}
+
+TEST(WellMonitorElement, OutOfFrameBoxFailsTheStartNamingFileLineAndWell) {
+  const std::string p = write_file("outside.wells", "reference 160 96\nwell a 8 40 32 32\nwell edge 140 40 32 32\n");
+  expect_start_fails({"outside", [&](GstElement* e) { set_str(e, "wells", p); }, {p + ":3", "well 'edge'", "outside"}, p});
+}
+
+TEST(WellMonitorElement, DuplicateWellIdsFailTheStartNamingFileLineAndWell) {
+  const std::string p =
+      write_file("dup.wells", "reference 160 96\nwell a 8 40 32 32\nwell b 56 40 32 32\nwell a 104 40 32 32\n");
+  expect_start_fails({"duplicate", [&](GstElement* e) { set_str(e, "wells", p); }, {p + ":4", "well 'a'", "duplicate"}, p});
+}
+
+TEST(WellMonitorElement, UnknownOrMissingDeviceFailsTheStartSayingWhy) {
+  expect_start_fails({"unknown device", [&](GstElement* e) { set_str(e, "device", "tpu"); }, {"unknown device 'tpu'"}, g->model});
+  if (!torch::cuda::is_available())
+    expect_start_fails({"no cuda", [&](GstElement* e) { set_str(e, "device", "cuda"); }, {"CUDA is not available"}, g->model});
+}
+
+TEST(WellMonitorElement, ReportsTheActiveDeviceOnceStarted) {
+  GstElement* e = make_monitor();
+  Harnessed run(e);
+  gchar* active = nullptr;
+  g_object_get(e, "active-device", &active, nullptr);
+  EXPECT_STREQ(active, "cpu");
+  g_free(active);
+}
+
+// ====================================================================== end to end
+
+// wellmonitor and welloverlay in one harness: the overlay draws what the
+// monitor found, amber on the first spill frame and red once in alarm.
+TEST(WellMonitorPipeline, OverlayDrawsTheMonitorsVerdicts) {
+  const std::string launch = "wellmonitor model=\"" + g->model + "\" wells=\"" + g->layout +
+                             "\" device=cpu alarm-frames=2 ! welloverlay show-labels=false show-scores=false";
+  GstHarness* h = gst_harness_new_parse(launch.c_str());
+  ASSERT_NE(h, nullptr);
+  gst_harness_set_src_caps_str(h, caps_for(GST_VIDEO_FORMAT_BGRx).c_str());
+  auto pixel = [](GstBuffer* b, int x, int y) {
+    GstMapInfo map;
+    EXPECT_TRUE(gst_buffer_map(b, &map, GST_MAP_READ));
+    const guint8* p = map.data + y * kWidth * 4 + x * 4;
+    cv::Vec3b v(p[0], p[1], p[2]);
+    gst_buffer_unmap(b, &map);
+    return v;
+  };
+  const cv::Vec3b green(0, 200, 0), amber(0, 176, 255), red(0, 0, 255);  // BGR
+  for (int f = 0; f < 2; ++f) {
+    GstBuffer* b = to_buffer(scene({N(), S(), N()}), GST_VIDEO_FORMAT_BGRx);
+    stamp(b, f);
+    ASSERT_EQ(gst_harness_push(h, b), GST_FLOW_OK);
+    GstBuffer* out = gst_harness_pull(h);
+    const cv::Rect a = kWells[0].box, bb = kWells[1].box;
+    EXPECT_EQ(pixel(out, a.x, a.y + a.height / 2), green) << "frame " << f;
+    EXPECT_EQ(pixel(out, bb.x, bb.y + bb.height / 2), f == 0 ? amber : red) << "frame " << f;
+    gst_buffer_unref(out);
+  }
+  gst_harness_teardown(h);
+}
+
+namespace {
+
+struct Seen {
+  int buffers = 0;
+  cv::Vec4b edge;  // left edge of well a (BGRx at twice the layout size), last frame
+};
+
+void on_handoff(GstElement*, GstBuffer* b, GstPad* pad, gpointer data) {
+  auto* s = static_cast<Seen*>(data);
+  GstVideoInfo info;
+  GstCaps* caps = gst_pad_get_current_caps(pad);
+  gst_video_info_from_caps(&info, caps);
+  gst_caps_unref(caps);
+  GstVideoFrame f;
+  if (gst_video_frame_map(&f, &info, b, GST_MAP_READ)) {
+    const int x = 2 * kWells[0].box.x, y = 2 * (kWells[0].box.y + kPatch / 2);
+    const guint8* p = static_cast<const guint8*>(GST_VIDEO_FRAME_PLANE_DATA(&f, 0)) +
+                      y * GST_VIDEO_FRAME_PLANE_STRIDE(&f, 0) + 4 * x;
+    s->edge = cv::Vec4b(p[0], p[1], p[2], p[3]);
+    gst_video_frame_unmap(&f);
+  }
+  s->buffers++;
+}
+
+}  // namespace
+
+// A real pipeline with system elements: videotestsrc, videoconvert (I420 in),
+// a tee with the overlay (drawing on I420) on one branch; every frame is
+// scored, every well alarms once (threshold 0), the overlay sees the metas
+// after the tee and queue, and nothing fails.
+TEST(WellMonitorPipeline, RunsInARealPipelineWithTeeAndOverlay) {
+  const std::string launch =
+      "videotestsrc num-buffers=12 pattern=ball ! video/x-raw,width=320,height=192,framerate=25/1 ! videoconvert ! "
+      "video/x-raw,format=I420 ! wellmonitor name=m model=\"" + g->model + "\" wells=\"" + g->layout +
+      "\" device=cpu post-scores=true threshold=0 alarm-frames=2 ! tee name=t "
+      "t. ! queue ! welloverlay ! videoconvert ! video/x-raw,format=BGRx ! fakesink name=out signal-handoffs=true "
+      "t. ! queue ! fakesink";
+  GError* err = nullptr;
+  GstElement* pipeline = gst_parse_launch(launch.c_str(), &err);
+  ASSERT_NE(pipeline, nullptr) << (err ? err->message : "");
+  ASSERT_EQ(err, nullptr) << err->message;
+
+  Seen seen;
+  GstElement* out = gst_bin_get_by_name(GST_BIN(pipeline), "out");
+  g_signal_connect(out, "handoff", G_CALLBACK(on_handoff), &seen);
+  gst_object_unref(out);
+
+  GstBus* bus = gst_element_get_bus(pipeline);
+  ASSERT_NE(gst_element_set_state(pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  int scores = 0, alarms = 0;
+  bool done = false;
+  while (!done) {
+    GstMessage* msg = gst_bus_timed_pop_filtered(bus, 60 * GST_SECOND,
+                                                 static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR |
+                                                                             GST_MESSAGE_ELEMENT));
+    ASSERT_NE(msg, nullptr) << "pipeline timed out";
+    switch (GST_MESSAGE_TYPE(msg)) {
+      case GST_MESSAGE_ERROR: {
+        GError* e = nullptr;
+        gchar* dbg = nullptr;
+        gst_message_parse_error(msg, &e, &dbg);
+        ADD_FAILURE() << e->message << "\n" << (dbg ? dbg : "");
+        g_error_free(e);
+        g_free(dbg);
+        done = true;
+        break;
+      }
+      case GST_MESSAGE_EOS:
+        done = true;
+        break;
+      default:
+        if (gst_message_has_name(msg, "wellmonitor-scores")) {
+          const GValue* v = gst_structure_get_value(gst_message_get_structure(msg), "scores");
+          EXPECT_EQ(gst_value_array_get_size(v), 3u);
+          ++scores;
+        }
+        if (gst_message_has_name(msg, "wellmonitor-alarm")) ++alarms;
+        break;
+    }
+    gst_message_unref(msg);
+  }
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(bus);
+  gst_object_unref(pipeline);
+  EXPECT_EQ(scores, 12);
+  EXPECT_EQ(alarms, 3);
+  EXPECT_EQ(seen.buffers, 12);
+  // well a drawn red (in alarm) on I420 after the tee, then converted to BGRx
+  EXPECT_LT(seen.edge[0], 40) << seen.edge;
+  EXPECT_LT(seen.edge[1], 40) << seen.edge;
+  EXPECT_GT(seen.edge[2], 215) << seen.edge;
+}
