@@ -46,21 +46,55 @@ int run_train(const TrainCommand& c) {
     const NormalSplit ns = split_normals(normal, fr, c.seed);
     SpillSplit ss;
     if (!spills.empty()) ss = split_spills_by_well(spills, c.spill_test_fraction, c.seed);
+    const bool classifier = c.arch == "spill-cnn";
+    // A classifier also trains on real spills: a share of the non-test wells,
+    // kept apart from the wells its threshold is calibrated on.
+    std::vector<size_t> train_spills;
+    std::vector<int> train_spill_wells;
+    if (classifier && !ss.calib.empty() && c.spill_train_fraction > 0) {
+      std::vector<Crop> sub;
+      for (size_t i : ss.calib) sub.push_back(spills[i]);
+      const SpillSplit inner = split_spills_by_well(sub, c.spill_train_fraction, c.seed + 1);
+      std::vector<size_t> calib;
+      for (size_t k : inner.test) train_spills.push_back(ss.calib[k]);
+      for (size_t k : inner.calib) calib.push_back(ss.calib[k]);
+      ss.calib = calib;
+      ss.calib_wells = inner.calib_wells;
+      train_spill_wells = inner.test_wells;
+    }
     note(o, fmt::format("normals: {} train, {} validation, {} calibration, {} test", ns.train.size(), ns.val.size(),
                         ns.calib.size(), ns.test.size()));
     if (!spills.empty())
-      note(o, fmt::format("spills: {} calibration (wells {}), {} test (wells {})", ss.calib.size(),
+      note(o, fmt::format("spills: {} training (wells {}), {} calibration (wells {}), {} test (wells {})",
+                          train_spills.size(), fmt::join(train_spill_wells, " "), ss.calib.size(),
                           fmt::join(ss.calib_wells, " "), ss.test.size(), fmt::join(ss.test_wells, " ")));
 
-    auto train_x = to_tensor(normal, ns.train, pc);
-    auto val_x = to_tensor(normal, ns.val, pc);
+    torch::Tensor train_x, val_x, val_y;
+    if (!classifier) {
+      train_x = to_tensor(normal, ns.train, pc);
+      val_x = to_tensor(normal, ns.val, pc);
+    } else {
+      // Validation for early stopping: the validation normals, and the same
+      // crops with a synthetic spill (fixed seed).
+      Rng rng(c.seed + 99);
+      std::vector<cv::Mat> v;
+      std::vector<float> y;
+      for (size_t i : ns.val) {
+        v.push_back(normal[i].image);
+        y.push_back(0.f);
+        v.push_back(random_synthetic_spill(normal[i].image, spills, train_spills, rng));
+        y.push_back(1.f);
+      }
+      val_x = preprocess_batch(v, pc);
+      val_y = torch::tensor(y);
+    }
 
     torch::manual_seed(c.seed);
     ModelFile model;
     model.arch = c.arch;
     model.arch_params = arch_params;
     model.preprocess = pc;
-    model.score = sc;
+    model.score = classifier ? ScoreConfig::from_name("probability") : sc;
     model.build_network();
     note(o, fmt::format("model: {} {} ({} parameters, {} multiply-adds per crop)", model.arch, model.arch_params.dump(),
                         parameter_count(*model.network), model.network->multiply_adds()));
@@ -114,7 +148,36 @@ int run_train(const TrainCommand& c) {
       };
     }
     if (c.resume && std::filesystem::exists(to.checkpoint)) note(o, "resuming from " + to.checkpoint);
-    const TrainResult tr = train_autoencoder(*model.network, train_x, val_x, to, device);
+    TrainResult tr;
+    if (!classifier) {
+      tr = train_autoencoder(*model.network, train_x, val_x, to, device);
+    } else {
+      // Each batch: training normals, half of them shifted like other days
+      // (label 0); and as many spills (label 1): real training-well spills
+      // (shifted too) or synthetic spills pasted into normals.
+      const LabelledBatch make_batch = [&](const torch::Tensor& idx, uint64_t seed) {
+        Rng rng(seed);
+        std::bernoulli_distribution shift(c.augment_p), real(train_spills.empty() ? 0.0 : 0.3);
+        std::vector<cv::Mat> v;
+        std::vector<float> y;
+        auto ids = idx.contiguous();
+        for (int64_t k = 0; k < ids.size(0); ++k) {
+          const cv::Mat& m = normal[ns.train[static_cast<size_t>(ids.data_ptr<int64_t>()[k])]].image;
+          v.push_back(shift(rng) ? random_shift(m, rng) : m);
+          y.push_back(0.f);
+          if (real(rng)) {
+            const cv::Mat& sp = spills[train_spills[std::uniform_int_distribution<size_t>(0, train_spills.size() - 1)(rng)]].image;
+            v.push_back(shift(rng) ? photometric(jitter_box(sp, rng), rng) : sp);
+          } else {
+            cv::Mat base = shift(rng) ? random_shift(m, rng) : m;
+            v.push_back(random_synthetic_spill(base, spills, train_spills, rng));
+          }
+          y.push_back(1.f);
+        }
+        return std::make_pair(preprocess_batch(v, pc), torch::tensor(y));
+      };
+      tr = train_classifier(*model.network, static_cast<int64_t>(ns.train.size()), make_batch, val_x, val_y, to, device);
+    }
     note(o, fmt::format("trained {} epoch(s){}, best epoch {} (validation loss {:.6f}), {:.0f} crops/s",
                         tr.epochs_run, tr.stopped_early ? " (stopped early)" : "", tr.best_epoch, tr.best_val_loss,
                         tr.crops_per_second));
@@ -145,6 +208,7 @@ int run_train(const TrainCommand& c) {
                       {"batch_size", c.batch_size},       {"learning_rate", c.learning_rate},
                       {"optimizer", "adam"},              {"loss", "mse"},
                       {"augment", c.augment},             {"augment_p", c.augment_p},
+                      {"train_spill_wells", train_spill_wells},
                       {"patience", c.patience},           {"seed", c.seed},
                       {"train_loss", tr.train_loss},      {"val_loss", tr.val_loss},
                       {"crops_per_second", tr.crops_per_second},
@@ -165,6 +229,7 @@ int run_train(const TrainCommand& c) {
                            return sha256_hex(all.data(), all.size());
                          }()},
                         {"train_hashes", short_hashes(normal, ns.train)},
+                        {"train_spill_hashes", short_hashes(spills, train_spills)},
                         {"test_hashes", short_hashes(normal, ns.test)}};
     save_model(model, c.out);
     std::error_code ec;

@@ -29,6 +29,7 @@ struct TrainCommand {
   uint64_t seed = 1;
   double val_fraction = 0.05, calib_fraction = 0.10, test_fraction = 0.10;
   double spill_test_fraction = 0.5;
+  double spill_train_fraction = 0.5;  // spill-cnn: share of the non-test wells whose spills it trains on
   std::string method;  // default: tnr-target with spills, quantile without
   double target_tnr = 0.99;
   double false_alarm_rate = 0.01;

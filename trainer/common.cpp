@@ -1,6 +1,7 @@
 #include "common.h"
 
 #include "progress.h"
+#include "wellmonitor/augment.h"
 #include "wellmonitor/device.h"
 
 #include <fmt/core.h>
@@ -132,6 +133,14 @@ Metrics metrics_of(const std::vector<double>& normal, const std::vector<double>&
 void setup_runtime(const CommonOptions& o) {
   const int threads = set_threads(o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   note(o, fmt::format("LibTorch: {} thread(s)", threads));
+}
+
+cv::Mat random_synthetic_spill(const cv::Mat& normal, const std::vector<Crop>& spills, const std::vector<size_t>& pool,
+                               std::mt19937_64& rng) {
+  if (std::bernoulli_distribution(0.5)(rng)) return add_blob_spill(normal, rng);
+  const cv::Mat texture =
+      pool.empty() ? cv::Mat() : spills[pool[std::uniform_int_distribution<size_t>(0, pool.size() - 1)(rng)]].image;
+  return add_blend_spill(normal, texture, rng);
 }
 
 }  // namespace wellmonitor

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -46,5 +47,9 @@ std::string fmt_rate(double v);
 void print_metrics(const std::string& title, const Metrics& m);
 Metrics metrics_of(const std::vector<double>& normal, const std::vector<double>& spill, double thr);
 void setup_runtime(const CommonOptions& o);
+// A synthetic spill on `normal`: a blob, or a blend of the texture of one of
+// spills[pool] (or of a random colour field when the pool is empty).
+cv::Mat random_synthetic_spill(const cv::Mat& normal, const std::vector<Crop>& spills, const std::vector<size_t>& pool,
+                               std::mt19937_64& rng);
 
 }  // namespace wellmonitor

@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
   for (const auto& n : wellmonitor::architecture_names()) arch_help += " " + n;
   t->add_option("--arch", train.arch, arch_help)->capture_default_str();
   t->add_option("--arch-param", train.arch_params,
-                "Architecture parameter key=value, repeatable (compact-ae: base, latent; seed-ae: latent)");
+                "Architecture parameter key=value, repeatable (compact-ae: base, latent; seed-ae: latent; spill-cnn: base)");
   t->add_option("--color", train.color, "Input colour: gray (the reference) or rgb")
       ->check(CLI::IsMember({"gray", "rgb"}))
       ->capture_default_str();
@@ -84,6 +84,9 @@ int main(int argc, char** argv) {
   t->add_option("--test-fraction", train.test_fraction, "Share of normals for the reported figures")
       ->check(CLI::Range(0.0, 0.5))->capture_default_str();
   t->add_option("--spill-test-fraction", train.spill_test_fraction, "Share of spill wells held out for the figures")
+      ->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  t->add_option("--spill-train-fraction", train.spill_train_fraction,
+                "spill-cnn: share of the non-test spill wells whose spills it trains on (the rest calibrate)")
       ->check(CLI::Range(0.0, 1.0))->capture_default_str();
   add_calibration_options(t, train.method, train.target_tnr, train.false_alarm_rate);
   t->add_option("--augment", train.augment,

@@ -86,7 +86,34 @@ torch::Tensor CompactAEImpl::forward(const torch::Tensor& x) {
   return decoder_->forward(y);
 }
 
-std::vector<std::string> architecture_names() { return {"seed-ae", "compact-ae"}; }
+SpillCNNImpl::SpillCNNImpl(const SpillCNNOptions& o) : options_(o) {
+  check_dims(o.channels, o.height, o.width);
+  if (o.base < 1 || o.base > 128) throw std::invalid_argument("spill-cnn: base must be 1..128");
+  const int b = o.base;
+  nn::Sequential f;
+  const int chans[5] = {o.channels, b, 2 * b, 4 * b, 4 * b};
+  for (int i = 0; i < 4; ++i) {
+    f->push_back(nn::Conv2d(nn::Conv2dOptions(chans[i], chans[i + 1], 3).padding(1)));
+    f->push_back(nn::BatchNorm2d(chans[i + 1]));
+    f->push_back(nn::ReLU());
+    if (i < 3) f->push_back(nn::MaxPool2d(nn::MaxPool2dOptions(2)));
+  }
+  features_ = register_module("features", f);
+  head_ = register_module("head", nn::Linear(8 * b, 1));
+}
+
+torch::Tensor SpillCNNImpl::forward(const torch::Tensor& x) {
+  auto h = features_->forward(x);
+  auto pooled = torch::cat({h.mean({2, 3}), std::get<0>(h.flatten(2).max(2))}, 1);
+  return head_->forward(pooled).view({-1});
+}
+
+int64_t SpillCNNImpl::multiply_adds() const {
+  const int64_t b = options_.base, c = options_.channels, p = static_cast<int64_t>(options_.height) * options_.width;
+  return p * b * c * 9 + (p / 4) * 2 * b * b * 9 + (p / 16) * 4 * b * 2 * b * 9 + (p / 64) * 4 * b * 4 * b * 9 + 8 * b;
+}
+
+std::vector<std::string> architecture_names() { return {"seed-ae", "compact-ae", "spill-cnn"}; }
 
 namespace {
 template <typename T>
@@ -118,6 +145,15 @@ std::shared_ptr<AutoencoderImpl> make_autoencoder(const std::string& arch, const
       o.latent = param_or(p, "latent", o.latent);
       if (resolved) *resolved = {{"base", o.base}, {"latent", o.latent}};
       return std::make_shared<CompactAEImpl>(o);
+    }
+    if (arch == "spill-cnn") {
+      SpillCNNOptions o;
+      o.channels = channels;
+      o.height = height;
+      o.width = width;
+      o.base = param_or(p, "base", o.base);
+      if (resolved) *resolved = {{"base", o.base}};
+      return std::make_shared<SpillCNNImpl>(o);
     }
   } catch (const nlohmann::json::exception& e) {
     throw std::invalid_argument("bad parameters for architecture '" + arch + "': " + e.what());

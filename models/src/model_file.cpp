@@ -179,6 +179,8 @@ ModelFile load_model(const std::string& path) {
     model.training = m.value("training", nlohmann::json::object());
     model.provenance = m.value("provenance", nlohmann::json::object());
     model.build_network();
+    if (model.network->is_classifier() != (model.score.kind == ScoreKind::Probability))
+      throw std::invalid_argument("score '" + to_string(model.score.kind) + "' does not fit architecture " + model.arch);
   } catch (const std::exception& e) {
     throw ModelFileError(path + ": unusable model file: " + e.what());
   }

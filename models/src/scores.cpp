@@ -10,6 +10,7 @@ std::string to_string(ScoreKind kind) {
     case ScoreKind::Mse: return "mse";
     case ScoreKind::L1: return "l1";
     case ScoreKind::Hybrid: return "hybrid";
+    case ScoreKind::Probability: return "probability";
   }
   return "?";
 }
@@ -21,6 +22,7 @@ ScoreConfig ScoreConfig::from_name(const std::string& name) {
   if (name == "mse") c.kind = ScoreKind::Mse;
   else if (name == "l1") c.kind = ScoreKind::L1;
   else if (name == "hybrid") { c.kind = ScoreKind::Hybrid; c.a = 0.5; c.b = 0.5; }
+  else if (name == "probability") c.kind = ScoreKind::Probability;
   else throw std::invalid_argument("unknown score '" + name + "' (known: mse, l1, hybrid)");
   return c;
 }
@@ -77,12 +79,14 @@ torch::Tensor ssim(const torch::Tensor& x_in, const torch::Tensor& y_in) {
 }
 
 torch::Tensor score_batch(const torch::Tensor& input, const torch::Tensor& reconstruction, const ScoreConfig& config) {
+  if (config.kind == ScoreKind::Probability) return torch::sigmoid(reconstruction.reshape({-1}).to(torch::kFloat64));
   if (input.sizes() != reconstruction.sizes())
     throw std::invalid_argument("score_batch: input and reconstruction shapes differ");
   auto diff = input - reconstruction;
   switch (config.kind) {
     case ScoreKind::Mse: return diff.pow(2).flatten(1).mean(1);
     case ScoreKind::L1: return diff.abs().flatten(1).mean(1);
+    case ScoreKind::Probability: break;
     case ScoreKind::Hybrid:
       return config.a * diff.abs().flatten(1).mean(1) + config.b * (1.0 - ssim(input, reconstruction));
   }

@@ -50,11 +50,11 @@ double reconstruction_loss(AutoencoderImpl& net, const torch::Tensor& data, cons
   return data.size(0) ? sum / static_cast<double>(data.size(0)) : 0.0;
 }
 
-TrainResult train_autoencoder(AutoencoderImpl& net, const torch::Tensor& train, const torch::Tensor& val,
-                              const TrainOptions& o, const torch::Device& device) {
-  if (train.size(0) == 0) throw std::invalid_argument("no training crops");
+TrainResult train_loop(torch::nn::Module& net, int64_t n, const BatchLoss& batch_loss,
+                       const std::function<double()>& validation_loss, const TrainOptions& o,
+                       const torch::Device& device) {
+  if (n == 0) throw std::invalid_argument("no training crops");
   if (o.batch_size < 1 || o.epochs < 1) throw std::invalid_argument("epochs and batch size must be positive");
-  net.to(device);
   torch::optim::Adam optimizer(net.parameters(), torch::optim::AdamOptions(o.learning_rate));
   TrainResult r;
   std::vector<torch::Tensor> best = snapshot(net);
@@ -95,7 +95,6 @@ TrainResult train_autoencoder(AutoencoderImpl& net, const torch::Tensor& train, 
     r.epochs_run = r.resumed_from;
   }
 
-  const int64_t n = train.size(0);
   const int64_t batches = (n + o.batch_size - 1) / o.batch_size;
   int64_t crops_seen = 0;
   const auto t0 = Clock::now();
@@ -112,20 +111,17 @@ TrainResult train_autoencoder(AutoencoderImpl& net, const torch::Tensor& train, 
     int64_t count = 0;
     for (int64_t b = 0; b < batches; ++b) {
       auto idx = perm.slice(0, b * o.batch_size, std::min((b + 1) * o.batch_size, n));
-      auto x = train.index_select(0, idx);
-      if (o.augment) x = o.augment(x, idx, o.seed * 7919ULL + static_cast<uint64_t>(epoch) * 100003ULL + b);
-      x = x.to(device);
       optimizer.zero_grad();
-      auto loss = torch::mse_loss(net.forward(x), x);
+      auto [loss, batch_n] = batch_loss(idx, o.seed * 7919ULL + static_cast<uint64_t>(epoch) * 100003ULL + b);
       loss.backward();
       optimizer.step();
-      loss_sum += loss.item<double>() * static_cast<double>(x.size(0));
-      count += x.size(0);
-      crops_seen += x.size(0);
+      loss_sum += loss.item<double>() * static_cast<double>(batch_n);
+      count += batch_n;
+      crops_seen += batch_n;
       if (o.on_batch) o.on_batch(epoch, b + 1, batches, loss_sum / static_cast<double>(count));
     }
     const double train_loss = loss_sum / static_cast<double>(count);
-    const double val_loss = val.size(0) ? reconstruction_loss(net, val, device) : train_loss;
+    const double val_loss = validation_loss ? validation_loss() : train_loss;
     r.train_loss.push_back(train_loss);
     r.val_loss.push_back(val_loss);
     r.epochs_run = epoch;
@@ -164,6 +160,49 @@ TrainResult train_autoencoder(AutoencoderImpl& net, const torch::Tensor& train, 
   if (r.best_epoch > 0) restore(net, best);
   net.eval();
   return r;
+}
+
+TrainResult train_autoencoder(AutoencoderImpl& net, const torch::Tensor& train, const torch::Tensor& val,
+                              const TrainOptions& o, const torch::Device& device) {
+  net.to(device);
+  BatchLoss step = [&](const torch::Tensor& idx, uint64_t seed) {
+    auto x = train.index_select(0, idx);
+    if (o.augment) x = o.augment(x, idx, seed);
+    x = x.to(device);
+    return std::make_pair(torch::mse_loss(net.forward(x), x), x.size(0));
+  };
+  std::function<double()> val_loss;
+  if (val.size(0)) val_loss = [&] { return reconstruction_loss(net, val, device); };
+  return train_loop(net, train.size(0), step, val_loss, o, device);
+}
+
+TrainResult train_classifier(AutoencoderImpl& net, int64_t n, const LabelledBatch& make_batch,
+                             const torch::Tensor& val_x, const torch::Tensor& val_y, const TrainOptions& o,
+                             const torch::Device& device) {
+  net.to(device);
+  BatchLoss step = [&](const torch::Tensor& idx, uint64_t seed) {
+    auto [x, y] = make_batch(idx, seed);
+    x = x.to(device);
+    y = y.to(device, torch::kFloat32);
+    return std::make_pair(torch::binary_cross_entropy_with_logits(net.forward(x).view({-1}), y), x.size(0));
+  };
+  std::function<double()> val_loss;
+  if (val_x.size(0)) {
+    val_loss = [&] {
+      torch::InferenceMode guard;
+      net.eval();
+      double sum = 0.0;
+      for (int64_t i = 0; i < val_x.size(0); i += 256) {
+        auto x = val_x.slice(0, i, std::min<int64_t>(i + 256, val_x.size(0))).to(device);
+        auto y = val_y.slice(0, i, std::min<int64_t>(i + 256, val_y.size(0))).to(device, torch::kFloat32);
+        sum += torch::binary_cross_entropy_with_logits(net.forward(x).view({-1}), y, {}, {}, torch::Reduction::Sum)
+                   .item<double>();
+      }
+      net.train();
+      return sum / static_cast<double>(val_x.size(0));
+    };
+  }
+  return train_loop(net, n, step, val_loss, o, device);
 }
 
 }  // namespace wellmonitor

@@ -11,10 +11,13 @@
 
 namespace wellmonitor {
 
-// Base of every architecture, so a model file can hold any of them.
+// Base of every architecture, so a model file can hold any of them. An
+// autoencoder's forward pass returns the reconstruction; a classifier's
+// (is_classifier() == true) returns one spill logit per crop, shape [N].
 class AutoencoderImpl : public torch::nn::Module {
  public:
   virtual torch::Tensor forward(const torch::Tensor& x) = 0;
+  virtual bool is_classifier() const { return false; }
   // Multiply-adds of one crop's forward pass (convolutions and linears).
   virtual int64_t multiply_adds() const = 0;
 };
@@ -71,6 +74,32 @@ class CompactAEImpl : public AutoencoderImpl {
   torch::nn::Sequential decoder_{nullptr};
 };
 TORCH_MODULE(CompactAE);
+
+// A small discriminative CNN (arch id "spill-cnn"): four 3x3 conv blocks of
+// base, 2*base, 4*base, 4*base channels (BatchNorm+ReLU, 2x2 max-pooling after
+// the first three), then global average and global max pooling (so a small
+// local spill still counts) and a linear layer to one logit. Trained on
+// normals (with shifts) against real and synthetic spills.
+struct SpillCNNOptions {
+  int channels = 3;  // input channels
+  int height = 64;   // input height, divisible by 8
+  int width = 64;    // input width, divisible by 8
+  int base = 8;      // channels of the first conv
+};
+
+class SpillCNNImpl : public AutoencoderImpl {
+ public:
+  explicit SpillCNNImpl(const SpillCNNOptions& options);
+  torch::Tensor forward(const torch::Tensor& x) override;
+  bool is_classifier() const override { return true; }
+  int64_t multiply_adds() const override;
+
+ private:
+  SpillCNNOptions options_;
+  torch::nn::Sequential features_{nullptr};
+  torch::nn::Linear head_{nullptr};
+};
+TORCH_MODULE(SpillCNN);
 
 // Names accepted by make_autoencoder().
 std::vector<std::string> architecture_names();

@@ -13,6 +13,7 @@ enum class ScoreKind {
   Mse,     // mean squared error over all pixels and channels (the reference)
   L1,      // mean absolute error
   Hybrid,  // a * L1 + b * (1 - SSIM)
+  Probability,  // classifiers: sigmoid of the network's spill logit
 };
 
 struct ScoreConfig {
@@ -22,7 +23,7 @@ struct ScoreConfig {
 
   nlohmann::json to_json() const;
   static ScoreConfig from_json(const nlohmann::json& j);  // throws std::invalid_argument
-  static ScoreConfig from_name(const std::string& name);  // "mse", "l1", "hybrid"
+  static ScoreConfig from_name(const std::string& name);  // "mse", "l1", "hybrid", "probability"
 };
 
 std::string to_string(ScoreKind kind);
@@ -33,7 +34,8 @@ std::vector<std::string> score_names();
 // K2 = 0.03, valid region only, averaged over channels. Returns [N].
 torch::Tensor ssim(const torch::Tensor& x, const torch::Tensor& y);
 
-// Scores of a batch: input and reconstruction [N, C, H, W] -> [N].
+// Scores of a batch: input and reconstruction [N, C, H, W] -> [N]; for
+// Probability, `reconstruction` is the classifier's logits [N].
 torch::Tensor score_batch(const torch::Tensor& input, const torch::Tensor& reconstruction,
                           const ScoreConfig& config);
 

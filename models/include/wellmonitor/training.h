@@ -48,6 +48,25 @@ struct TrainResult {
 TrainResult train_autoencoder(AutoencoderImpl& net, const torch::Tensor& train, const torch::Tensor& val,
                               const TrainOptions& options, const torch::Device& device);
 
+// Trains a classifier (a network whose forward pass returns one logit per
+// crop) with binary cross-entropy. `make_batch` turns a batch of indices
+// 0..n-1 and a batch seed into inputs [B, C, H, W] and labels [B] (1 = spill),
+// e.g. normals with synthetic spills pasted into some of them. Early stopping
+// on the loss over (val_x, val_y).
+using LabelledBatch = std::function<std::pair<torch::Tensor, torch::Tensor>(const torch::Tensor&, uint64_t)>;
+TrainResult train_classifier(AutoencoderImpl& net, int64_t n, const LabelledBatch& make_batch,
+                             const torch::Tensor& val_x, const torch::Tensor& val_y, const TrainOptions& options,
+                             const torch::Device& device);
+
+// The loop both share: `batch_loss` gives the loss of one batch of indices
+// (and the batch's crop count); `validation_loss` (optional) is evaluated
+// after each epoch for early stopping. Checkpoints and resumes as described
+// in TrainOptions; keeps the best validation epoch's weights.
+using BatchLoss = std::function<std::pair<torch::Tensor, int64_t>(const torch::Tensor&, uint64_t)>;
+TrainResult train_loop(torch::nn::Module& net, int64_t n, const BatchLoss& batch_loss,
+                       const std::function<double()>& validation_loss, const TrainOptions& options,
+                       const torch::Device& device);
+
 // Mean MSE reconstruction loss over a set, in eval mode.
 double reconstruction_loss(AutoencoderImpl& net, const torch::Tensor& data, const torch::Device& device,
                            int64_t batch_size = 256);
