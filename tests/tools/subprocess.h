@@ -1,0 +1,80 @@
+// Runs a program with arguments (no shell) and captures its exit status, stdout
+// and stderr; for the tests that run wellmonitor-trainer end to end.
+#pragma once
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace wellmonitor_test {
+
+struct ProcessResult {
+  int exit_code = -1;  // WEXITSTATUS when the program exited, else -1
+  int signal = 0;      // the signal that killed it (SIGABRT for an uncaught exception), else 0
+  std::string out, err;
+
+  // Non-empty lines of stderr.
+  std::vector<std::string> err_lines() const {
+    std::vector<std::string> v;
+    std::istringstream in(err);
+    std::string l;
+    while (std::getline(in, l))
+      if (!l.empty()) v.push_back(l);
+    return v;
+  }
+  std::string describe() const {
+    std::ostringstream s;
+    s << "exit " << exit_code << (signal ? " signal " + std::to_string(signal) : std::string()) << "\n--- stdout:\n"
+      << out << "--- stderr:\n" << err;
+    return s.str();
+  }
+};
+
+inline std::string read_all(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+// Runs `program args...`; `scratch` is a folder for the captured output files.
+inline ProcessResult run_process(const std::string& program, const std::vector<std::string>& args,
+                                 const std::string& scratch) {
+  static int counter = 0;
+  const std::string stem = scratch + "/proc" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
+  const std::string out_path = stem + ".out", err_path = stem + ".err";
+  ProcessResult r;
+  std::fflush(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int o = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int e = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (o < 0 || e < 0) ::_exit(126);
+    ::dup2(o, 1);
+    ::dup2(e, 2);
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(program.c_str()));
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(program.c_str(), argv.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  if (pid > 0 && ::waitpid(pid, &status, 0) == pid) {
+    if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
+  }
+  r.out = read_all(out_path);
+  r.err = read_all(err_path);
+  std::remove(out_path.c_str());
+  std::remove(err_path.c_str());
+  return r;
+}
+
+}  // namespace wellmonitor_test
