@@ -17,8 +17,9 @@
  *
  * The video passes through untouched (buffers, timestamps and pixels). Only
  * the wells' crops are converted to BGR (or kept grey for GRAY8), never the
- * whole frame; for I420 and NV12 the crop box is widened to even coordinates
- * so that it contains whole chroma samples.
+ * whole frame; I420 and NV12 crops are converted with the stream's colour
+ * matrix and range (its colorimetry, as videoconvert would), so a well scores
+ * the same whichever of the formats the stream is in.
  *
  * ## Buffer metadata
  *
@@ -158,6 +159,51 @@ struct FrameSettings
   bool post_scores = DEFAULT_PROP_POST_SCORES;
 };
 
+/* YUV to 8-bit RGB with the stream's colour matrix and range (videoconvert's
+ * own conversion, which OpenCV's fixed BT.601 limited-range one is not), as
+ * per-value tables: R = Y + V_R, G = Y - V_G - U_G, B = Y + U_B. */
+struct YuvToBgr
+{
+  float y[256], v_r[256], v_g[256], u_g[256], u_b[256];
+
+  void configure (const GstVideoInfo * info)
+  {
+    gdouble kr = 0.299, kb = 0.114;     /* BT.601 when the matrix is unknown */
+    if (!gst_video_color_matrix_get_Kr_Kb (info->colorimetry.matrix, &kr, &kb)) {
+      kr = 0.299;
+      kb = 0.114;
+    }
+    gint offset[GST_VIDEO_MAX_COMPONENTS], scale[GST_VIDEO_MAX_COMPONENTS];
+    gst_video_color_range_offsets (info->colorimetry.range, info->finfo,
+        offset, scale);
+    const double kg = 1.0 - kr - kb;
+    for (int i = 0; i < 256; i++) {
+      const double luma = (i - offset[0]) / (double) scale[0];
+      const double pb = (i - offset[1]) / (double) scale[1];
+      const double pr = (i - offset[2]) / (double) scale[2];
+      y[i] = (float) (255.0 * luma);
+      v_r[i] = (float) (255.0 * 2.0 * (1.0 - kr) * pr);
+      u_b[i] = (float) (255.0 * 2.0 * (1.0 - kb) * pb);
+      v_g[i] = (float) (kr * v_r[i] / kg);
+      u_g[i] = (float) (kb * u_b[i] / kg);
+    }
+  }
+
+  static guint8 clamp (float v)
+  {
+    return (guint8) (v <= 0.0f ? 0 : v >= 255.0f ? 255 : (int) (v + 0.5f));
+  }
+
+  /* One pixel into dst[0..2] as B, G, R. */
+  void convert (guint8 Y, guint8 U, guint8 V, guint8 * dst) const
+  {
+    const float l = y[Y];
+    dst[0] = clamp (l + u_b[U]);
+    dst[1] = clamp (l - v_g[V] - u_g[U]);
+    dst[2] = clamp (l + v_r[V]);
+  }
+};
+
 }  // namespace
 
 /* C++ state; lives from init to finalize. Touched only by start/stop,
@@ -171,11 +217,10 @@ struct GstWellMonitorPrivate
   GstVideoFormat format = GST_VIDEO_FORMAT_UNKNOWN;
   int width = 0;
   int height = 0;
-  std::vector<cv::Rect> boxes;          /* per well, stream pixels (reported) */
-  std::vector<cv::Rect> crop_boxes;     /* per well, what is cropped (even-aligned for YUV) */
+  std::vector<cv::Rect> boxes;          /* per well, stream pixels */
   std::vector<cv::Mat> converted;       /* per well, BGR scratch for non-BGR formats */
-  std::vector<cv::Mat> yuv;             /* per well, planar scratch for I420/NV12 */
   std::vector<cv::Mat> crops;           /* per well, what Detector::score sees */
+  YuvToBgr yuv;                         /* the stream's matrix and range (I420/NV12) */
 
   /* per-well debounce and last scores */
   std::vector<WellState> wells;
@@ -191,9 +236,7 @@ struct GstWellMonitorPrivate
     detector.reset ();
     layout = wellmonitor::WellLayout ();
     boxes.clear ();
-    crop_boxes.clear ();
     converted.clear ();
-    yuv.clear ();
     crops.clear ();
     wells.clear ();
     events.clear ();
@@ -260,21 +303,6 @@ static bool
 is_yuv (GstVideoFormat format)
 {
   return format == GST_VIDEO_FORMAT_I420 || format == GST_VIDEO_FORMAT_NV12;
-}
-
-/* [lo, hi) widened to even ends inside [0, limit & ~1), at least 2 wide. */
-static void
-even_span (int lo, int hi, int limit, int *out_lo, int *out_hi)
-{
-  const int top = limit & ~1;
-  int a = lo & ~1;
-  int b = std::min ((hi + 1) & ~1, top);
-  if (b - a < 2) {
-    b = std::min (a + 2, top);
-    a = std::max (0, b - 2);
-  }
-  *out_lo = a;
-  *out_hi = b;
 }
 
 /* ---------------------------------------------------------------- start/stop */
@@ -468,29 +496,20 @@ gst_well_monitor_set_info (GstVideoFilter * filter, GstCaps * incaps,
     }
 
     const size_t n = boxes.size ();
-    priv->crop_boxes.resize (n);
     priv->converted.assign (n, cv::Mat ());
-    priv->yuv.assign (n, cv::Mat ());
     priv->crops.assign (n, cv::Mat ());
     for (size_t i = 0; i < n; i++) {
-      cv::Rect c = boxes[i];
-      if (is_yuv (format)) {
-        int x0, x1, y0, y1;
-        even_span (c.x, c.x + c.width, w, &x0, &x1);
-        even_span (c.y, c.y + c.height, h, &y0, &y1);
-        c = cv::Rect (x0, y0, x1 - x0, y1 - y0);
-        priv->yuv[i].create (c.height * 3 / 2, c.width, CV_8UC1);
-      }
-      priv->crop_boxes[i] = c;
       switch (format) {
         case GST_VIDEO_FORMAT_BGR:
         case GST_VIDEO_FORMAT_GRAY8:
           break;                /* cropped in place, no conversion */
         default:
-          priv->converted[i].create (c.height, c.width, CV_8UC3);
+          priv->converted[i].create (boxes[i].height, boxes[i].width, CV_8UC3);
           break;
       }
     }
+    if (is_yuv (format))
+      priv->yuv.configure (in_info);
     priv->boxes = std::move (boxes);
   } catch (const std::exception & e) {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT,
@@ -523,36 +542,36 @@ static void
 extract_crops (GstWellMonitor * self, GstVideoFrame * frame)
 {
   GstWellMonitorPrivate *priv = self->priv;
-  const size_t n = priv->crop_boxes.size ();
+  const size_t n = priv->boxes.size ();
 
   if (is_yuv (priv->format)) {
+    /* 4:2:0: the chroma sample of luma pixel (x, y) is at (x / 2, y / 2) */
     const bool i420 = priv->format == GST_VIDEO_FORMAT_I420;
     const guint8 *py = (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (frame, 0);
     const int sy = GST_VIDEO_FRAME_PLANE_STRIDE (frame, 0);
-    const guint8 *p1 = (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (frame, 1);
-    const int s1 = GST_VIDEO_FRAME_PLANE_STRIDE (frame, 1);
-    const guint8 *p2 = i420 ?
-        (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (frame, 2) : nullptr;
-    const int s2 = i420 ? GST_VIDEO_FRAME_PLANE_STRIDE (frame, 2) : 0;
+    const guint8 *pu = (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (frame, 1);
+    const int su = GST_VIDEO_FRAME_PLANE_STRIDE (frame, 1);
+    const guint8 *pv = i420 ?
+        (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (frame, 2) : pu + 1;
+    const int sv = i420 ? GST_VIDEO_FRAME_PLANE_STRIDE (frame, 2) : su;
+    const int cstep = i420 ? 1 : 2;     /* NV12: U and V interleaved */
 
     for (size_t i = 0; i < n; i++) {
-      const cv::Rect & c = priv->crop_boxes[i];
-      guint8 *d = priv->yuv[i].data;    /* continuous: Y, then chroma */
-      for (int y = 0; y < c.height; y++, d += c.width)
-        memcpy (d, py + (size_t) (c.y + y) * sy + c.x, c.width);
-      const int cw = c.width / 2, ch = c.height / 2;
-      if (i420) {
-        for (int y = 0; y < ch; y++, d += cw)
-          memcpy (d, p1 + (size_t) (c.y / 2 + y) * s1 + c.x / 2, cw);
-        for (int y = 0; y < ch; y++, d += cw)
-          memcpy (d, p2 + (size_t) (c.y / 2 + y) * s2 + c.x / 2, cw);
-        cv::cvtColor (priv->yuv[i], priv->converted[i], cv::COLOR_YUV2BGR_I420);
-      } else {
-        for (int y = 0; y < ch; y++, d += c.width)
-          memcpy (d, p1 + (size_t) (c.y / 2 + y) * s1 + c.x, c.width);
-        cv::cvtColor (priv->yuv[i], priv->converted[i], cv::COLOR_YUV2BGR_NV12);
+      const cv::Rect & c = priv->boxes[i];
+      cv::Mat & dst = priv->converted[i];
+      for (int y = 0; y < c.height; y++) {
+        const int fy = c.y + y;
+        const guint8 *ly = py + (size_t) fy * sy;
+        const guint8 *lu = pu + (size_t) (fy / 2) * su;
+        const guint8 *lv = pv + (size_t) (fy / 2) * sv;
+        guint8 *d = dst.ptr<guint8> (y);
+        for (int x = 0; x < c.width; x++, d += 3) {
+          const int fx = c.x + x;
+          const int cx = (fx / 2) * cstep;
+          priv->yuv.convert (ly[fx], lu[cx], lv[cx], d);
+        }
       }
-      priv->crops[i] = priv->converted[i];
+      priv->crops[i] = dst;
     }
     return;
   }
@@ -588,9 +607,9 @@ extract_crops (GstWellMonitor * self, GstVideoFrame * frame)
       (size_t) GST_VIDEO_FRAME_PLANE_STRIDE (frame, 0));
   for (size_t i = 0; i < n; i++) {
     if (code < 0) {
-      priv->crops[i] = whole (priv->crop_boxes[i]);
+      priv->crops[i] = whole (priv->boxes[i]);
     } else {
-      cv::cvtColor (whole (priv->crop_boxes[i]), priv->converted[i], code);
+      cv::cvtColor (whole (priv->boxes[i]), priv->converted[i], code);
       priv->crops[i] = priv->converted[i];
     }
   }
