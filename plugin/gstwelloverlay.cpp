@@ -18,9 +18,11 @@
  * Each well's box is drawn in one of three colours: green when normal, amber
  * when its score is over the threshold on this frame (not yet an alarm), red
  * and thicker when it is in alarm. Boxes grow outwards from the well's edge,
- * so the well itself stays visible. Its id and score are written above the
- * box. While any well is in alarm a red banner across the top names them, in
- * layout order: "SPILL: r3w11, r2w4".
+ * so the well itself stays visible. Its id is written above the box and its
+ * score below it (by default as a percentage of the threshold, which stays
+ * short enough for closely spaced wells). While any well is in alarm a red
+ * banner across the top names them, in layout order: "SPILL: r3w11, r2w4"
+ * (with "+N more" when they do not all fit across the frame).
  *
  * Buffers without well metas pass untouched. Formats: BGR, BGRx, BGRA, RGB,
  * RGBx, RGBA (drawn in the format's byte order), I420 and NV12 (luma at full
@@ -53,8 +55,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_well_overlay_debug);
 
 #define DEFAULT_PROP_SHOW_LABELS TRUE
 #define DEFAULT_PROP_SHOW_SCORES TRUE
+#define DEFAULT_PROP_RELATIVE_SCORES TRUE
 #define DEFAULT_PROP_SHOW_BANNER TRUE
-#define DEFAULT_PROP_FONT_SCALE 0.4
+#define DEFAULT_PROP_FONT_SCALE 0.35
 #define DEFAULT_PROP_LINE_WIDTH 1
 
 enum
@@ -62,6 +65,7 @@ enum
   PROP_0,
   PROP_SHOW_LABELS,
   PROP_SHOW_SCORES,
+  PROP_RELATIVE_SCORES,
   PROP_SHOW_BANNER,
   PROP_FONT_SCALE,
   PROP_LINE_WIDTH,
@@ -87,6 +91,7 @@ GST_STATIC_PAD_TEMPLATE ("src",
 #define COLOUR_ANOMALY_RGB 255, 176, 0
 #define COLOUR_ALARM_RGB 255, 0, 0
 #define COLOUR_TEXT_RGB 255, 255, 255
+#define COLOUR_SHADOW_RGB 0, 0, 0
 
 namespace {
 
@@ -96,12 +101,13 @@ struct DrawnWell
   cv::Rect box;
   const gchar *id = nullptr;
   double score = 0.0;
+  double threshold = 0.0;
   gboolean anomaly = FALSE;
   gboolean alarm = FALSE;
   gint index = 0;
 };
 
-enum { kNormal, kAnomaly, kAlarm, kText, kColours };
+enum { kNormal, kAnomaly, kAlarm, kText, kShadow, kColours };
 
 /* How to draw on one plane of the negotiated format. */
 struct OverlayPlane
@@ -127,6 +133,23 @@ struct GstWellOverlayPrivate
   char label[128] = "";
 };
 
+/* Text placed in frame pixels (origin: its baseline's left end), over a
+ * dark outline when `shadow` is given so that it reads on any background. */
+static void
+put_text (cv::Mat & img, const char *text, cv::Point origin, double font_scale,
+    double plane_scale, const cv::Scalar & colour, int thickness,
+    const cv::Scalar * shadow = nullptr)
+{
+  const cv::Point at ((int) (origin.x * plane_scale),
+      (int) (origin.y * plane_scale));
+  const int t = plane_scale == 1.0 ? thickness : 1;
+  if (shadow)
+    cv::putText (img, text, at, cv::FONT_HERSHEY_SIMPLEX,
+        font_scale * plane_scale, *shadow, t + 2, cv::LINE_AA);
+  cv::putText (img, text, at, cv::FONT_HERSHEY_SIMPLEX,
+      font_scale * plane_scale, colour, t, cv::LINE_AA);
+}
+
 struct _GstWellOverlay
 {
   GstVideoFilter parent;
@@ -134,6 +157,7 @@ struct _GstWellOverlay
   /* properties, under the object lock */
   gboolean show_labels;
   gboolean show_scores;
+  gboolean relative_scores;
   gboolean show_banner;
   gdouble font_scale;
   gint line_width;
@@ -197,7 +221,7 @@ gst_well_overlay_set_info (GstVideoFilter * filter, GstCaps * incaps,
   const GstVideoFormat format = GST_VIDEO_INFO_FORMAT (in_info);
   static const int rgb[kColours][3] = {
     {COLOUR_NORMAL_RGB}, {COLOUR_ANOMALY_RGB}, {COLOUR_ALARM_RGB},
-    {COLOUR_TEXT_RGB}
+    {COLOUR_TEXT_RGB}, {COLOUR_SHADOW_RGB}
   };
   double comp[kColours][4];
 
@@ -283,6 +307,7 @@ collect_wells (GstBuffer * buffer, std::vector<DrawnWell> &wells)
     w.box = cv::Rect ((int) roi->x, (int) roi->y, (int) roi->w, (int) roi->h);
     w.id = gst_structure_get_string (s, "well");
     gst_structure_get_double (s, "score", &w.score);
+    gst_structure_get_double (s, "threshold", &w.threshold);
     gst_structure_get_boolean (s, "anomaly", &w.anomaly);
     gst_structure_get_boolean (s, "alarm", &w.alarm);
     w.index = roi->id;
@@ -322,6 +347,7 @@ gst_well_overlay_transform_frame_ip (GstVideoFilter * filter,
   GST_OBJECT_LOCK (self);
   const bool show_labels = self->show_labels;
   const bool show_scores = self->show_scores;
+  const bool relative = self->relative_scores;
   const bool show_banner = self->show_banner;
   const double font_scale = self->font_scale;
   const int line_width = self->line_width;
@@ -337,16 +363,31 @@ gst_well_overlay_transform_frame_ip (GstVideoFilter * filter,
     const int frame_width = GST_VIDEO_FRAME_WIDTH (frame);
     const int frame_height = GST_VIDEO_FRAME_HEIGHT (frame);
 
-    /* the banner's text, wells in layout order */
+    /* the banner's text, wells in layout order; when they do not all fit
+     * across the frame, as many as fit and how many more */
     in_alarm.clear ();
     banner.clear ();
+    const double banner_scale = font_scale * 1.75;
+    int banner_height = 0;
     if (show_banner) {
       for (const DrawnWell & w : wells)
         if (w.alarm)
           in_alarm.push_back (&w);
-      for (const DrawnWell * w : in_alarm) {
-        banner += banner.empty ()? "SPILL: " : ", ";
-        banner += w->id ? w->id : "?";
+      for (size_t shown = in_alarm.size (); shown > 0; shown--) {
+        banner = "SPILL: ";
+        for (size_t i = 0; i < shown; i++) {
+          if (i > 0)
+            banner += ", ";
+          banner += in_alarm[i]->id ? in_alarm[i]->id : "?";
+        }
+        if (shown < in_alarm.size ())
+          banner += " +" + std::to_string (in_alarm.size () - shown) + " more";
+        int baseline = 0;
+        const cv::Size ts = cv::getTextSize (banner, font, banner_scale, 2,
+            &baseline);
+        banner_height = std::min (frame_height, ts.height + baseline + 8);
+        if (ts.width + 12 <= frame_width)
+          break;
       }
     }
 
@@ -372,38 +413,42 @@ gst_well_overlay_transform_frame_ip (GstVideoFilter * filter,
           cv::rectangle (img, on_plane (cv::Rect (w.box.x - k, w.box.y - k,
                       w.box.width + 2 * k, w.box.height + 2 * k), s), c, 1,
               cv::LINE_8);
-        if (!show_labels && !show_scores)
-          continue;
-        if (show_labels && show_scores)
-          g_snprintf (priv->label, sizeof (priv->label), "%s %.3g",
-              w.id ? w.id : "?", w.score);
-        else if (show_labels)
-          g_snprintf (priv->label, sizeof (priv->label), "%s",
-              w.id ? w.id : "?");
-        else
-          g_snprintf (priv->label, sizeof (priv->label), "%.3g", w.score);
-        int baseline = 0;
-        const cv::Size ts = cv::getTextSize (priv->label, font, font_scale, 1,
-            &baseline);
-        /* above the box, or inside its top when there is no room above */
-        int y = w.box.y - thickness - baseline / 2;
-        if (y - ts.height < 0)
-          y = w.box.y + ts.height + 2;
-        const int x = w.box.x - thickness + 1;
-        cv::putText (img, priv->label, cv::Point ((int) (x * s), (int) (y * s)),
-            font, font_scale * s, c, 1, cv::LINE_AA);
+        /* the id centred above the box, the score centred below it */
+        if (show_labels && w.id) {
+          int baseline = 0;
+          const cv::Size ts = cv::getTextSize (w.id, font, font_scale, 1,
+              &baseline);
+          int y = w.box.y - thickness - 2;
+          if (y - ts.height < 0)
+            y = w.box.y + ts.height + 2;        /* no room above: inside */
+          put_text (img, w.id, cv::Point (w.box.x + (w.box.width -
+                      ts.width) / 2, y), font_scale, s, c, 1, &p.colour[kShadow]);
+        }
+        if (show_scores) {
+          if (relative && w.threshold > 0.0)
+            g_snprintf (priv->label, sizeof (priv->label), "%.0f%%",
+                100.0 * w.score / w.threshold);
+          else
+            g_snprintf (priv->label, sizeof (priv->label), "%.3g", w.score);
+          int baseline = 0;
+          const cv::Size ts = cv::getTextSize (priv->label, font, font_scale,
+              1, &baseline);
+          int y = w.box.y + w.box.height + thickness + 1 + ts.height;
+          if (y + baseline > frame_height)
+            y = w.box.y + w.box.height - 3;     /* no room below: inside */
+          put_text (img, priv->label, cv::Point (w.box.x + (w.box.width -
+                      ts.width) / 2, y), font_scale, s, c, 1, &p.colour[kShadow]);
+        }
       }
 
       if (!banner.empty ()) {
-        const double scale = font_scale * 1.75;
         int baseline = 0;
-        const cv::Size ts = cv::getTextSize (banner, font, scale, 2, &baseline);
-        const int height = std::min (frame_height, ts.height + baseline + 8);
-        cv::rectangle (img, on_plane (cv::Rect (0, 0, frame_width, height), s),
-            p.colour[kAlarm], cv::FILLED);
-        cv::putText (img, banner, cv::Point ((int) (6 * s),
-                (int) ((4 + ts.height) * s)), font, scale * s,
-            p.colour[kText], s == 1.0 ? 2 : 1, cv::LINE_AA);
+        const cv::Size ts = cv::getTextSize (banner, font, banner_scale, 2,
+            &baseline);
+        cv::rectangle (img, on_plane (cv::Rect (0, 0, frame_width,
+                    banner_height), s), p.colour[kAlarm], cv::FILLED);
+        put_text (img, banner.c_str (), cv::Point (6, 4 + ts.height),
+            banner_scale, s, p.colour[kText], 2);
       }
     }
   } catch (const std::exception & e) {
@@ -440,8 +485,16 @@ gst_well_overlay_class_init (GstWellOverlayClass * klass)
               GST_PARAM_MUTABLE_PLAYING)));
   g_object_class_install_property (gobject_class, PROP_SHOW_SCORES,
       g_param_spec_boolean ("show-scores", "Show scores",
-          "Write each well's score above its box",
+          "Write each well's score below its box",
           DEFAULT_PROP_SHOW_SCORES,
+          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_PLAYING)));
+  g_object_class_install_property (gobject_class, PROP_RELATIVE_SCORES,
+      g_param_spec_boolean ("relative-scores", "Relative scores",
+          "Write scores as a percentage of the threshold (100% = at the "
+          "threshold; short enough for closely spaced wells) instead of the "
+          "raw score",
+          DEFAULT_PROP_RELATIVE_SCORES,
           (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
               GST_PARAM_MUTABLE_PLAYING)));
   g_object_class_install_property (gobject_class, PROP_SHOW_BANNER,
@@ -498,6 +551,7 @@ gst_well_overlay_init (GstWellOverlay * self)
 {
   self->show_labels = DEFAULT_PROP_SHOW_LABELS;
   self->show_scores = DEFAULT_PROP_SHOW_SCORES;
+  self->relative_scores = DEFAULT_PROP_RELATIVE_SCORES;
   self->show_banner = DEFAULT_PROP_SHOW_BANNER;
   self->font_scale = DEFAULT_PROP_FONT_SCALE;
   self->line_width = DEFAULT_PROP_LINE_WIDTH;
@@ -531,6 +585,9 @@ gst_well_overlay_set_property (GObject * object, guint prop_id,
     case PROP_SHOW_SCORES:
       self->show_scores = g_value_get_boolean (value);
       break;
+    case PROP_RELATIVE_SCORES:
+      self->relative_scores = g_value_get_boolean (value);
+      break;
     case PROP_SHOW_BANNER:
       self->show_banner = g_value_get_boolean (value);
       break;
@@ -560,6 +617,9 @@ gst_well_overlay_get_property (GObject * object, guint prop_id,
       break;
     case PROP_SHOW_SCORES:
       g_value_set_boolean (value, self->show_scores);
+      break;
+    case PROP_RELATIVE_SCORES:
+      g_value_set_boolean (value, self->relative_scores);
       break;
     case PROP_SHOW_BANNER:
       g_value_set_boolean (value, self->show_banner);
