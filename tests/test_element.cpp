@@ -142,12 +142,20 @@ cv::Mat scene(const std::vector<const cv::Mat*>& patches, int w = kWidth, int h 
   return img;
 }
 
+// The stream's video info; `colorimetry` ("bt709", "bt601", "jpeg"...) empty = GStreamer's default.
+GstVideoInfo video_info(GstVideoFormat format, int w, int h, const std::string& colorimetry = "") {
+  GstVideoInfo info;
+  gst_video_info_set_format(&info, format, w, h);
+  GST_VIDEO_INFO_FPS_N(&info) = 25;
+  GST_VIDEO_INFO_FPS_D(&info) = 1;
+  if (!colorimetry.empty()) EXPECT_TRUE(gst_video_colorimetry_from_string(&info.colorimetry, colorimetry.c_str()));
+  return info;
+}
+
 // The BGR image as a buffer in `format`, converted the way videoconvert does.
-GstBuffer* to_buffer(const cv::Mat& bgr, GstVideoFormat format, GstVideoInfo* info_out = nullptr) {
-  GstVideoInfo in, out;
-  gst_video_info_set_format(&in, GST_VIDEO_FORMAT_BGR, bgr.cols, bgr.rows);
-  gst_video_info_set_format(&out, format, bgr.cols, bgr.rows);
-  if (info_out) *info_out = out;
+GstBuffer* to_buffer(const cv::Mat& bgr, GstVideoFormat format, const std::string& colorimetry = "") {
+  GstVideoInfo in = video_info(GST_VIDEO_FORMAT_BGR, bgr.cols, bgr.rows);
+  GstVideoInfo out = video_info(format, bgr.cols, bgr.rows, colorimetry);
   GstBuffer* src = gst_buffer_new_allocate(nullptr, GST_VIDEO_INFO_SIZE(&in), nullptr);
   GstVideoFrame f;
   EXPECT_TRUE(gst_video_frame_map(&f, &in, src, GST_MAP_WRITE));
@@ -170,11 +178,8 @@ GstBuffer* to_buffer(const cv::Mat& bgr, GstVideoFormat format, GstVideoInfo* in
   return dst;
 }
 
-std::string caps_for(GstVideoFormat format, int w = kWidth, int h = kHeight) {
-  GstVideoInfo info;
-  gst_video_info_set_format(&info, format, w, h);
-  GST_VIDEO_INFO_FPS_N(&info) = 25;
-  GST_VIDEO_INFO_FPS_D(&info) = 1;
+std::string caps_for(GstVideoFormat format, int w = kWidth, int h = kHeight, const std::string& colorimetry = "") {
+  GstVideoInfo info = video_info(format, w, h, colorimetry);
   GstCaps* caps = gst_video_info_to_caps(&info);
   gchar* s = gst_caps_to_string(caps);
   std::string out = s;
@@ -398,18 +403,34 @@ TEST(WellMonitorElement, AcceptsTheNineRawFormatsAndRefusesOthers) {
 
 // ====================================================================== every format
 
+// "FORMAT" or "FORMAT:COLORIMETRY" (1:4:0:0 = full-range BT.601, as from JPEG/MJPEG cameras)
+struct FormatCase {
+  GstVideoFormat format;
+  std::string colorimetry;
+  explicit FormatCase(const std::string& p) {
+    const auto colon = p.find(':');
+    format = gst_video_format_from_string(p.substr(0, colon).c_str());
+    if (colon != std::string::npos) colorimetry = p.substr(colon + 1);
+  }
+};
+
 class WellMonitorFormat : public ::testing::TestWithParam<const char*> {};
 
-// For each input format: the right crops are scored (the scores equal the
-// Detector's on the BGR patches: exactly for packed RGB, closely for
-// GRAY8/I420/NV12), one meta per well, and the buffer leaves unchanged.
+// For each input format (and YUV colorimetry): the right crops are scored
+// (the scores equal the Detector's on the BGR patches: exactly for packed RGB,
+// within 1% for GRAY8/I420/NV12, whose conversions round), one meta per
+// well, and the buffer leaves unchanged.
 TEST_P(WellMonitorFormat, ScoresEachWellsCropAndPassesTheBufferUntouched) {
-  const GstVideoFormat format = gst_video_format_from_string(GetParam());
+  const FormatCase fc(GetParam());
+  const GstVideoFormat format = fc.format;
+  ASSERT_NE(format, GST_VIDEO_FORMAT_UNKNOWN);
   const bool exact = format != GST_VIDEO_FORMAT_GRAY8 && format != GST_VIDEO_FORMAT_I420 &&
                      format != GST_VIDEO_FORMAT_NV12;
-  Harnessed run(make_monitor(), format);
+  GstElement* e = make_monitor();
+  Harnessed run(e, format);
+  run.set_caps(caps_for(format, kWidth, kHeight, fc.colorimetry));
 
-  GstBuffer* in = to_buffer(scene({N(), S(), &g->red}), format);
+  GstBuffer* in = to_buffer(scene({N(), S(), &g->red}), format, fc.colorimetry);
   stamp(in, 7, 3 * GST_SECOND);
   gsize size = gst_buffer_get_size(in);
   gpointer before = nullptr;
@@ -445,17 +466,23 @@ TEST_P(WellMonitorFormat, ScoresEachWellsCropAndPassesTheBufferUntouched) {
     if (exact)
       EXPECT_NEAR(r[i].score, expected[i], 1e-9 * std::max(1.0, expected[i]));
     else
-      EXPECT_NEAR(r[i].score, expected[i], 0.05 * expected[i]);
+      EXPECT_NEAR(r[i].score, expected[i], 0.01 * expected[i]);
   }
   EXPECT_FALSE(r[0].anomaly);
   EXPECT_TRUE(r[1].anomaly);
   // The red well's score is the red patch's, not the blue one's: channel order is right.
-  EXPECT_LT(std::abs(r[2].score - g->red_score), 0.25 * std::abs(g->red_score - g->blue_score));
+  EXPECT_LT(std::abs(r[2].score - g->red_score), 0.1 * std::abs(g->red_score - g->blue_score));
 }
 
 INSTANTIATE_TEST_SUITE_P(AllFormats, WellMonitorFormat,
-                         ::testing::Values("BGR", "BGRx", "BGRA", "RGB", "RGBx", "RGBA", "GRAY8", "I420", "NV12"),
-                         [](const ::testing::TestParamInfo<const char*>& info) { return std::string(info.param); });
+                         ::testing::Values("BGR", "BGRx", "BGRA", "RGB", "RGBx", "RGBA", "GRAY8", "I420", "NV12",
+                                           "I420:bt709", "NV12:bt709", "I420:1:4:0:0", "NV12:bt2020"),
+                         [](const ::testing::TestParamInfo<const char*>& info) {
+                           std::string name = info.param;
+                           for (char& c : name)
+                             if (c == ':') c = '_';
+                           return name;
+                         });
 
 // ====================================================================== messages
 
