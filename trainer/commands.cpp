@@ -122,7 +122,7 @@ int run_train(const TrainCommand& c) {
         epoch_start = std::chrono::steady_clock::now();
       }
       const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
-      const double rate = static_cast<double>(std::min<int64_t>(b * c.batch_size, train_x.size(0))) / std::max(s, 1e-9);
+      const double rate = static_cast<double>(std::min<int64_t>(b * c.batch_size, static_cast<int64_t>(ns.train.size()))) / std::max(s, 1e-9);
       bar->update(b, fmt::format("loss {:.5f}  {:.0f} crops/s", loss, rate));
     };
     to.on_epoch = [&](int epoch, double tl, double vl, bool improved) {
