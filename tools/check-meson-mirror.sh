@@ -27,11 +27,26 @@ build_files() { # NAME
 }
 
 # Source file names in one build file, as paths relative to the root.
+# CMake: ${CMAKE_CURRENT_SOURCE_DIR}/ and ${PROJECT_SOURCE_DIR}/ prefixes are
+# resolved, and a loop variable of foreach(VAR item...) is expanded over its items.
 sources_in() { # FILE
   local file=$1 dir tok
   dir=$(dirname "$file")
-  sed 's/#.*$//' "$file" |
-    grep -oP '[\w./${}@+-]+\.(?:cpp|cxx|cc|c)(?![\w.])' |
+  perl -0777 -ne '
+    s/#[^\n]*//g;                                   # comments
+    my %loop;
+    while (/\bforeach\s*\(\s*(\w+)\s+(?:IN\s+ITEMS\s+)?([^)]*)\)/gi) {
+      push @{$loop{$1}}, grep { length } split /\s+/, $2;
+    }
+    my %seen;
+    while (/([\w.\/\$\{\}\@+-]+\.(?:cpp|cxx|cc|c))(?![\w.])/g) {
+      my @names = ($1);
+      if ($1 =~ /\$\{(\w+)\}/ && $loop{$1}) {
+        my ($var, $tpl) = ($1, $names[0]);
+        @names = map { (my $n = $tpl) =~ s/\$\{\Q$var\E\}/$_/g; $n } @{$loop{$var}};
+      }
+      print "$_\n" for grep { !$seen{$_}++ } @names;
+    }' "$file" |
     while read -r tok; do
       case $tok in
         '${CMAKE_CURRENT_SOURCE_DIR}/'* | '${CMAKE_CURRENT_LIST_DIR}/'*)
