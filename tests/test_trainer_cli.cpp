@@ -1,0 +1,485 @@
+// wellmonitor-trainer end to end, run as a subprocess on the committed fixtures
+// with a tiny model (compact-ae base=4 latent=8, 3 epochs, 1 thread): train ->
+// info -> calibrate -> evaluate --json, reproducibility of a seed, resuming from a
+// checkpoint (at the library level), and every bad input giving exit status 1 and
+// one clear line on stderr, never a crash.
+#include "tools/subprocess.h"
+#include "wellmonitor/calibration.h"
+#include "wellmonitor/dataset.h"
+#include "wellmonitor/detector.h"
+#include "wellmonitor/model_file.h"
+#include "wellmonitor/training.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace wm = wellmonitor;
+namespace fs = std::filesystem;
+using wellmonitor_test::ProcessResult;
+
+namespace {
+
+const std::string kCrops = std::string(WELLMONITOR_TEST_DATA) + "/crops";
+const std::string kBad = std::string(WELLMONITOR_TEST_DATA) + "/bad";
+const std::string kNormal = kCrops + "/normal";  // 40 files, 39 distinct
+const std::string kSpill = kCrops + "/spill";    // 16 spills of 6 wells
+const std::string kEval = kCrops + "/eval";      // 8 normal + 4 spill
+const std::string kLabels = kCrops + "/labels.txt";
+
+const std::vector<std::string> kTiny = {"--arch", "compact-ae", "--arch-param", "base=4", "--arch-param", "latent=8",
+                                        "--epochs", "3", "--threads", "1", "--device", "cpu", "-q"};
+
+bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+std::vector<std::string> operator+(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+class TrainerCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() / ("wm_cli_" + std::string(info->name()) + "_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  ProcessResult trainer(const std::vector<std::string>& args) const {
+    return wellmonitor_test::run_process(WELLMONITOR_TRAINER, args, dir_.string());
+  }
+  ProcessResult train(const std::string& out, const std::vector<std::string>& extra = {}) const {
+    return trainer(std::vector<std::string>{"train", "--normal", kNormal, "--anomalies", kSpill, "--out", out} + kTiny +
+                   extra);
+  }
+  nlohmann::json info(const std::string& model) const {
+    const auto r = trainer({"info", "--model", model});
+    EXPECT_EQ(r.exit_code, 0) << r.describe();
+    return nlohmann::json::parse(r.out);
+  }
+  // An untrained tiny model written by the library: enough for the error cases of
+  // evaluate and calibrate, without a training run.
+  std::string quick_model() const {
+    torch::manual_seed(1);
+    wm::ModelFile m;
+    m.arch = "compact-ae";
+    m.arch_params = {{"base", 4}, {"latent", 8}};
+    m.build_network();
+    m.network->eval();
+    m.calibration.threshold = 0.1;
+    const std::string p = path("quick.wmm");
+    wm::save_model(m, p);
+    return p;
+  }
+
+  // The contract for a bad input: exit status 1 (not a signal, not 134/139), one
+  // line on stderr, starting with the program's prefix, naming the problem.
+  static void expect_one_line_error(const ProcessResult& r, const std::vector<std::string>& parts) {
+    EXPECT_EQ(r.signal, 0) << r.describe();
+    EXPECT_EQ(r.exit_code, 1) << r.describe();
+    const auto lines = r.err_lines();
+    ASSERT_EQ(lines.size(), 1u) << "want exactly one line on stderr\n" << r.describe();
+    EXPECT_EQ(lines[0].rfind("wellmonitor-trainer: error: ", 0), 0u) << lines[0];
+    for (const auto& p : parts) EXPECT_TRUE(contains(lines[0], p)) << "'" << p << "' not in: " << lines[0];
+    for (const char* crash : {"terminate called", "Aborted", "core dumped", "Segmentation", "frame #"})
+      EXPECT_FALSE(contains(r.err, crash)) << r.describe();
+  }
+
+  fs::path dir_;
+};
+
+std::vector<std::string> read_lines(const std::string& path) {
+  std::ifstream f(path);
+  std::vector<std::string> v;
+  std::string l;
+  while (std::getline(f, l)) v.push_back(l);
+  return v;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- the whole chain
+
+TEST_F(TrainerCli, TrainInfoCalibrateEvaluate) {
+  const std::string model = path("m.wmm");
+  // train
+  auto r = train(model, {"--seed", "3"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_TRUE(contains(r.out, "model written to " + model)) << r.out;
+  EXPECT_FALSE(fs::exists(model + ".ckpt")) << "the checkpoint of a finished run is removed";
+
+  // info: what the model file says about the run
+  const auto j = info(model);
+  const double threshold = j.at("threshold").get<double>();
+  EXPECT_TRUE(std::isfinite(threshold));
+  EXPECT_GT(threshold, 0.0);
+  EXPECT_EQ(j.at("arch"), "compact-ae");
+  EXPECT_EQ(j.at("arch_params"), (nlohmann::json{{"base", 4}, {"latent", 8}}));
+  EXPECT_EQ(j.at("calibration").at("method"), "tnr-target");  // the default with spills
+  EXPECT_EQ(j.at("training").at("epochs_run"), 3);
+  // 39 distinct normals: test 4, calibration 4, validation 2, training 29; 16 spills split by well.
+  const auto& split = j.at("training").at("split");
+  EXPECT_EQ(split.at("train"), 29);
+  EXPECT_EQ(split.at("val"), 2);
+  EXPECT_EQ(split.at("calib"), 4);
+  EXPECT_EQ(split.at("test"), 4);
+  EXPECT_EQ(split.at("calib_spills").get<int>() + split.at("test_spills").get<int>(), 16);
+  for (int w : split.at("test_spill_wells").get<std::vector<int>>()) {
+    const auto cw = split.at("calib_spill_wells").get<std::vector<int>>();
+    EXPECT_EQ(std::count(cw.begin(), cw.end(), w), 0) << "well " << w << " on both sides";
+  }
+  EXPECT_EQ(j.at("calibration").at("n_normal"), 4);
+  for (const char* k : {"tp", "tn", "fp", "fn", "tpr", "tnr", "roc_auc", "pr_auc", "threshold", "n"})
+    EXPECT_TRUE(j.at("validation").at("test").contains(k)) << k;
+
+  // calibrate on the fixture folders: the crops the model trained or was tested on are
+  // left out, so the 2 validation + 4 calibration normals and all 16 spills remain.
+  const std::string recal = path("recal.wmm");
+  r = trainer({"calibrate", "--model", model, "--normal", kNormal, "--anomalies", kSpill, "--out", recal,
+               "--target-tnr", "0.75", "--threads", "1", "--device", "cpu", "-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  const auto jr = info(recal);
+  EXPECT_EQ(jr.at("calibration").at("n_normal"), 6);
+  EXPECT_EQ(jr.at("calibration").at("n_anomaly"), 16);
+  EXPECT_EQ(jr.at("calibration").at("method"), "tnr-target");
+  EXPECT_DOUBLE_EQ(jr.at("calibration").at("parameter").get<double>(), 0.75);
+  EXPECT_DOUBLE_EQ(jr.at("provenance").at("recalibrated").at("previous_threshold").get<double>(), threshold);
+  EXPECT_DOUBLE_EQ(info(model).at("threshold").get<double>(), threshold) << "--out leaves the input model alone";
+  {
+    // The same threshold computed here, with the library, from the same crops.
+    auto det = wm::Detector::open(recal, "cpu");
+    std::set<std::string> used;
+    const auto meta = wm::read_model_metadata(recal);
+    for (const char* key : {"train_hashes", "test_hashes"})
+      for (const auto& h : meta.at("provenance").at(key)) used.insert(h.get<std::string>());
+    EXPECT_EQ(used.size(), 33u);  // 29 training + 4 test crops
+    std::vector<cv::Mat> normal, spill;
+    for (const auto& c : wm::load_folder(kNormal, 0, wm::LoadOptions{}))
+      if (!used.count(c.sha256.substr(0, 16))) normal.push_back(c.image);
+    for (const auto& c : wm::load_folder(kSpill, 1, wm::LoadOptions{})) spill.push_back(c.image);
+    ASSERT_EQ(normal.size(), 6u);
+    const auto cal = wm::calibrate_tnr_target(det.score(normal), det.score(spill), 0.75);
+    EXPECT_NEAR(jr.at("threshold").get<double>(), cal.threshold, 1e-12 + 1e-9 * std::fabs(cal.threshold));
+    EXPECT_NEAR(jr.at("calibration").at("tnr").get<double>(), cal.tnr, 1e-12);
+  }
+
+  // evaluate --json --scores on the labelled folder
+  const std::string json = path("eval.json"), csv = path("scores.csv");
+  r = trainer({"evaluate", "--model", model, "--images", kEval, "--labels", kLabels, "--json", json, "--scores", csv,
+               "--threads", "1", "--device", "cpu", "-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  std::ifstream jf(json);
+  const auto e = nlohmann::json::parse(jf);
+  for (const char* k : {"tp", "tn", "fp", "fn", "tpr", "tnr", "roc_auc", "pr_auc", "threshold", "n"})
+    ASSERT_TRUE(e.contains(k)) << "evaluate --json lacks '" << k << "': " << e.dump();
+  const int tp = e.at("tp"), tn = e.at("tn"), fp = e.at("fp"), fn = e.at("fn");
+  // labels.txt lists 12 crops, 4 of them spills.
+  EXPECT_EQ(e.at("n"), 12);
+  EXPECT_EQ(tp + fn, 4);
+  EXPECT_EQ(tn + fp, 8);
+  EXPECT_DOUBLE_EQ(e.at("tpr").get<double>(), tp / 4.0);
+  EXPECT_DOUBLE_EQ(e.at("tnr").get<double>(), tn / 8.0);
+  EXPECT_DOUBLE_EQ(e.at("threshold").get<double>(), threshold);
+  EXPECT_GE(e.at("roc_auc").get<double>(), 0.0);
+  EXPECT_LE(e.at("roc_auc").get<double>(), 1.0);
+  EXPECT_EQ(e.at("trained_on"), 0);
+
+  // The per-crop scores agree with the figures, and with the library's Detector.
+  const auto rows = read_lines(csv);
+  ASSERT_EQ(rows.size(), 13u);
+  EXPECT_EQ(rows[0], "file,label,score,predicted");
+  std::map<std::string, double> by_name;
+  std::vector<double> scores;
+  std::vector<int> labels;
+  int ctp = 0, ctn = 0, cfp = 0, cfn = 0;
+  for (size_t i = 1; i < rows.size(); ++i) {
+    std::stringstream s(rows[i]);
+    std::string name, label, score, predicted;
+    std::getline(s, name, ',');
+    std::getline(s, label, ',');
+    std::getline(s, score, ',');
+    std::getline(s, predicted, ',');
+    const double v = std::stod(score);
+    const int l = std::stoi(label), p = std::stoi(predicted);
+    EXPECT_EQ(p, v > threshold ? 1 : 0) << rows[i];
+    (l ? (p ? ctp : cfn) : (p ? cfp : ctn))++;
+    by_name[name] = v;
+    scores.push_back(v);
+    labels.push_back(l);
+  }
+  EXPECT_EQ(ctp, tp);
+  EXPECT_EQ(ctn, tn);
+  EXPECT_EQ(cfp, fp);
+  EXPECT_EQ(cfn, fn);
+  EXPECT_NEAR(wm::compute_metrics(scores, labels, threshold).roc_auc, e.at("roc_auc").get<double>(), 1e-9);
+  auto det = wm::Detector::open(model, "cpu");
+  for (const auto& c : wm::load_labelled(kEval, kLabels, wm::LoadOptions{})) {
+    ASSERT_TRUE(by_name.count(c.name)) << c.name;
+    const double mine = det.score({c.image})[0];
+    EXPECT_NEAR(mine, by_name[c.name], 1e-8 * std::max(1.0, std::fabs(mine))) << c.name;
+  }
+
+  // --threshold overrides the model's.
+  r = trainer({"evaluate", "--model", model, "--images", kEval, "--labels", kLabels, "--json", json, "--threshold", "0",
+               "--threads", "1", "--device", "cpu", "-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  std::ifstream jf2(json);
+  const auto e0 = nlohmann::json::parse(jf2);
+  EXPECT_DOUBLE_EQ(e0.at("threshold").get<double>(), 0.0);
+  EXPECT_EQ(e0.at("tp"), 4);  // every score is > 0
+  EXPECT_EQ(e0.at("fp"), 8);
+}
+
+// The same seed trains the same weights and the same threshold; another seed does not.
+TEST_F(TrainerCli, FixedSeedReproducesThreshold) {
+  const std::string a = path("a.wmm"), b = path("b.wmm"), c = path("c.wmm");
+  ASSERT_EQ(train(a, {"--seed", "7"}).exit_code, 0);
+  ASSERT_EQ(train(b, {"--seed", "7"}).exit_code, 0);
+  const auto ja = info(a), jb = info(b);
+  EXPECT_EQ(ja.at("threshold").get<double>(), jb.at("threshold").get<double>());
+  EXPECT_EQ(ja.at("training").at("train_loss"), jb.at("training").at("train_loss"));
+  EXPECT_EQ(wm::read_model_metadata(a).at("payload_sha256"), wm::read_model_metadata(b).at("payload_sha256"));
+  ASSERT_EQ(train(c, {"--seed", "8"}).exit_code, 0);
+  EXPECT_NE(wm::read_model_metadata(a).at("payload_sha256"), wm::read_model_metadata(c).at("payload_sha256"));
+}
+
+// Without spills the default rule is the quantile of the calibration normals.
+TEST_F(TrainerCli, TrainWithoutSpillsUsesQuantile) {
+  const std::string model = path("n.wmm");
+  auto r = trainer(std::vector<std::string>{"train", "--normal", kNormal, "--out", model} + kTiny);
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  const auto j = info(model);
+  EXPECT_EQ(j.at("calibration").at("method"), "quantile");
+  EXPECT_EQ(j.at("calibration").at("n_anomaly"), 0);
+  EXPECT_FALSE(j.at("calibration").contains("tpr"));
+}
+
+// ---------------------------------------------------------------- resume (library level)
+
+// A run of 2 epochs with a checkpoint, then the same run asked for 4 epochs with
+// resume: it continues after epoch 2, and ends exactly where an uninterrupted
+// 4-epoch run ends (same losses, same weights).
+TEST(TrainerResume, ContinuesFromCheckpoint) {
+  const fs::path dir = fs::temp_directory_path() / ("wm_resume_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  torch::set_num_threads(1);
+  std::vector<cv::Mat> imgs;
+  for (const auto& c : wm::load_folder(kNormal, 0, wm::LoadOptions{})) imgs.push_back(c.image);
+  const auto all = wm::preprocess_batch(imgs, wm::PreprocessConfig{});
+  const auto train_x = all.slice(0, 0, 32), val_x = all.slice(0, 32);
+  auto make_net = [](uint64_t seed) {
+    torch::manual_seed(seed);
+    return wm::make_autoencoder("compact-ae", {{"base", 4}, {"latent", 8}}, 1, 64, 64);
+  };
+  wm::TrainOptions o;
+  o.batch_size = 8;
+  o.patience = 0;
+  o.seed = 5;
+  o.fingerprint = "fixture-run";
+  o.checkpoint = (dir / "run.ckpt").string();
+
+  // Interrupted run: 2 epochs, checkpoint kept.
+  auto net1 = make_net(1);
+  o.epochs = 2;
+  const auto first = wm::train_autoencoder(*net1, train_x, val_x, o, torch::kCPU);
+  EXPECT_EQ(first.epochs_run, 2);
+  EXPECT_EQ(first.resumed_from, 0);
+  ASSERT_TRUE(fs::exists(o.checkpoint));
+
+  // Resumed: a freshly built net (other initial weights) continues from epoch 2.
+  auto net2 = make_net(999);
+  o.epochs = 4;
+  o.resume = true;
+  const auto resumed = wm::train_autoencoder(*net2, train_x, val_x, o, torch::kCPU);
+  EXPECT_EQ(resumed.resumed_from, 2);
+  EXPECT_EQ(resumed.epochs_run, 4);
+  ASSERT_EQ(resumed.train_loss.size(), 4u);
+  EXPECT_EQ(resumed.train_loss[0], first.train_loss[0]);
+  EXPECT_EQ(resumed.train_loss[1], first.train_loss[1]);
+
+  // Uninterrupted reference: 4 epochs from the same start.
+  auto net3 = make_net(1);
+  wm::TrainOptions ref = o;
+  ref.resume = false;
+  ref.checkpoint.clear();
+  const auto straight = wm::train_autoencoder(*net3, train_x, val_x, ref, torch::kCPU);
+  ASSERT_EQ(straight.train_loss.size(), 4u);
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_NEAR(resumed.train_loss[i], straight.train_loss[i], 1e-6 * straight.train_loss[i]) << "epoch " << i + 1;
+    EXPECT_NEAR(resumed.val_loss[i], straight.val_loss[i], 1e-6 * straight.val_loss[i]) << "epoch " << i + 1;
+  }
+  EXPECT_EQ(resumed.best_epoch, straight.best_epoch);
+  auto p2 = net2->parameters(), p3 = net3->parameters();
+  ASSERT_EQ(p2.size(), p3.size());
+  for (size_t i = 0; i < p2.size(); ++i) EXPECT_TRUE(torch::allclose(p2[i], p3[i], 1e-5, 1e-6)) << "parameter " << i;
+
+  // A checkpoint of another run (other data or settings) is refused with a clear error.
+  o.fingerprint = "another-run";
+  auto net4 = make_net(1);
+  try {
+    wm::train_autoencoder(*net4, train_x, val_x, o, torch::kCPU);
+    ADD_FAILURE() << "a foreign checkpoint was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_TRUE(contains(e.what(), "another run")) << e.what();
+  }
+  fs::remove_all(dir);
+}
+
+// ---------------------------------------------------------------- bad inputs
+
+TEST_F(TrainerCli, CorruptImageAmongCrops) {
+  const std::string dir = path("normal");
+  fs::create_directories(dir);
+  for (const auto& e : fs::directory_iterator(kNormal)) fs::copy_file(e.path(), fs::path(dir) / e.path().filename());
+  fs::copy_file(kBad + "/not_an_image.jpg", fs::path(dir) / "not_an_image.jpg");
+  const std::string model = path("m.wmm");
+  auto r = trainer(std::vector<std::string>{"train", "--normal", dir, "--out", model} + kTiny);
+  expect_one_line_error(r, {"not_an_image.jpg", "not a readable image", "--skip-bad"});
+  EXPECT_FALSE(fs::exists(model));
+
+  // --skip-bad: trains, with a warning naming the file.
+  r = trainer(std::vector<std::string>{"train", "--normal", dir, "--out", model, "--skip-bad"} + kTiny);
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_TRUE(contains(r.err, "warning: skipped not_an_image.jpg: not a readable image")) << r.err;
+  EXPECT_TRUE(fs::exists(model));
+}
+
+TEST_F(TrainerCli, EmptyFolder) {
+  const std::string dir = path("empty");
+  fs::create_directories(dir);
+  expect_one_line_error(trainer(std::vector<std::string>{"train", "--normal", dir, "--out", path("m.wmm")} + kTiny),
+                        {dir, "no image files"});
+}
+
+TEST_F(TrainerCli, MissingFolder) {
+  const std::string dir = path("does_not_exist");
+  expect_one_line_error(trainer(std::vector<std::string>{"train", "--normal", dir, "--out", path("m.wmm")} + kTiny),
+                        {dir, "no such folder"});
+  expect_one_line_error(
+      trainer(std::vector<std::string>{"train", "--normal", kNormal, "--anomalies", dir, "--out", path("m.wmm")} + kTiny),
+      {dir, "no such folder"});
+}
+
+TEST_F(TrainerCli, LabelsFileWithBadLine) {
+  const std::string model = quick_model(), labels = path("labels.txt");
+  std::ofstream(labels) << "# two good lines, then a bad one\n10cbfbad-a6e0-49c6-bdac-fe237a747083.jpg 0\n"
+                           "23_CAM_C_01-03-2023_05-38-59-246.jpg 1\n31b3868b-f533-455e-af2e-9e9c132b01b0.jpg spill\n";
+  expect_one_line_error(trainer({"evaluate", "--model", model, "--images", kEval, "--labels", labels, "--device", "cpu",
+                                 "-q"}),
+                        {labels + ":4:", "label must be 0 or 1"});
+  std::ofstream(labels) << "10cbfbad-a6e0-49c6-bdac-fe237a747083.jpg\n";
+  expect_one_line_error(trainer({"evaluate", "--model", model, "--images", kEval, "--labels", labels, "--device", "cpu",
+                                 "-q"}),
+                        {labels + ":1:", "expected '<file name> <0|1>'"});
+}
+
+TEST_F(TrainerCli, LabelsNamingMissingFile) {
+  const std::string model = quick_model(), labels = path("labels.txt");
+  std::ofstream(labels) << "10cbfbad-a6e0-49c6-bdac-fe237a747083.jpg 0\nghost.jpg 1\n";
+  expect_one_line_error(trainer({"evaluate", "--model", model, "--images", kEval, "--labels", labels, "--device", "cpu",
+                                 "-q"}),
+                        {labels + ":2:", "no file 'ghost.jpg'"});
+}
+
+TEST_F(TrainerCli, DamagedModelFiles) {
+  const std::string good = quick_model();
+  const std::string bytes = wellmonitor_test::read_all(good);
+  auto write = [&](const std::string& name, const std::string& b) {
+    const std::string p = path(name);
+    std::ofstream(p, std::ios::binary) << b;
+    return p;
+  };
+  const std::string truncated = write("truncated.wmm", bytes.substr(0, bytes.size() / 2));
+  std::string v99 = bytes;
+  const uint32_t version = 99;
+  std::memcpy(&v99[8], &version, 4);
+  const std::string newer = write("newer.wmm", v99);
+  const std::string foreign = kEval + "/10cbfbad-a6e0-49c6-bdac-fe237a747083.jpg";
+
+  for (const auto& [file, why] : std::vector<std::pair<std::string, std::string>>{
+           {truncated, "truncated"}, {foreign, "not a wellmonitor model"}, {newer, "newer"}}) {
+    SCOPED_TRACE(file);
+    expect_one_line_error(trainer({"info", "--model", file}), {file, why});
+    expect_one_line_error(trainer({"evaluate", "--model", file, "--images", kEval, "--labels", kLabels, "--device",
+                                   "cpu", "-q"}),
+                          {file, why});
+  }
+  expect_one_line_error(trainer({"calibrate", "--model", newer, "--normal", kNormal, "--device", "cpu", "-q"}),
+                        {newer, "newer"});
+}
+
+TEST_F(TrainerCli, CudaRequestedWithoutCuda) {
+  if (torch::cuda::is_available()) GTEST_SKIP() << "this machine has CUDA; the error case needs one without";
+  expect_one_line_error(
+      trainer({"train", "--normal", kNormal, "--out", path("m.wmm"), "--device", "cuda", "--epochs", "1", "-q"}),
+      {"cuda", "CUDA is not available"});
+  expect_one_line_error(trainer({"evaluate", "--model", quick_model(), "--images", kEval, "--labels", kLabels,
+                                 "--device", "cuda", "-q"}),
+                        {"CUDA is not available"});
+}
+
+TEST_F(TrainerCli, BadSize) {
+  for (const char* size : {"65x64", "axb", "1024x64"}) {
+    SCOPED_TRACE(size);
+    expect_one_line_error(
+        trainer({"train", "--normal", kNormal, "--out", path("m.wmm"), "--size", size, "--epochs", "1", "-q"}),
+        {"--size", size});
+  }
+}
+
+TEST_F(TrainerCli, BadArchitecture) {
+  expect_one_line_error(trainer({"train", "--normal", kNormal, "--out", path("m.wmm"), "--arch", "nope", "-q"}),
+                        {"unknown architecture 'nope'"});
+  expect_one_line_error(
+      trainer({"train", "--normal", kNormal, "--out", path("m.wmm"), "--arch-param", "latent=abc", "-q"}),
+      {"--arch-param latent", "not an integer"});
+  expect_one_line_error(
+      trainer({"train", "--normal", kNormal, "--out", path("m.wmm"), "--arch-param", "base=0", "-q"}),
+      {"base"});
+  expect_one_line_error(trainer({"train", "--normal", kNormal, "--out", path("m.wmm"), "--arch", "seed-ae",
+                                 "--arch-param", "latent=0", "-q"}),
+                        {"latent"});
+}
+
+// Usage errors (CLI11): a non-zero exit and a message naming the option, no crash.
+TEST_F(TrainerCli, UsageErrors) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string names;
+  };
+  for (const auto& c : std::vector<Case>{{{"train", "--normal", kNormal}, "--out"},
+                                         {{"train", "--normal", kNormal, "--out", "x", "--device", "tpu"}, "tpu"},
+                                         {{"evaluate", "--model", "/no/such/model.wmm", "--images", kEval, "--labels",
+                                           kLabels},
+                                          "/no/such/model.wmm"},
+                                         {{"frobnicate"}, "subcommand is required"}}) {
+    const auto r = trainer(c.args);
+    SCOPED_TRACE(c.names);
+    EXPECT_EQ(r.signal, 0) << r.describe();
+    EXPECT_NE(r.exit_code, 0) << r.describe();
+    EXPECT_TRUE(contains(r.err + r.out, c.names)) << r.describe();
+    EXPECT_FALSE(contains(r.err, "terminate called")) << r.describe();
+  }
+  // --help works for every subcommand.
+  for (const char* sub : {"train", "evaluate"}) {
+    const auto r = trainer({sub, "--help"});
+    EXPECT_EQ(r.exit_code, 0) << sub << "\n" << r.describe();
+    EXPECT_TRUE(contains(r.out, "--model") || contains(r.out, "--normal")) << sub;
+  }
+}
