@@ -278,6 +278,13 @@ TEST(TrainerResume, ContinuesFromCheckpoint) {
   const fs::path dir = fs::temp_directory_path() / ("wm_resume_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
+  struct Cleanup {
+    fs::path p;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(p, ec);
+    }
+  } cleanup{dir};
   torch::set_num_threads(1);
   std::vector<cv::Mat> imgs;
   for (const auto& c : wm::load_folder(kNormal, 0, wm::LoadOptions{})) imgs.push_back(c.image);
@@ -338,7 +345,6 @@ TEST(TrainerResume, ContinuesFromCheckpoint) {
   } catch (const std::runtime_error& e) {
     EXPECT_TRUE(contains(e.what(), "another run")) << e.what();
   }
-  fs::remove_all(dir);
 }
 
 // ---------------------------------------------------------------- bad inputs
