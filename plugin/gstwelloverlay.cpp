@@ -48,6 +48,7 @@
 #include <cstdio>
 #include <exception>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 GST_DEBUG_CATEGORY_STATIC (gst_well_overlay_debug);
@@ -57,8 +58,11 @@ GST_DEBUG_CATEGORY_STATIC (gst_well_overlay_debug);
 #define DEFAULT_PROP_SHOW_SCORES TRUE
 #define DEFAULT_PROP_RELATIVE_SCORES TRUE
 #define DEFAULT_PROP_SHOW_BANNER TRUE
-#define DEFAULT_PROP_FONT_SCALE 0.35
-#define DEFAULT_PROP_LINE_WIDTH 1
+#define DEFAULT_PROP_FONT_SCALE 0.0     /* automatic */
+#define DEFAULT_PROP_LINE_WIDTH 0       /* automatic */
+/* the automatic sizes: per 600 lines of video (the replay's 960x600) */
+#define AUTO_FONT_SCALE_PER_600 0.35
+#define AUTO_LINE_WIDTH_PER_600 1
 
 enum
 {
@@ -120,10 +124,50 @@ struct OverlayPlane
   cv::Scalar colour[kColours];  /* pixel values on this plane */
 };
 
+
+/* One piece of text rendered once as coverage masks (text and its dark
+ * outline), blended into frames from then on: rendering antialiased text
+ * with OpenCV for ~84 labels on up to three planes costs several ms a frame,
+ * blending cached masks a fraction of that. */
+struct TextSprite
+{
+  cv::Mat text;                 /* CV_8UC1 coverage 0..255 */
+  cv::Mat shadow;               /* empty when drawn without an outline */
+  cv::Point origin;             /* the baseline's left end inside the masks */
+};
+
+/* Blends `colour` into `img` (1 to 4 channels) with coverage `mask` placed
+ * with its top-left at `at`; clipped to the image. */
+static void
+blend (cv::Mat & img, const cv::Mat & mask, cv::Point at,
+    const cv::Scalar & colour)
+{
+  const cv::Rect r = cv::Rect (at, mask.size ()) & cv::Rect (0, 0, img.cols,
+      img.rows);
+  if (r.empty ())
+    return;
+  const int cn = img.channels ();
+  int c[4];
+  for (int k = 0; k < 4; k++)
+    c[k] = (int) colour[k];
+  for (int y = r.y; y < r.y + r.height; y++) {
+    const guint8 *m = mask.ptr<guint8> (y - at.y) + (r.x - at.x);
+    guint8 *d = img.ptr<guint8> (y) + (size_t) r.x * cn;
+    for (int x = 0; x < r.width; x++, d += cn) {
+      const int a = m[x];
+      if (a == 0)
+        continue;
+      for (int k = 0; k < cn; k++)
+        d[k] = (guint8) ((d[k] * (255 - a) + c[k] * a + 127) / 255);
+    }
+  }
+}
+
 }  // namespace
 
 /* C++ state, new'ed in init and deleted in finalize: the negotiated planes,
- * and per-frame scratch that keeps its capacity from frame to frame. */
+ * per-frame scratch that keeps its capacity from frame to frame, and the
+ * rendered text. */
 struct GstWellOverlayPrivate
 {
   std::vector<OverlayPlane> planes;
@@ -131,23 +175,62 @@ struct GstWellOverlayPrivate
   std::vector<const DrawnWell *> in_alarm;
   std::string banner;
   char label[128] = "";
+  std::unordered_map<std::string, TextSprite> sprites;
+  std::string key;
 };
+
+/* The sprite of `text` at this size, rendered on first use. The cache holds
+ * the ids, the score labels seen and the banners; it is emptied when it
+ * grows past a few thousand entries (scores are rounded to whole percents or
+ * three digits, so that is rare). */
+static const TextSprite &
+sprite (GstWellOverlayPrivate * priv, const char *text, double scale,
+    int thickness, bool shadow)
+{
+  char size[48];
+  g_snprintf (size, sizeof (size), "|%.4f|%d|%d", scale, thickness,
+      shadow ? 1 : 0);
+  priv->key.assign (text);
+  priv->key.append (size);
+  auto it = priv->sprites.find (priv->key);
+  if (it != priv->sprites.end ())
+    return it->second;
+  if (priv->sprites.size () > 4096)
+    priv->sprites.clear ();
+
+  const int font = cv::FONT_HERSHEY_SIMPLEX;
+  const int pad = shadow ? 2 : 1;
+  int baseline = 0;
+  const cv::Size ts = cv::getTextSize (text, font, scale, thickness, &baseline);
+  TextSprite sp;
+  sp.origin = cv::Point (pad, pad + ts.height);
+  const cv::Size canvas (ts.width + 2 * pad, ts.height + baseline + 2 * pad);
+  sp.text = cv::Mat::zeros (canvas, CV_8UC1);
+  cv::putText (sp.text, text, sp.origin, font, scale, cv::Scalar (255),
+      thickness, cv::LINE_AA);
+  if (shadow) {
+    sp.shadow = cv::Mat::zeros (canvas, CV_8UC1);
+    cv::putText (sp.shadow, text, sp.origin, font, scale, cv::Scalar (255),
+        thickness + 2, cv::LINE_AA);
+  }
+  return priv->sprites.emplace (priv->key, std::move (sp)).first->second;
+}
 
 /* Text placed in frame pixels (origin: its baseline's left end), over a
  * dark outline when `shadow` is given so that it reads on any background. */
 static void
-put_text (cv::Mat & img, const char *text, cv::Point origin, double font_scale,
-    double plane_scale, const cv::Scalar & colour, int thickness,
-    const cv::Scalar * shadow = nullptr)
+put_text (GstWellOverlayPrivate * priv, cv::Mat & img, const char *text,
+    cv::Point origin, double font_scale, double plane_scale,
+    const cv::Scalar & colour, int thickness, const cv::Scalar * shadow = nullptr)
 {
-  const cv::Point at ((int) (origin.x * plane_scale),
-      (int) (origin.y * plane_scale));
   const int t = plane_scale == 1.0 ? thickness : 1;
+  const TextSprite & sp = sprite (priv, text, font_scale * plane_scale, t,
+      shadow != nullptr);
+  const cv::Point at ((int) (origin.x * plane_scale) - sp.origin.x,
+      (int) (origin.y * plane_scale) - sp.origin.y);
   if (shadow)
-    cv::putText (img, text, at, cv::FONT_HERSHEY_SIMPLEX,
-        font_scale * plane_scale, *shadow, t + 2, cv::LINE_AA);
-  cv::putText (img, text, at, cv::FONT_HERSHEY_SIMPLEX,
-      font_scale * plane_scale, colour, t, cv::LINE_AA);
+    blend (img, sp.shadow, at, *shadow);
+  blend (img, sp.text, at, colour);
 }
 
 struct _GstWellOverlay
@@ -349,9 +432,15 @@ gst_well_overlay_transform_frame_ip (GstVideoFilter * filter,
   const bool show_scores = self->show_scores;
   const bool relative = self->relative_scores;
   const bool show_banner = self->show_banner;
-  const double font_scale = self->font_scale;
-  const int line_width = self->line_width;
+  const double font_scale_prop = self->font_scale;
+  const int line_width_prop = self->line_width;
   GST_OBJECT_UNLOCK (self);
+
+  const double lines = GST_VIDEO_FRAME_HEIGHT (frame) / 600.0;
+  const double font_scale = font_scale_prop > 0.0 ? font_scale_prop :
+      std::max (0.25, AUTO_FONT_SCALE_PER_600 * lines);
+  const int line_width = line_width_prop > 0 ? line_width_prop :
+      std::max (1, (int) std::lround (AUTO_LINE_WIDTH_PER_600 * lines));
 
   try {
     if (!collect_wells (frame->buffer, wells)) {
@@ -421,13 +510,16 @@ gst_well_overlay_transform_frame_ip (GstVideoFilter * filter,
           int y = w.box.y - thickness - 2;
           if (y - ts.height < 0)
             y = w.box.y + ts.height + 2;        /* no room above: inside */
-          put_text (img, w.id, cv::Point (w.box.x + (w.box.width -
+          put_text (priv, img, w.id, cv::Point (w.box.x + (w.box.width -
                       ts.width) / 2, y), font_scale, s, c, 1, &p.colour[kShadow]);
         }
         if (show_scores) {
-          if (relative && w.threshold > 0.0)
+          if (relative && w.threshold > 0.0) {
+            /* rounded away from 100% so that the text agrees with the colour */
+            const double pc = 100.0 * w.score / w.threshold;
             g_snprintf (priv->label, sizeof (priv->label), "%.0f%%",
-                100.0 * w.score / w.threshold);
+                w.anomaly ? std::ceil (pc) : std::floor (pc));
+          }
           else
             g_snprintf (priv->label, sizeof (priv->label), "%.3g", w.score);
           int baseline = 0;
@@ -436,7 +528,7 @@ gst_well_overlay_transform_frame_ip (GstVideoFilter * filter,
           int y = w.box.y + w.box.height + thickness + 1 + ts.height;
           if (y + baseline > frame_height)
             y = w.box.y + w.box.height - 3;     /* no room below: inside */
-          put_text (img, priv->label, cv::Point (w.box.x + (w.box.width -
+          put_text (priv, img, priv->label, cv::Point (w.box.x + (w.box.width -
                       ts.width) / 2, y), font_scale, s, c, 1, &p.colour[kShadow]);
         }
       }
@@ -447,7 +539,7 @@ gst_well_overlay_transform_frame_ip (GstVideoFilter * filter,
             &baseline);
         cv::rectangle (img, on_plane (cv::Rect (0, 0, frame_width,
                     banner_height), s), p.colour[kAlarm], cv::FILLED);
-        put_text (img, banner.c_str (), cv::Point (6, 4 + ts.height),
+        put_text (priv, img, banner.c_str (), cv::Point (6, 4 + ts.height),
             banner_scale, s, p.colour[kText], 2);
       }
     }
@@ -507,16 +599,17 @@ gst_well_overlay_class_init (GstWellOverlayClass * klass)
   g_object_class_install_property (gobject_class, PROP_FONT_SCALE,
       g_param_spec_double ("font-scale", "Font scale",
           "Size of the labels (OpenCV font scale; the banner is 1.75 times "
-          "larger)",
-          0.1, 10.0, DEFAULT_PROP_FONT_SCALE,
+          "larger); 0 = automatic, 0.35 per 600 lines of video, so labels "
+          "keep their size relative to the wells",
+          0.0, 10.0, DEFAULT_PROP_FONT_SCALE,
           (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
               GST_PARAM_MUTABLE_PLAYING)));
   g_object_class_install_property (gobject_class, PROP_LINE_WIDTH,
       g_param_spec_int ("line-width", "Line width",
           "Width in pixels of the boxes of normal and anomalous wells, drawn "
           "outwards from the well's edge; boxes of wells in alarm are "
-          "2 * line-width + 1 wide",
-          1, 32, DEFAULT_PROP_LINE_WIDTH,
+          "2 * line-width + 1 wide. 0 = automatic, 1 per 600 lines of video",
+          0, 32, DEFAULT_PROP_LINE_WIDTH,
           (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
               GST_PARAM_MUTABLE_PLAYING)));
 

@@ -363,3 +363,26 @@ TEST(WellOverlayElement, GreyFramesShowTheStatesAsDistinctLevels) {
   EXPECT_NE(level[1], level[2]);
   EXPECT_NE(level[0], level[2]);
 }
+
+// line-width=0 (the default) scales the boxes with the video: 1 pixel per 600 lines.
+TEST(WellOverlayElement, AutomaticLineWidthFollowsTheFrameHeight) {
+  GstHarness* h = gst_harness_new_parse("welloverlay");
+  gst_harness_set_src_caps_str(h, "video/x-raw,format=GRAY8,width=200,height=1200,framerate=25/1");
+  const int stride = 200;
+  GstBuffer* in = gst_buffer_new_allocate(nullptr, stride * 1200, nullptr);
+  gst_buffer_memset(in, 0, 0, stride * 1200);
+  add_well_meta(in, kWells[0], 0);  // normal: 2 pixels wide at 1200 lines
+  ASSERT_EQ(gst_harness_push(h, in), GST_FLOW_OK);
+  GstBuffer* out = gst_harness_pull(h);
+  GstMapInfo map;
+  ASSERT_TRUE(gst_buffer_map(out, &map, GST_MAP_READ));
+  const cv::Rect& b = kWells[0].box;
+  const int y = b.y + b.height / 2;
+  EXPECT_GT(map.data[y * stride + b.x], 0);
+  EXPECT_GT(map.data[y * stride + b.x - 1], 0);
+  EXPECT_EQ(map.data[y * stride + b.x - 2], 0);
+  EXPECT_EQ(map.data[y * stride + b.x + 1], 0);
+  gst_buffer_unmap(out, &map);
+  gst_buffer_unref(out);
+  gst_harness_teardown(h);
+}
