@@ -25,6 +25,9 @@ template <typename F>
 int guarded(F&& body) {
   try {
     return body();
+  } catch (const c10::Error& e) {
+    fmt::print(stderr, "wellmonitor-trainer: error: {}\n", e.what_without_backtrace());
+    return 1;
   } catch (const std::exception& e) {
     fmt::print(stderr, "wellmonitor-trainer: error: {}\n", e.what());
     return 1;

@@ -13,6 +13,8 @@ namespace {
 
 constexpr char kMagic[8] = {'W', 'E', 'L', 'L', 'M', 'O', 'N', '\0'};
 constexpr uint64_t kMaxMetadata = 64ull << 20;
+constexpr uint64_t kHeaderSize = 24;  // magic, version, reserved, metadata length
+constexpr uint64_t kFooterSize = 64;  // hex SHA-256 of everything before it
 
 std::string dtype_name(const torch::Tensor& t) {
   if (t.scalar_type() == torch::kFloat32) return "float32";
@@ -58,8 +60,10 @@ void ModelFile::build_network() {
 
 nlohmann::json ModelFile::metadata(bool brief) const {
   nlohmann::json prov = provenance;
-  if (brief && prov.contains("train_hashes")) {
-    prov["train_hashes"] = std::to_string(prov["train_hashes"].size()) + " hashes (truncated SHA-256 of the training crops)";
+  if (brief) {
+    for (auto& [key, value] : prov.items())
+      if (key.size() > 7 && key.compare(key.size() - 7, 7, "_hashes") == 0 && value.is_array())
+        value = std::to_string(value.size()) + " truncated SHA-256 hashes (--full lists them)";
   }
   nlohmann::json j = {{"format", "wellmonitor-model"},
                       {"format_version", kModelFormatVersion},
@@ -102,13 +106,14 @@ void save_model(const ModelFile& model, const std::string& path) {
   put<uint32_t>(header, 0);
   put<uint64_t>(header, text.size());
 
+  std::string file = header + text + payload;
+  file += sha256_hex(file.data(), file.size());  // footer: guards the metadata (threshold) as well as the weights
+
   const std::string tmp = path + ".tmp";
   {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
     if (!f) throw ModelFileError(path + ": cannot write (" + std::strerror(errno) + ")");
-    f.write(header.data(), static_cast<std::streamsize>(header.size()));
-    f.write(text.data(), static_cast<std::streamsize>(text.size()));
-    f.write(payload.data(), static_cast<std::streamsize>(payload.size()));
+    f.write(file.data(), static_cast<std::streamsize>(file.size()));
     f.flush();
     if (!f) throw ModelFileError(path + ": write failed (" + std::strerror(errno) + ")");
   }
@@ -128,34 +133,35 @@ struct RawModel {
 RawModel read_raw(const std::string& path, bool with_payload) {
   std::ifstream f(path, std::ios::binary);
   if (!f) throw ModelFileError(path + ": cannot open model file (" + std::strerror(errno) + ")");
-  char header[24];
-  f.read(header, sizeof(header));
-  if (f.gcount() < static_cast<std::streamsize>(sizeof(header)) || std::memcmp(header, kMagic, sizeof(kMagic)) != 0)
+  std::string file((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  if (file.size() < sizeof(kMagic) || std::memcmp(file.data(), kMagic, sizeof(kMagic)) != 0)
     throw ModelFileError(path + ": not a wellmonitor model file (bad magic)");
-  const uint32_t version = get<uint32_t>(header + 8);
+  if (file.size() < kHeaderSize) throw ModelFileError(path + ": truncated model file (header cut short)");
+  const uint32_t version = get<uint32_t>(file.data() + 8);
   if (version > kModelFormatVersion)
     throw ModelFileError(path + ": model file format " + std::to_string(version) +
                          " was written by a newer wellmonitor; this build reads format " +
                          std::to_string(kModelFormatVersion) + ". Upgrade wellmonitor or retrain the model.");
   if (version < 1) throw ModelFileError(path + ": model file format " + std::to_string(version) + " is not supported");
-  const uint64_t meta_size = get<uint64_t>(header + 16);
+  const uint64_t meta_size = get<uint64_t>(file.data() + 16);
   if (meta_size == 0 || meta_size > kMaxMetadata) throw ModelFileError(path + ": corrupt model file (bad metadata size)");
-  std::string text(meta_size, '\0');
-  f.read(text.data(), static_cast<std::streamsize>(meta_size));
-  if (static_cast<uint64_t>(f.gcount()) != meta_size) throw ModelFileError(path + ": truncated model file (metadata cut short)");
+  if (file.size() < kHeaderSize + meta_size) throw ModelFileError(path + ": truncated model file (metadata cut short)");
   RawModel raw;
   try {
-    raw.meta = nlohmann::json::parse(text);
+    raw.meta = nlohmann::json::parse(file.substr(kHeaderSize, meta_size));
   } catch (const nlohmann::json::exception& e) {
     throw ModelFileError(path + ": corrupt model file (metadata is not valid JSON)");
   }
   if (!with_payload) return raw;
   const uint64_t payload_size = raw.meta.value("payload_bytes", uint64_t{0});
-  raw.payload.assign(payload_size, '\0');
-  f.read(raw.payload.data(), static_cast<std::streamsize>(payload_size));
-  if (static_cast<uint64_t>(f.gcount()) != payload_size)
-    throw ModelFileError(path + ": truncated model file (weights cut short: " + std::to_string(f.gcount()) + " of " +
-                         std::to_string(payload_size) + " bytes)");
+  const uint64_t body = kHeaderSize + meta_size + payload_size;
+  if (file.size() < body + kFooterSize)
+    throw ModelFileError(path + ": truncated model file (" + std::to_string(file.size()) + " of " +
+                         std::to_string(body + kFooterSize) + " bytes)");
+  if (file.size() > body + kFooterSize) throw ModelFileError(path + ": corrupt model file (trailing bytes)");
+  if (sha256_hex(file.data(), body) != file.substr(body, kFooterSize))
+    throw ModelFileError(path + ": corrupt model file (checksum mismatch: the file was altered or damaged)");
+  raw.payload = file.substr(kHeaderSize + meta_size, payload_size);
   if (sha256_hex(raw.payload.data(), raw.payload.size()) != raw.meta.value("payload_sha256", std::string()))
     throw ModelFileError(path + ": corrupt model file (weights checksum mismatch)");
   return raw;

@@ -75,22 +75,20 @@ TrainResult train_loop(torch::nn::Module& net, int64_t n, const BatchLoss& batch
     in.read("optimizer", opt_in);
     optimizer.load(opt_in);
     in.read("best", best_in);
-    torch::Tensor t;
-    for (size_t i = 0; i < best.size(); ++i) {
-      best_in.read(std::to_string(i), t);
-      best[i] = t.to(device);
-    }
-    in.read("epoch", t);
-    r.resumed_from = static_cast<int>(t.item<int64_t>());
+    // Each entry is read into a fresh tensor: reading into a filled one
+    // overwrites it in place.
+    auto read = [](torch::serialize::InputArchive& a, const std::string& key) {
+      torch::Tensor v;
+      a.read(key, v);
+      return v;
+    };
+    for (size_t i = 0; i < best.size(); ++i) best[i] = read(best_in, std::to_string(i)).to(device);
+    r.resumed_from = static_cast<int>(read(in, "epoch").item<int64_t>());
     start_epoch = r.resumed_from + 1;
-    in.read("best_epoch", t);
-    r.best_epoch = static_cast<int>(t.item<int64_t>());
-    in.read("bad_epochs", t);
-    bad_epochs = static_cast<int>(t.item<int64_t>());
-    in.read("train_loss", t);
-    r.train_loss = history_vector(t);
-    in.read("val_loss", t);
-    r.val_loss = history_vector(t);
+    r.best_epoch = static_cast<int>(read(in, "best_epoch").item<int64_t>());
+    bad_epochs = static_cast<int>(read(in, "bad_epochs").item<int64_t>());
+    r.train_loss = history_vector(read(in, "train_loss"));
+    r.val_loss = history_vector(read(in, "val_loss"));
     r.best_val_loss = r.best_epoch > 0 ? r.val_loss.at(r.best_epoch - 1) : r.best_val_loss;
     r.epochs_run = r.resumed_from;
   }

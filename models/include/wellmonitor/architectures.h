@@ -51,7 +51,7 @@ TORCH_MODULE(SeedAE);
 // A compact autoencoder (arch id "compact-ae"): three stride-2 convs of
 // base, 2*base, 4*base channels with BatchNorm+ReLU, a small fully connected
 // bottleneck, and the mirrored transposed-conv decoder. With base=16 and
-// latent=64 it has about 20x fewer multiply-adds than seed-ae.
+// latent=64 it has about 4.7x fewer multiply-adds than seed-ae (7.5 M against 35.4 M).
 struct CompactAEOptions {
   int channels = 1;  // input channels
   int height = 64;   // input height, divisible by 8

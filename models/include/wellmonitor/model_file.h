@@ -9,8 +9,10 @@
 //             score, calibrated threshold with its statistics, validation
 //             figures, provenance, and a table of the tensors that follow
 //   payload   raw tensor data (float32 / int64), in table order
-// The metadata records the payload's size and SHA-256, so a truncated or
-// altered file is refused with a clear message.
+//   footer    64 hex digits: SHA-256 of everything before it
+// The metadata records the payload's size and SHA-256 and the footer guards
+// the whole file, so a truncated or altered file (weights or threshold) is
+// refused with a clear message.
 #pragma once
 
 #include "wellmonitor/architectures.h"
