@@ -6,6 +6,7 @@
 //
 //   wellmonitor-bench-element [--video FILE] [--wells FILE] [--model FILE]
 //                             [--frames N] [--threads 1,2] [--python /usr/bin/python3]
+//                             [--format BGR|I420] [--rounds R]
 //
 // The video is decoded once into memory. The C++ side pushes the frames through
 // a GstHarness around the element (the element runs in the pushing thread, so
@@ -50,7 +51,7 @@ constexpr double kTargetFps = 25.0;
 // ------------------------------------------------------------------ decoding
 
 struct Video {
-  GstVideoInfo info{};        // the layout of every frame in `data` (BGR, default strides)
+  GstVideoInfo info{};        // the layout of every frame in `data` (default strides)
   std::vector<uint8_t> data;  // frames back to back, info.size bytes each
   size_t count = 0;
 
@@ -71,12 +72,16 @@ std::string bus_error(GstBus* bus) {
   return text;
 }
 
-// The first `max_frames` frames of `path` as BGR, through decodebin and an appsink.
-Video decode(const std::string& path, size_t max_frames) {
+// The first `max_frames` frames of `path` in `format` (a GStreamer video format
+// name), through decodebin, videoconvert and an appsink.
+Video decode(const std::string& path, size_t max_frames, const std::string& format) {
   if (!fs::exists(path)) throw std::runtime_error(path + ": no such video file");
   GError* err = nullptr;
   GstElement* pipe = gst_parse_launch(
-      "filesrc name=src ! decodebin ! videoconvert ! video/x-raw,format=BGR ! appsink name=sink sync=false", &err);
+      ("filesrc name=src ! decodebin ! videoconvert ! video/x-raw,format=" + format +
+       " ! appsink name=sink sync=false")
+          .c_str(),
+      &err);
   if (!pipe) {
     std::string msg = err ? err->message : "unknown error";
     if (err) g_error_free(err);
@@ -112,22 +117,23 @@ Video decode(const std::string& path, size_t max_frames) {
       error = "decoder produced caps that are not raw video";
       break;
     }
-    GstVideoFrame frame;
-    if (!gst_video_frame_map(&frame, &v.info, gst_sample_get_buffer(sample), GST_MAP_READ)) {
-      gst_sample_unref(sample);
-      error = "cannot map a decoded frame";
-      break;
-    }
+    // Copy into the default layout of v.info, whatever strides the decoder used.
     v.data.resize((v.count + 1) * v.info.size);
-    uint8_t* dst = v.data.data() + v.count * v.info.size;
-    const auto* src_px = static_cast<const uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 0));
-    const int src_stride = GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0);
-    const int row = GST_VIDEO_INFO_WIDTH(&v.info) * 3;
-    for (int y = 0; y < GST_VIDEO_INFO_HEIGHT(&v.info); ++y)
-      std::copy_n(src_px + static_cast<size_t>(y) * src_stride, row,
-                  dst + static_cast<size_t>(y) * GST_VIDEO_INFO_PLANE_STRIDE(&v.info, 0));
-    gst_video_frame_unmap(&frame);
+    GstBuffer* dst_buf = gst_buffer_new_wrapped_full(static_cast<GstMemoryFlags>(0),
+                                                     v.data.data() + v.count * v.info.size, v.info.size, 0,
+                                                     v.info.size, nullptr, nullptr);
+    GstVideoFrame src_frame, dst_frame;
+    const bool mapped = gst_video_frame_map(&src_frame, &v.info, gst_sample_get_buffer(sample), GST_MAP_READ);
+    if (mapped && gst_video_frame_map(&dst_frame, &v.info, dst_buf, GST_MAP_WRITE)) {
+      if (!gst_video_frame_copy(&dst_frame, &src_frame)) error = "cannot copy a decoded frame";
+      gst_video_frame_unmap(&dst_frame);
+    } else {
+      error = "cannot map a decoded frame";
+    }
+    if (mapped) gst_video_frame_unmap(&src_frame);
+    gst_buffer_unref(dst_buf);
     gst_sample_unref(sample);
+    if (!error.empty()) break;
     ++v.count;
   }
   cleanup();
@@ -136,7 +142,7 @@ Video decode(const std::string& path, size_t max_frames) {
   return v;
 }
 
-// The frames as N x H x W x 3 uint8 BGR, packed rows, for the Python side.
+// The frames (BGR) as N x H x W x 3 uint8, packed rows, for the Python side.
 void write_raw(const Video& v, const std::string& path) {
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   const int w = GST_VIDEO_INFO_WIDTH(&v.info), h = GST_VIDEO_INFO_HEIGHT(&v.info);
@@ -340,10 +346,13 @@ std::string score_agreement(const Result& cpp, const Result& py) {
     return "n/a";
   double diff = 0, top = 0;
   for (size_t i = 0; i < cpp.first_scores.size(); ++i) {
+    if (std::isnan(cpp.first_scores[i]) || std::isnan(py.first_scores[i]))
+      return fmt::format("n/a (no score for well {})", i);
     diff = std::max(diff, std::fabs(cpp.first_scores[i] - py.first_scores[i]));
     top = std::max(top, std::fabs(py.first_scores[i]));
   }
-  return fmt::format("max |C++ - Python| {:.3g} (largest score {:.3g})", diff, top);
+  return fmt::format("max |C++ - Python| {:.3g} over {} wells (largest score {:.3g})", diff, cpp.first_scores.size(),
+                     top);
 }
 
 }  // namespace
@@ -363,12 +372,18 @@ int main(int argc, char** argv) {
   std::string python = "/usr/bin/python3";
   std::string script = std::string(WELLMONITOR_SOURCE_DIR) + "/bench/reference_element.py";
   std::string plugin_dir = WELLMONITOR_PLUGIN_DIR;
+  std::string format = "BGR";
   app.add_option("--video", job.video, "Video to replay (decoded once into memory)")->capture_default_str();
   app.add_option("--wells", job.wells, "Well layout file")->capture_default_str();
   app.add_option("--model", job.model, "Model file (.wmm)")->capture_default_str();
   app.add_option("--frames", frames, "Frames to decode and time on each side")
       ->capture_default_str()
       ->check(CLI::Range(size_t{1}, size_t{100000}));
+  app.add_option("--format", format,
+                 "Pixel format fed to the element (the Python side always gets BGR); I420 is what a decoder "
+                 "gives `decodebin ! videoconvert ! wellmonitor`")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"BGR", "BGRx", "BGRA", "RGB", "RGBx", "RGBA", "GRAY8", "I420", "NV12"}));
   app.add_option("--warmup", job.warmup, "Untimed frames pushed first on each side")->capture_default_str();
   app.add_option("--threads", threads, "LibTorch / torch intra-op thread counts to measure (both sides)")
       ->delimiter(',')
@@ -390,11 +405,13 @@ int main(int argc, char** argv) {
 
   std::vector<cv::Rect> boxes;
   nlohmann::json model_meta;
-  Video video;
+  Video video;      // what the Python side gets: BGR
+  Video cpp_video;  // what the element gets: --format (empty when that is BGR)
   try {
     model_meta = wellmonitor::read_model_metadata(job.model);
     const auto layout = wellmonitor::load_layout(job.wells);
-    video = decode(job.video, frames);
+    video = decode(job.video, frames, "BGR");
+    if (format != "BGR") cpp_video = decode(job.video, video.count, format);
     boxes = layout.scaled(GST_VIDEO_INFO_WIDTH(&video.info), GST_VIDEO_INFO_HEIGHT(&video.info));
   } catch (const std::exception& e) {
     fmt::print(stderr, "wellmonitor-bench-element: {}\n", e.what());
@@ -430,7 +447,7 @@ int main(int argc, char** argv) {
 
   fmt::print("wellmonitor {} element benchmark: every well analysed every frame (interval=1), CPU\n",
              WELLMONITOR_VERSION);
-  fmt::print("video   {} ({} frames decoded, {}x{} BGR, {}/{} fps), {} untimed warm-up frames per measurement\n",
+  fmt::print("video   {} ({} frames decoded, {}x{}, {}/{} fps), {} untimed warm-up frames per measurement\n",
              job.video, video.count, GST_VIDEO_INFO_WIDTH(&video.info), GST_VIDEO_INFO_HEIGHT(&video.info),
              GST_VIDEO_INFO_FPS_N(&video.info), GST_VIDEO_INFO_FPS_D(&video.info), job.warmup);
   fmt::print("wells   {} ({} wells, boxes {}-{} x {}-{} px at this size)\n", job.wells, boxes.size(), min_w, max_w,
@@ -440,12 +457,17 @@ int main(int argc, char** argv) {
              model_meta["preprocess"].value("color", std::string("?")), model_meta["preprocess"].value("width", 0),
              model_meta["preprocess"].value("height", 0),
              model_meta.value("score", nlohmann::json::object()).value("kind", std::string("?")));
-  fmt::print("C++     GstHarness around `wellmonitor`; time of each push = the element's time for that frame\n");
+  const Video& element_video = format == "BGR" ? video : cpp_video;
+  fmt::print("C++     GstHarness around `wellmonitor`, {} input; time of each push = the element's time for that frame\n",
+             format);
   fmt::print("Python  {} {}: per frame PIL crop + convert + resize BILINEAR + to tensor + normalise per well, "
              "one forward pass under inference_mode\n",
              python.empty() ? "(skipped)" : python, python.empty() ? "" : fs::path(script).filename().string());
-  fmt::print("machine {} CPUs, load average {} before the run\n\n", std::thread::hardware_concurrency(),
-             load_average());
+  // libgomp reads these when it loads, in this process and in the Python one alike; on a busy
+  // machine OMP_WAIT_POLICY=PASSIVE keeps 2 threads from spinning against other work.
+  const char* wait_policy = g_getenv("OMP_WAIT_POLICY");
+  fmt::print("machine {} CPUs, load average {} before the run; OMP_WAIT_POLICY={}\n\n",
+             std::thread::hardware_concurrency(), load_average(), wait_policy ? wait_policy : "(unset)");
   fmt::print("| {:<6} | {:>7} | {:>6} | {:>7} | {:>7} | {:>7} | {:>20} |\n", "side", "threads", "frames", "fps",
              "p50 ms", "p99 ms", "ratio C++/Python fps");
   fmt::print("|{:-<8}|{:->9}|{:->8}|{:->9}|{:->9}|{:->9}|{:->22}|\n", "", "", "", "", "", "", "");
@@ -455,7 +477,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> agreements;
   for (int round = 0; round < rounds; ++round) {
     for (int t : threads) {
-      const Result cpp = measure_element(video, job, boxes.size(), t);
+      const Result cpp = measure_element(element_video, job, boxes.size(), t);
       Result py;
       if (!python.empty()) py = measure_python(python, script, frames_file, video, boxes_json.dump(), job, t);
       const std::string ratio =
@@ -470,7 +492,11 @@ int main(int argc, char** argv) {
 
   fmt::print("\nmachine load average {} after the run\n", load_average());
   if (!agreements.empty())
-    fmt::print("scores of the first timed frame, C++ element vs Python reference: {}\n", agreements.front());
+    fmt::print("scores of the first timed frame, C++ element vs Python reference: {}{}\n", agreements.front(),
+               format == "BGR" ? ""
+                               : fmt::format(" (the element converts its {} crops itself, and I420/NV12 boxes are "
+                                             "widened to even pixels: small differences are expected)",
+                                             format));
   std::vector<std::string> met;
   double best = 0;
   int best_threads = 0;

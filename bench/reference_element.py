@@ -103,20 +103,24 @@ def score_fn(score):
 
 
 def read_model_file(path):
-    """Header, metadata and tensors of a .wmm file: (meta, {name: np.ndarray})."""
+    """Metadata and tensors of a .wmm file (models/include/wellmonitor/model_file.h): (meta, {name: array})."""
     with open(path, "rb") as f:
-        header = f.read(24)
-        if len(header) != 24 or header[:8] != MAGIC:
-            raise SystemExit(f"{path}: not a wellmonitor model file (bad magic)")
-        version, _reserved, meta_size = struct.unpack("<IIQ", header[8:])
-        if version != 1:
-            raise SystemExit(f"{path}: model file format {version}; this script reads format 1")
-        meta = json.loads(f.read(meta_size).decode("utf-8"))
-        payload = f.read(meta["payload_bytes"])
-    if len(payload) != meta["payload_bytes"]:
+        data = f.read()
+    if len(data) < 24 or data[:8] != MAGIC:
+        raise SystemExit(f"{path}: not a wellmonitor model file (bad magic)")
+    version, _reserved, meta_size = struct.unpack("<IIQ", data[8:24])
+    if version != 1:
+        raise SystemExit(f"{path}: model file format {version}; this script reads format 1")
+    meta = json.loads(data[24:24 + meta_size].decode("utf-8"))
+    body = 24 + meta_size + meta["payload_bytes"]
+    payload = data[24 + meta_size:body]
+    if len(data) < body:
         raise SystemExit(f"{path}: truncated model file")
     if hashlib.sha256(payload).hexdigest() != meta.get("payload_sha256"):
         raise SystemExit(f"{path}: weights checksum mismatch")
+    # Files with a footer end in the hex SHA-256 of everything before it.
+    if len(data) == body + 64 and hashlib.sha256(data[:body]).hexdigest().encode() != data[body:]:
+        raise SystemExit(f"{path}: file checksum mismatch")
     tensors = {}
     for t in meta["tensors"]:
         a = np.frombuffer(payload, dtype=DTYPES[t["dtype"]], count=int(np.prod(t["shape"], dtype=np.int64)),
