@@ -26,6 +26,8 @@ Options:
   --out-dir DIR         where the results go (default: ./out)
   --no-display          no window even with a display
   --fast                with a window: do not play at the video's pace
+  (the demo raises an alarm after 5 analysed frames over the threshold, one more
+  than the replay shows a normal crop; --alarm-frames N overrides it)
   --slack N             frames an alarm may come after a spill's last frame and still
                         count as detecting it (default 12, one second at 12 fps)
 EOF
@@ -37,6 +39,9 @@ OUT_DIR="out"
 DISPLAY_ON=1
 SYNC=true
 SLACK=12
+# The replay shows each normal crop for 4 frames; 5 frames over the threshold
+# means a spill sequence, never one stray crop. --alarm-frames overrides it.
+WM_ALARM_FRAMES=5
 while [[ $# -gt 0 ]]; do
   case "$1" in
     -h | --help) usage; exit 0 ;;
