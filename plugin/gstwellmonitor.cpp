@@ -248,6 +248,8 @@ struct GstWellMonitorPrivate
   {
     detector.reset ();
     layout = wellmonitor::WellLayout ();
+    format = GST_VIDEO_FORMAT_UNKNOWN;
+    width = height = 0;
     boxes.clear ();
     converted.clear ();
     crops.clear ();
