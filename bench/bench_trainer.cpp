@@ -27,13 +27,17 @@ struct Rates {
 
 Rates measure_cpp(wellmonitor::AutoencoderImpl& net, int channels, int batch, double seconds) {
   auto x = torch::rand({2048, channels, 64, 64}) * 2 - 1;
+  auto labels = (torch::arange(batch) % 2).to(torch::kFloat32);
   torch::optim::Adam opt(net.parameters(), torch::optim::AdamOptions(3e-4));
   net.train();
   auto step = [&](int64_t i) {
     const int64_t start = (i * batch) % 2048;
     auto xb = x.slice(0, start, std::min<int64_t>(start + batch, 2048));
     opt.zero_grad();
-    auto loss = torch::mse_loss(net.forward(xb), xb);
+    auto out = net.forward(xb);
+    // A classifier trains with binary cross-entropy on its logits, an autoencoder with MSE.
+    auto loss = net.is_classifier() ? torch::binary_cross_entropy_with_logits(out, labels.slice(0, 0, xb.size(0)))
+                                    : torch::mse_loss(out, xb);
     loss.backward();
     opt.step();
     return xb.size(0);
@@ -108,7 +112,7 @@ int main(int argc, char** argv) {
     configs.push_back({"compact-ae", "compact-ae", 1, 16, 64});
   }
 
-  fmt::print("wellmonitor {} trainer benchmark: batch 128 training steps (Adam, MSE) and batch 256 forward passes, "
+  fmt::print("wellmonitor {} trainer benchmark: batch 128 training steps (Adam; MSE, or BCE for a classifier) and batch 256 forward passes, "
              "64x64 crops, {} s per cell; Python reference: {} with Debian's python3-torch\n\n",
              WELLMONITOR_VERSION, seconds, python);
   fmt::print("| {:<26} | {:>7} | {:>13} | {:>13} | {:>6} | {:>13} | {:>13} | {:>6} |\n", "model", "threads",

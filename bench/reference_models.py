@@ -41,21 +41,52 @@ def conv_ae(channels, c1, c2, c3, latent, h=64, w=64, relu_latent=False):
     return AE()
 
 
+def spill_cnn(channels, base):
+    class CNN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            chans = [channels, base, 2 * base, 4 * base, 4 * base]
+            layers = []
+            for i in range(4):
+                layers += [nn.Conv2d(chans[i], chans[i + 1], 3, 1, 1), nn.BatchNorm2d(chans[i + 1]), nn.ReLU()]
+                if i < 3:
+                    layers.append(nn.MaxPool2d(2))
+            self.features = nn.Sequential(*layers)
+            self.head = nn.Linear(8 * base, 1)
+
+        def forward(self, x):
+            h = self.features(x)
+            pooled = torch.cat([h.mean((2, 3)), h.flatten(2).max(2).values], 1)
+            return self.head(pooled).view(-1)
+
+    return CNN()
+
+
 def build(arch, channels, base, latent):
     if arch == "seed-ae":
         return conv_ae(channels, 32, 64, 128, 512)
+    if arch == "spill-cnn":
+        return spill_cnn(channels, base)
     return conv_ae(channels, base, 2 * base, 4 * base, latent, relu_latent=True)
+
+
+def loss_of(model, xb, labels):
+    out = model(xb)
+    if out.dim() == 1:  # a classifier: binary cross-entropy on its logits
+        return nn.functional.binary_cross_entropy_with_logits(out, labels[:xb.shape[0]])
+    return nn.functional.mse_loss(out, xb)
 
 
 def measure(model, channels, batch, seconds):
     x = torch.rand(2048, channels, 64, 64) * 2 - 1
+    labels = (torch.arange(batch) % 2).float()
     opt = torch.optim.Adam(model.parameters(), lr=3e-4)
     model.train()
 
     def train_step(i):
         xb = x[(i * batch) % 2048:(i * batch) % 2048 + batch]
         opt.zero_grad()
-        loss = nn.functional.mse_loss(model(xb), xb)
+        loss = loss_of(model, xb, labels)
         loss.backward()
         opt.step()
         return xb.shape[0]
@@ -81,7 +112,7 @@ def measure(model, channels, batch, seconds):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--arch", required=True, choices=["seed-ae", "compact-ae"])
+    p.add_argument("--arch", required=True, choices=["seed-ae", "compact-ae", "spill-cnn"])
     p.add_argument("--channels", type=int, default=1)
     p.add_argument("--base", type=int, default=16)
     p.add_argument("--latent", type=int, default=64)
