@@ -117,7 +117,9 @@ TEST_F(ModelFileTest, HeaderLayout) {
   EXPECT_EQ(reserved, 0u);
   const auto meta = nlohmann::json::parse(b.substr(24, metadata_size()));
   EXPECT_EQ(meta.at("format"), "wellmonitor-model");
-  EXPECT_EQ(b.size(), 24 + metadata_size() + meta.at("payload_bytes").get<uint64_t>());
+  const uint64_t body = 24 + metadata_size() + meta.at("payload_bytes").get<uint64_t>();
+  ASSERT_EQ(b.size(), body + 64);  // footer: hex SHA-256 of everything before it
+  EXPECT_EQ(b.substr(body), wm::sha256_hex(b.data(), body));
   EXPECT_FALSE(fs::exists(path_ + ".tmp"));  // written atomically, nothing left behind
 }
 
@@ -268,15 +270,38 @@ TEST_F(ModelFileTest, CorruptMetadata) {
   });
   msg = load_error(p);
   EXPECT_TRUE(contains(msg, "metadata size")) << msg;
-  // Valid JSON naming an unknown architecture.
+  // Valid JSON naming an unknown architecture: the footer no longer matches.
   p = damaged("arch.wmm", [](std::string& b) {
     const auto at = b.find("\"compact-ae\"");
     ASSERT_NE(at, std::string::npos);
     b.replace(at, 12, "\"compact-xx\"");
   });
   msg = load_error(p);
+  EXPECT_TRUE(contains(msg, "checksum mismatch")) << msg;
+  // The same with a recomputed footer: refused for the architecture itself.
+  p = damaged("arch-refooted.wmm", [](std::string& b) {
+    const auto at = b.find("\"compact-ae\"");
+    ASSERT_NE(at, std::string::npos);
+    b.replace(at, 12, "\"compact-xx\"");
+    b.resize(b.size() - 64);
+    b += wm::sha256_hex(b.data(), b.size());
+  });
+  msg = load_error(p);
   EXPECT_TRUE(contains(msg, "unusable model file")) << msg;
   EXPECT_TRUE(contains(msg, "compact-xx")) << msg;
+}
+
+// An edited threshold (same length, valid JSON) is refused: the footer guards
+// the metadata as well as the weights.
+TEST_F(ModelFileTest, AlteredThresholdIsRefused) {
+  auto p = damaged("threshold.wmm", [](std::string& b) {
+    const auto at = b.find("\"threshold\": ");
+    ASSERT_NE(at, std::string::npos);
+    const auto digit = b.find_first_of("0123456789", at + 13);
+    b[digit] = b[digit] == '9' ? '8' : static_cast<char>(b[digit] + 1);
+  });
+  const auto msg = load_error(p);
+  EXPECT_TRUE(contains(msg, "checksum mismatch")) << msg;
 }
 
 // The Detector refuses the same files with the same error type.

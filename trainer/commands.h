@@ -57,7 +57,7 @@ struct EvaluateCommand {
 struct StressCommand {
   CommonOptions common;
   std::vector<std::string> models;  // several models (e.g. training seeds) are pooled
-  std::string normal_dir, anomaly_dir, json_out, preview;
+  std::string normal_dir, anomaly_dir, json_out, preview, histogram;
   int seeds = 3;                    // seeds of the synthetic shifts and spills
   double threshold = -1.0;          // < 0: each model's own
 };

@@ -146,6 +146,9 @@ int main(int argc, char** argv) {
   st->add_option("--threshold", stress.threshold, "Use this threshold instead of each model's");
   st->add_option("--json", stress.json_out, "Also write the table as JSON here");
   st->add_option("--preview", stress.preview, "Write a PNG showing examples of every shift and synthetic spill");
+  st->add_option("--histogram", stress.histogram,
+                 "Write a PNG of the score distributions (held-out and shifted normals, real and synthetic spills) "
+                 "with the threshold marked (first model, first seed)");
   add_common(st, stress.common);
 
   CLI11_PARSE(app, argc, argv);

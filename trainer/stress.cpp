@@ -10,7 +10,9 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <fstream>
 #include <map>
 #include <set>
@@ -83,6 +85,54 @@ void write_preview(const std::string& path, const std::vector<cv::Mat>& normals,
     cv::putText(canvas, rows[r], {6, static_cast<int>(r) * (kH + 4) + kH / 2 + 6}, cv::FONT_HERSHEY_SIMPLEX, 0.6,
                 cv::Scalar(0, 0, 0), 1, cv::LINE_AA);
   if (!cv::imwrite(path, canvas)) throw std::runtime_error(path + ": cannot write preview");
+}
+
+// Histograms of the scores (one row per set) with the threshold marked, on a
+// log axis when the scores span more than two decades (autoencoder errors).
+void write_histogram(const std::string& path, const std::vector<std::pair<std::string, std::vector<double>>>& sets,
+                     double thr) {
+  constexpr int kW = 900, kRowH = 110, kLeft = 190, kRight = 20, kTop = 30, kBins = 60;
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+  for (const auto& [name, v] : sets)
+    for (double x : v) lo = std::min(lo, x), hi = std::max(hi, x);
+  lo = std::min(lo, thr);
+  hi = std::max(hi, thr);
+  const bool log_axis = lo > 0 && hi / lo > 100;
+  auto axis = [&](double x) { return log_axis ? std::log10(std::max(x, 1e-12)) : x; };
+  const double a = axis(lo), b = axis(hi) + 1e-12;
+  const int plot_w = kW - kLeft - kRight;
+  cv::Mat img(kTop + static_cast<int>(sets.size()) * kRowH + 40, kW, CV_8UC3, cv::Scalar(255, 255, 255));
+  const cv::Scalar colours[] = {{60, 160, 60}, {40, 40, 220}, {200, 120, 40}, {40, 140, 230}, {160, 60, 160}};
+  for (size_t r = 0; r < sets.size(); ++r) {
+    std::vector<int> bins(kBins, 0);
+    for (double x : sets[r].second)
+      ++bins[std::clamp(static_cast<int>((axis(x) - a) / (b - a) * kBins), 0, kBins - 1)];
+    const int peak = std::max(1, *std::max_element(bins.begin(), bins.end()));
+    const int base_y = kTop + static_cast<int>(r + 1) * kRowH - 10;
+    for (int i = 0; i < kBins; ++i) {
+      const int h = static_cast<int>((kRowH - 25) * static_cast<double>(bins[i]) / peak);
+      const int x0 = kLeft + i * plot_w / kBins, x1 = kLeft + (i + 1) * plot_w / kBins - 1;
+      cv::rectangle(img, {x0, base_y - h}, {x1, base_y}, colours[r % 5], cv::FILLED);
+    }
+    cv::line(img, {kLeft, base_y}, {kW - kRight, base_y}, cv::Scalar(0, 0, 0));
+    cv::putText(img, sets[r].first, {8, base_y - kRowH / 2 + 10}, cv::FONT_HERSHEY_SIMPLEX, 0.5, cv::Scalar(0, 0, 0), 1,
+                cv::LINE_AA);
+    cv::putText(img, fmt::format("n={}", sets[r].second.size()), {8, base_y - kRowH / 2 + 30},
+                cv::FONT_HERSHEY_SIMPLEX, 0.45, cv::Scalar(80, 80, 80), 1, cv::LINE_AA);
+  }
+  const int tx = kLeft + static_cast<int>((axis(thr) - a) / (b - a) * plot_w);
+  cv::line(img, {tx, kTop - 5}, {tx, img.rows - 35}, cv::Scalar(0, 0, 200), 2);
+  cv::putText(img, fmt::format("threshold {:.4g}", thr), {std::min(tx + 5, kW - 170), kTop - 10},
+              cv::FONT_HERSHEY_SIMPLEX, 0.5, cv::Scalar(0, 0, 200), 1, cv::LINE_AA);
+  for (int t = 0; t <= 4; ++t) {
+    const double v = a + (b - a) * t / 4;
+    const int x = kLeft + plot_w * t / 4;
+    cv::putText(img, fmt::format("{:.3g}", log_axis ? std::pow(10.0, v) : v), {x - 20, img.rows - 12},
+                cv::FONT_HERSHEY_SIMPLEX, 0.45, cv::Scalar(0, 0, 0), 1, cv::LINE_AA);
+  }
+  cv::putText(img, log_axis ? "score (log scale)" : "score", {8, img.rows - 12}, cv::FONT_HERSHEY_SIMPLEX, 0.45,
+              cv::Scalar(0, 0, 0), 1, cv::LINE_AA);
+  if (!cv::imwrite(path, img)) throw std::runtime_error(path + ": cannot write histogram");
 }
 
 }  // namespace
@@ -159,6 +209,11 @@ int run_stress(const StressCommand& c) {
           blend.push_back(add_blend_spill(m, textures[pick(rng)], rng));
         }
         const auto mixed_s = score_mats(det, mixed), blob_s = score_mats(det, blob), blend_s = score_mats(det, blend);
+        if (!c.histogram.empty() && seed == 1 && per_model.empty())
+          write_histogram(c.histogram,
+                          {{"held-out normals", clean_n}, {"shifted normals", mixed_s}, {"real spills", clean_s},
+                           {"blob spills", blob_s}, {"blend spills", blend_s}},
+                          thr);
         record(part("mixed-shift"), mixed_s, clean_s, thr);
         record(part("blob-spill"), clean_n, blob_s, thr);
         record(part("blend-spill"), clean_n, blend_s, thr);
