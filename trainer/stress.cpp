@@ -87,18 +87,29 @@ void write_preview(const std::string& path, const std::vector<cv::Mat>& normals,
   if (!cv::imwrite(path, canvas)) throw std::runtime_error(path + ": cannot write preview");
 }
 
-// Histograms of the scores (one row per set) with the threshold marked, on a
-// log axis when the scores span more than two decades (autoencoder errors).
+// Histograms of the scores (one row per set) with the threshold marked: on a
+// logit axis for probabilities, on a log axis when the scores span more than
+// two decades (autoencoder errors).
 void write_histogram(const std::string& path, const std::vector<std::pair<std::string, std::vector<double>>>& sets,
-                     double thr) {
+                     double thr, bool probability) {
   constexpr int kW = 900, kRowH = 110, kLeft = 190, kRight = 20, kTop = 30, kBins = 60;
   double lo = std::numeric_limits<double>::infinity(), hi = -lo;
   for (const auto& [name, v] : sets)
     for (double x : v) lo = std::min(lo, x), hi = std::max(hi, x);
   lo = std::min(lo, thr);
   hi = std::max(hi, thr);
-  const bool log_axis = lo > 0 && hi / lo > 100;
-  auto axis = [&](double x) { return log_axis ? std::log10(std::max(x, 1e-12)) : x; };
+  const bool log_axis = !probability && lo > 0 && hi / lo > 100;
+  auto axis = [&](double x) {
+    if (probability) {
+      const double p = std::clamp(x, 1e-7, 1 - 1e-7);
+      return std::log(p / (1 - p));
+    }
+    return log_axis ? std::log10(std::max(x, 1e-12)) : x;
+  };
+  auto unaxis = [&](double v) {
+    if (probability) return 1.0 / (1.0 + std::exp(-v));
+    return log_axis ? std::pow(10.0, v) : v;
+  };
   const double a = axis(lo), b = axis(hi) + 1e-12;
   const int plot_w = kW - kLeft - kRight;
   cv::Mat img(kTop + static_cast<int>(sets.size()) * kRowH + 40, kW, CV_8UC3, cv::Scalar(255, 255, 255));
@@ -127,10 +138,10 @@ void write_histogram(const std::string& path, const std::vector<std::pair<std::s
   for (int t = 0; t <= 4; ++t) {
     const double v = a + (b - a) * t / 4;
     const int x = kLeft + plot_w * t / 4;
-    cv::putText(img, fmt::format("{:.3g}", log_axis ? std::pow(10.0, v) : v), {x - 20, img.rows - 12},
+    cv::putText(img, fmt::format(probability ? "{:.6g}" : "{:.3g}", unaxis(v)), {x - 20, img.rows - 12},
                 cv::FONT_HERSHEY_SIMPLEX, 0.45, cv::Scalar(0, 0, 0), 1, cv::LINE_AA);
   }
-  cv::putText(img, log_axis ? "score (log scale)" : "score", {8, img.rows - 12}, cv::FONT_HERSHEY_SIMPLEX, 0.45,
+  cv::putText(img, probability ? "score (logit scale)" : (log_axis ? "score (log scale)" : "score"), {8, img.rows - 12}, cv::FONT_HERSHEY_SIMPLEX, 0.45,
               cv::Scalar(0, 0, 0), 1, cv::LINE_AA);
   if (!cv::imwrite(path, img)) throw std::runtime_error(path + ": cannot write histogram");
 }
@@ -213,7 +224,7 @@ int run_stress(const StressCommand& c) {
           write_histogram(c.histogram,
                           {{"held-out normals", clean_n}, {"shifted normals", mixed_s}, {"real spills", clean_s},
                            {"blob spills", blob_s}, {"blend spills", blend_s}},
-                          thr);
+                          thr, mf.score.kind == ScoreKind::Probability);
         record(part("mixed-shift"), mixed_s, clean_s, thr);
         record(part("blob-spill"), clean_n, blob_s, thr);
         record(part("blend-spill"), clean_n, blend_s, thr);
