@@ -340,19 +340,20 @@ void print_row(const std::string& side, int threads, const Result& r, const std:
   std::fflush(stdout);
 }
 
-// Largest |C++ - Python| score over the wells of the first timed frame, relative to the largest score.
+// How far the two sides' scores of the first timed frame lie apart, beside the largest score.
 std::string score_agreement(const Result& cpp, const Result& py) {
   if (!cpp.ok || !py.ok || cpp.first_scores.size() != py.first_scores.size() || cpp.first_scores.empty())
     return "n/a";
-  double diff = 0, top = 0;
+  double diff = 0, sum = 0, top = 0;
   for (size_t i = 0; i < cpp.first_scores.size(); ++i) {
     if (std::isnan(cpp.first_scores[i]) || std::isnan(py.first_scores[i]))
       return fmt::format("n/a (no score for well {})", i);
     diff = std::max(diff, std::fabs(cpp.first_scores[i] - py.first_scores[i]));
+    sum += std::fabs(cpp.first_scores[i] - py.first_scores[i]);
     top = std::max(top, std::fabs(py.first_scores[i]));
   }
-  return fmt::format("max |C++ - Python| {:.3g} over {} wells (largest score {:.3g})", diff, cpp.first_scores.size(),
-                     top);
+  return fmt::format("|C++ - Python| max {:.3g}, mean {:.3g} over {} wells (largest score {:.3g})", diff,
+                     sum / cpp.first_scores.size(), cpp.first_scores.size(), top);
 }
 
 }  // namespace
@@ -463,11 +464,15 @@ int main(int argc, char** argv) {
   fmt::print("Python  {} {}: per frame PIL crop + convert + resize BILINEAR + to tensor + normalise per well, "
              "one forward pass under inference_mode\n",
              python.empty() ? "(skipped)" : python, python.empty() ? "" : fs::path(script).filename().string());
-  // libgomp reads these when it loads, in this process and in the Python one alike; on a busy
-  // machine OMP_WAIT_POLICY=PASSIVE keeps 2 threads from spinning against other work.
-  const char* wait_policy = g_getenv("OMP_WAIT_POLICY");
-  fmt::print("machine {} CPUs, load average {} before the run; OMP_WAIT_POLICY={}\n\n",
-             std::thread::hardware_concurrency(), load_average(), wait_policy ? wait_policy : "(unset)");
+  // The environment that changes the timings; both processes see the same. libgomp reads OMP_* when
+  // it loads (on a busy machine OMP_WAIT_POLICY=PASSIVE keeps 2 threads from spinning against other
+  // work), glibc reads MALLOC_* at the first allocation.
+  std::string env;
+  for (const char* name : {"OMP_WAIT_POLICY", "OMP_NUM_THREADS", "GOMP_SPINCOUNT", "MALLOC_MMAP_THRESHOLD_",
+                           "MALLOC_TRIM_THRESHOLD_", "MALLOC_ARENA_MAX"})
+    if (const char* value = g_getenv(name)) env += fmt::format(" {}={}", name, value);
+  fmt::print("machine {} CPUs, load average {} before the run; environment:{}\n\n",
+             std::thread::hardware_concurrency(), load_average(), env.empty() ? " (no OMP_/MALLOC_ settings)" : env);
   fmt::print("| {:<6} | {:>7} | {:>6} | {:>7} | {:>7} | {:>7} | {:>20} |\n", "side", "threads", "frames", "fps",
              "p50 ms", "p99 ms", "ratio C++/Python fps");
   fmt::print("|{:-<8}|{:->9}|{:->8}|{:->9}|{:->9}|{:->9}|{:->22}|\n", "", "", "", "", "", "", "");
@@ -494,8 +499,8 @@ int main(int argc, char** argv) {
   if (!agreements.empty())
     fmt::print("scores of the first timed frame, C++ element vs Python reference: {}{}\n", agreements.front(),
                format == "BGR" ? ""
-                               : fmt::format(" (the element converts its {} crops itself, and I420/NV12 boxes are "
-                                             "widened to even pixels: small differences are expected)",
+                               : fmt::format(" (not the same pixels: the element converts its {} crops to BGR "
+                                             "itself, Python got videoconvert's BGR)",
                                              format));
   std::vector<std::string> met;
   double best = 0;
