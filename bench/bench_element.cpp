@@ -249,7 +249,8 @@ Result measure_element(const Video& v, const Job& job, size_t wells, int threads
   bool ok = true;
   for (size_t i = 0; ok && i < std::min(job.warmup, v.count); ++i) {
     ok = push(i, nullptr);
-    if (ok) gst_buffer_unref(gst_harness_pull(h));
+    if (ok)
+      if (GstBuffer* out = gst_harness_pull(h)) gst_buffer_unref(out);
   }
   std::vector<double> times;
   times.reserve(v.count);
@@ -260,6 +261,11 @@ Result measure_element(const Video& v, const Job& job, size_t wells, int threads
     if (!ok) break;
     times.push_back(s);
     GstBuffer* out = gst_harness_pull(h);
+    if (!out) {
+      ok = false;
+      r.error = "the element passed no buffer on";
+      break;
+    }
     if (i == 0) r.first_scores = scores_from_metas(out, wells);
     gst_buffer_unref(out);
   }
