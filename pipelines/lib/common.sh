@@ -14,6 +14,11 @@
 #                          replace wellmonitor and welloverlay by identity: tests the
 #                          scripts (arguments, sources, encoding, logs) without the plugin
 
+# LibTorch's OpenMP threads sleep instead of spinning while they wait: on a
+# machine whose other cores are busy (decoding, encoding, other cameras),
+# spinning threads made inference many times slower. Set it to override.
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+
 # --- options every pipeline script shares -------------------------------------
 
 WM_BUILD="${WELLMONITOR_BUILD:-}"
