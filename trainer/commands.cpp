@@ -259,10 +259,7 @@ int run_calibrate(const CalibrateCommand& c) {
         warn(fmt::format("{} image(s) appear among both normals and spills; left out of both as ambiguous", amb));
     }
     if (!c.include_training) {
-      std::set<std::string> used;
-      for (const char* key : {"train_hashes", "test_hashes"})
-        if (model.provenance.contains(key))
-          for (const auto& h : model.provenance[key]) used.insert(h.get<std::string>());
+      const std::set<std::string> used = recorded_hashes(model, {"train_hashes", "test_hashes"});
       const size_t before = normal.size();
       normal.erase(std::remove_if(normal.begin(), normal.end(),
                                   [&](const Crop& cr) { return used.count(cr.sha256.substr(0, kHashChars)) > 0; }),
@@ -312,9 +309,7 @@ int run_evaluate(const EvaluateCommand& c) {
     std::vector<int> labels;
     for (const auto& cr : crops) labels.push_back(cr.label);
     const Metrics m = compute_metrics(scores, labels, thr);
-    std::set<std::string> trained;
-    if (det.model().provenance.contains("train_hashes"))
-      for (const auto& h : det.model().provenance["train_hashes"]) trained.insert(h.get<std::string>());
+    const std::set<std::string> trained = recorded_hashes(det.model(), {"train_hashes"});
     size_t seen = 0;
     for (const auto& cr : crops) seen += trained.count(cr.sha256.substr(0, kHashChars));
     if (seen) warn(fmt::format("{} of the {} crops were used to train this model; figures are optimistic", seen, crops.size()));

@@ -135,6 +135,13 @@ void setup_runtime(const CommonOptions& o) {
   note(o, fmt::format("LibTorch: {} thread(s)", threads));
 }
 
+std::set<std::string> recorded_hashes(const ModelFile& model, std::initializer_list<const char*> keys) {
+  std::set<std::string> out;
+  for (const char* key : keys)
+    for (const auto& h : model.provenance.value(key, nlohmann::json::array())) out.insert(h.get<std::string>());
+  return out;
+}
+
 cv::Mat random_synthetic_spill(const cv::Mat& normal, const std::vector<Crop>& spills, const std::vector<size_t>& pool,
                                std::mt19937_64& rng) {
   if (std::bernoulli_distribution(0.5)(rng)) return add_blob_spill(normal, rng);

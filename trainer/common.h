@@ -11,6 +11,7 @@
 #include <torch/torch.h>
 
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,9 @@ std::string fmt_rate(double v);
 void print_metrics(const std::string& title, const Metrics& m);
 Metrics metrics_of(const std::vector<double>& normal, const std::vector<double>& spill, double thr);
 void setup_runtime(const CommonOptions& o);
+// The truncated crop hashes a model file records under the given provenance
+// keys ("train_hashes", "test_hashes"); empty for keys it lacks.
+std::set<std::string> recorded_hashes(const ModelFile& model, std::initializer_list<const char*> keys);
 // A synthetic spill on `normal`: a blob, or a blend of the texture of one of
 // spills[pool] (or of a random colour field when the pool is empty).
 cv::Mat random_synthetic_spill(const cv::Mat& normal, const std::vector<Crop>& spills, const std::vector<size_t>& pool,

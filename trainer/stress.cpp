@@ -180,9 +180,8 @@ int run_stress(const StressCommand& c) {
       const ModelFile& mf = det.model();
       const double thr = c.threshold >= 0 ? c.threshold : det.threshold();
       // The model's own held-out normals; else everything it did not train on.
-      std::set<std::string> test_h, train_h;
-      for (const auto& h : mf.provenance.value("test_hashes", nlohmann::json::array())) test_h.insert(h.get<std::string>());
-      for (const auto& h : mf.provenance.value("train_hashes", nlohmann::json::array())) train_h.insert(h.get<std::string>());
+      const std::set<std::string> test_h = recorded_hashes(mf, {"test_hashes"});
+      const std::set<std::string> train_h = recorded_hashes(mf, {"train_hashes"});
       std::vector<cv::Mat> test_normals;
       for (const auto& cr : normal) {
         const std::string h = cr.sha256.substr(0, kHashChars);
