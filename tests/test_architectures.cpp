@@ -183,3 +183,87 @@ TEST(Architectures, BadParamsThrowInvalidArgument) {
   EXPECT_THROW(wm::make_autoencoder("seed-ae", {{"latent", 0}}, 1, 64, 64), std::invalid_argument);
   EXPECT_THROW(wm::make_autoencoder("seed-ae", {{"latent", -3}}, 1, 64, 64), std::invalid_argument);
 }
+
+// spill-cnn base 8, colour: four 3x3 convs (3->8->16->32->32), each with
+// BatchNorm and ReLU, max-pool after the first three, then [mean, max] pooling
+// and Linear 64->1.
+//   convs: (3*8*9+8) + (8*16*9+16) + (16*32*9+32) + (32*32*9+32) = 224+1168+4640+9248 = 15,280
+//   batch norms: 2*(8+16+32+32) = 176;  head: 64+1 = 65;  total 15,521
+//   multiply-adds at 64x64: 4096*8*3*9 + 1024*16*8*9 + 256*32*16*9 + 64*32*32*9 + 64
+//                         = 884,736 + 1,179,648 + 1,179,648 + 589,824 + 64 = 3,833,920
+TEST(Architectures, SpillCnnLayersParametersAndMultiplyAdds) {
+  auto net = wm::make_autoencoder("spill-cnn", nlohmann::json::object(), 3, 64, 64);
+  EXPECT_TRUE(net->is_classifier());
+  EXPECT_EQ(wm::parameter_count(*net), 15521);
+  EXPECT_EQ(net->multiply_adds(), 3833920);
+  const std::vector<std::string> expected = {
+      "Conv2d 3->8 k3 s1 p1",   "BatchNorm2d 8",  "torch::nn::ReLUImpl", "torch::nn::MaxPool2dImpl",
+      "Conv2d 8->16 k3 s1 p1",  "BatchNorm2d 16", "torch::nn::ReLUImpl", "torch::nn::MaxPool2dImpl",
+      "Conv2d 16->32 k3 s1 p1", "BatchNorm2d 32", "torch::nn::ReLUImpl", "torch::nn::MaxPool2dImpl",
+      "Conv2d 32->32 k3 s1 p1", "BatchNorm2d 32", "torch::nn::ReLUImpl", "Linear 64->1"};
+  EXPECT_EQ(layer_signature(*net), expected);
+  // The autoencoders are not classifiers.
+  EXPECT_FALSE(wm::make_autoencoder("compact-ae", nlohmann::json::object(), 3, 64, 64)->is_classifier());
+  // 48x48 grey, base 4: convs 40+296+1168+2320, norms 2*(4+8+16+16), head 33 -> 3,945;
+  // multiply-adds 2304*4*1*9 + 576*8*4*9 + 144*16*8*9 + 36*16*16*9 + 32 = 82,944+165,888+165,888+82,944+32.
+  auto small = wm::make_autoencoder("spill-cnn", {{"base", 4}}, 1, 48, 48);
+  EXPECT_EQ(wm::parameter_count(*small), 3945);
+  EXPECT_EQ(small->multiply_adds(), 497696);
+}
+
+// One logit per crop for square and non-square inputs; the forward pass equals
+// the same computation written with functional ops on the network's own weights
+// (eval mode: batch norm with running statistics).
+TEST(Architectures, SpillCnnForwardMatchesFunctionalComputation) {
+  torch::manual_seed(3);
+  for (auto [h, w] : {std::pair{64, 64}, {32, 64}, {48, 48}}) {
+    auto net = wm::make_autoencoder("spill-cnn", nlohmann::json::object(), 3, h, w);
+    // Non-trivial running statistics, as after training.
+    for (auto& b : net->buffers()) {
+      if (b.dtype() != torch::kFloat32) continue;
+      torch::NoGradGuard ng;
+      b.uniform_(0.5, 1.5);
+    }
+    net->eval();
+    const auto x = torch::rand({5, 3, h, w}) * 2 - 1;
+    torch::NoGradGuard ng;
+    const auto y = net->forward(x);
+    ASSERT_EQ(y.sizes(), (std::vector<int64_t>{5})) << h << "x" << w;
+
+    auto params = net->named_parameters();
+    auto bufs = net->named_buffers();
+    auto t = x;
+    const int conv_at[4] = {0, 4, 8, 12};
+    for (int i = 0; i < 4; ++i) {
+      const std::string c = "features." + std::to_string(conv_at[i]), b = "features." + std::to_string(conv_at[i] + 1);
+      t = torch::conv2d(t, params[c + ".weight"], params[c + ".bias"], 1, 1);
+      t = (t - bufs[b + ".running_mean"].view({1, -1, 1, 1})) /
+              torch::sqrt(bufs[b + ".running_var"].view({1, -1, 1, 1}) + 1e-5) * params[b + ".weight"].view({1, -1, 1, 1}) +
+          params[b + ".bias"].view({1, -1, 1, 1});
+      t = torch::relu(t);
+      if (i < 3) t = torch::max_pool2d(t, 2);
+    }
+    const auto pooled = torch::cat({t.mean({2, 3}), t.amax({2, 3})}, 1);
+    const auto expected = torch::matmul(pooled, params["head.weight"].t()).view({-1}) + params["head.bias"];
+    EXPECT_TRUE(torch::allclose(y, expected, 1e-4, 1e-5)) << h << "x" << w << "\n" << y << "\n" << expected;
+  }
+}
+
+// Global max pooling: a bright spot anywhere moves the logit; the mean alone would
+// dilute a spot of a few pixels. A net whose head reads only the max half sees the
+// spot wherever it is.
+TEST(Architectures, SpillCnnSeesASmallSpotAnywhere) {
+  torch::manual_seed(5);
+  auto net = wm::make_autoencoder("spill-cnn", nlohmann::json::object(), 3, 64, 64);
+  net->eval();
+  torch::NoGradGuard ng;
+  const auto base = torch::full({1, 3, 64, 64}, -0.5);
+  const double logit0 = net->forward(base).item<double>();
+  std::vector<double> moved;
+  for (auto [y, x] : {std::pair{4, 4}, {30, 50}, {58, 20}}) {
+    auto spot = base.clone();
+    spot.index_put_({0, torch::indexing::Slice(), torch::indexing::Slice(y, y + 4), torch::indexing::Slice(x, x + 4)}, 1.0);
+    moved.push_back(std::abs(net->forward(spot).item<double>() - logit0));
+  }
+  for (double m : moved) EXPECT_GT(m, 1e-4);
+}

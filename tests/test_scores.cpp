@@ -169,3 +169,27 @@ TEST(Scores, ShapeMismatchThrows) {
   EXPECT_THROW(wm::score_batch(torch::zeros({1, 1, 8, 8}), torch::zeros({1, 1, 8, 4}), config(wm::ScoreKind::Mse)),
                std::invalid_argument);
 }
+
+// The classifier's score is the sigmoid of its logit, in double precision:
+// logit 0 -> 1/2, ln 3 -> 3/4, -ln 3 -> 1/4, 20 -> 1 - 2.06e-9.
+TEST(Scores, ProbabilityIsSigmoidOfLogit) {
+  const auto logits = torch::tensor({0.0, std::log(3.0), -std::log(3.0), 20.0}, torch::kFloat32);
+  const auto s = wm::score_batch(torch::zeros({4, 3, 8, 8}), logits, config(wm::ScoreKind::Probability));
+  ASSERT_EQ(s.dtype(), torch::kFloat64);
+  ASSERT_EQ(s.size(0), 4);
+  EXPECT_NEAR(s[0].item<double>(), 0.5, 1e-7);
+  EXPECT_NEAR(s[1].item<double>(), 0.75, 1e-7);
+  EXPECT_NEAR(s[2].item<double>(), 0.25, 1e-7);
+  EXPECT_NEAR(s[3].item<double>(), 1.0 - 2.0611536e-9, 1e-9);
+  EXPECT_EQ(wm::ScoreConfig::from_name("probability").kind, wm::ScoreKind::Probability);
+  EXPECT_EQ(wm::ScoreConfig::from_json(config(wm::ScoreKind::Probability).to_json()).kind,
+            wm::ScoreKind::Probability);
+}
+
+// A reconstruction handed to the probability score (an autoencoder paired with a
+// classifier's score) is an error, not a batch of N*C*H*W "probabilities".
+TEST(Scores, ProbabilityNeedsOneLogitPerCrop) {
+  EXPECT_THROW(wm::score_batch(torch::zeros({2, 1, 8, 8}), torch::zeros({2, 1, 8, 8}),
+                               config(wm::ScoreKind::Probability)),
+               std::invalid_argument);
+}

@@ -42,10 +42,13 @@ int run_train(const TrainCommand& c) {
     const std::string method = default_method(c.method, !spills.empty());
     if ((method == "youden") && spills.empty()) throw std::invalid_argument("--method youden needs --anomalies");
 
+    const ShiftSet shifts = parse_shift_set(c.shifts);
+    const std::vector<SpillKind> synthetic = parse_spill_kinds(c.synthetic);
+    const uint64_t split_seed = c.split_seed.value_or(c.seed);
     SplitFractions fr{c.val_fraction, c.calib_fraction, c.test_fraction};
-    const NormalSplit ns = split_normals(normal, fr, c.seed);
+    const NormalSplit ns = split_normals(normal, fr, split_seed);
     SpillSplit ss;
-    if (!spills.empty()) ss = split_spills_by_well(spills, c.spill_test_fraction, c.seed);
+    if (!spills.empty()) ss = split_spills_by_well(spills, c.spill_test_fraction, split_seed);
     const bool classifier = c.arch == "spill-cnn";
     // A classifier also trains on real spills: a share of the non-test wells,
     // kept apart from the wells its threshold is calibrated on.
@@ -54,7 +57,7 @@ int run_train(const TrainCommand& c) {
     if (classifier && !ss.calib.empty() && c.spill_train_fraction > 0) {
       std::vector<Crop> sub;
       for (size_t i : ss.calib) sub.push_back(spills[i]);
-      const SpillSplit inner = split_spills_by_well(sub, c.spill_train_fraction, c.seed + 1);
+      const SpillSplit inner = split_spills_by_well(sub, c.spill_train_fraction, split_seed + 1);
       std::vector<size_t> calib;
       for (size_t k : inner.test) train_spills.push_back(ss.calib[k]);
       for (size_t k : inner.calib) calib.push_back(ss.calib[k]);
@@ -82,7 +85,7 @@ int run_train(const TrainCommand& c) {
       for (size_t i : ns.val) {
         v.push_back(normal[i].image);
         y.push_back(0.f);
-        v.push_back(random_synthetic_spill(normal[i].image, spills, train_spills, rng));
+        v.push_back(random_synthetic_spill(normal[i].image, spills, train_spills, rng, synthetic));
         y.push_back(1.f);
       }
       val_x = preprocess_batch(v, pc);
@@ -111,7 +114,8 @@ int run_train(const TrainCommand& c) {
       nlohmann::json fp = {{"train", short_hashes(normal, ns.train)}, {"arch", model.arch},
                            {"params", model.arch_params}, {"pre", pc.to_json()}, {"lr", c.learning_rate},
                            {"batch", c.batch_size}, {"seed", c.seed},
-                           {"augment", c.augment}, {"augment_p", c.augment_p}};
+                           {"augment", c.augment}, {"augment_p", c.augment_p},
+                           {"shifts", to_string(shifts)}, {"synthetic", c.synthetic}};
       to.fingerprint = sha256_hex(fp.dump().data(), fp.dump().size());
     }
     std::unique_ptr<Progress> bar;
@@ -141,7 +145,8 @@ int run_train(const TrainCommand& c) {
         auto ids = idx.contiguous();
         for (int64_t k = 0; k < ids.size(0); ++k) {
           if (!take(rng)) continue;
-          const cv::Mat shifted = random_shift(normal[ns.train[static_cast<size_t>(ids.data_ptr<int64_t>()[k])]].image, rng);
+          const cv::Mat shifted =
+              random_shift(normal[ns.train[static_cast<size_t>(ids.data_ptr<int64_t>()[k])]].image, rng, shifts);
           preprocess_into(shifted, pc, out.data_ptr<float>() + k * stride);
         }
         return out;
@@ -163,14 +168,19 @@ int run_train(const TrainCommand& c) {
         auto ids = idx.contiguous();
         for (int64_t k = 0; k < ids.size(0); ++k) {
           const cv::Mat& m = normal[ns.train[static_cast<size_t>(ids.data_ptr<int64_t>()[k])]].image;
-          v.push_back(shift(rng) ? random_shift(m, rng) : m);
+          v.push_back(shift(rng) ? random_shift(m, rng, shifts) : m);
           y.push_back(0.f);
           if (real(rng)) {
             const cv::Mat& sp = spills[train_spills[std::uniform_int_distribution<size_t>(0, train_spills.size() - 1)(rng)]].image;
-            v.push_back(shift(rng) ? photometric(jitter_box(sp, rng), rng) : sp);
+            cv::Mat s = sp;
+            if (shift(rng)) {
+              if (shifts.box) s = jitter_box(s, rng);
+              if (shifts.photometric) s = photometric(s, rng);
+            }
+            v.push_back(s);
           } else {
-            cv::Mat base = shift(rng) ? random_shift(m, rng) : m;
-            v.push_back(random_synthetic_spill(base, spills, train_spills, rng));
+            cv::Mat base = shift(rng) ? random_shift(m, rng, shifts) : m;
+            v.push_back(random_synthetic_spill(base, spills, train_spills, rng, synthetic));
           }
           y.push_back(1.f);
         }
@@ -210,6 +220,9 @@ int run_train(const TrainCommand& c) {
                       {"augment", c.augment},             {"augment_p", c.augment_p},
                       {"train_spill_wells", train_spill_wells},
                       {"patience", c.patience},           {"seed", c.seed},
+                      {"split_seed", split_seed},
+                      {"shifts", to_string(shifts)},
+                      {"synthetic", classifier ? nlohmann::json(c.synthetic) : nlohmann::json()},
                       {"train_loss", tr.train_loss},      {"val_loss", tr.val_loss},
                       {"crops_per_second", tr.crops_per_second},
                       {"split", {{"train", ns.train.size()}, {"val", ns.val.size()}, {"calib", ns.calib.size()},
@@ -230,7 +243,8 @@ int run_train(const TrainCommand& c) {
                          }()},
                         {"train_hashes", short_hashes(normal, ns.train)},
                         {"train_spill_hashes", short_hashes(spills, train_spills)},
-                        {"test_hashes", short_hashes(normal, ns.test)}};
+                        {"test_hashes", short_hashes(normal, ns.test)},
+                        {"test_spill_hashes", short_hashes(spills, ss.test)}};
     save_model(model, c.out);
     std::error_code ec;
     std::filesystem::remove(to.checkpoint, ec);

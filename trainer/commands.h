@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,7 @@ struct TrainCommand {
   double learning_rate = 3e-4;
   int patience = 8;
   uint64_t seed = 1;
+  std::optional<uint64_t> split_seed;  // default: seed
   double val_fraction = 0.05, calib_fraction = 0.10, test_fraction = 0.10;
   double spill_test_fraction = 0.5;
   double spill_train_fraction = 0.5;  // spill-cnn: share of the non-test wells whose spills it trains on
@@ -37,6 +39,8 @@ struct TrainCommand {
   bool resume = false;
   std::string augment = "none";  // none | shifts: train on shifted copies of normals too
   double augment_p = 0.5;        // share of training crops shifted in each batch
+  std::string shifts = "occluder,box,photometric";  // kinds of shifts used in training
+  std::string synthetic = "blob,blend";              // spill-cnn: kinds of synthetic spills
 };
 
 struct CalibrateCommand {

@@ -143,8 +143,9 @@ std::set<std::string> recorded_hashes(const ModelFile& model, std::initializer_l
 }
 
 cv::Mat random_synthetic_spill(const cv::Mat& normal, const std::vector<Crop>& spills, const std::vector<size_t>& pool,
-                               std::mt19937_64& rng) {
-  if (std::bernoulli_distribution(0.5)(rng)) return add_blob_spill(normal, rng);
+                               std::mt19937_64& rng, const std::vector<SpillKind>& kinds) {
+  const bool blob = kinds.size() > 1 ? std::bernoulli_distribution(0.5)(rng) : kinds.at(0) == SpillKind::Blob;
+  if (blob) return add_blob_spill(normal, rng);
   const cv::Mat texture =
       pool.empty() ? cv::Mat() : spills[pool[std::uniform_int_distribution<size_t>(0, pool.size() - 1)(rng)]].image;
   return add_blend_spill(normal, texture, rng);

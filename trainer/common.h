@@ -2,6 +2,7 @@
 #pragma once
 
 #include "commands.h"
+#include "wellmonitor/augment.h"
 #include "wellmonitor/calibration.h"
 #include "wellmonitor/dataset.h"
 #include "wellmonitor/detector.h"
@@ -54,9 +55,11 @@ void setup_runtime(const CommonOptions& o);
 // The truncated crop hashes a model file records under the given provenance
 // keys ("train_hashes", "test_hashes"); empty for keys it lacks.
 std::set<std::string> recorded_hashes(const ModelFile& model, std::initializer_list<const char*> keys);
-// A synthetic spill on `normal`: a blob, or a blend of the texture of one of
-// spills[pool] (or of a random colour field when the pool is empty).
+// A synthetic spill on `normal` of one of `kinds` (drawn at random): a blob, or a
+// blend of the texture of one of spills[pool] (or of a random colour field when
+// the pool is empty).
 cv::Mat random_synthetic_spill(const cv::Mat& normal, const std::vector<Crop>& spills, const std::vector<size_t>& pool,
-                               std::mt19937_64& rng);
+                               std::mt19937_64& rng,
+                               const std::vector<SpillKind>& kinds = {SpillKind::Blob, SpillKind::Blend});
 
 }  // namespace wellmonitor

@@ -77,6 +77,8 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   t->add_option("--seed", train.seed, "Seed for the splits, the weights and the shuffling")->capture_default_str();
+  t->add_option("--split-seed", train.split_seed,
+                "Seed for the splits only (default: --seed); keep it fixed to compare training seeds on one split");
   t->add_option("--val-fraction", train.val_fraction, "Share of normals for early stopping")
       ->check(CLI::Range(0.0, 0.5))->capture_default_str();
   t->add_option("--calib-fraction", train.calib_fraction, "Share of normals for threshold calibration")
@@ -96,6 +98,13 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   t->add_option("--augment-p", train.augment_p, "Share of each batch that is shifted with --augment shifts")
       ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  t->add_option("--shifts", train.shifts,
+                "Shift kinds used in training (--augment shifts, and spill-cnn): any of occluder,box,photometric, or "
+                "none; leave one out to see in `stress` how a model copes with it unseen")
+      ->capture_default_str();
+  t->add_option("--synthetic", train.synthetic,
+                "spill-cnn: synthetic spill kinds it trains on: blob, blend or both (blob,blend)")
       ->capture_default_str();
   t->add_option("--checkpoint", train.checkpoint, "Checkpoint written after every epoch (default: OUT.ckpt)");
   t->add_flag("--resume", train.resume, "Continue an interrupted run from its checkpoint");

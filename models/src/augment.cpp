@@ -41,6 +41,18 @@ cv::Mat smooth_noise(int w, int h, Rng& rng) {
   return field;
 }
 
+// `layer` plus zero-mean Gaussian noise (a little texture), drawn from `rng`
+// rather than OpenCV's global generator, so that a seed reproduces a crop.
+cv::Mat with_noise(const cv::Mat& layer, double sigma, Rng& rng) {
+  cv::RNG local(rng());
+  cv::Mat noise(layer.size(), CV_32FC3), f, out;
+  local.fill(noise, cv::RNG::NORMAL, 0.0, sigma);
+  layer.convertTo(f, CV_32FC3);
+  f += noise;
+  f.convertTo(out, CV_8UC3);
+  return out;
+}
+
 cv::Mat blend(const cv::Mat& base, const cv::Mat& overlay, const cv::Mat& alpha /*CV_32F [0,1]*/) {
   cv::Mat b, o, out;
   base.convertTo(b, CV_32FC3);
@@ -76,10 +88,7 @@ cv::Mat add_occluder(const cv::Mat& bgr, Rng& rng) {
     case 1: colour = cv::Scalar(shade * 0.55, shade * 0.8, shade * 1.2); break;    // brown (BGR)
     default: colour = cv::Scalar(shade * 0.9, shade * 0.95, shade * 0.8); break;   // grey-green tool
   }
-  cv::Mat layer(bgr.size(), CV_8UC3, colour);
-  cv::Mat noise(bgr.size(), CV_8UC3);
-  cv::randn(noise, cv::Scalar::all(0), cv::Scalar::all(8));
-  layer += noise;
+  const cv::Mat layer = with_noise(cv::Mat(bgr.size(), CV_8UC3, colour), 8, rng);
   cv::Mat mask = cv::Mat::zeros(bgr.size(), CV_8UC1);
   const double start = uniform(rng, 0, 4);
   const cv::Point2f a = border_point(start, w, h);
@@ -151,9 +160,23 @@ cv::Mat apply_shift(const cv::Mat& bgr, ShiftKind kind, Rng& rng) {
   return bgr.clone();
 }
 
-cv::Mat random_shift(const cv::Mat& bgr, Rng& rng) {
-  bool box = chance(rng, 0.5), occ = chance(rng, 0.5), photo = chance(rng, 0.5);
-  if (!box && !occ && !photo) (uniform_int(rng, 0, 2) == 0 ? box : (uniform_int(rng, 0, 1) ? occ : photo)) = true;
+cv::Mat random_shift(const cv::Mat& bgr, Rng& rng) { return random_shift(bgr, rng, ShiftSet{}); }
+
+cv::Mat random_shift(const cv::Mat& bgr, Rng& rng, const ShiftSet& allowed) {
+  if (allowed.none()) return bgr.clone();
+  bool box = chance(rng, 0.5) && allowed.box, occ = chance(rng, 0.5) && allowed.occluder,
+       photo = chance(rng, 0.5) && allowed.photometric;
+  if (!box && !occ && !photo) {
+    if (allowed.all()) {
+      (uniform_int(rng, 0, 2) == 0 ? box : (uniform_int(rng, 0, 1) ? occ : photo)) = true;
+    } else {
+      std::vector<bool*> pick;
+      if (allowed.box) pick.push_back(&box);
+      if (allowed.occluder) pick.push_back(&occ);
+      if (allowed.photometric) pick.push_back(&photo);
+      *pick[static_cast<size_t>(uniform_int(rng, 0, static_cast<int>(pick.size()) - 1))] = true;
+    }
+  }
   cv::Mat out = bgr;
   if (box) out = jitter_box(out, rng);
   if (occ) out = add_occluder(out, rng);
@@ -174,10 +197,7 @@ cv::Mat add_blob_spill(const cv::Mat& bgr, Rng& rng) {
   cv::GaussianBlur(mask, mask, {0, 0}, uniform(rng, 0.6, 1.5));
   cv::Scalar colour = chance(rng, 0.5) ? cv::Scalar(uniform(rng, 170, 230), uniform(rng, 220, 255), uniform(rng, 235, 255))  // white-yellow
                                        : cv::Scalar(uniform(rng, 200, 255), uniform(rng, 150, 210), uniform(rng, 80, 150));  // bluish
-  cv::Mat layer(bgr.size(), CV_8UC3, colour);
-  cv::Mat noise(bgr.size(), CV_8UC3);
-  cv::randn(noise, cv::Scalar::all(0), cv::Scalar::all(14));
-  layer += noise;
+  const cv::Mat layer = with_noise(cv::Mat(bgr.size(), CV_8UC3, colour), 14, rng);
   mask *= uniform(rng, 0.7, 1.0);
   return blend(bgr, layer, mask);
 }
@@ -190,7 +210,7 @@ cv::Mat add_blend_spill(const cv::Mat& bgr, const cv::Mat& texture, Rng& rng) {
     cv::resize(texture, tex, bgr.size(), 0, 0, cv::INTER_LINEAR);
   } else {
     tex.create(bgr.size(), CV_8UC3);
-    cv::randu(tex, cv::Scalar::all(60), cv::Scalar::all(255));
+    cv::RNG(rng()).fill(tex, cv::RNG::UNIFORM, 60, 255);
     cv::GaussianBlur(tex, tex, {0, 0}, 1.0);
   }
   cv::Mat field = smooth_noise(w, h, rng);
@@ -203,6 +223,58 @@ cv::Mat add_blend_spill(const cv::Mat& bgr, const cv::Mat& texture, Rng& rng) {
   cv::GaussianBlur(mask, mask, {0, 0}, 0.7);
   mask *= uniform(rng, 0.5, 1.0);
   return blend(bgr, tex, mask);
+}
+
+namespace {
+
+std::vector<std::string> split_list(const std::string& list) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= list.size()) {
+    const size_t end = std::min(list.find(',', start), list.size());
+    std::string item = list.substr(start, end - start);
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (!item.empty()) out.push_back(item);
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+ShiftSet parse_shift_set(const std::string& list) {
+  ShiftSet s{false, false, false};
+  const auto items = split_list(list);
+  if (items.size() == 1 && items[0] == "none") return s;
+  if (items.empty()) throw std::invalid_argument("no shift kinds given (occluder, box, photometric or none)");
+  for (const auto& item : items) {
+    if (item == "occluder") s.occluder = true;
+    else if (item == "box") s.box = true;
+    else if (item == "photometric") s.photometric = true;
+    else throw std::invalid_argument("unknown shift kind '" + item + "' (occluder, box, photometric or none)");
+  }
+  return s;
+}
+
+std::string to_string(const ShiftSet& s) {
+  std::string out;
+  for (auto [on, name] : {std::pair{s.occluder, "occluder"}, {s.box, "box"}, {s.photometric, "photometric"}})
+    if (on) out += (out.empty() ? "" : ",") + std::string(name);
+  return out.empty() ? "none" : out;
+}
+
+std::vector<SpillKind> parse_spill_kinds(const std::string& list) {
+  std::vector<SpillKind> out;
+  for (const auto& item : split_list(list)) {
+    SpillKind k;
+    if (item == "blob") k = SpillKind::Blob;
+    else if (item == "blend") k = SpillKind::Blend;
+    else throw std::invalid_argument("unknown synthetic spill kind '" + item + "' (blob or blend)");
+    if (std::find(out.begin(), out.end(), k) == out.end()) out.push_back(k);
+  }
+  if (out.empty()) throw std::invalid_argument("no synthetic spill kinds given (blob, blend)");
+  return out;
 }
 
 cv::Mat apply_spill(const cv::Mat& bgr, SpillKind kind, const cv::Mat& texture, Rng& rng) {

@@ -79,7 +79,11 @@ torch::Tensor ssim(const torch::Tensor& x_in, const torch::Tensor& y_in) {
 }
 
 torch::Tensor score_batch(const torch::Tensor& input, const torch::Tensor& reconstruction, const ScoreConfig& config) {
-  if (config.kind == ScoreKind::Probability) return torch::sigmoid(reconstruction.reshape({-1}).to(torch::kFloat64));
+  if (config.kind == ScoreKind::Probability) {
+    if (reconstruction.numel() != input.size(0))
+      throw std::invalid_argument("score_batch: the probability score needs one logit per crop (a classifier's output)");
+    return torch::sigmoid(reconstruction.reshape({-1}).to(torch::kFloat64));
+  }
   if (input.sizes() != reconstruction.sizes())
     throw std::invalid_argument("score_batch: input and reconstruction shapes differ");
   auto diff = input - reconstruction;

@@ -41,6 +41,27 @@ cv::Mat apply_shift(const cv::Mat& bgr, ShiftKind kind, Rng& rng);
 // One to three shifts chosen at random (each with probability 1/2, at least one).
 cv::Mat random_shift(const cv::Mat& bgr, Rng& rng);
 
+// The kinds random_shift may draw from: training without one kind shows how a
+// model copes with it unseen.
+struct ShiftSet {
+  bool occluder = true, box = true, photometric = true;
+  bool all() const { return occluder && box && photometric; }
+  bool none() const { return !occluder && !box && !photometric; }
+};
+
+// As above, restricted to `allowed` (each allowed kind with probability 1/2, at
+// least one); with every kind allowed it draws exactly what random_shift(bgr, rng)
+// draws; with none it returns an unchanged copy.
+cv::Mat random_shift(const cv::Mat& bgr, Rng& rng, const ShiftSet& allowed);
+
+// "occluder,box,photometric" (any subset, comma-separated; "none" for none).
+// Throws std::invalid_argument naming an unknown kind.
+ShiftSet parse_shift_set(const std::string& list);
+std::string to_string(const ShiftSet& set);
+
+// "blob,blend" (any non-empty subset). Throws std::invalid_argument naming an unknown kind.
+std::vector<SpillKind> parse_spill_kinds(const std::string& list);
+
 // A small (4-12% of the area) bright white-yellow or bluish blob in the lower
 // third of the crop, soft-edged, with a little texture.
 cv::Mat add_blob_spill(const cv::Mat& bgr, Rng& rng);

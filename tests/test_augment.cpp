@@ -1,0 +1,252 @@
+// Shifts and synthetic spills on hand-made crops whose right answer can be
+// worked out: a uniform crop stays uniform under a crop-box change, moves by at
+// most brightness + cast under a photometric change, gets a dark shape from an
+// occluder, a bright blob in its lower part from a blob spill and the texture's
+// colour under a partial mask from a blend. Also the kind lists the trainer
+// takes, and that a restricted random_shift never draws an excluded kind.
+#include "wellmonitor/augment.h"
+
+#include <gtest/gtest.h>
+#include <opencv2/core.hpp>
+
+#include <stdexcept>
+
+namespace wm = wellmonitor;
+
+namespace {
+
+constexpr int kW = 48, kH = 28;  // a typical crop
+
+cv::Mat uniform_crop(int b, int g, int r) { return cv::Mat(kH, kW, CV_8UC3, cv::Scalar(b, g, r)); }
+
+// A crop with structure: horizontal and vertical gradients, no two rows or columns alike.
+cv::Mat textured_crop() {
+  cv::Mat m(kH, kW, CV_8UC3);
+  for (int y = 0; y < kH; ++y)
+    for (int x = 0; x < kW; ++x) m.at<cv::Vec3b>(y, x) = cv::Vec3b(40 + 3 * x, 60 + 5 * y, 100 + (x * y) % 50);
+  return m;
+}
+
+// Share of pixels where any channel differs from `ref` by more than `tol`.
+double changed_share(const cv::Mat& a, const cv::Mat& ref, int tol = 2) {
+  int n = 0;
+  for (int y = 0; y < a.rows; ++y)
+    for (int x = 0; x < a.cols; ++x) {
+      const auto p = a.at<cv::Vec3b>(y, x), q = ref.at<cv::Vec3b>(y, x);
+      for (int c = 0; c < 3; ++c)
+        if (std::abs(p[c] - q[c]) > tol) {
+          ++n;
+          break;
+        }
+    }
+  return static_cast<double>(n) / (a.rows * a.cols);
+}
+
+bool same(const cv::Mat& a, const cv::Mat& b) { return a.size() == b.size() && cv::norm(a, b, cv::NORM_INF) == 0; }
+
+}  // namespace
+
+// An occluder on a light crop: 3-60 % of the pixels turn dark (every changed
+// pixel is darker than the crop, the darkest at most 110 per channel: shades are
+// 15-90 plus a little texture), the input is untouched, and the same seed gives
+// the same shape.
+TEST(Augment, OccluderIsADarkShapeOfBoundedSize) {
+  const cv::Mat crop = uniform_crop(200, 200, 200);
+  const cv::Mat before = crop.clone();
+  for (uint64_t seed = 0; seed < 40; ++seed) {
+    wm::Rng rng(seed);
+    const cv::Mat out = wm::add_occluder(crop, rng);
+    ASSERT_EQ(out.size(), crop.size());
+    ASSERT_EQ(out.type(), CV_8UC3);
+    const double share = changed_share(out, crop);
+    EXPECT_GT(share, 0.03) << "seed " << seed;
+    EXPECT_LT(share, 0.60) << "seed " << seed;
+    double lo = 0;
+    cv::minMaxLoc(out.reshape(1), &lo);
+    EXPECT_LE(lo, 110) << "seed " << seed;
+    for (int y = 0; y < kH; ++y)
+      for (int x = 0; x < kW; ++x)
+        for (int c = 0; c < 3; ++c) ASSERT_LE(out.at<cv::Vec3b>(y, x)[c], 200);
+    wm::Rng again(seed);
+    EXPECT_TRUE(same(out, wm::add_occluder(crop, again)));
+  }
+  EXPECT_TRUE(same(crop, before));
+}
+
+// A uniform crop is the same wherever the box is cut and however it is scaled
+// (the border is mirrored): jitter_box leaves it exactly as it was. A textured
+// crop changes, and keeps its size.
+TEST(Augment, JitterBoxKeepsUniformCropAndSize) {
+  const cv::Mat flat = uniform_crop(90, 120, 150);
+  const cv::Mat tex = textured_crop();
+  int moved = 0;
+  for (uint64_t seed = 0; seed < 30; ++seed) {
+    wm::Rng rng(seed);
+    EXPECT_TRUE(same(wm::jitter_box(flat, rng), flat)) << "seed " << seed;
+    const cv::Mat out = wm::jitter_box(tex, rng);
+    ASSERT_EQ(out.size(), tex.size());
+    moved += changed_share(out, tex, 3) > 0.2;
+  }
+  EXPECT_EQ(moved, 30);
+}
+
+// The box is grown or shrunk, never kept: a ramp of 4 per pixel cut 10-20 % larger
+// shows a wider range of x in the same width, so its step per output pixel is
+// scale x wobble = 1.045-1.26 times 4; shrunk 10-20 %, 0.76-0.945 times 4. Rounding
+// (integer box, 8-bit values over 12 pixels) blurs that by about 0.03.
+TEST(Augment, JitterBoxRescales) {
+  cv::Mat ramp(kH, kW, CV_8UC3);
+  for (int y = 0; y < kH; ++y)
+    for (int x = 0; x < kW; ++x) ramp.at<cv::Vec3b>(y, x) = cv::Vec3b(20 + 4 * x, 100, 100);
+  for (uint64_t seed = 0; seed < 30; ++seed) {
+    wm::Rng rng(seed);
+    const cv::Mat out = wm::jitter_box(ramp, rng);
+    // Slope in the middle row, away from the mirrored borders.
+    const int y = kH / 2, x0 = kW / 2 - 6, x1 = kW / 2 + 6;
+    const double slope = (out.at<cv::Vec3b>(y, x1)[0] - out.at<cv::Vec3b>(y, x0)[0]) / double(x1 - x0);
+    const double ratio = std::abs(slope) / 4.0;
+    EXPECT_TRUE(ratio > 1.015 || ratio < 0.98)
+        << "seed " << seed << " slope ratio " << ratio;
+  }
+}
+
+// A uniform grey 128 crop: contrast does nothing (every pixel is the mean), blur
+// does nothing; each channel moves by brightness (+-25) plus its cast (+-8), the
+// same for every pixel, and all three by the same brightness.
+TEST(Augment, PhotometricOnUniformCropIsBrightnessPlusCast) {
+  const cv::Mat crop = uniform_crop(128, 128, 128);
+  int brighter = 0, darker = 0;
+  for (uint64_t seed = 0; seed < 60; ++seed) {
+    wm::Rng rng(seed);
+    const cv::Mat out = wm::photometric(crop, rng);
+    double lo[3], hi[3];
+    std::vector<cv::Mat> ch;
+    cv::split(out, ch);
+    for (int c = 0; c < 3; ++c) {
+      cv::minMaxLoc(ch[c], &lo[c], &hi[c]);
+      EXPECT_LE(hi[c] - lo[c], 1) << "seed " << seed << ": not uniform";
+      EXPECT_GE(lo[c], 128 - 33 - 1);
+      EXPECT_LE(hi[c], 128 + 33 + 1);
+    }
+    // Channels differ only by their casts: at most 16 apart.
+    EXPECT_LE(std::max({hi[0], hi[1], hi[2]}) - std::min({lo[0], lo[1], lo[2]}), 17);
+    const double mean = (lo[0] + lo[1] + lo[2]) / 3;
+    brighter += mean > 140;
+    darker += mean < 116;
+  }
+  EXPECT_GT(brighter, 5);
+  EXPECT_GT(darker, 5);
+}
+
+// A blob spill on a dark crop: 2-20 % of the pixels get brighter (area 4-12 % plus
+// a soft edge), none darker, and their centre lies in the lower part of the crop
+// (centres are drawn at 70-95 % of the height).
+TEST(Augment, BlobSpillIsABrightBlobAtTheLowerEdge) {
+  const cv::Mat crop = uniform_crop(50, 60, 50);
+  for (uint64_t seed = 0; seed < 40; ++seed) {
+    wm::Rng rng(seed);
+    const cv::Mat out = wm::add_blob_spill(crop, rng);
+    const double share = changed_share(out, crop, 20);
+    EXPECT_GT(share, 0.02) << "seed " << seed;
+    EXPECT_LT(share, 0.20) << "seed " << seed;
+    double ysum = 0, n = 0;
+    for (int y = 0; y < kH; ++y)
+      for (int x = 0; x < kW; ++x) {
+        const auto p = out.at<cv::Vec3b>(y, x);
+        const int sum = p[0] + p[1] + p[2];
+        EXPECT_GE(sum, 160 - 3 * 3) << "darker pixel at " << x << "," << y;
+        if (sum > 160 + 60) ysum += y, n += 1;
+      }
+    ASSERT_GT(n, 0);
+    EXPECT_GT(ysum / n, 0.6 * kH) << "seed " << seed;
+  }
+}
+
+// A blend of a white texture into a black crop: the mask covers 8-30 % before a
+// light blur, opacity 0.5-1, so 5-50 % of the pixels change, the brightest is at
+// least half white, and every changed pixel is grey (the texture's colour).
+TEST(Augment, BlendSpillCoversAPartWithTheTexture) {
+  const cv::Mat crop = uniform_crop(0, 0, 0);
+  const cv::Mat white = cv::Mat(20, 30, CV_8UC3, cv::Scalar(255, 255, 255));
+  for (uint64_t seed = 0; seed < 40; ++seed) {
+    wm::Rng rng(seed);
+    const cv::Mat out = wm::add_blend_spill(crop, white, rng);
+    const double share = changed_share(out, crop, 8);
+    EXPECT_GT(share, 0.05) << "seed " << seed;
+    EXPECT_LT(share, 0.50) << "seed " << seed;
+    double hi = 0;
+    cv::minMaxLoc(out.reshape(1), nullptr, &hi);
+    EXPECT_GE(hi, 120) << "seed " << seed;
+    for (int y = 0; y < kH; ++y)
+      for (int x = 0; x < kW; ++x) {
+        const auto p = out.at<cv::Vec3b>(y, x);
+        ASSERT_LE(std::abs(p[0] - p[1]) + std::abs(p[1] - p[2]), 2);
+      }
+  }
+  // Without a texture a saturated random colour field is blended: still a partial change.
+  wm::Rng rng(1);
+  const double share = changed_share(wm::add_blend_spill(crop, cv::Mat(), rng), crop, 8);
+  EXPECT_GT(share, 0.05);
+  EXPECT_LT(share, 0.50);
+}
+
+TEST(Augment, BadInputThrows) {
+  wm::Rng rng(1);
+  const cv::Mat grey(kH, kW, CV_8UC1, cv::Scalar(0));
+  EXPECT_THROW(wm::add_occluder(cv::Mat(), rng), std::invalid_argument);
+  EXPECT_THROW(wm::jitter_box(grey, rng), std::invalid_argument);
+  EXPECT_THROW(wm::photometric(grey, rng), std::invalid_argument);
+  EXPECT_THROW(wm::add_blob_spill(grey, rng), std::invalid_argument);
+  EXPECT_THROW(wm::add_blend_spill(cv::Mat(), cv::Mat(), rng), std::invalid_argument);
+}
+
+// With every kind allowed, the restricted random_shift draws exactly what the
+// unrestricted one draws (the trainer's default runs reproduce older models).
+// Without occluders, a light uniform crop never gets a dark shape (box changes
+// and photometric changes keep it uniform); with none allowed it is unchanged.
+TEST(Augment, RandomShiftRespectsAllowedKinds) {
+  const cv::Mat tex = textured_crop();
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    wm::Rng a(seed), b(seed);
+    EXPECT_TRUE(same(wm::random_shift(tex, a), wm::random_shift(tex, b, wm::ShiftSet{}))) << "seed " << seed;
+  }
+  const cv::Mat flat = uniform_crop(200, 200, 200);
+  const wm::ShiftSet no_occluder = wm::parse_shift_set("box,photometric");
+  int dark_with_occluders = 0;
+  for (uint64_t seed = 0; seed < 60; ++seed) {
+    wm::Rng rng(seed);
+    const cv::Mat out = wm::random_shift(flat, rng, no_occluder);
+    double lo, hi;
+    cv::minMaxLoc(out.reshape(1), &lo, &hi);
+    EXPECT_LE(hi - lo, 18) << "seed " << seed << ": a shape appeared without occluders";
+    wm::Rng again(seed);
+    cv::minMaxLoc(wm::random_shift(flat, again).reshape(1), &lo, &hi);
+    dark_with_occluders += hi - lo > 60;
+  }
+  EXPECT_GT(dark_with_occluders, 10);  // the check above would notice an occluder
+  wm::Rng rng(3);
+  EXPECT_TRUE(same(wm::random_shift(tex, rng, wm::parse_shift_set("none")), tex));
+  // Only occluders: every draw has one.
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    wm::Rng r(seed);
+    EXPECT_GT(changed_share(wm::random_shift(flat, r, wm::parse_shift_set("occluder")), flat), 0.03);
+  }
+}
+
+TEST(Augment, KindLists) {
+  const auto all = wm::parse_shift_set("occluder, box,photometric");
+  EXPECT_TRUE(all.all());
+  EXPECT_EQ(wm::to_string(all), "occluder,box,photometric");
+  const auto two = wm::parse_shift_set("photometric,box");
+  EXPECT_FALSE(two.occluder);
+  EXPECT_EQ(wm::to_string(two), "box,photometric");
+  EXPECT_TRUE(wm::parse_shift_set("none").none());
+  EXPECT_EQ(wm::to_string(wm::parse_shift_set("none")), "none");
+  EXPECT_THROW(wm::parse_shift_set("occluder,glare"), std::invalid_argument);
+  EXPECT_THROW(wm::parse_shift_set(""), std::invalid_argument);
+  EXPECT_EQ(wm::parse_spill_kinds("blob"), std::vector<wm::SpillKind>{wm::SpillKind::Blob});
+  EXPECT_EQ(wm::parse_spill_kinds("blend,blob,blend"),
+            (std::vector<wm::SpillKind>{wm::SpillKind::Blend, wm::SpillKind::Blob}));
+  EXPECT_THROW(wm::parse_spill_kinds("streak"), std::invalid_argument);
+  EXPECT_THROW(wm::parse_spill_kinds(" , "), std::invalid_argument);
+}
