@@ -66,6 +66,12 @@ struct StressCommand {
   double threshold = -1.0;          // < 0: each model's own
 };
 
+struct VerifyCommand {
+  CommonOptions common;
+  std::string model, normal_dir, anomaly_dir, json_out;
+  double tolerance = 1e-5;  // largest allowed |score now - recorded score|
+};
+
 struct InfoCommand {
   std::string model;
   bool full = false;
@@ -76,5 +82,6 @@ int run_calibrate(const CalibrateCommand& c);
 int run_evaluate(const EvaluateCommand& c);
 int run_info(const InfoCommand& c);
 int run_stress(const StressCommand& c);
+int run_verify(const VerifyCommand& c);
 
 }  // namespace wellmonitor

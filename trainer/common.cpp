@@ -109,9 +109,14 @@ std::string now_iso8601() {
 }
 
 nlohmann::json short_hashes(const std::vector<Crop>& crops, const std::vector<size_t>& idx) {
+  std::vector<std::string> h = hashes_in_order(crops, idx);
+  std::sort(h.begin(), h.end());
+  return h;
+}
+
+std::vector<std::string> hashes_in_order(const std::vector<Crop>& crops, const std::vector<size_t>& idx) {
   std::vector<std::string> h;
   for (size_t i : idx) h.push_back(crops[i].sha256.substr(0, kHashChars));
-  std::sort(h.begin(), h.end());
   return h;
 }
 

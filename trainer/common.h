@@ -47,7 +47,9 @@ nlohmann::json parse_arch_params(const std::vector<std::string>& kv);
 std::string default_method(const std::string& method, bool have_spills);
 double method_parameter(const std::string& method, double target_tnr, double far);
 std::string now_iso8601();
+// The truncated hashes of crops[idx], sorted (a set, for provenance) or in idx's order.
 nlohmann::json short_hashes(const std::vector<Crop>& crops, const std::vector<size_t>& idx);
+std::vector<std::string> hashes_in_order(const std::vector<Crop>& crops, const std::vector<size_t>& idx);
 std::string fmt_rate(double v);
 void print_metrics(const std::string& title, const Metrics& m);
 Metrics metrics_of(const std::vector<double>& normal, const std::vector<double>& spill, double thr);

@@ -171,7 +171,23 @@ int main(int argc, char** argv) {
                  "with the threshold marked (first model, first seed)");
   add_common(st, stress.common);
 
+  wellmonitor::VerifyCommand ver;
+  auto* v = app.add_subcommand(
+      "verify",
+      "Check that a model file still gives the scores it records: finds the crops of its recorded test part "
+      "among the folders given (by content), scores them again and compares crop by crop; given the whole test "
+      "part it also recomputes the recorded figures. Exit 0 when everything matches, 1 otherwise.");
+  v->add_option("--model", ver.model, "Model file")->required()->check(CLI::ExistingFile);
+  v->add_option("--normal", ver.normal_dir, "Folder of normal crops")->required();
+  v->add_option("--anomalies", ver.anomaly_dir, "Folder of spill crops");
+  v->add_option("--tolerance", ver.tolerance, "Largest allowed difference between a score and the recorded one")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  v->add_option("--json", ver.json_out, "Also write the result as JSON here");
+  add_common(v, ver.common);
+
   CLI11_PARSE(app, argc, argv);
+  if (v->parsed()) return wellmonitor::run_verify(ver);
   if (st->parsed()) return wellmonitor::run_stress(stress);
   if (t->parsed()) return wellmonitor::run_train(train);
   if (c->parsed()) return wellmonitor::run_calibrate(cal);

@@ -11,6 +11,8 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <chrono>
+#include <filesystem>
 #include <cmath>
 #include <limits>
 #include <fstream>
@@ -200,7 +202,11 @@ int run_stress(const StressCommand& c) {
         previewed = true;
         note(o, "preview written to " + c.preview);
       }
+      // Crops/s here: preprocessing and forward pass of the held-out normals, batches of 256.
+      const auto t0 = std::chrono::steady_clock::now();
       const auto clean_n = score_mats(det, test_normals);
+      const double crops_per_s = static_cast<double>(test_normals.size()) /
+                                 std::max(1e-9, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
       const auto clean_s = score_mats(det, test_spills);
       record(part("clean"), clean_n, clean_s, thr);
       for (int seed = 1; seed <= c.seeds; ++seed) {
@@ -233,10 +239,33 @@ int run_stress(const StressCommand& c) {
         record(part("stress"), mixed_s, all_s, thr);
         if (!o.quiet) fmt::print(stderr, "  seed {}/{} done\n", seed, c.seeds);
       }
-      per_model.push_back({{"model", path}, {"threshold", thr}, {"arch", mf.arch}, {"color", to_string(mf.preprocess.color)}});
+      const nlohmann::json& tr = mf.training;
+      per_model.push_back({{"model", path},
+                           {"threshold", thr},
+                           {"arch", mf.arch},
+                           {"color", to_string(mf.preprocess.color)},
+                           {"size", fmt::format("{}x{}", mf.preprocess.width, mf.preprocess.height)},
+                           {"parameters", parameter_count(*mf.network)},
+                           {"multiply_adds_per_crop", mf.network->multiply_adds()},
+                           {"crops_per_second", crops_per_s},
+                           {"seed", tr.value("seed", nlohmann::json())},
+                           {"trained_shifts", tr.value("shifts", tr.value("augment", "none") == "shifts" || mf.arch == "spill-cnn"
+                                                                     ? "occluder,box,photometric" : "none")},
+                           {"trained_synthetic", tr.value("synthetic", mf.arch == "spill-cnn" ? nlohmann::json("blob,blend")
+                                                                                              : nlohmann::json("none"))}});
     }
     fmt::print("stress validation: {} model(s) x {} seed(s); threshold = each model's recorded one unless overridden\n",
                c.models.size(), c.seeds);
+    fmt::print("| {:<40} | {:>10} | {:>10} | {:>10} | {:>9} | {:<24} | {:<10} |\n", "model", "threshold", "parameters",
+               "mult-adds", "crops/s", "trained with shifts", "synthetic");
+    fmt::print("|{:-<42}|{:->12}|{:->12}|{:->12}|{:->11}|{:-<26}|{:-<12}|\n", "", "", "", "", "", "", "");
+    for (const auto& m : per_model)
+      fmt::print("| {:<40} | {:>10.6g} | {:>10} | {:>10} | {:>9.0f} | {:<24} | {:<10} |\n",
+                 std::filesystem::path(m["model"].get<std::string>()).filename().string(), m["threshold"].get<double>(),
+                 m["parameters"].get<int64_t>(), m["multiply_adds_per_crop"].get<int64_t>(),
+                 m["crops_per_second"].get<double>(), m["trained_shifts"].get<std::string>(),
+                 m["trained_synthetic"].is_string() ? m["trained_synthetic"].get<std::string>() : "none");
+    fmt::print("\n");
     fmt::print("| {:<12} | {:>7} | {:>7} | {:>17} | {:>17} | {:>17} |\n", "part", "normals", "spills", "TPR", "TNR", "ROC AUC");
     fmt::print("|{:-<14}|{:->9}|{:->9}|{:->19}|{:->19}|{:->19}|\n", "", "", "", "", "", "");
     nlohmann::json j = {{"models", per_model}, {"seeds", c.seeds}, {"parts", nlohmann::json::object()}};
