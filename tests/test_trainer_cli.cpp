@@ -489,3 +489,116 @@ TEST_F(TrainerCli, UsageErrors) {
     EXPECT_TRUE(contains(r.out, "--model") || contains(r.out, "--normal")) << sub;
   }
 }
+
+// ---------------------------------------------------------------- verify
+
+// A model records its test part crop by crop; verify finds those crops again by
+// content (whatever their names), rescoring them gives the recorded scores, and the
+// whole part gives the recorded figures. A crop scored differently is a mismatch
+// (exit 1) naming the file.
+TEST_F(TrainerCli, VerifyReproducesTheRecordedTestPart) {
+  const std::string model = path("m.wmm");
+  ASSERT_EQ(train(model).exit_code, 0);
+  auto r = trainer({"verify", "--model", model, "--normal", kNormal, "--anomalies", kSpill, "-q", "--json",
+                    path("v.json")});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_TRUE(contains(r.out, "-> reproduced")) << r.out;
+  EXPECT_TRUE(contains(r.out, "verified")) << r.out;
+  const auto j = nlohmann::json::parse(std::ifstream(path("v.json")));
+  const auto full = trainer({"info", "--model", model, "--full"});
+  ASSERT_EQ(full.exit_code, 0) << full.describe();
+  const auto rec = nlohmann::json::parse(full.out).at("validation");
+  EXPECT_EQ(j.at("found_normals"), rec.at("test_normal_scores").size());
+  EXPECT_EQ(j.at("found_spills"), rec.at("test_spill_scores").size());
+  EXPECT_TRUE(j.at("whole_test_part").get<bool>());
+  EXPECT_EQ(j.at("decisions_changed"), 0);
+
+  // Only some of the crops, under other names: each still matches; the figures are not checked.
+  const std::string some = path("some");
+  fs::create_directories(some);
+  const auto hashes = rec.at("test_normal_hashes").get<std::vector<std::string>>();
+  ASSERT_GE(hashes.size(), 2u);
+  int copied = 0;
+  for (const auto& e : fs::directory_iterator(kNormal)) {
+    if (copied == 2) break;
+    std::ifstream f(e.path(), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(f)), {});
+    const std::string h = wm::sha256_hex(bytes.data(), bytes.size()).substr(0, 16);
+    if (std::find(hashes.begin(), hashes.end(), h) == hashes.end()) continue;
+    fs::copy_file(e.path(), fs::path(some) / ("renamed_" + std::to_string(copied++) + ".jpg"));
+  }
+  r = trainer({"verify", "--model", model, "--normal", some, "-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_TRUE(contains(r.out, "found 2 of")) << r.out;
+  EXPECT_TRUE(contains(r.out, "figures are checked when every recorded test crop is given")) << r.out;
+
+  // Another model's weights under this model's records: a mismatch naming crops.
+  const std::string other = path("other.wmm");
+  ASSERT_EQ(train(other, {"--seed", "7", "--split-seed", "1"}).exit_code, 0);
+  wm::ModelFile a = wm::load_model(model), b = wm::load_model(other);
+  b.validation = a.validation;
+  b.calibration = a.calibration;
+  wm::save_model(b, path("swapped.wmm"));
+  r = trainer({"verify", "--model", path("swapped.wmm"), "--normal", kNormal, "--anomalies", kSpill, "-q"});
+  EXPECT_EQ(r.exit_code, 1) << r.describe();
+  EXPECT_TRUE(contains(r.out, "MISMATCH")) << r.out;
+  EXPECT_TRUE(contains(r.out, kNormal)) << "names the crops that differ\n" << r.out;
+}
+
+TEST_F(TrainerCli, VerifyErrors) {
+  // No crop of the recorded test part among those given.
+  const std::string model = path("m.wmm");
+  ASSERT_EQ(train(model).exit_code, 0);
+  const std::string none = path("none");
+  fs::create_directories(none);
+  fs::copy_file(std::string(WELLMONITOR_TEST_DATA) + "/default-model/normal/" +
+                    fs::directory_iterator(std::string(WELLMONITOR_TEST_DATA) + "/default-model/normal")->path().filename().string(),
+                fs::path(none) / "x.jpg");
+  expect_one_line_error(trainer({"verify", "--model", model, "--normal", none, "-q"}),
+                        {"none of the crops given", "recorded test part"});
+  // A model without per-crop records.
+  expect_one_line_error(trainer({"verify", "--model", quick_model(), "--normal", kNormal, "-q"}),
+                        {"records no per-crop test scores"});
+  // The data folder missing.
+  expect_one_line_error(trainer({"verify", "--model", model, "--normal", path("missing"), "-q"}),
+                        {path("missing"), "no such folder"});
+}
+
+// ---------------------------------------------------------------- the shipped default
+
+// The short check: the committed crops of the default model's recorded test part
+// (20 normals, 7 spills of held-out wells) score as the model file records, within
+// 1e-5, with no decision changed.
+TEST_F(TrainerCli, DefaultModelReproducesItsRecordedScoresOnFixtures) {
+  const std::string fixtures = std::string(WELLMONITOR_TEST_DATA) + "/default-model";
+  const auto r = trainer({"verify", "--model", std::string(WELLMONITOR_SOURCE_DIR) + "/models/default.wmm", "--normal",
+                          fixtures + "/normal", "--anomalies", fixtures + "/spill", "--threads", "1", "-q", "--json",
+                          path("v.json")});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  const auto j = nlohmann::json::parse(std::ifstream(path("v.json")));
+  EXPECT_EQ(j.at("found_normals"), 20);
+  EXPECT_EQ(j.at("found_spills"), 7);
+  EXPECT_EQ(j.at("outside_tolerance"), 0);
+  EXPECT_EQ(j.at("decisions_changed"), 0);
+  EXPECT_TRUE(j.at("verified").get<bool>());
+}
+
+// The long check, on the plant's data beside the checkout: the whole recorded test
+// part (830 normals, 56 spills) is found, rescored, and gives the recorded TP, FN,
+// TN, FP and ROC AUC. Without the data it says so and is skipped.
+TEST_F(TrainerCli, DefaultModelReproducesItsRecordedFiguresOnTheRealData) {
+  const std::string data = WELLMONITOR_SHARED_DATA;
+  if (!fs::is_directory(data + "/proliv/train") || !fs::is_directory(data + "/proliv/proliv"))
+    GTEST_SKIP() << "the plant's data is not at " << data
+                 << " (proliv/train, proliv/proliv): the long check of the default model needs it";
+  const auto r = trainer({"verify", "--model", std::string(WELLMONITOR_SOURCE_DIR) + "/models/default.wmm", "--normal",
+                          data + "/proliv/train", "--anomalies", data + "/proliv/proliv", "--threads", "1", "-q",
+                          "--json", path("v.json")});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_TRUE(contains(r.out, "-> reproduced")) << r.out;
+  const auto j = nlohmann::json::parse(std::ifstream(path("v.json")));
+  EXPECT_TRUE(j.at("whole_test_part").get<bool>());
+  EXPECT_EQ(j.at("found_normals"), j.at("recorded_normals"));
+  EXPECT_EQ(j.at("found_spills"), j.at("recorded_spills"));
+  EXPECT_GE(j.at("found_normals").get<int>(), 800);
+}
