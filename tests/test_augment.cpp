@@ -190,6 +190,46 @@ TEST(Augment, BlendSpillCoversAPartWithTheTexture) {
   EXPECT_LT(share, 0.50);
 }
 
+// A smooth spill on a crop of vertical stripes (0 and 200 in turn, 2 px wide): the
+// stripes blur away (neighbouring columns above the spill end up within 60 of each
+// other, from 200 apart), the colour moves towards a bluish grey (blue above red),
+// and a bright spill appears only in the lower part, covering 1-12 % of the crop
+// (2-6 % drawn, plus its soft edge).
+// Bright: a channel over 190. The blurred stripes average 100 and the grey they
+// are pulled to is at most 210, so the background stays under 175; the spill's
+// colours have a channel of at least 215 at opacity 0.85-1.
+TEST(Augment, SmoothSpillIsABluishBlurredWellWithASpillAtTheBottom) {
+  cv::Mat stripes(kH, kW, CV_8UC3);
+  for (int y = 0; y < kH; ++y)
+    for (int x = 0; x < kW; ++x) stripes.at<cv::Vec3b>(y, x) = (x / 2) % 2 ? cv::Vec3b(200, 200, 200) : cv::Vec3b(0, 0, 0);
+  for (uint64_t seed = 0; seed < 40; ++seed) {
+    wm::Rng rng(seed);
+    const cv::Mat out = wm::add_smooth_spill(stripes, rng);
+    ASSERT_EQ(out.size(), stripes.size());
+    int bright = 0;
+    double blue = 0, red = 0;
+    for (int y = 0; y < kH; ++y)
+      for (int x = 0; x < kW; ++x) {
+        const auto p = out.at<cv::Vec3b>(y, x);
+        if (std::max({p[0], p[1], p[2]}) > 190) {
+          ++bright;
+          EXPECT_GE(y, kH * 6 / 10) << "seed " << seed << ": bright pixel high in the crop at y=" << y;
+        }
+        if (y < kH / 2) {
+          blue += p[0], red += p[2];
+          if (x + 1 < kW) {
+            const auto q = out.at<cv::Vec3b>(y, x + 1);
+            EXPECT_LE(std::abs(p[1] - q[1]), 60) << "seed " << seed << ": stripes not smoothed";
+          }
+        }
+      }
+    EXPECT_GT(blue, red) << "seed " << seed;
+    const double share = static_cast<double>(bright) / (kW * kH);
+    EXPECT_GT(share, 0.01) << "seed " << seed;
+    EXPECT_LT(share, 0.12) << "seed " << seed;
+  }
+}
+
 TEST(Augment, BadInputThrows) {
   wm::Rng rng(1);
   const cv::Mat grey(kH, kW, CV_8UC1, cv::Scalar(0));
@@ -198,6 +238,7 @@ TEST(Augment, BadInputThrows) {
   EXPECT_THROW(wm::photometric(grey, rng), std::invalid_argument);
   EXPECT_THROW(wm::add_blob_spill(grey, rng), std::invalid_argument);
   EXPECT_THROW(wm::add_blend_spill(cv::Mat(), cv::Mat(), rng), std::invalid_argument);
+  EXPECT_THROW(wm::add_smooth_spill(grey, rng), std::invalid_argument);
 }
 
 // With every kind allowed, the restricted random_shift draws exactly what the
@@ -247,6 +288,8 @@ TEST(Augment, KindLists) {
   EXPECT_EQ(wm::parse_spill_kinds("blob"), std::vector<wm::SpillKind>{wm::SpillKind::Blob});
   EXPECT_EQ(wm::parse_spill_kinds("blend,blob,blend"),
             (std::vector<wm::SpillKind>{wm::SpillKind::Blend, wm::SpillKind::Blob}));
+  EXPECT_EQ(wm::parse_spill_kinds("smooth,blob"), (std::vector<wm::SpillKind>{wm::SpillKind::Smooth, wm::SpillKind::Blob}));
+  EXPECT_EQ(wm::to_string(wm::SpillKind::Smooth), "smooth");
   EXPECT_THROW(wm::parse_spill_kinds("streak"), std::invalid_argument);
   EXPECT_THROW(wm::parse_spill_kinds(" , "), std::invalid_argument);
 }

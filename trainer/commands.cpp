@@ -203,7 +203,15 @@ int run_train(const TrainCommand& c) {
     }
     const std::string m = (method == "tnr-target" && calib_s.empty()) ? "quantile" : method;
     if (m != method) warn("no calibration spills: falling back to --method quantile");
-    model.calibration = calibrate(m, calib_n, calib_s, method_parameter(m, c.target_tnr, c.false_alarm_rate));
+    if (m == "stress-youden") {
+      std::vector<cv::Mat> calib_imgs, textures;
+      for (size_t i : ns.calib) calib_imgs.push_back(normal[i].image);
+      for (size_t i : ss.calib) textures.push_back(spills[i].image);
+      note(o, "stress-youden: scoring shifted copies and synthetic spills of the calibration normals");
+      model.calibration = calibrate_stress_youden(det, calib_imgs, calib_n, calib_s, textures, shifts, synthetic, c.seed);
+    } else {
+      model.calibration = calibrate(m, calib_n, calib_s, method_parameter(m, c.target_tnr, c.false_alarm_rate));
+    }
 
     const Metrics calib_m = metrics_of(calib_n, calib_s, model.threshold());
     const Metrics test_m = metrics_of(test_n, test_s, model.threshold());
@@ -287,12 +295,28 @@ int run_calibrate(const CalibrateCommand& c) {
                                     "normals or pass --include-training");
     }
     const std::string method = default_method(c.method, !spills.empty());
-    if (method != "quantile" && spills.empty()) throw std::invalid_argument("--method " + method + " needs --anomalies");
+    if (method != "quantile" && method != "stress-youden" && spills.empty())
+      throw std::invalid_argument("--method " + method + " needs --anomalies");
     const auto ns = score_with_progress(det, to_tensor(normal, all_indices(normal.size()), model.preprocess), o, "scoring normals");
     std::vector<double> sp;
     if (!spills.empty()) sp = score_with_progress(det, to_tensor(spills, all_indices(spills.size()), model.preprocess), o, "scoring spills");
     const double old = model.threshold();
-    model.calibration = calibrate(method, ns, sp, method_parameter(method, c.target_tnr, c.false_alarm_rate));
+    if (method == "stress-youden") {
+      // The kinds of shifts and synthetic spills the model trained with; every kind
+      // for a model that trained with none (an autoencoder) or does not say.
+      std::string trained_shifts = model.training.value("shifts", std::string("none"));
+      if (trained_shifts == "none") trained_shifts = "occluder,box,photometric";
+      const ShiftSet shifts = parse_shift_set(trained_shifts);
+      const auto syn = model.training.value("synthetic", nlohmann::json());
+      const std::vector<SpillKind> kinds = parse_spill_kinds(syn.is_string() ? syn.get<std::string>() : "blob,blend");
+      std::vector<cv::Mat> imgs, textures;
+      for (const auto& cr : normal) imgs.push_back(cr.image);
+      for (const auto& cr : spills) textures.push_back(cr.image);
+      model.calibration = calibrate_stress_youden(det, imgs, ns, sp, textures, shifts, kinds,
+                                                  model.training.value("seed", uint64_t{1}));
+    } else {
+      model.calibration = calibrate(method, ns, sp, method_parameter(method, c.target_tnr, c.false_alarm_rate));
+    }
     if (model.validation.contains("test_normal_scores")) {
       const auto tn = model.validation["test_normal_scores"].get<std::vector<double>>();
       const auto ts = model.validation.value("test_spill_scores", std::vector<double>{});

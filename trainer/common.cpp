@@ -149,11 +149,54 @@ std::set<std::string> recorded_hashes(const ModelFile& model, std::initializer_l
 
 cv::Mat random_synthetic_spill(const cv::Mat& normal, const std::vector<Crop>& spills, const std::vector<size_t>& pool,
                                std::mt19937_64& rng, const std::vector<SpillKind>& kinds) {
-  const bool blob = kinds.size() > 1 ? std::bernoulli_distribution(0.5)(rng) : kinds.at(0) == SpillKind::Blob;
-  if (blob) return add_blob_spill(normal, rng);
+  SpillKind kind = kinds.at(0);
+  if (kinds == std::vector<SpillKind>{SpillKind::Blob, SpillKind::Blend})  // the first trainer's draw, kept
+    kind = std::bernoulli_distribution(0.5)(rng) ? SpillKind::Blob : SpillKind::Blend;
+  else if (kinds.size() > 1)
+    kind = kinds[std::uniform_int_distribution<size_t>(0, kinds.size() - 1)(rng)];
+  if (kind != SpillKind::Blend) return apply_spill(normal, kind, cv::Mat(), rng);
   const cv::Mat texture =
       pool.empty() ? cv::Mat() : spills[pool[std::uniform_int_distribution<size_t>(0, pool.size() - 1)(rng)]].image;
   return add_blend_spill(normal, texture, rng);
+}
+
+Calibration calibrate_stress_youden(Detector& det, const std::vector<cv::Mat>& normals,
+                                    const std::vector<double>& normal_scores, const std::vector<double>& spill_scores,
+                                    const std::vector<cv::Mat>& textures, const ShiftSet& shifts,
+                                    const std::vector<SpillKind>& kinds, uint64_t seed) {
+  Rng rng(seed * 7919 + 17);
+  std::vector<cv::Mat> shifted, synthetic;
+  for (const auto& m : normals) {
+    shifted.push_back(random_shift(m, rng, shifts));
+    const SpillKind k = kinds.size() > 1 ? kinds[std::uniform_int_distribution<size_t>(0, kinds.size() - 1)(rng)]
+                                         : kinds.at(0);
+    const cv::Mat tex = textures.empty() ? cv::Mat()
+                                         : textures[std::uniform_int_distribution<size_t>(0, textures.size() - 1)(rng)];
+    synthetic.push_back(apply_spill(m, k, tex, rng));
+  }
+  auto score = [&](const std::vector<cv::Mat>& v) {
+    std::vector<double> out;
+    for (size_t i = 0; i < v.size(); i += 256) {
+      std::vector<cv::Mat> part(v.begin() + static_cast<long>(i), v.begin() + static_cast<long>(std::min(i + 256, v.size())));
+      const auto sc = det.score(part);
+      out.insert(out.end(), sc.begin(), sc.end());
+    }
+    return out;
+  };
+  std::vector<double> n(normal_scores), sp(spill_scores);
+  const auto ns = score(shifted), ss = score(synthetic);
+  n.insert(n.end(), ns.begin(), ns.end());
+  sp.insert(sp.end(), ss.begin(), ss.end());
+  Calibration cal = calibrate("youden", n, sp, 0.0);
+  cal.method = "stress-youden";
+  cal.n_normal = normal_scores.size();
+  cal.n_anomaly = spill_scores.size();
+  cal.normal_quantiles = calibrate("quantile", normal_scores, {}, 0.01).normal_quantiles;
+  // The rates on the plain calibration part, as for the other rules.
+  const Metrics plain = metrics_of(normal_scores, spill_scores, cal.threshold);
+  cal.tnr = plain.tnr;
+  cal.tpr = spill_scores.empty() ? -1.0 : plain.tpr;
+  return cal;
 }
 
 }  // namespace wellmonitor

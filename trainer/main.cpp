@@ -28,8 +28,10 @@ void add_calibration_options(CLI::App* app, std::string& method, double& target_
   app->add_option("--method", method,
                   "Threshold rule: tnr-target (among thresholds keeping TNR >= --target-tnr on normals, the one "
                   "catching most spills; needs spills), quantile (the (1 - --far) quantile of held-out normals), "
-                  "youden (maximise TPR + TNR; needs spills). Default: tnr-target with spills, else quantile")
-      ->check(CLI::IsMember({"tnr-target", "quantile", "youden"}));
+                  "youden (maximise TPR + TNR; needs spills), stress-youden (youden on the calibration part widened like "
+                  "`stress`: plus shifted copies of its normals and synthetic spills pasted into them). Default: "
+                  "tnr-target with spills, else quantile")
+      ->check(CLI::IsMember({"tnr-target", "quantile", "youden", "stress-youden"}));
   app->add_option("--target-tnr", target_tnr, "tnr-target: the TNR to keep on the calibration normals")
       ->check(CLI::Range(0.5, 1.0))
       ->capture_default_str();
@@ -115,7 +117,9 @@ int main(int argc, char** argv) {
                 "none; leave one out to see in `stress` how a model copes with it unseen")
       ->capture_default_str();
   t->add_option("--synthetic", train.synthetic,
-                "spill-cnn: synthetic spill kinds it trains on: blob, blend or both (blob,blend)")
+                "spill-cnn: synthetic spill kinds it trains on, comma-separated: blob (a small bright or bluish blob "
+                "low in the crop), blend (spill texture under a random mask), smooth (a smooth, bluish, empty-looking "
+                "well with a thin spill at its lower edge)")
       ->capture_default_str();
   t->add_option("--checkpoint", train.checkpoint, "Checkpoint written after every epoch (default: OUT.ckpt)");
   t->add_flag("--resume", train.resume, "Continue an interrupted run from its checkpoint");

@@ -69,14 +69,14 @@ std::vector<double> score_mats(Detector& det, const std::vector<cv::Mat>& mats) 
 
 void write_preview(const std::string& path, const std::vector<cv::Mat>& normals, const std::vector<cv::Mat>& textures) {
   constexpr int kCols = 10, kScale = 3, kW = 50 * kScale, kH = 30 * kScale, kLabel = 150;
-  const std::vector<std::string> rows{"original", "occluder", "box", "photometric", "mixed shift", "blob spill", "blend spill"};
+  const std::vector<std::string> rows{"original", "occluder", "box", "photometric", "mixed shift", "blob spill", "blend spill", "smooth spill"};
   cv::Mat canvas(static_cast<int>(rows.size()) * (kH + 4), kLabel + kCols * (kW + 4), CV_8UC3, cv::Scalar(255, 255, 255));
   Rng rng(12345);
   for (int c = 0; c < kCols && c < static_cast<int>(normals.size()); ++c) {
     const cv::Mat& src = normals[static_cast<size_t>(c) * normals.size() / kCols];
     const cv::Mat tex = textures.empty() ? cv::Mat() : textures[static_cast<size_t>(c) % textures.size()];
     const std::vector<cv::Mat> v{src.clone(), add_occluder(src, rng), jitter_box(src, rng), photometric(src, rng),
-                                 random_shift(src, rng), add_blob_spill(src, rng), add_blend_spill(src, tex, rng)};
+                                 random_shift(src, rng), add_blob_spill(src, rng), add_blend_spill(src, tex, rng), add_smooth_spill(src, rng)};
     for (size_t r = 0; r < v.size(); ++r) {
       cv::Mat big;
       cv::resize(v[r], big, {kW, kH}, 0, 0, cv::INTER_NEAREST);
@@ -168,7 +168,8 @@ int run_stress(const StressCommand& c) {
         {"mixed-shift", "normals with 1-3 of the shifts vs real spills", {}, {}, {}},
         {"blob-spill", "held-out normals vs the same with a small bright/bluish blob at the lower edge", {}, {}, {}},
         {"blend-spill", "held-out normals vs the same with spill texture blended under a random mask", {}, {}, {}},
-        {"stress", "mixed-shift normals vs real + blob + blend spills", {}, {}, {}},
+        {"smooth-spill", "held-out normals vs the same smoothed, bluish, with a thin spill at the lower edge", {}, {}, {}},
+        {"stress", "mixed-shift normals vs real + blob + blend + smooth spills", {}, {}, {}},
     };
     auto part = [&](const std::string& n) -> Part& {
       for (auto& p : parts)
@@ -224,18 +225,24 @@ int run_stress(const StressCommand& c) {
           blob.push_back(add_blob_spill(m, rng));
           blend.push_back(add_blend_spill(m, textures[pick(rng)], rng));
         }
+        // Drawn after the others, so adding it left their draws as they were.
+        std::vector<cv::Mat> smooth;
+        for (const auto& m : test_normals) smooth.push_back(add_smooth_spill(m, rng));
         const auto mixed_s = score_mats(det, mixed), blob_s = score_mats(det, blob), blend_s = score_mats(det, blend);
+        const auto smooth_s = score_mats(det, smooth);
         if (!c.histogram.empty() && seed == 1 && per_model.empty())
           write_histogram(c.histogram,
                           {{"held-out normals", clean_n}, {"shifted normals", mixed_s}, {"real spills", clean_s},
-                           {"blob spills", blob_s}, {"blend spills", blend_s}},
+                           {"blob spills", blob_s}, {"blend spills", blend_s}, {"smooth spills", smooth_s}},
                           thr, mf.score.kind == ScoreKind::Probability);
         record(part("mixed-shift"), mixed_s, clean_s, thr);
         record(part("blob-spill"), clean_n, blob_s, thr);
         record(part("blend-spill"), clean_n, blend_s, thr);
+        record(part("smooth-spill"), clean_n, smooth_s, thr);
         std::vector<double> all_s(clean_s);
         all_s.insert(all_s.end(), blob_s.begin(), blob_s.end());
         all_s.insert(all_s.end(), blend_s.begin(), blend_s.end());
+        all_s.insert(all_s.end(), smooth_s.begin(), smooth_s.end());
         record(part("stress"), mixed_s, all_s, thr);
         if (!o.quiet) fmt::print(stderr, "  seed {}/{} done\n", seed, c.seeds);
       }

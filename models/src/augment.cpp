@@ -75,7 +75,14 @@ std::string to_string(ShiftKind k) {
   return "?";
 }
 
-std::string to_string(SpillKind k) { return k == SpillKind::Blob ? "blob" : "blend"; }
+std::string to_string(SpillKind k) {
+  switch (k) {
+    case SpillKind::Blob: return "blob";
+    case SpillKind::Blend: return "blend";
+    case SpillKind::Smooth: return "smooth";
+  }
+  return "?";
+}
 
 cv::Mat add_occluder(const cv::Mat& bgr, Rng& rng) {
   check(bgr);
@@ -270,15 +277,54 @@ std::vector<SpillKind> parse_spill_kinds(const std::string& list) {
     SpillKind k;
     if (item == "blob") k = SpillKind::Blob;
     else if (item == "blend") k = SpillKind::Blend;
-    else throw std::invalid_argument("unknown synthetic spill kind '" + item + "' (blob or blend)");
+    else if (item == "smooth") k = SpillKind::Smooth;
+    else throw std::invalid_argument("unknown synthetic spill kind '" + item + "' (blob, blend or smooth)");
     if (std::find(out.begin(), out.end(), k) == out.end()) out.push_back(k);
   }
-  if (out.empty()) throw std::invalid_argument("no synthetic spill kinds given (blob, blend)");
+  if (out.empty()) throw std::invalid_argument("no synthetic spill kinds given (blob, blend, smooth)");
   return out;
 }
 
+cv::Mat add_smooth_spill(const cv::Mat& bgr, Rng& rng) {
+  check(bgr);
+  const int w = bgr.cols, h = bgr.rows;
+  cv::Mat f;
+  bgr.convertTo(f, CV_32FC3);
+  cv::GaussianBlur(f, f, {0, 0}, uniform(rng, 1.5, 3.5));
+  const double grey = uniform(rng, 110, 170);
+  const cv::Scalar bluish(grey + uniform(rng, 15, 40), grey + uniform(rng, 0, 15), grey - uniform(rng, 0, 20));  // BGR
+  const double pull = uniform(rng, 0.25, 0.60);
+  f = f * (1.0 - pull) + bluish * pull;
+  cv::Mat smooth;
+  f.convertTo(smooth, CV_8UC3);
+  // The spill: a flat ellipse low in the crop, touching or crossing its bottom edge.
+  // Up to a third of the ellipse may fall below the crop: draw it larger so that
+  // 2-6 % of the crop stays covered. Never taller than 12 % of the crop.
+  const double area = uniform(rng, 0.02, 0.06) * w * h * 1.4;
+  const double ax = uniform(rng, 0.15, 0.3) * w, ay = std::clamp(area / (CV_PI * ax), 1.5, 0.12 * h);
+  const cv::Point centre(static_cast<int>(uniform(rng, 0.2, 0.8) * w), static_cast<int>(uniform(rng, 0.82, 0.97) * h));
+  cv::Mat mask = cv::Mat::zeros(bgr.size(), CV_32F);
+  cv::ellipse(mask, centre, cv::Size(static_cast<int>(ax), static_cast<int>(std::ceil(ay))), uniform(rng, -15, 15), 0,
+              360, 1.0, cv::FILLED, cv::LINE_AA);
+  cv::GaussianBlur(mask, mask, {0, 0}, uniform(rng, 0.5, 1.0));
+  cv::Scalar colour;
+  switch (uniform_int(rng, 0, 2)) {
+    case 0: colour = cv::Scalar(uniform(rng, 215, 255), uniform(rng, 225, 255), uniform(rng, 225, 255)); break;  // white
+    case 1: colour = cv::Scalar(uniform(rng, 90, 160), uniform(rng, 210, 250), uniform(rng, 235, 255)); break;   // yellow
+    default: colour = cv::Scalar(uniform(rng, 40, 110), uniform(rng, 120, 190), uniform(rng, 225, 255)); break;  // orange
+  }
+  const cv::Mat layer = with_noise(cv::Mat(bgr.size(), CV_8UC3, colour), 10, rng);
+  mask *= uniform(rng, 0.85, 1.0);
+  return blend(smooth, layer, mask);
+}
+
 cv::Mat apply_spill(const cv::Mat& bgr, SpillKind kind, const cv::Mat& texture, Rng& rng) {
-  return kind == SpillKind::Blob ? add_blob_spill(bgr, rng) : add_blend_spill(bgr, texture, rng);
+  switch (kind) {
+    case SpillKind::Blob: return add_blob_spill(bgr, rng);
+    case SpillKind::Blend: return add_blend_spill(bgr, texture, rng);
+    case SpillKind::Smooth: return add_smooth_spill(bgr, rng);
+  }
+  return bgr.clone();
 }
 
 }  // namespace wellmonitor

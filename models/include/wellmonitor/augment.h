@@ -20,7 +20,7 @@ namespace wellmonitor {
 using Rng = std::mt19937_64;
 
 enum class ShiftKind { Occluder, Box, Photometric };
-enum class SpillKind { Blob, Blend };
+enum class SpillKind { Blob, Blend, Smooth };
 
 std::string to_string(ShiftKind kind);
 std::string to_string(SpillKind kind);
@@ -59,7 +59,7 @@ cv::Mat random_shift(const cv::Mat& bgr, Rng& rng, const ShiftSet& allowed);
 ShiftSet parse_shift_set(const std::string& list);
 std::string to_string(const ShiftSet& set);
 
-// "blob,blend" (any non-empty subset). Throws std::invalid_argument naming an unknown kind.
+// "blob,blend,smooth" (any non-empty subset). Throws std::invalid_argument naming an unknown kind.
 std::vector<SpillKind> parse_spill_kinds(const std::string& list);
 
 // A small (4-12% of the area) bright white-yellow or bluish blob in the lower
@@ -70,6 +70,12 @@ cv::Mat add_blob_spill(const cv::Mat& bgr, Rng& rng);
 // under a thresholded smooth-noise mask covering 8-30% of the crop, with
 // opacity 0.5-1. Without a texture, a saturated random colour field is used.
 cv::Mat add_blend_spill(const cv::Mat& bgr, const cv::Mat& texture, Rng& rng);
+
+// A smooth, bluish, empty-looking well with a small spill at its lower edge: the
+// crop blurred (sigma 1.5-3.5 px) and pulled 25-60% towards a bluish grey, then
+// a thin bright (white, yellow or orange) streak covering 2-6% of the crop,
+// across its lower edge (centre in the bottom fifth, at most 12% of the crop tall).
+cv::Mat add_smooth_spill(const cv::Mat& bgr, Rng& rng);
 
 cv::Mat apply_spill(const cv::Mat& bgr, SpillKind kind, const cv::Mat& texture, Rng& rng);
 
