@@ -258,6 +258,54 @@ TEST_F(TrainerCli, FixedSeedReproducesThreshold) {
   EXPECT_NE(wm::read_model_metadata(a).at("payload_sha256"), wm::read_model_metadata(c).at("payload_sha256"));
 }
 
+// spill-cnn with the options that shape what it sees: the kinds of shifts and
+// synthetic spills are recorded; --split-seed keeps the split (the same held-out
+// crops) while --seed changes the weights; stress-youden gives the same threshold
+// twice and reports its counts and rates on the plain calibration part.
+TEST_F(TrainerCli, SpillCnnKindsSplitSeedAndStressYouden) {
+  const std::vector<std::string> cnn = {"--arch", "spill-cnn", "--arch-param", "base=4", "--color", "rgb",
+                                        "--method", "stress-youden", "--synthetic", "smooth,blob",
+                                        "--shifts", "box,photometric", "--epochs", "2", "--threads", "1", "-q"};
+  auto train_cnn = [&](const std::string& out, const std::vector<std::string>& extra) {
+    return trainer(std::vector<std::string>{"train", "--normal", kNormal, "--anomalies", kSpill, "--out", out} + cnn +
+                   extra);
+  };
+  const std::string a = path("a.wmm"), b = path("b.wmm"), c = path("c.wmm");
+  auto r = train_cnn(a, {});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  ASSERT_EQ(train_cnn(b, {}).exit_code, 0);
+  r = train_cnn(c, {"--seed", "5", "--split-seed", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  const auto ja = info(a), jb = info(b), jc = info(c);
+  EXPECT_EQ(ja.at("calibration").at("method"), "stress-youden");
+  EXPECT_EQ(ja.at("threshold").get<double>(), jb.at("threshold").get<double>());
+  const double thr = ja.at("threshold").get<double>();
+  EXPECT_GT(thr, 0.0);
+  EXPECT_LT(thr, 1.0);
+  // Counts and rates are those of the plain calibration part (4 normals), not of the widened one.
+  EXPECT_EQ(ja.at("calibration").at("n_normal"), 4);
+  const double tnr = ja.at("calibration").at("tnr").get<double>();
+  EXPECT_NEAR(tnr * 4, std::round(tnr * 4), 1e-9);
+  EXPECT_EQ(ja.at("training").at("synthetic"), "smooth,blob");
+  EXPECT_EQ(ja.at("training").at("shifts"), "box,photometric");
+  EXPECT_EQ(jc.at("training").at("split_seed"), 1);
+  EXPECT_EQ(jc.at("training").at("seed"), 5);
+  // Same split, other weights.
+  const auto full_a = nlohmann::json::parse(trainer({"info", "--model", a, "--full"}).out);
+  const auto full_c = nlohmann::json::parse(trainer({"info", "--model", c, "--full"}).out);
+  EXPECT_EQ(full_a.at("provenance").at("test_hashes"), full_c.at("provenance").at("test_hashes"));
+  EXPECT_EQ(full_a.at("provenance").at("train_hashes"), full_c.at("provenance").at("train_hashes"));
+  EXPECT_NE(wm::read_model_metadata(a).at("payload_sha256"), wm::read_model_metadata(c).at("payload_sha256"));
+  // calibrate --method stress-youden needs no real spills.
+  r = trainer({"calibrate", "--model", a, "--out", path("re.wmm"), "--normal", kNormal, "--method", "stress-youden",
+               "--include-training", "-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(info(path("re.wmm")).at("calibration").at("method"), "stress-youden");
+  // Unknown kinds are one clear line.
+  expect_one_line_error(train(path("bad.wmm"), {"--synthetic", "streak"}), {"streak"});
+  expect_one_line_error(train(path("bad.wmm"), {"--shifts", "glare"}), {"glare"});
+}
+
 // Without spills the default rule is the quantile of the calibration normals.
 TEST_F(TrainerCli, TrainWithoutSpillsUsesQuantile) {
   const std::string model = path("n.wmm");
