@@ -21,6 +21,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace wm = wellmonitor;
@@ -649,4 +650,60 @@ TEST_F(TrainerCli, DefaultModelReproducesItsRecordedFiguresOnTheRealData) {
   EXPECT_EQ(j.at("found_normals"), j.at("recorded_normals"));
   EXPECT_EQ(j.at("found_spills"), j.at("recorded_spills"));
   EXPECT_GE(j.at("found_normals").get<int>(), 800);
+}
+
+// ---------------------------------------------------------------- stress
+
+// Every part is reported over the seeds, with each model's size, cost and speed;
+// the part accounting is checked at thresholds whose answers are known (0: every
+// crop alarms, so TPR 1 and TNR 0 everywhere; 1e9: nothing alarms); the preview
+// and histogram pictures are written; an ensemble of two models sharing a split is
+// scored as one, and models of different splits are refused.
+TEST_F(TrainerCli, StressReportsEveryPartAndEnsembles) {
+  const std::string a = path("a.wmm"), b = path("b.wmm"), c = path("c.wmm");
+  ASSERT_EQ(train(a).exit_code, 0);
+  ASSERT_EQ(train(b, {"--seed", "5", "--split-seed", "1"}).exit_code, 0);
+  ASSERT_EQ(train(c, {"--seed", "2"}).exit_code, 0);
+  const std::vector<std::string> data = {"--normal", kNormal, "--anomalies", kSpill, "--seeds", "2", "--threads", "1", "-q"};
+  auto r = trainer(std::vector<std::string>{"stress", "--model", a, "--json", path("s.json"), "--preview",
+                                            path("p.png"), "--histogram", path("h.png")} + data);
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  auto j = nlohmann::json::parse(std::ifstream(path("s.json")));
+  for (const char* part : {"clean", "occluder", "box", "photometric", "mixed-shift", "blob-spill", "blend-spill",
+                           "smooth-spill", "stress"}) {
+    ASSERT_TRUE(j.at("parts").contains(part)) << part;
+    const auto& p = j.at("parts").at(part);
+    EXPECT_GT(p.at("normals").get<int>(), 0) << part;
+    EXPECT_EQ(p.at("tnr").at("n"), std::string(part) == "clean" ? 1 : 2) << part;
+    EXPECT_TRUE(contains(r.out, std::string("| ") + part)) << part;
+  }
+  // 4 held-out normals; the synthetic parts put a spill into each of them.
+  EXPECT_EQ(j.at("parts").at("blob-spill").at("spills"), 4);
+  EXPECT_EQ(j.at("parts").at("stress").at("spills"),
+            j.at("parts").at("clean").at("spills").get<int>() + 3 * 4);
+  const auto& m = j.at("models").at(0);
+  EXPECT_EQ(m.at("parameters"), info(a).at("parameters"));
+  EXPECT_EQ(m.at("multiply_adds_per_crop"), info(a).at("multiply_adds_per_crop"));
+  EXPECT_GT(m.at("crops_per_second").get<double>(), 0.0);
+  for (const auto& png : {path("p.png"), path("h.png")}) EXPECT_GT(fs::file_size(png), 1000u) << png;
+
+  for (auto [thr, tpr, tnr] : {std::tuple{"0", 1.0, 0.0}, std::tuple{"1e9", 0.0, 1.0}}) {
+    r = trainer(std::vector<std::string>{"stress", "--model", a, "--threshold", thr, "--json", path("t.json")} + data);
+    ASSERT_EQ(r.exit_code, 0) << r.describe();
+    j = nlohmann::json::parse(std::ifstream(path("t.json")));
+    for (const auto& [name, p] : j.at("parts").items()) {
+      EXPECT_DOUBLE_EQ(p.at("tpr").at("mean").get<double>(), tpr) << name << " at " << thr;
+      EXPECT_DOUBLE_EQ(p.at("tnr").at("mean").get<double>(), tnr) << name << " at " << thr;
+    }
+  }
+
+  r = trainer(std::vector<std::string>{"stress", "--model", a, "--model", b, "--ensemble", "--json", path("e.json")} + data);
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  j = nlohmann::json::parse(std::ifstream(path("e.json")));
+  ASSERT_EQ(j.at("models").size(), 1u);
+  EXPECT_EQ(j.at("models").at(0).at("model"), "ensemble of 2 models");
+  EXPECT_EQ(j.at("models").at(0).at("parameters").get<int64_t>(), 2 * info(a).at("parameters").get<int64_t>());
+  expect_one_line_error(
+      trainer(std::vector<std::string>{"stress", "--model", a, "--model", c, "--ensemble"} + data),
+      {"--ensemble needs models trained on one split"});
 }

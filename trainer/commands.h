@@ -64,6 +64,7 @@ struct StressCommand {
   std::string normal_dir, anomaly_dir, json_out, preview, histogram;
   int seeds = 3;                    // seeds of the synthetic shifts and spills
   double threshold = -1.0;          // < 0: each model's own
+  bool ensemble = false;            // score with the mean of all models' scores
 };
 
 struct VerifyCommand {

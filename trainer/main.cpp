@@ -168,6 +168,9 @@ int main(int argc, char** argv) {
   st->add_option("--anomalies", stress.anomaly_dir, "Folder of spill crops")->required();
   st->add_option("--seeds", stress.seeds, "Seeds of the synthetic shifts and spills")->capture_default_str();
   st->add_option("--threshold", stress.threshold, "Use this threshold instead of each model's");
+  st->add_flag("--ensemble", stress.ensemble,
+               "Treat the models as one ensemble: its score is the mean of theirs, its threshold the mean of "
+               "their thresholds (or --threshold); they must share one split (train them with one --split-seed)");
   st->add_option("--json", stress.json_out, "Also write the table as JSON here");
   st->add_option("--preview", stress.preview, "Write a PNG showing examples of every shift and synthetic spill");
   st->add_option("--histogram", stress.histogram,

@@ -57,7 +57,21 @@ void record(Part& p, const std::vector<double>& normal, const std::vector<double
   if (!normal.empty() && !spill.empty()) p.auc.push_back(m.roc_auc);
 }
 
-std::vector<double> score_mats(Detector& det, const std::vector<cv::Mat>& mats) {
+// One model, or an ensemble of models whose scores are averaged.
+struct Scorer {
+  std::vector<std::unique_ptr<Detector>> detectors;
+  std::vector<double> score(const std::vector<cv::Mat>& mats) {
+    std::vector<double> sum(mats.size(), 0.0);
+    for (auto& d : detectors) {
+      const auto s = d->score(mats);
+      for (size_t i = 0; i < s.size(); ++i) sum[i] += s[i];
+    }
+    for (double& v : sum) v /= static_cast<double>(detectors.size());
+    return sum;
+  }
+};
+
+std::vector<double> score_mats(Scorer& det, const std::vector<cv::Mat>& mats) {
   std::vector<double> out;
   for (size_t i = 0; i < mats.size(); i += 256) {
     std::vector<cv::Mat> part(mats.begin() + static_cast<long>(i), mats.begin() + static_cast<long>(std::min(i + 256, mats.size())));
@@ -178,10 +192,27 @@ int run_stress(const StressCommand& c) {
     };
     nlohmann::json per_model = nlohmann::json::array();
     bool previewed = false;
-    for (const auto& path : c.models) {
-      Detector det = Detector::open(path, o.device);
-      const ModelFile& mf = det.model();
-      const double thr = c.threshold >= 0 ? c.threshold : det.threshold();
+    // Each model alone, or (--ensemble) all of them as one whose score is the mean.
+    std::vector<std::vector<std::string>> groups;
+    if (c.ensemble) groups.push_back(c.models);
+    else
+      for (const auto& m : c.models) groups.push_back({m});
+    for (const auto& group : groups) {
+      Scorer det;
+      for (const auto& m : group) det.detectors.push_back(std::make_unique<Detector>(Detector::open(m, o.device)));
+      const ModelFile& mf = det.detectors.front()->model();
+      const std::string path = group.size() == 1 ? group.front() : fmt::format("ensemble of {} models", group.size());
+      double mean_thr = 0;
+      int64_t params = 0, macs = 0;
+      for (const auto& d : det.detectors) {
+        if (group.size() > 1 && recorded_hashes(d->model(), {"test_hashes"}) != recorded_hashes(mf, {"test_hashes"}))
+          throw std::invalid_argument("--ensemble needs models trained on one split (the same --split-seed); " +
+                                      group.front() + " and another differ");
+        mean_thr += d->threshold() / static_cast<double>(group.size());
+        params += parameter_count(*d->model().network);
+        macs += d->model().network->multiply_adds();
+      }
+      const double thr = c.threshold >= 0 ? c.threshold : mean_thr;
       // The model's own held-out normals; else everything it did not train on.
       const std::set<std::string> test_h = recorded_hashes(mf, {"test_hashes"});
       const std::set<std::string> train_h = recorded_hashes(mf, {"train_hashes"});
@@ -252,8 +283,8 @@ int run_stress(const StressCommand& c) {
                            {"arch", mf.arch},
                            {"color", to_string(mf.preprocess.color)},
                            {"size", fmt::format("{}x{}", mf.preprocess.width, mf.preprocess.height)},
-                           {"parameters", parameter_count(*mf.network)},
-                           {"multiply_adds_per_crop", mf.network->multiply_adds()},
+                           {"parameters", params},
+                           {"multiply_adds_per_crop", macs},
                            {"crops_per_second", crops_per_s},
                            {"seed", tr.value("seed", nlohmann::json())},
                            {"trained_shifts", tr.value("shifts", tr.value("augment", "none") == "shifts" || mf.arch == "spill-cnn"
