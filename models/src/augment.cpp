@@ -1,5 +1,6 @@
 #include "wellmonitor/augment.h"
 
+#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
@@ -155,6 +156,12 @@ cv::Mat photometric(const cv::Mat& bgr, Rng& rng) {
   if (chance(rng, 0.4)) cv::GaussianBlur(f, f, {0, 0}, uniform(rng, 0.5, 1.2));
   cv::Mat out;
   f.convertTo(out, CV_8UC3);
+  // Another camera or encoder: the crop compressed again (JPEG, quality 20-75).
+  if (chance(rng, 0.5)) {
+    std::vector<uchar> buf;
+    cv::imencode(".jpg", out, buf, {cv::IMWRITE_JPEG_QUALITY, uniform_int(rng, 20, 75)});
+    out = cv::imdecode(buf, cv::IMREAD_COLOR);
+  }
   return out;
 }
 

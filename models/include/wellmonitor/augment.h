@@ -33,7 +33,9 @@ cv::Mat add_occluder(const cv::Mat& bgr, Rng& rng);
 // pixels beyond the original crop are mirrored from it. Output has the input's size.
 cv::Mat jitter_box(const cv::Mat& bgr, Rng& rng);
 
-// Brightness (+-25), contrast (x0.75-1.3), colour cast and optional Gaussian blur.
+// Brightness (+-25), contrast (x0.75-1.3), colour cast, optional Gaussian blur
+// and, half of the time, JPEG re-compression at quality 20-75 (another camera or
+// encoder: the monitor sees crops of a compressed video stream).
 cv::Mat photometric(const cv::Mat& bgr, Rng& rng);
 
 cv::Mat apply_shift(const cv::Mat& bgr, ShiftKind kind, Rng& rng);
