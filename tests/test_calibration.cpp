@@ -314,3 +314,27 @@ TEST(Metrics, JsonHasTheContractKeys) {
 TEST(Metrics, LengthMismatchThrows) {
   EXPECT_THROW(wm::compute_metrics({0.1, 0.2}, {0}, 0.5), std::invalid_argument);
 }
+
+// Normals {0.1, 0.2, 0.3}, spills {0.25, 0.8, 0.9}; alarm when score > t:
+//   t in [0.8, 0.9):  TPR 1/3, TNR 1    -> J = 1/3
+//   t in [0.3, 0.8):  TPR 2/3, TNR 1    -> J = 2/3   (best; middle 0.55)
+//   t in [0.25, 0.3): TPR 2/3, TNR 2/3  -> J = 1/3
+//   t in [0.2, 0.25): TPR 1,   TNR 2/3  -> J = 2/3   (best too; middle 0.225)
+//   t in [0.1, 0.2):  TPR 1,   TNR 1/3  -> J = 1/3
+// Plain Youden takes the first (lowest) best interval; the plateau rule the
+// highest within the plateau: 0.55 for any plateau under 1/3, 0.85 at 0.4.
+TEST(Calibration, YoudenPlateauPrefersTheHighestNearBestThreshold) {
+  const std::vector<double> n = {0.1, 0.2, 0.3}, a = {0.25, 0.8, 0.9};
+  EXPECT_DOUBLE_EQ(wm::calibrate_youden(n, a).threshold, 0.225);
+  auto c = wm::calibrate_youden_plateau(n, a, 0.0);
+  EXPECT_DOUBLE_EQ(c.threshold, 0.55);
+  EXPECT_EQ(c.method, "youden-plateau");
+  EXPECT_DOUBLE_EQ(c.tpr, 2.0 / 3.0);
+  EXPECT_DOUBLE_EQ(c.tnr, 1.0);
+  EXPECT_DOUBLE_EQ(wm::calibrate_youden_plateau(n, a, 0.3).threshold, 0.55);
+  c = wm::calibrate_youden_plateau(n, a, 0.4);
+  EXPECT_DOUBLE_EQ(c.threshold, 0.85);
+  EXPECT_DOUBLE_EQ(c.parameter, 0.4);
+  EXPECT_THROW(wm::calibrate_youden_plateau(n, {}, 0.0), std::invalid_argument);
+  EXPECT_THROW(wm::calibrate_youden_plateau(n, a, 1.5), std::invalid_argument);
+}

@@ -64,13 +64,13 @@ cv::Mat random_synthetic_spill(const cv::Mat& normal, const std::vector<Crop>& s
                                std::mt19937_64& rng,
                                const std::vector<SpillKind>& kinds = {SpillKind::Blob, SpillKind::Blend});
 
-// The stress-youden threshold rule: Youden's J (the threshold maximising TPR + TNR)
-// on the calibration part widened like the stress validation: the calibration
-// normals plus shifted copies of them (`shifts`) against the calibration spills
-// plus synthetic spills (`kinds`, blend textures from `textures`) pasted into
-// copies of the normals. Places the threshold between what other days' normals
-// and subtle spills may look like, not only between normals and the one recorded
-// event. Deterministic for a given seed.
+// The stress-youden threshold rule: Youden's J (TPR + TNR - 1) on the calibration
+// part widened like the stress validation: the calibration normals plus shifted
+// copies of them (`shifts`) against the calibration spills plus synthetic spills
+// (`kinds`, blend textures from `textures`) pasted into copies of the normals; of
+// the thresholds whose J is within 0.005 of the best, the highest. Places the
+// threshold between what other days' normals and subtle spills may look like, not
+// only between normals and the one recorded event. Deterministic for a given seed.
 Calibration calibrate_stress_youden(Detector& det, const std::vector<cv::Mat>& normals,
                                     const std::vector<double>& normal_scores, const std::vector<double>& spill_scores,
                                     const std::vector<cv::Mat>& textures, const ShiftSet& shifts,

@@ -149,6 +149,27 @@ Calibration calibrate_youden(const std::vector<double>& normal, const std::vecto
   return finish(c, normal, anomaly);
 }
 
+Calibration calibrate_youden_plateau(const std::vector<double>& normal, const std::vector<double>& anomaly,
+                                     double plateau) {
+  if (normal.empty() || anomaly.empty())
+    throw std::invalid_argument("youden-plateau calibration needs normal and spill scores");
+  if (!(plateau >= 0.0 && plateau < 1.0)) throw std::invalid_argument("the plateau must be in [0, 1)");
+  const auto iv = sweep(normal, anomaly);
+  double best = -1.0;
+  for (const auto& v : iv) best = std::max(best, v.tpr + v.tnr);
+  size_t pick = 0;
+  for (size_t j = iv.size(); j-- > 0;)  // from the highest threshold down
+    if (iv[j].tpr + iv[j].tnr >= best - plateau - 1e-12) {
+      pick = j;
+      break;
+    }
+  Calibration c;
+  c.method = "youden-plateau";
+  c.parameter = plateau;
+  c.threshold = middle(iv[pick].lo, iv[pick].hi);
+  return finish(c, normal, anomaly);
+}
+
 std::vector<std::string> calibration_methods() { return {"tnr-target", "quantile", "youden"}; }
 
 Calibration calibrate(const std::string& method, const std::vector<double>& normal,

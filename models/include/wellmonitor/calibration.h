@@ -42,6 +42,13 @@ Calibration calibrate_quantile(const std::vector<double>& normal, const std::vec
 // tied thresholds, the middle of the first tied interval.
 Calibration calibrate_youden(const std::vector<double>& normal, const std::vector<double>& anomaly);
 
+// Youden's J with a preference for fewer false alarms: of the thresholds whose
+// TPR + TNR is within `plateau` of the best, the highest (the middle of its
+// interval between two neighbouring scores). plateau 0 is Youden's J with ties
+// resolved upwards.
+Calibration calibrate_youden_plateau(const std::vector<double>& normal, const std::vector<double>& anomaly,
+                                     double plateau);
+
 // Dispatch by method name; throws std::invalid_argument for an unknown name or
 // a rule that needs spills when none are given.
 Calibration calibrate(const std::string& method, const std::vector<double>& normal,
