@@ -297,6 +297,17 @@ TEST_F(TrainerCli, SpillCnnKindsSplitSeedAndStressYouden) {
   EXPECT_EQ(full_a.at("provenance").at("test_hashes"), full_c.at("provenance").at("test_hashes"));
   EXPECT_EQ(full_a.at("provenance").at("train_hashes"), full_c.at("provenance").at("train_hashes"));
   EXPECT_NE(wm::read_model_metadata(a).at("payload_sha256"), wm::read_model_metadata(c).at("payload_sha256"));
+  // The wells whose spills it trains on are neither calibration nor test wells,
+  // and none of its training spills is a test crop.
+  std::set<int> train_wells, other_wells;
+  for (const auto& w : ja.at("training").at("train_spill_wells")) train_wells.insert(w.get<int>());
+  for (const char* k : {"calib_spill_wells", "test_spill_wells"})
+    for (const auto& w : ja.at("training").at("split").at(k)) other_wells.insert(w.get<int>());
+  EXPECT_FALSE(train_wells.empty());
+  for (int w : train_wells) EXPECT_EQ(other_wells.count(w), 0u) << "well " << w;
+  const auto train_spills = full_a.at("provenance").at("train_spill_hashes").get<std::vector<std::string>>();
+  for (const auto& h : full_a.at("validation").at("test_spill_hashes"))
+    EXPECT_EQ(std::count(train_spills.begin(), train_spills.end(), h.get<std::string>()), 0);
   // calibrate --method stress-youden needs no real spills.
   r = trainer({"calibrate", "--model", a, "--out", path("re.wmm"), "--normal", kNormal, "--method", "stress-youden",
                "--include-training", "-q"});
