@@ -34,34 +34,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image
-from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from reference_models import build, conv_ae  # noqa: E402
+from reference_models import build, conv_ae, spill_cnn  # noqa: E402
 
 MAGIC = b"WELLMON\0"
 BILINEAR = getattr(Image, "Resampling", Image).BILINEAR
 DTYPES = {"float32": np.float32, "int64": np.int64}
-
-
-class SpillCNN(nn.Module):
-    """spill-cnn of models/src/architectures.cpp: conv-bn-relu(-maxpool) x4, mean+max pooling, one logit."""
-
-    def __init__(self, channels, base):
-        super().__init__()
-        chans = [channels, base, 2 * base, 4 * base, 4 * base]
-        layers = []
-        for i in range(4):
-            layers += [nn.Conv2d(chans[i], chans[i + 1], 3, padding=1), nn.BatchNorm2d(chans[i + 1]), nn.ReLU()]
-            if i < 3:
-                layers.append(nn.MaxPool2d(2))
-        self.features = nn.Sequential(*layers)
-        self.head = nn.Linear(8 * base, 1)
-
-    def forward(self, x):
-        h = self.features(x)
-        pooled = torch.cat([h.mean(dim=(2, 3)), h.flatten(2).max(2).values], 1)
-        return self.head(pooled).view(-1)
 
 
 def ssim(x, y):
@@ -145,7 +124,7 @@ def load_module(path):
     elif arch in ("seed-ae", "compact-ae"):
         module = build(arch, channels, params.get("base", 16), params.get("latent", 64))
     elif arch == "spill-cnn":
-        module = SpillCNN(channels, params.get("base", 8))
+        module = spill_cnn(channels, params.get("base", 8))
     else:
         raise SystemExit(f"{path}: architecture '{arch}' is not rebuilt here")
 

@@ -164,6 +164,7 @@ Calibration calibrate_stress_youden(Detector& det, const std::vector<cv::Mat>& n
                                     const std::vector<double>& normal_scores, const std::vector<double>& spill_scores,
                                     const std::vector<cv::Mat>& textures, const ShiftSet& shifts,
                                     const std::vector<SpillKind>& kinds, uint64_t seed) {
+  if (normals.empty()) throw std::invalid_argument("stress-youden needs calibration normals");
   Rng rng(seed * 7919 + 17);
   std::vector<cv::Mat> shifted, synthetic;
   for (const auto& m : normals) {
@@ -174,24 +175,14 @@ Calibration calibrate_stress_youden(Detector& det, const std::vector<cv::Mat>& n
                                          : textures[std::uniform_int_distribution<size_t>(0, textures.size() - 1)(rng)];
     synthetic.push_back(apply_spill(m, k, tex, rng));
   }
-  auto score = [&](const std::vector<cv::Mat>& v) {
-    std::vector<double> out;
-    for (size_t i = 0; i < v.size(); i += 256) {
-      std::vector<cv::Mat> part(v.begin() + static_cast<long>(i), v.begin() + static_cast<long>(std::min(i + 256, v.size())));
-      const auto sc = det.score(part);
-      out.insert(out.end(), sc.begin(), sc.end());
-    }
-    return out;
-  };
   std::vector<double> n(normal_scores), sp(spill_scores);
-  const auto ns = score(shifted), ss = score(synthetic);
+  const auto ns = score_all(det, shifted), ss = score_all(det, synthetic);
   n.insert(n.end(), ns.begin(), ns.end());
   sp.insert(sp.end(), ss.begin(), ss.end());
   // Of the thresholds within 0.005 of the best J, the highest: on this data J is
   // flat over a wide range, and where it is, fewer false alarms win (the demo
   // replay, a codec shift no training sees, lifted normal scores more than the
   // synthetic shifts do).
-  if (n.empty()) throw std::invalid_argument("stress-youden needs calibration normals");
   Calibration cal = calibrate_youden_plateau(n, sp, 0.005);
   cal.method = "stress-youden";
   cal.n_normal = normal_scores.size();

@@ -63,23 +63,13 @@ struct Scorer {
   std::vector<double> score(const std::vector<cv::Mat>& mats) {
     std::vector<double> sum(mats.size(), 0.0);
     for (auto& d : detectors) {
-      const auto s = d->score(mats);
+      const auto s = score_all(*d, mats);
       for (size_t i = 0; i < s.size(); ++i) sum[i] += s[i];
     }
     for (double& v : sum) v /= static_cast<double>(detectors.size());
     return sum;
   }
 };
-
-std::vector<double> score_mats(Scorer& det, const std::vector<cv::Mat>& mats) {
-  std::vector<double> out;
-  for (size_t i = 0; i < mats.size(); i += 256) {
-    std::vector<cv::Mat> part(mats.begin() + static_cast<long>(i), mats.begin() + static_cast<long>(std::min(i + 256, mats.size())));
-    auto s = det.score(part);
-    out.insert(out.end(), s.begin(), s.end());
-  }
-  return out;
-}
 
 void write_preview(const std::string& path, const std::vector<cv::Mat>& normals, const std::vector<cv::Mat>& textures) {
   constexpr int kCols = 10, kScale = 3, kW = 50 * kScale, kH = 30 * kScale, kLabel = 150;
@@ -236,10 +226,10 @@ int run_stress(const StressCommand& c) {
       }
       // Crops/s here: preprocessing and forward pass of the held-out normals, batches of 256.
       const auto t0 = std::chrono::steady_clock::now();
-      const auto clean_n = score_mats(det, test_normals);
+      const auto clean_n = det.score(test_normals);
       const double crops_per_s = static_cast<double>(test_normals.size()) /
                                  std::max(1e-9, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-      const auto clean_s = score_mats(det, test_spills);
+      const auto clean_s = det.score(test_spills);
       record(part("clean"), clean_n, clean_s, thr);
       for (int seed = 1; seed <= c.seeds; ++seed) {
         Rng rng(static_cast<uint64_t>(seed) * 7777);
@@ -247,7 +237,7 @@ int run_stress(const StressCommand& c) {
         for (auto kind : {ShiftKind::Occluder, ShiftKind::Box, ShiftKind::Photometric}) {
           std::vector<cv::Mat> v;
           for (const auto& m : test_normals) v.push_back(apply_shift(m, kind, rng));
-          record(part(to_string(kind)), score_mats(det, v), clean_s, thr);
+          record(part(to_string(kind)), det.score(v), clean_s, thr);
         }
         std::vector<cv::Mat> mixed, blob, blend;
         for (const auto& m : test_normals) mixed.push_back(random_shift(m, rng));
@@ -259,8 +249,8 @@ int run_stress(const StressCommand& c) {
         // Drawn after the others, so adding it left their draws as they were.
         std::vector<cv::Mat> smooth;
         for (const auto& m : test_normals) smooth.push_back(add_smooth_spill(m, rng));
-        const auto mixed_s = score_mats(det, mixed), blob_s = score_mats(det, blob), blend_s = score_mats(det, blend);
-        const auto smooth_s = score_mats(det, smooth);
+        const auto mixed_s = det.score(mixed), blob_s = det.score(blob), blend_s = det.score(blend);
+        const auto smooth_s = det.score(smooth);
         if (!c.histogram.empty() && seed == 1 && per_model.empty())
           write_histogram(c.histogram,
                           {{"held-out normals", clean_n}, {"shifted normals", mixed_s}, {"real spills", clean_s},

@@ -42,4 +42,16 @@ std::vector<double> score_all(Detector& detector, const torch::Tensor& inputs, i
   return out;
 }
 
+std::vector<double> score_all(Detector& detector, const std::vector<cv::Mat>& crops, size_t batch_size) {
+  std::vector<double> out;
+  out.reserve(crops.size());
+  for (size_t i = 0; i < crops.size(); i += batch_size) {
+    const std::vector<cv::Mat> part(crops.begin() + static_cast<long>(i),
+                                    crops.begin() + static_cast<long>(std::min(i + batch_size, crops.size())));
+    const auto s = detector.score(part);
+    out.insert(out.end(), s.begin(), s.end());
+  }
+  return out;
+}
+
 }  // namespace wellmonitor

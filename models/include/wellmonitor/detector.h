@@ -39,5 +39,7 @@ class Detector {
 
 // Scores a large preprocessed set in batches (progress callback optional).
 std::vector<double> score_all(Detector& detector, const torch::Tensor& inputs, int64_t batch_size = 256);
+// Scores many crops (8-bit BGR or grey, any size) in batches of `batch_size`.
+std::vector<double> score_all(Detector& detector, const std::vector<cv::Mat>& crops, size_t batch_size = 256);
 
 }  // namespace wellmonitor
