@@ -10,6 +10,7 @@
 // patch and the score of the "spill" patch, both computed first with the
 // Detector directly.
 
+#include "tools/gst_isolated.h"
 #include "wellmonitor/detector.h"
 #include "wellmonitor/model_file.h"
 
@@ -79,13 +80,8 @@ class GstEnvironment : public ::testing::Environment {
  public:
   void SetUp() override {
     g = new Shared();
-    char tmpl[] = "/tmp/wellmonitor-element-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    g->dir = tmpl;
-    g_setenv("GST_PLUGIN_PATH", WELLMONITOR_PLUGIN_DIR, TRUE);
-    g_setenv("GST_PLUGIN_SYSTEM_PATH", WELLMONITOR_GST_SYSTEM_PLUGINS, TRUE);
-    g_setenv("GST_REGISTRY", (g->dir / "registry.bin").c_str(), TRUE);
-    gst_init(nullptr, nullptr);
+    g->dir = wellmonitor_test::init_isolated_gstreamer("element");
+    ASSERT_FALSE(g->dir.empty());
 
     // Patches: a flat grey one, grey noise, flat red and flat blue.
     g->normal = cv::Mat(kPatch, kPatch, CV_8UC3, cv::Scalar(128, 128, 128));

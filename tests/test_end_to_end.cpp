@@ -7,6 +7,8 @@
 // GStreamer is isolated: the build's plugin directory, GStreamer's own system
 // plugins, and a registry in a fresh temporary directory.
 
+#include "tools/gst_isolated.h"
+
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
 #include <gtest/gtest.h>
@@ -31,13 +33,8 @@ fs::path g_tmp;
 class GstEnvironment : public ::testing::Environment {
  public:
   void SetUp() override {
-    char tmpl[] = "/tmp/wellmonitor-e2e-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    g_tmp = tmpl;
-    g_setenv("GST_PLUGIN_PATH", WELLMONITOR_PLUGIN_DIR, TRUE);
-    g_setenv("GST_PLUGIN_SYSTEM_PATH", WELLMONITOR_GST_SYSTEM_PLUGINS, TRUE);
-    g_setenv("GST_REGISTRY", (g_tmp / "registry.bin").c_str(), TRUE);
-    gst_init(nullptr, nullptr);
+    g_tmp = wellmonitor_test::init_isolated_gstreamer("e2e");
+    ASSERT_FALSE(g_tmp.empty());
   }
   void TearDown() override {
     std::error_code ec;

@@ -2,6 +2,8 @@
 // are made by hand here, exactly as wellmonitor documents them, which is also
 // what proves the overlay needs nothing but the metas.
 
+#include "tools/gst_isolated.h"
+
 #include <gst/check/gstharness.h>
 #include <gst/gst.h>
 #include <gst/video/video.h>
@@ -26,13 +28,8 @@ fs::path g_dir;
 class GstEnvironment : public ::testing::Environment {
  public:
   void SetUp() override {
-    char tmpl[] = "/tmp/wellmonitor-overlay-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    g_dir = tmpl;
-    g_setenv("GST_PLUGIN_PATH", WELLMONITOR_PLUGIN_DIR, TRUE);
-    g_setenv("GST_PLUGIN_SYSTEM_PATH", WELLMONITOR_GST_SYSTEM_PLUGINS, TRUE);
-    g_setenv("GST_REGISTRY", (g_dir / "registry.bin").c_str(), TRUE);
-    gst_init(nullptr, nullptr);
+    g_dir = wellmonitor_test::init_isolated_gstreamer("overlay");
+    ASSERT_FALSE(g_dir.empty());
   }
   void TearDown() override {
     std::error_code ec;
