@@ -73,6 +73,33 @@ struct VerifyCommand {
   double tolerance = 1e-5;  // largest allowed |score now - recorded score|
 };
 
+// The plain recipe on the plant's other days, cross-validated by group; or
+// existing models scored on those days fold by fold.
+struct CrossvalCommand {
+  CommonOptions common;
+  std::vector<std::string> models;  // score these instead of training
+  std::string normal_dir, anomaly_dir, otherdays_dir, out, json_out, scores_out;
+  std::string arch = "spill-cnn";
+  std::vector<std::string> arch_params;  // key=value
+  std::string color = "rgb";
+  std::string size = "64x64";
+  int folds = 4;
+  int seeds = 1;
+  uint64_t seed = 1;       // first training seed (and the recorded-day split)
+  uint64_t fold_seed = 1;  // the folds
+  int epochs = 6;
+  int batch_normal = 96;   // normals per batch
+  int batch_spill = 32;    // spills per batch
+  double learning_rate = 1e-3;
+  double od_normal_share = 0.25;  // share of a batch's normals drawn from the other days' training folds
+  double od_spill_share = 0.5;    // share of a batch's spills drawn from them
+  std::string augment = "flip,light";
+  double test_fraction = 0.10;  // recorded-day normals held out (for verify)
+  int normal_stride = 1;        // train on every Nth recorded-day training normal
+  std::string method = "youden-logit";
+  double threshold = -1.0;  // >= 0: fixed threshold instead of the rule
+};
+
 struct InfoCommand {
   std::string model;
   bool full = false;
@@ -84,5 +111,6 @@ int run_evaluate(const EvaluateCommand& c);
 int run_info(const InfoCommand& c);
 int run_stress(const StressCommand& c);
 int run_verify(const VerifyCommand& c);
+int run_crossval(const CrossvalCommand& c);
 
 }  // namespace wellmonitor

@@ -193,7 +193,63 @@ int main(int argc, char** argv) {
   v->add_option("--json", ver.json_out, "Also write the result as JSON here");
   add_common(v, ver.common);
 
+  wellmonitor::CrossvalCommand cv;
+  auto* x = app.add_subcommand(
+      "crossval",
+      "Validate on the plant's other days by group-wise cross-validation. Trains the plain recipe (a classifier on "
+      "recorded-day normals and spills plus the other days' training folds, flips and light brightness/contrast "
+      "jitter only) once per fold and seed, scores each fold with the model that never saw it at a threshold chosen "
+      "on the other folds' out-of-fold scores, and prints TPR, TNR, ROC AUC and PR AUC per fold with their mean "
+      "and spread. With --out it then trains the same recipe on every fold and writes it with the threshold the "
+      "rule picks on all out-of-fold scores, recording the cross-validated figures. With --model it scores "
+      "existing models (never trained on those days) fold by fold at their own thresholds.");
+  x->add_option("--otherdays", cv.otherdays_dir,
+                "Folder of the other days' labelled crops: imgs/, labels.txt ('<file> <0|1>') and groups.txt "
+                "('<file> <group>', near-duplicate groups)")
+      ->required();
+  x->add_option("--model", cv.models, "Score these model files instead of training");
+  x->add_option("--normal", cv.normal_dir, "Folder of the recorded days' normal crops");
+  x->add_option("--anomalies", cv.anomaly_dir, "Folder of the recorded days' spill crops");
+  x->add_option("--out", cv.out, "Write the recipe trained on every fold here");
+  std::string cv_arch_help = "Architecture (a classifier):";
+  for (const auto& n : wellmonitor::architecture_names()) cv_arch_help += " " + n;
+  x->add_option("--arch", cv.arch, cv_arch_help)->check(CLI::IsMember({"spill-cnn"}))->capture_default_str();
+  x->add_option("--arch-param", cv.arch_params, "Architecture parameter key=value, repeatable (spill-cnn: base)");
+  x->add_option("--color", cv.color, "Input colour: gray or rgb")->check(CLI::IsMember({"gray", "rgb"}))->capture_default_str();
+  x->add_option("--size", cv.size, "Network input WIDTHxHEIGHT, multiples of 8")->capture_default_str();
+  x->add_option("--folds", cv.folds, "Folds (by group)")->check(CLI::Range(2, 20))->capture_default_str();
+  x->add_option("--seeds", cv.seeds, "Training seeds per fold (--seed, --seed+1, ...)")->check(CLI::Range(1, 20))->capture_default_str();
+  x->add_option("--seed", cv.seed, "First training seed; also splits the recorded-day normals")->capture_default_str();
+  x->add_option("--fold-seed", cv.fold_seed, "Seed of the fold assignment")->capture_default_str();
+  x->add_option("--epochs", cv.epochs, "Epochs over the recorded-day training normals")->check(CLI::Range(1, 1000))->capture_default_str();
+  x->add_option("--batch-normals", cv.batch_normal, "Normals per batch")->check(CLI::Range(1, 4096))->capture_default_str();
+  x->add_option("--batch-spills", cv.batch_spill, "Spills per batch")->check(CLI::Range(1, 4096))->capture_default_str();
+  x->add_option("--lr", cv.learning_rate, "Adam learning rate")->check(CLI::PositiveNumber)->capture_default_str();
+  x->add_option("--otherdays-normal-share", cv.od_normal_share,
+                "Share of each batch's normals drawn from the other days' training folds (0 and a spill share of 0: "
+                "the recipe never sees the other days)")
+      ->check(CLI::Range(0.0, 0.9))->capture_default_str();
+  x->add_option("--otherdays-spill-share", cv.od_spill_share, "Share of each batch's spills drawn from them")
+      ->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  x->add_option("--augment", cv.augment, "Training jitter: any of flip,light, or none")
+      ->check(CLI::IsMember({"flip,light", "light,flip", "flip", "light", "none"}))
+      ->capture_default_str();
+  x->add_option("--test-fraction", cv.test_fraction, "Share of recorded-day normals held out for verify")
+      ->check(CLI::Range(0.0, 0.5))->capture_default_str();
+  x->add_option("--normal-stride", cv.normal_stride, "Train on every Nth recorded-day training normal")
+      ->check(CLI::Range(1, 100))->capture_default_str();
+  x->add_option("--method", cv.method,
+                "Threshold rule on the out-of-fold scores: youden-logit (best TPR + TNR, in the middle of the widest "
+                "such gap measured in logits) or youden")
+      ->check(CLI::IsMember({"youden-logit", "youden"}))
+      ->capture_default_str();
+  x->add_option("--threshold", cv.threshold, "A fixed threshold instead of the rule (e.g. 0.5)")->check(CLI::Range(0.0, 1.0));
+  x->add_option("--json", cv.json_out, "Also write the cross-validated figures as JSON here");
+  x->add_option("--scores", cv.scores_out, "Also write every out-of-fold score as CSV (file,label,group,fold,seed,score)");
+  add_common(x, cv.common);
+
   CLI11_PARSE(app, argc, argv);
+  if (x->parsed()) return wellmonitor::run_crossval(cv);
   if (v->parsed()) return wellmonitor::run_verify(ver);
   if (st->parsed()) return wellmonitor::run_stress(stress);
   if (t->parsed()) return wellmonitor::run_train(train);

@@ -170,14 +170,44 @@ Calibration calibrate_youden_plateau(const std::vector<double>& normal, const st
   return finish(c, normal, anomaly);
 }
 
-std::vector<std::string> calibration_methods() { return {"tnr-target", "quantile", "youden"}; }
+Calibration calibrate_youden_logit(const std::vector<double>& normal, const std::vector<double>& anomaly) {
+  if (normal.empty() || anomaly.empty())
+    throw std::invalid_argument("youden-logit calibration needs normal and spill scores");
+  const auto iv = sweep(normal, anomaly);
+  // The widest of the intervals with the best J, measured in logits.
+  auto logit = [](double p) {
+    const double q = std::clamp(p, 1e-12, 1.0 - 1e-12);
+    return std::log(q / (1.0 - q));
+  };
+  double best = -1.0;
+  for (const auto& v : iv) best = std::max(best, v.tpr + v.tnr);
+  double lo = 0.0, hi = 1.0, width = -1.0;
+  for (const auto& v : iv) {
+    if (v.tpr + v.tnr < best - 1e-12) continue;
+    const double a = std::isinf(v.lo) ? 0.0 : v.lo, b = std::isinf(v.hi) ? 1.0 : v.hi;
+    if (logit(b) - logit(a) > width) {
+      width = logit(b) - logit(a);
+      lo = a;
+      hi = b;
+    }
+  }
+  Calibration c;
+  c.method = "youden-logit";
+  const double m = 0.5 * (logit(lo) + logit(hi));
+  c.threshold = std::clamp(1.0 / (1.0 + std::exp(-m)), lo, hi);
+  return finish(c, normal, anomaly);
+}
+
+std::vector<std::string> calibration_methods() { return {"tnr-target", "quantile", "youden", "youden-logit"}; }
 
 Calibration calibrate(const std::string& method, const std::vector<double>& normal,
                       const std::vector<double>& anomaly, double parameter) {
   if (method == "tnr-target") return calibrate_tnr_target(normal, anomaly, parameter);
   if (method == "quantile") return calibrate_quantile(normal, anomaly, parameter);
   if (method == "youden") return calibrate_youden(normal, anomaly);
-  throw std::invalid_argument("unknown calibration method '" + method + "' (known: tnr-target, quantile, youden)");
+  if (method == "youden-logit") return calibrate_youden_logit(normal, anomaly);
+  throw std::invalid_argument("unknown calibration method '" + method +
+                              "' (known: tnr-target, quantile, youden, youden-logit)");
 }
 
 }  // namespace wellmonitor

@@ -160,6 +160,36 @@ TrainResult train_loop(torch::nn::Module& net, int64_t n, const BatchLoss& batch
   return r;
 }
 
+torch::Tensor flip_and_light(const torch::Tensor& batch, uint64_t seed, bool flip, bool light) {
+  const int64_t n = batch.size(0);
+  if (n == 0 || (!flip && !light)) return batch;
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<float> u(0.f, 1.f);
+  std::vector<uint8_t> mirror(static_cast<size_t>(n));
+  std::vector<float> contrast(static_cast<size_t>(n), 1.f), shift(static_cast<size_t>(n), 0.f);
+  for (int64_t i = 0; i < n; ++i) {
+    mirror[static_cast<size_t>(i)] = flip && u(rng) < 0.5f;
+    if (light) {
+      contrast[static_cast<size_t>(i)] = 0.8f + 0.4f * u(rng);
+      shift[static_cast<size_t>(i)] = 0.2f * u(rng) - 0.1f;
+    }
+  }
+  torch::NoGradGuard no_grad;
+  auto x = batch.clone();
+  if (flip) {
+    auto m = torch::from_blob(mirror.data(), {n}, torch::kUInt8).to(torch::kBool).to(x.device());
+    auto idx = m.nonzero().view({-1});
+    if (idx.numel()) x.index_copy_(0, idx, x.index_select(0, idx).flip({3}));
+  }
+  if (light) {
+    auto c = torch::from_blob(contrast.data(), {n, 1, 1, 1}, torch::kFloat32).to(x.device());
+    auto b = torch::from_blob(shift.data(), {n, 1, 1, 1}, torch::kFloat32).to(x.device());
+    auto mean = x.mean({1, 2, 3}, true);
+    x = ((x - mean) * c + mean + b).clamp(-1.0, 1.0);
+  }
+  return x;
+}
+
 TrainResult train_autoencoder(AutoencoderImpl& net, const torch::Tensor& train, const torch::Tensor& val,
                               const TrainOptions& o, const torch::Device& device) {
   net.to(device);

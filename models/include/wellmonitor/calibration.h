@@ -49,6 +49,14 @@ Calibration calibrate_youden(const std::vector<double>& normal, const std::vecto
 Calibration calibrate_youden_plateau(const std::vector<double>& normal, const std::vector<double>& anomaly,
                                      double plateau);
 
+// For probability scores (in [0, 1]): of the thresholds with the best Youden's J,
+// the widest interval between two neighbouring scores measured in logits, and
+// its middle in logits (the geometric middle of the odds). A classifier's
+// scores crowd towards 0 and 1, so the plain middle of a gap such as
+// [0.02, 0.9] (0.46) would sit far closer to the spills than to the normals
+// in the network's own units; the logit middle (0.30) does not.
+Calibration calibrate_youden_logit(const std::vector<double>& normal, const std::vector<double>& anomaly);
+
 // Dispatch by method name; throws std::invalid_argument for an unknown name or
 // a rule that needs spills when none are given.
 Calibration calibrate(const std::string& method, const std::vector<double>& normal,

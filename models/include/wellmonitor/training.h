@@ -67,6 +67,13 @@ TrainResult train_loop(torch::nn::Module& net, int64_t n, const BatchLoss& batch
                        const std::function<double()>& validation_loss, const TrainOptions& options,
                        const torch::Device& device);
 
+// Light training-time jitter on a preprocessed batch [N, C, H, W] (values in
+// [-1, 1]), the only augmentation of the plain recipe: with `flip` each crop is
+// mirrored left-right with probability 1/2; with `light` its contrast is scaled
+// about its own mean by 0.8-1.2 and its brightness moved by up to +-0.1 (about
+// +-13 grey levels), clipped to [-1, 1]. Deterministic for a given seed.
+torch::Tensor flip_and_light(const torch::Tensor& batch, uint64_t seed, bool flip, bool light);
+
 // Mean MSE reconstruction loss over a set, in eval mode.
 double reconstruction_loss(AutoencoderImpl& net, const torch::Tensor& data, const torch::Device& device,
                            int64_t batch_size = 256);

@@ -1,0 +1,116 @@
+#include "wellmonitor/folds.h"
+
+#include <algorithm>
+#include <fstream>
+#include <numeric>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <unordered_map>
+
+namespace wellmonitor {
+
+std::map<std::string, std::string> read_groups(const std::string& groups_file) {
+  std::ifstream f(groups_file);
+  if (!f) throw DataError(groups_file + ": cannot open groups file");
+  std::map<std::string, std::string> out;
+  std::string line;
+  int line_no = 0;
+  while (std::getline(f, line)) {
+    ++line_no;
+    if (line_no == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const auto first = line.find_first_not_of(" \t");
+    if (first == std::string::npos || line[first] == '#') continue;
+    std::istringstream in(line);
+    std::string name, group, extra;
+    const std::string where = groups_file + ":" + std::to_string(line_no) + ": ";
+    if (!(in >> name >> group) || (in >> extra)) throw DataError(where + "expected '<file name> <group>'");
+    if (!out.emplace(name, group).second) throw DataError(where + "'" + name + "' is listed twice");
+  }
+  if (out.empty()) throw DataError(groups_file + ": no groups");
+  return out;
+}
+
+GroupedSet load_grouped(const std::string& dir, const LoadOptions& options, LoadReport* report) {
+  LoadOptions lo = options;
+  lo.dedup = false;
+  GroupedSet set;
+  set.crops = load_labelled(dir + "/imgs", dir + "/labels.txt", lo, report);
+  const auto groups = read_groups(dir + "/groups.txt");
+  for (const auto& c : set.crops) {
+    const auto it = groups.find(c.name);
+    if (it == groups.end()) throw DataError(dir + "/groups.txt: no group for '" + c.name + "'");
+    set.groups.push_back(it->second);
+  }
+  return set;
+}
+
+namespace {
+
+struct UnionFind {
+  std::vector<size_t> parent;
+  explicit UnionFind(size_t n) : parent(n) { std::iota(parent.begin(), parent.end(), size_t{0}); }
+  size_t find(size_t x) {
+    while (parent[x] != x) x = parent[x] = parent[parent[x]];
+    return x;
+  }
+  void join(size_t a, size_t b) {
+    a = find(a);
+    b = find(b);
+    if (a != b) parent[std::max(a, b)] = std::min(a, b);
+  }
+};
+
+}  // namespace
+
+std::vector<int> group_folds(const std::vector<Crop>& crops, const std::vector<std::string>& groups, int folds,
+                             uint64_t seed) {
+  if (folds < 2) throw std::invalid_argument("cross-validation needs at least 2 folds");
+  if (groups.size() != crops.size()) throw std::invalid_argument("group_folds: one group per crop");
+  const size_t n = crops.size();
+  // Crops of one named group, or with identical bytes, end up in one set.
+  UnionFind uf(n);
+  std::unordered_map<std::string, size_t> by_group, by_hash;
+  for (size_t i = 0; i < n; ++i) {
+    if (auto [it, fresh] = by_group.emplace(groups[i], i); !fresh) uf.join(i, it->second);
+    if (auto [it, fresh] = by_hash.emplace(crops[i].sha256, i); !fresh) uf.join(i, it->second);
+  }
+  struct Set {
+    std::vector<size_t> members;
+    std::string key;  // sorted member hashes: the set's content, whatever its names
+    bool spill = false;
+  };
+  std::map<size_t, Set> sets;
+  for (size_t i = 0; i < n; ++i) {
+    Set& s = sets[uf.find(i)];
+    s.members.push_back(i);
+    s.spill = s.spill || crops[i].label == 1;
+  }
+  std::vector<Set> all;
+  for (auto& [root, s] : sets) {
+    std::vector<std::string> h;
+    for (size_t i : s.members) h.push_back(crops[i].sha256);
+    std::sort(h.begin(), h.end());
+    for (const auto& x : h) s.key += x;
+    all.push_back(std::move(s));
+  }
+  if (all.size() < static_cast<size_t>(folds))
+    throw std::invalid_argument("cross-validation: " + std::to_string(all.size()) + " group(s) cannot fill " +
+                                std::to_string(folds) + " folds");
+  std::sort(all.begin(), all.end(), [](const Set& a, const Set& b) { return a.key < b.key; });
+  std::mt19937_64 rng(seed);
+  std::shuffle(all.begin(), all.end(), rng);
+  std::stable_sort(all.begin(), all.end(), [](const Set& a, const Set& b) { return a.members.size() > b.members.size(); });
+  std::vector<int> fold(n, -1);
+  std::vector<size_t> load_spill(static_cast<size_t>(folds), 0), load_normal(static_cast<size_t>(folds), 0);
+  for (const auto& s : all) {
+    auto& load = s.spill ? load_spill : load_normal;
+    const size_t f = static_cast<size_t>(std::min_element(load.begin(), load.end()) - load.begin());
+    load[f] += s.members.size();
+    for (size_t i : s.members) fold[i] = static_cast<int>(f);
+  }
+  return fold;
+}
+
+}  // namespace wellmonitor

@@ -1,0 +1,326 @@
+// Validation on the plant's other days: group-wise folds (never a group, never
+// a byte-identical crop on both sides), the youden-logit threshold rule, the
+// plain recipe's jitter, and `wellmonitor-trainer crossval` end to end on the
+// committed other-days fixture (tests/fixtures/otherdays: 33 crops of 19 groups,
+// one crop saved twice under two groups).
+#include "tools/subprocess.h"
+#include "wellmonitor/calibration.h"
+#include "wellmonitor/dataset.h"
+#include "wellmonitor/folds.h"
+#include "wellmonitor/model_file.h"
+#include "wellmonitor/training.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace wm = wellmonitor;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kOther = std::string(WELLMONITOR_TEST_DATA) + "/otherdays";
+const std::string kCrops = std::string(WELLMONITOR_TEST_DATA) + "/crops";
+
+wm::Crop crop(const std::string& name, const std::string& hash, int label) {
+  wm::Crop c;
+  c.name = name;
+  c.sha256 = hash;
+  c.label = label;
+  return c;
+}
+
+bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+}  // namespace
+
+// ---------------------------------------------------------------- folds
+
+TEST(GroupFolds, NoGroupAndNoIdenticalCropOnBothSides) {
+  wm::LoadReport rep;
+  const wm::GroupedSet set = wm::load_grouped(kOther, {}, &rep);
+  ASSERT_EQ(set.crops.size(), 33u);
+  for (int folds : {2, 3, 4}) {
+    const auto fold = wm::group_folds(set.crops, set.groups, folds, 1);
+    std::map<std::string, std::set<int>> by_group, by_hash;
+    for (size_t i = 0; i < fold.size(); ++i) {
+      ASSERT_GE(fold[i], 0);
+      ASSERT_LT(fold[i], folds);
+      by_group[set.groups[i]].insert(fold[i]);
+      by_hash[set.crops[i].sha256].insert(fold[i]);
+    }
+    for (const auto& [g, f] : by_group) EXPECT_EQ(f.size(), 1u) << "group " << g << " in several folds";
+    for (const auto& [h, f] : by_hash) EXPECT_EQ(f.size(), 1u) << "one picture in several folds";
+    // Every fold gets spills and normals.
+    for (int f = 0; f < folds; ++f) {
+      size_t s = 0, n = 0;
+      for (size_t i = 0; i < fold.size(); ++i)
+        if (fold[i] == f) (set.crops[i].label ? s : n)++;
+      EXPECT_GT(s, 0u) << folds << " folds, fold " << f;
+      EXPECT_GT(n, 0u) << folds << " folds, fold " << f;
+    }
+  }
+}
+
+TEST(GroupFolds, IdenticalBytesTieTwoGroupsTogether) {
+  // The fixture's copy-of-* crop sits in group gcopy with the bytes of a crop of g330.
+  const wm::GroupedSet set = wm::load_grouped(kOther, {}, nullptr);
+  const auto fold = wm::group_folds(set.crops, set.groups, 4, 7);
+  std::set<int> tied;
+  for (size_t i = 0; i < set.crops.size(); ++i)
+    if (set.groups[i] == "gcopy" || set.groups[i] == "g330") tied.insert(fold[i]);
+  EXPECT_EQ(tied.size(), 1u);
+}
+
+TEST(GroupFolds, BalancedStratifiedAndIndependentOfOrderAndNames) {
+  std::vector<wm::Crop> crops;
+  std::vector<std::string> groups;
+  // 8 spill groups of 2 crops, 12 normal groups of 1-3 crops.
+  for (int g = 0; g < 8; ++g)
+    for (int k = 0; k < 2; ++k) {
+      crops.push_back(crop("s" + std::to_string(g) + "_" + std::to_string(k), "hs" + std::to_string(g * 2 + k), 1));
+      groups.push_back("S" + std::to_string(g));
+    }
+  for (int g = 0; g < 12; ++g)
+    for (int k = 0; k <= g % 3; ++k) {
+      crops.push_back(crop("n" + std::to_string(g) + "_" + std::to_string(k), "hn" + std::to_string(g * 3 + k), 0));
+      groups.push_back("N" + std::to_string(g));
+    }
+  const auto fold = wm::group_folds(crops, groups, 4, 3);
+  std::vector<int> spills(4, 0), normals(4, 0);
+  for (size_t i = 0; i < crops.size(); ++i) (crops[i].label ? spills : normals)[static_cast<size_t>(fold[i])]++;
+  for (int f = 0; f < 4; ++f) {
+    EXPECT_EQ(spills[static_cast<size_t>(f)], 4) << "fold " << f;  // 16 spill crops dealt evenly
+    EXPECT_GE(normals[static_cast<size_t>(f)], 5) << "fold " << f;  // 24 normal crops, groups of 1-3
+    EXPECT_LE(normals[static_cast<size_t>(f)], 7) << "fold " << f;
+  }
+  // Reversed order and renamed groups: the same crops land in the same folds.
+  std::vector<wm::Crop> rc(crops.rbegin(), crops.rend());
+  std::vector<std::string> rg;
+  for (auto it = groups.rbegin(); it != groups.rend(); ++it) rg.push_back("renamed-" + *it);
+  const auto rfold = wm::group_folds(rc, rg, 4, 3);
+  for (size_t i = 0; i < crops.size(); ++i) EXPECT_EQ(rfold[crops.size() - 1 - i], fold[i]) << crops[i].name;
+  // Another seed deals differently.
+  EXPECT_NE(wm::group_folds(crops, groups, 4, 4), fold);
+  EXPECT_THROW(wm::group_folds(crops, groups, 1, 1), std::invalid_argument);
+  EXPECT_THROW(wm::group_folds(std::vector<wm::Crop>(crops.begin(), crops.begin() + 2),
+                               std::vector<std::string>(groups.begin(), groups.begin() + 2), 2, 1),
+               std::invalid_argument);  // one group cannot fill two folds
+}
+
+TEST(GroupFolds, GroupsFileErrorsNameTheLine) {
+  const fs::path p = fs::temp_directory_path() / ("wm_groups_" + std::to_string(::getpid()) + ".txt");
+  {
+    std::ofstream f(p);
+    f << "\xEF\xBB\xBF" << "a.jpg g1\n# comment\n\nb.jpg g2\n";
+  }
+  const auto g = wm::read_groups(p.string());
+  EXPECT_EQ(g.size(), 2u);
+  EXPECT_EQ(g.at("a.jpg"), "g1");  // the BOM is skipped
+  {
+    std::ofstream f(p);
+    f << "a.jpg g1\nb.jpg\n";
+  }
+  try {
+    wm::read_groups(p.string());
+    ADD_FAILURE() << "a line without a group was accepted";
+  } catch (const wm::DataError& e) {
+    EXPECT_TRUE(contains(e.what(), p.string() + ":2:")) << e.what();
+  }
+  {
+    std::ofstream f(p);
+    f << "a.jpg g1\na.jpg g2\n";
+  }
+  EXPECT_THROW(wm::read_groups(p.string()), wm::DataError);
+  fs::remove(p);
+}
+
+// ---------------------------------------------------------------- threshold rule
+
+TEST(YoudenLogit, MiddleOfTheGapInLogits) {
+  // Normals up to 0.02, spills from 0.9: the gap's middle in logits is
+  // sigmoid((logit(0.02) + logit(0.9)) / 2) = 0.3: odds sqrt(0.02/0.98 * 9) = 3/7
+  // (the plain middle would be 0.46).
+  const std::vector<double> normal = {0.001, 0.005, 0.01, 0.02}, spill = {0.9, 0.95, 0.999};
+  const auto c = wm::calibrate_youden_logit(normal, spill);
+  const double lo = std::log(0.02 / 0.98), hi = std::log(0.9 / 0.1);
+  EXPECT_NEAR(c.threshold, 1.0 / (1.0 + std::exp(-(lo + hi) / 2)), 1e-9);
+  EXPECT_NEAR(c.threshold, 0.3, 1e-9);
+  EXPECT_EQ(c.method, "youden-logit");
+  EXPECT_DOUBLE_EQ(c.tnr, 1.0);
+  EXPECT_DOUBLE_EQ(c.tpr, 1.0);
+  EXPECT_EQ(wm::calibrate("youden-logit", normal, spill, 0.0).threshold, c.threshold);
+}
+
+TEST(YoudenLogit, OverlapKeepsTheBestJAndItsWidestInterval) {
+  // One normal at 0.6 among spills: the best J (TPR 1, TNR 0.8 or TPR 0.75, TNR 1)
+  // is 1.75 above 0.6 (0.6 < t < 0.7: TNR 1, TPR 0.75) or 1.8 below (0.1 < t < 0.5:
+  // TNR 0.8, TPR 1): the rule picks the latter, in its logit middle.
+  const std::vector<double> normal = {0.01, 0.05, 0.08, 0.1, 0.6}, spill = {0.5, 0.7, 0.8, 0.9};
+  const auto c = wm::calibrate_youden_logit(normal, spill);
+  EXPECT_GT(c.threshold, 0.1);
+  EXPECT_LT(c.threshold, 0.5);
+  EXPECT_NEAR(c.threshold, 1.0 / (1.0 + std::exp(-(std::log(0.1 / 0.9) + 0.0) / 2)), 1e-9);
+  EXPECT_DOUBLE_EQ(c.tpr, 1.0);
+  EXPECT_DOUBLE_EQ(c.tnr, 0.8);
+  EXPECT_THROW(wm::calibrate_youden_logit(normal, {}), std::invalid_argument);
+}
+
+// ---------------------------------------------------------------- jitter
+
+TEST(FlipAndLight, FlipMirrorsExactlyAndLightStaysInBounds) {
+  torch::manual_seed(0);
+  const auto x = torch::rand({64, 3, 8, 8}) * 2 - 1;
+  const auto f = wm::flip_and_light(x, 5, true, false);
+  int flipped = 0;
+  for (int64_t i = 0; i < x.size(0); ++i) {
+    const bool same = torch::equal(f[i], x[i]), mirrored = torch::equal(f[i], x[i].flip({2}));
+    EXPECT_TRUE(same || mirrored) << "crop " << i;
+    flipped += mirrored && !same;
+  }
+  EXPECT_GT(flipped, 16);  // about half of 64
+  EXPECT_LT(flipped, 48);
+  EXPECT_TRUE(torch::equal(wm::flip_and_light(x, 5, true, false), f));  // the same seed, the same batch
+  EXPECT_FALSE(torch::equal(wm::flip_and_light(x, 6, true, false), f));
+
+  const auto l = wm::flip_and_light(x, 5, false, true);
+  EXPECT_LE(l.max().item<float>(), 1.0f);
+  EXPECT_GE(l.min().item<float>(), -1.0f);
+  // Brightness moves each crop's mean by at most 0.1 (before clipping), contrast by 0.8-1.2.
+  const auto mean_shift = (l.mean({1, 2, 3}) - x.mean({1, 2, 3})).abs();
+  EXPECT_LE(mean_shift.max().item<float>(), 0.1f + 0.05f);
+  EXPECT_GT((l - x).abs().max().item<float>(), 0.0f);
+  EXPECT_TRUE(torch::equal(wm::flip_and_light(x, 5, false, false), x));
+}
+
+// ---------------------------------------------------------------- the command
+
+class Crossval : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() / ("wm_cv_" + std::string(info->name()) + "_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  std::string path(const std::string& n) const { return (dir_ / n).string(); }
+  wellmonitor_test::ProcessResult trainer(const std::vector<std::string>& args) const {
+    return wellmonitor_test::run_process(WELLMONITOR_TRAINER, args, dir_.string());
+  }
+  std::vector<std::string> tiny() const {
+    return {"crossval", "--otherdays", kOther, "--normal", kCrops + "/normal", "--anomalies", kCrops + "/spill",
+            "--folds", "2", "--epochs", "2", "--arch-param", "base=2", "--batch-normals", "8", "--batch-spills", "4",
+            "--test-fraction", "0.1", "--threads", "1", "--device", "cpu", "-q"};
+  }
+  fs::path dir_;
+};
+
+TEST_F(Crossval, TrainsPerFoldRecordsTheFiguresAndRefusesToScoreItsOwnTrainingDays) {
+  auto args = tiny();
+  for (const std::string& a : {std::string("--seeds"), std::string("2"), std::string("--out"), path("m.wmm"),
+                               std::string("--json"), path("cv.json"), std::string("--scores"), path("oof.csv")})
+    args.push_back(a);
+  const auto r = trainer(args);
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_TRUE(contains(r.out, "over folds and seeds: TPR")) << r.out;
+  EXPECT_TRUE(contains(r.out, "model written to " + path("m.wmm"))) << r.out;
+
+  // One out-of-fold score per crop and seed, each from the fold the crop is in.
+  std::ifstream csv(path("oof.csv"));
+  std::string line;
+  std::getline(csv, line);
+  EXPECT_EQ(line, "file,label,group,fold,seed,score");
+  std::map<std::string, std::set<std::string>> folds_of_group;
+  size_t rows = 0;
+  while (std::getline(csv, line)) {
+    ++rows;
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    for (std::string x; std::getline(ss, x, ',');) f.push_back(x);
+    ASSERT_EQ(f.size(), 6u) << line;
+    folds_of_group[f[2]].insert(f[3]);
+    const double s = std::stod(f[5]);
+    EXPECT_TRUE(s >= 0.0 && s <= 1.0) << line;
+  }
+  EXPECT_EQ(rows, 2u * 33u);
+  for (const auto& [g, fs_] : folds_of_group) EXPECT_EQ(fs_.size(), 1u) << "group " << g;
+
+  const auto cv = nlohmann::json::parse(std::ifstream(path("cv.json")));
+  EXPECT_EQ(cv["folds"], 2);
+  EXPECT_EQ(cv["seeds"], 2);
+  EXPECT_EQ(cv["per_fold"].size(), 4u);
+  EXPECT_EQ(cv["fold_thresholds"].size(), 2u);
+  size_t n = 0;
+  for (const auto& f : cv["per_fold"]) n += f["n"].get<size_t>();
+  EXPECT_EQ(n, 2u * 33u);  // every crop once per seed
+
+  // The model records the figures, its rule and what it trained on.
+  const wm::ModelFile m = wm::load_model(path("m.wmm"));
+  EXPECT_EQ(m.calibration.method, "youden-logit");
+  EXPECT_EQ(m.calibration.n_normal + m.calibration.n_anomaly, 2u * 33u);  // all out-of-fold scores
+  EXPECT_EQ(m.validation["otherdays_cv"]["per_fold"], cv["per_fold"]);
+  EXPECT_EQ(m.training["loss"], "binary-cross-entropy");
+  std::set<std::string> distinct;  // crops of a group are often byte-identical
+  for (const auto& c : wm::load_grouped(kOther, {}, nullptr).crops) distinct.insert(c.sha256.substr(0, 16));
+  EXPECT_EQ(m.provenance["train_otherdays_hashes"].size(), distinct.size());
+
+  // Scoring the shipped model on the days it trained on would be optimistic: the
+  // command prints the cross-validated figures it records instead.
+  const auto s = trainer({"crossval", "--otherdays", kOther, "--model", path("m.wmm"), "--folds", "2", "-q"});
+  EXPECT_EQ(s.exit_code, 0) << s.describe();
+  EXPECT_TRUE(contains(s.out, "cross-validated")) << s.out;
+  // evaluate warns too.
+  const auto e = trainer({"evaluate", "--model", path("m.wmm"), "--images", kOther + "/imgs", "--labels",
+                          kOther + "/labels.txt", "-q"});
+  EXPECT_EQ(e.exit_code, 0) << e.describe();
+  EXPECT_TRUE(contains(e.err, "were used to train this model")) << e.err;
+}
+
+TEST_F(Crossval, WithoutOtherDaysOneModelScoresThemAllAtAFixedThreshold) {
+  auto args = tiny();
+  for (const std::string& a : {std::string("--otherdays-normal-share"), std::string("0"),
+                               std::string("--otherdays-spill-share"), std::string("0"), std::string("--threshold"),
+                               std::string("0.5"), std::string("--json"), path("cv.json"), std::string("--out"),
+                               path("plain.wmm")})
+    args.push_back(a);
+  const auto r = trainer(args);
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  const auto cv = nlohmann::json::parse(std::ifstream(path("cv.json")));
+  EXPECT_EQ(cv["method"], "fixed");
+  for (const auto& t : cv["fold_thresholds"]) EXPECT_DOUBLE_EQ(t.get<double>(), 0.5);
+  const wm::ModelFile m = wm::load_model(path("plain.wmm"));
+  EXPECT_DOUBLE_EQ(m.threshold(), 0.5);
+  EXPECT_EQ(m.provenance["train_otherdays_hashes"].size(), 0u);
+  // A model that never saw the other days is scored on them fold by fold.
+  const auto s = trainer({"crossval", "--otherdays", kOther, "--model", path("plain.wmm"), "--folds", "2", "--json",
+                          path("scored.json"), "-q"});
+  ASSERT_EQ(s.exit_code, 0) << s.describe();
+  const auto j = nlohmann::json::parse(std::ifstream(path("scored.json")));
+  ASSERT_EQ(j.size(), 1u);
+  EXPECT_EQ(j[0]["all"]["n"], 33);
+  EXPECT_EQ(j[0]["folds"].size(), 2u);
+}
+
+TEST_F(Crossval, BadInputIsOneLine) {
+  auto r = trainer({"crossval", "--otherdays", path("missing"), "--model", kCrops, "-q"});
+  EXPECT_EQ(r.exit_code, 1) << r.describe();
+  r = trainer({"crossval", "--otherdays", kOther, "-q"});
+  EXPECT_EQ(r.exit_code, 1) << r.describe();
+  EXPECT_TRUE(contains(r.err, "--normal and --anomalies")) << r.err;
+  auto args = tiny();
+  args.push_back("--out");
+  args.push_back(dir_.string());
+  r = trainer(args);
+  EXPECT_EQ(r.exit_code, 1) << r.describe();
+  EXPECT_TRUE(contains(r.err, "names a folder")) << r.err;
+}

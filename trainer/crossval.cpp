@@ -1,0 +1,491 @@
+// `crossval`: the plain recipe, trained and validated on the plant's other days
+// by group-wise cross-validation; or existing models scored on those days fold
+// by fold.
+#include "commands.h"
+
+#include "common.h"
+#include "progress.h"
+#include "wellmonitor/calibration.h"
+#include "wellmonitor/dataset.h"
+#include "wellmonitor/detector.h"
+#include "wellmonitor/device.h"
+#include "wellmonitor/folds.h"
+#include "wellmonitor/model_file.h"
+#include "wellmonitor/training.h"
+#include "wellmonitor/version.h"
+
+#include <fmt/core.h>
+#include <fmt/ranges.h>
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+#include <set>
+
+namespace wellmonitor {
+
+namespace {
+
+struct OtherDays {
+  GroupedSet set;
+  std::vector<int> fold;
+  torch::Tensor x;  // preprocessed, for the model being trained or scored
+};
+
+// Mean and (sample) standard deviation; sd 0 for a single value.
+std::pair<double, double> mean_sd(const std::vector<double>& v) {
+  std::vector<double> f;
+  for (double x : v)
+    if (std::isfinite(x)) f.push_back(x);
+  if (f.empty()) return {std::nan(""), std::nan("")};
+  const double m = std::accumulate(f.begin(), f.end(), 0.0) / static_cast<double>(f.size());
+  double ss = 0.0;
+  for (double x : f) ss += (x - m) * (x - m);
+  return {m, f.size() > 1 ? std::sqrt(ss / static_cast<double>(f.size() - 1)) : 0.0};
+}
+
+std::string pm(const std::vector<double>& v) {
+  const auto [m, sd] = mean_sd(v);
+  return fmt::format("{} ± {}", fmt_rate(m), fmt_rate(sd));
+}
+
+struct FoldFigure {
+  int fold = 0;
+  uint64_t seed = 0;
+  Metrics m;
+};
+
+nlohmann::json figure_json(const FoldFigure& f) {
+  nlohmann::json j = f.m.to_json();
+  j["fold"] = f.fold;
+  j["seed"] = f.seed;
+  return j;
+}
+
+void print_fold_table(const std::vector<FoldFigure>& figs) {
+  fmt::print("{:>4} {:>5} {:>9} {:>6} {:>4} {:>4} {:>5} {:>4} {:>7} {:>7} {:>8} {:>7}\n", "fold", "seed", "threshold",
+             "n", "TP", "FN", "TN", "FP", "TPR", "TNR", "ROC-AUC", "PR-AUC");
+  for (const auto& f : figs)
+    fmt::print("{:>4} {:>5} {:>9.4g} {:>6} {:>4} {:>4} {:>5} {:>4} {:>7} {:>7} {:>8} {:>7}\n", f.fold, f.seed,
+               f.m.threshold, f.m.n, f.m.tp, f.m.fn, f.m.tn, f.m.fp, fmt_rate(f.m.tpr), fmt_rate(f.m.tnr),
+               fmt_rate(f.m.roc_auc), fmt_rate(f.m.pr_auc));
+}
+
+nlohmann::json summary_json(const std::vector<FoldFigure>& figs) {
+  std::vector<double> tpr, tnr, auc, ap;
+  for (const auto& f : figs) {
+    tpr.push_back(f.m.tpr);
+    tnr.push_back(f.m.tnr);
+    auc.push_back(f.m.roc_auc);
+    ap.push_back(f.m.pr_auc);
+  }
+  auto ms = [](const std::vector<double>& v) {
+    const auto [m, sd] = mean_sd(v);
+    return nlohmann::json{{"mean", m}, {"sd", sd}};
+  };
+  return {{"tpr", ms(tpr)}, {"tnr", ms(tnr)}, {"roc_auc", ms(auc)}, {"pr_auc", ms(ap)}};
+}
+
+void print_summary(const std::vector<FoldFigure>& figs, const std::string& what) {
+  std::vector<double> tpr, tnr, auc, ap;
+  for (const auto& f : figs) {
+    tpr.push_back(f.m.tpr);
+    tnr.push_back(f.m.tnr);
+    auc.push_back(f.m.roc_auc);
+    ap.push_back(f.m.pr_auc);
+  }
+  fmt::print("{}: TPR {}  TNR {}  ROC-AUC {}  PR-AUC {}\n", what, pm(tpr), pm(tnr), pm(auc), pm(ap));
+}
+
+// Figures of each fold's crops at `thr[fold]`.
+std::vector<FoldFigure> per_fold(const OtherDays& od, const std::vector<double>& scores, int folds, uint64_t seed,
+                                 const std::vector<double>& thr) {
+  std::vector<FoldFigure> out;
+  for (int f = 0; f < folds; ++f) {
+    std::vector<double> s;
+    std::vector<int> l;
+    for (size_t i = 0; i < scores.size(); ++i)
+      if (od.fold[i] == f) {
+        s.push_back(scores[i]);
+        l.push_back(od.set.crops[i].label);
+      }
+    out.push_back({f, seed, compute_metrics(s, l, thr[static_cast<size_t>(f)])});
+  }
+  return out;
+}
+
+// Out-of-fold scores pooled over seeds, split by label; `skip_fold` (>= 0) leaves one fold out.
+std::pair<std::vector<double>, std::vector<double>> pooled(const OtherDays& od,
+                                                          const std::vector<std::vector<double>>& oof,
+                                                          int skip_fold) {
+  std::vector<double> n, s;
+  for (const auto& scores : oof)
+    for (size_t i = 0; i < scores.size(); ++i) {
+      if (od.fold[i] == skip_fold) continue;
+      (od.set.crops[i].label ? s : n).push_back(scores[i]);
+    }
+  return {n, s};
+}
+
+std::set<std::string> short_hash_set(const std::vector<Crop>& crops) {
+  std::set<std::string> h;
+  for (const auto& c : crops) h.insert(c.sha256.substr(0, kHashChars));
+  return h;
+}
+
+OtherDays load_otherdays(const CrossvalCommand& c) {
+  OtherDays od;
+  LoadOptions lo;
+  lo.skip_bad = c.common.skip_bad;
+  LoadReport rep;
+  od.set = load_grouped(c.otherdays_dir, lo, &rep);
+  for (const auto& b : rep.bad) warn(fmt::format("skipped {}", b));
+  od.fold = group_folds(od.set.crops, od.set.groups, c.folds, c.fold_seed);
+  size_t spills = 0;
+  std::set<std::string> groups(od.set.groups.begin(), od.set.groups.end());
+  for (const auto& cr : od.set.crops) spills += cr.label;
+  note(c.common, fmt::format("other days: {} crops ({} spills, {} normals) in {} groups, {} folds by group",
+                             od.set.crops.size(), spills, od.set.crops.size() - spills, groups.size(), c.folds));
+  for (int f = 0; f < c.folds; ++f) {
+    size_t n = 0, s = 0;
+    for (size_t i = 0; i < od.fold.size(); ++i)
+      if (od.fold[i] == f) (od.set.crops[i].label ? s : n)++;
+    note(c.common, fmt::format("  fold {}: {} normals, {} spills", f, n, s));
+  }
+  return od;
+}
+
+// Scores existing models on the other days, fold by fold, at each model's threshold.
+int crossval_models(const CrossvalCommand& c) {
+  OtherDays od = load_otherdays(c);
+  const std::set<std::string> od_hashes = short_hash_set(od.set.crops);
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& path : c.models) {
+    Detector det = Detector::open(path, c.common.device);
+    const std::set<std::string> trained = recorded_hashes(det.model(), {"train_hashes", "train_spill_hashes"});
+    size_t seen = 0;
+    for (const auto& h : od_hashes) seen += trained.count(h);
+    fmt::print("model {} ({}), threshold {:.6g}\n", path, det.model().arch, det.threshold());
+    if (seen) {
+      if (det.model().validation.contains("otherdays_cv")) {
+        fmt::print("  trained on {} of these crops: its honest figures are the cross-validated ones it records:\n",
+                   seen);
+        fmt::print("{}\n", det.model().validation["otherdays_cv"]["summary"].dump(2));
+        out.push_back({{"model", path}, {"trained_on", seen}, {"recorded", det.model().validation["otherdays_cv"]}});
+        continue;
+      }
+      throw std::invalid_argument(fmt::format("{}: trained on {} of the other days' crops; figures on them would be "
+                                              "optimistic (cross-validate the recipe instead)",
+                                              path, seen));
+    }
+    const double thr = c.threshold >= 0 ? c.threshold : det.threshold();
+    const auto scores =
+        score_with_progress(det, to_tensor(od.set.crops, all_indices(od.set.crops.size()), det.model().preprocess),
+                            c.common, "scoring other days");
+    const auto figs = per_fold(od, scores, c.folds, 0, std::vector<double>(static_cast<size_t>(c.folds), thr));
+    print_fold_table(figs);
+    print_summary(figs, "  over folds");
+    std::vector<int> labels;
+    for (const auto& cr : od.set.crops) labels.push_back(cr.label);
+    const Metrics all = compute_metrics(scores, labels, thr);
+    print_metrics("  all other days", all);
+    nlohmann::json j = {{"model", path}, {"threshold", thr}, {"all", all.to_json()}, {"summary", summary_json(figs)}};
+    for (const auto& f : figs) j["folds"].push_back(figure_json(f));
+    out.push_back(j);
+  }
+  if (!c.json_out.empty()) {
+    std::ofstream f(c.json_out);
+    if (!f) throw std::runtime_error(c.json_out + ": cannot write");
+    f << out.dump(2) << "\n";
+  }
+  return 0;
+}
+
+// Everything one training run of the recipe needs, preprocessed once.
+struct RecipeData {
+  torch::Tensor normal;  // recorded-day normals the recipe trains on
+  torch::Tensor spills;  // recorded-day spills
+  torch::Tensor od;      // all other-day crops
+  std::vector<int> od_label;
+};
+
+ModelFile train_recipe(const CrossvalCommand& c, const RecipeData& d, const std::vector<size_t>& od_train,
+                       uint64_t seed, const torch::Device& device, const std::string& label) {
+  ModelFile model;
+  model.arch = c.arch;
+  model.arch_params = parse_arch_params(c.arch_params);
+  model.preprocess = parse_preprocess(c.color, c.size);
+  model.score = ScoreConfig::from_name("probability");
+  torch::manual_seed(seed);
+  model.build_network();
+
+  std::vector<int64_t> odn, ods;
+  for (size_t i : od_train) (d.od_label[i] ? ods : odn).push_back(static_cast<int64_t>(i));
+  const int own_normals = odn.empty() ? c.batch_normal
+                                      : std::max(1, static_cast<int>(std::lround(c.batch_normal * (1.0 - c.od_normal_share))));
+  const int own_spills = ods.empty() ? c.batch_spill
+                                     : static_cast<int>(std::lround(c.batch_spill * (1.0 - c.od_spill_share)));
+  const bool flip = c.augment.find("flip") != std::string::npos;
+  const bool light = c.augment.find("light") != std::string::npos;
+  const auto odn_t = torch::tensor(odn.empty() ? std::vector<int64_t>{0} : odn, torch::kInt64);
+  const auto ods_t = torch::tensor(ods.empty() ? std::vector<int64_t>{0} : ods, torch::kInt64);
+
+  const LabelledBatch make_batch = [&](const torch::Tensor& idx, uint64_t bseed) {
+    torch::Generator gen = at::detail::createCPUGenerator(bseed);
+    std::vector<torch::Tensor> parts{d.normal.index_select(0, idx)};
+    const int64_t more_normals = odn.empty() ? 0 : c.batch_normal - own_normals;
+    if (more_normals > 0)
+      parts.push_back(d.od.index_select(
+          0, odn_t.index_select(0, torch::randint(static_cast<int64_t>(odn.size()), {more_normals}, gen))));
+    const int64_t n_normal = idx.size(0) + more_normals;
+    if (own_spills > 0)
+      parts.push_back(d.spills.index_select(0, torch::randint(d.spills.size(0), {own_spills}, gen)));
+    const int64_t more_spills = ods.empty() ? 0 : c.batch_spill - own_spills;
+    if (more_spills > 0)
+      parts.push_back(d.od.index_select(
+          0, ods_t.index_select(0, torch::randint(static_cast<int64_t>(ods.size()), {more_spills}, gen))));
+    auto x = flip_and_light(torch::cat(parts), bseed ^ 0x9e3779b97f4a7c15ULL, flip, light);
+    auto y = torch::cat({torch::zeros({n_normal}), torch::ones({x.size(0) - n_normal})});
+    return std::make_pair(x, y);
+  };
+
+  TrainOptions to;
+  to.epochs = c.epochs;
+  to.batch_size = own_normals;
+  to.learning_rate = c.learning_rate;
+  to.patience = 0;
+  to.seed = seed;
+  std::unique_ptr<Progress> bar;
+  to.on_batch = [&](int epoch, int64_t b, int64_t nb, double loss) {
+    if (!bar) bar = std::make_unique<Progress>(fmt::format("{} epoch {}/{}", label, epoch, c.epochs), nb, !c.common.quiet);
+    bar->update(b, fmt::format("loss {:.4f}", loss));
+  };
+  to.on_epoch = [&](int, double tl, double, bool) {
+    if (bar) bar->finish(fmt::format("loss {:.4f}", tl));
+    bar.reset();
+  };
+  const auto& pc = model.preprocess;
+  const auto empty = torch::empty({0, pc.channels(), pc.height, pc.width});
+  const TrainResult tr =
+      train_classifier(*model.network, d.normal.size(0), make_batch, empty, torch::empty({0}), to, device);
+  model.training = {{"recipe", "plain"},
+                    {"epochs", tr.epochs_run},
+                    {"batch_normals", c.batch_normal},
+                    {"batch_spills", c.batch_spill},
+                    {"otherdays_normal_share", odn.empty() ? 0.0 : c.od_normal_share},
+                    {"otherdays_spill_share", ods.empty() ? 0.0 : c.od_spill_share},
+                    {"learning_rate", c.learning_rate},
+                    {"optimizer", "adam"},
+                    {"loss", "binary-cross-entropy"},
+                    {"augment", c.augment},
+                    {"shifts", "none"},
+                    {"synthetic", "none"},
+                    {"seed", seed},
+                    {"train_loss", tr.train_loss},
+                    {"crops_per_second", tr.crops_per_second}};
+  return model;
+}
+
+}  // namespace
+
+int run_crossval(const CrossvalCommand& c) {
+  return guarded([&] {
+    const auto& o = c.common;
+    setup_runtime(o);
+    if (!c.models.empty()) return crossval_models(c);
+    if (c.normal_dir.empty() || c.anomaly_dir.empty())
+      throw std::invalid_argument("crossval trains the recipe: give --normal and --anomalies (or --model to score)");
+    if (c.seeds < 1) throw std::invalid_argument("--seeds must be at least 1");
+    if (!c.out.empty()) {
+      std::error_code ec;
+      if (std::filesystem::is_directory(c.out, ec)) throw std::invalid_argument(c.out + ": --out names a folder");
+    }
+    const PreprocessConfig pc = parse_preprocess(c.color, c.size);
+    const torch::Device device = resolve_device(o.device);
+    note(o, fmt::format("device: {}", describe_device(device)));
+
+    OtherDays od = load_otherdays(c);
+    std::vector<Crop> normal = load_dir(c.normal_dir, 0, o, "normal");
+    std::vector<Crop> spills = load_dir(c.anomaly_dir, 1, o, "spills");
+    if (size_t amb = drop_ambiguous(normal, spills))
+      warn(fmt::format("{} image(s) appear among both normals and spills; left out of both as ambiguous", amb));
+    // A recorded-day crop identical to an other-day crop would let a fold model
+    // see its own validation crop: leave such crops out of the recorded days.
+    {
+      std::set<std::string> h;
+      for (const auto& cr : od.set.crops) h.insert(cr.sha256);
+      size_t dropped = 0;
+      for (auto* v : {&normal, &spills}) {
+        const size_t before = v->size();
+        v->erase(std::remove_if(v->begin(), v->end(), [&](const Crop& cr) { return h.count(cr.sha256) > 0; }),
+                 v->end());
+        dropped += before - v->size();
+      }
+      if (dropped) note(o, fmt::format("left out {} recorded-day crop(s) identical to other-day crops", dropped));
+    }
+    const NormalSplit ns = split_normals(normal, {0.0, 0.0, c.test_fraction}, c.seed);
+    std::vector<size_t> train_idx;
+    for (size_t k = 0; k < ns.train.size(); k += static_cast<size_t>(c.normal_stride)) train_idx.push_back(ns.train[k]);
+    note(o, fmt::format("recorded days: {} training normals (every {} of {}), {} test normals held out, {} spills",
+                        train_idx.size(), c.normal_stride, ns.train.size(), ns.test.size(), spills.size()));
+
+    RecipeData d;
+    d.normal = to_tensor(normal, train_idx, pc);
+    d.spills = to_tensor(spills, all_indices(spills.size()), pc);
+    d.od = to_tensor(od.set.crops, all_indices(od.set.crops.size()), pc);
+    for (const auto& cr : od.set.crops) d.od_label.push_back(cr.label);
+    const bool use_od = c.od_normal_share > 0 || c.od_spill_share > 0;
+
+    // Out-of-fold scores, one vector per seed.
+    std::vector<std::vector<double>> oof;
+    for (int s = 0; s < c.seeds; ++s) {
+      const uint64_t seed = c.seed + static_cast<uint64_t>(s);
+      std::vector<double> scores(od.set.crops.size(), std::nan(""));
+      if (!use_od) {
+        // The recipe never sees the other days: one model scores all of them.
+        ModelFile m = train_recipe(c, d, {}, seed, device, fmt::format("seed {}", seed));
+        Detector det(m, device);
+        scores = score_all(det, d.od);
+      } else {
+        for (int f = 0; f < c.folds; ++f) {
+          std::vector<size_t> tr, va;
+          for (size_t i = 0; i < od.fold.size(); ++i) (od.fold[i] == f ? va : tr).push_back(i);
+          ModelFile m = train_recipe(c, d, tr, seed, device, fmt::format("fold {}/{} seed {}", f + 1, c.folds, seed));
+          Detector det(m, device);
+          const auto sv = score_all(det, to_tensor(od.set.crops, va, pc));
+          for (size_t k = 0; k < va.size(); ++k) scores[va[k]] = sv[k];
+        }
+      }
+      oof.push_back(std::move(scores));
+    }
+
+    // Each fold's figures at a threshold chosen without that fold: the rule on
+    // the other folds' out-of-fold scores (or the fixed --threshold).
+    std::vector<double> fold_thr;
+    for (int f = 0; f < c.folds; ++f) {
+      if (c.threshold >= 0) {
+        fold_thr.push_back(c.threshold);
+        continue;
+      }
+      const auto [n, s] = pooled(od, oof, f);
+      fold_thr.push_back(calibrate(c.method, n, s, 0.0).threshold);
+    }
+    std::vector<FoldFigure> figs;
+    for (int s = 0; s < c.seeds; ++s) {
+      auto f = per_fold(od, oof[static_cast<size_t>(s)], c.folds, c.seed + static_cast<uint64_t>(s), fold_thr);
+      figs.insert(figs.end(), f.begin(), f.end());
+    }
+    fmt::print("other days, group-wise {}-fold cross-validation, {} seed(s); each fold at a threshold chosen on the "
+               "other folds' out-of-fold scores ({}):\n",
+               c.folds, c.seeds, c.threshold >= 0 ? fmt::format("fixed {}", c.threshold) : c.method);
+    print_fold_table(figs);
+    print_summary(figs, "over folds and seeds");
+    std::vector<Metrics> pooled_m;
+    for (int s = 0; s < c.seeds; ++s) {
+      // Pooled: every crop at its own fold's threshold.
+      size_t tp = 0, fn = 0, tn = 0, fp = 0;
+      for (const auto& f : figs)
+        if (f.seed == c.seed + static_cast<uint64_t>(s)) {
+          tp += f.m.tp;
+          fn += f.m.fn;
+          tn += f.m.tn;
+          fp += f.m.fp;
+        }
+      std::vector<int> labels;
+      for (const auto& cr : od.set.crops) labels.push_back(cr.label);
+      Metrics m = compute_metrics(oof[static_cast<size_t>(s)], labels, 0.5);
+      m.tp = tp, m.fn = fn, m.tn = tn, m.fp = fp;
+      m.tpr = static_cast<double>(tp) / static_cast<double>(std::max<size_t>(1, tp + fn));
+      m.tnr = static_cast<double>(tn) / static_cast<double>(std::max<size_t>(1, tn + fp));
+      m.threshold = std::nan("");
+      print_metrics(fmt::format("pooled out-of-fold seed {}", c.seed + static_cast<uint64_t>(s)), m);
+      pooled_m.push_back(m);
+    }
+
+    // The shipped threshold: the rule on all out-of-fold scores.
+    const auto [all_n, all_s] = pooled(od, oof, -1);
+    Calibration cal;
+    if (c.threshold >= 0) {
+      cal.method = "fixed";
+      cal.threshold = c.threshold;
+      const Metrics m = metrics_of(all_n, all_s, c.threshold);
+      cal.tnr = m.tnr;
+      cal.tpr = m.tpr;
+      cal.n_normal = all_n.size();
+      cal.n_anomaly = all_s.size();
+    } else {
+      cal = calibrate(c.method, all_n, all_s, 0.0);
+    }
+    const auto [thr_m, thr_sd] = mean_sd(fold_thr);
+    fmt::print("threshold {:.6g} ({} on {} out-of-fold normal and {} spill scores); the folds' thresholds {:.4g} ± {:.4g}\n",
+               cal.threshold, cal.method, all_n.size(), all_s.size(), thr_m, thr_sd);
+
+    nlohmann::json cv = {{"folds", c.folds},
+                         {"seeds", c.seeds},
+                         {"fold_seed", c.fold_seed},
+                         {"method", c.threshold >= 0 ? "fixed" : c.method},
+                         {"fold_thresholds", fold_thr},
+                         {"summary", summary_json(figs)},
+                         {"note", "other days split by near-duplicate group (groups sharing a byte-identical crop "
+                                  "merged); each fold scored by a model that never trained on it, at a threshold "
+                                  "chosen on the other folds' out-of-fold scores"}};
+    for (const auto& f : figs) cv["per_fold"].push_back(figure_json(f));
+    for (const auto& m : pooled_m) cv["pooled"].push_back(m.to_json());
+    if (!c.scores_out.empty()) {
+      std::ofstream f(c.scores_out);
+      if (!f) throw std::runtime_error(c.scores_out + ": cannot write");
+      f << "file,label,group,fold,seed,score\n";
+      for (int s = 0; s < c.seeds; ++s)
+        for (size_t i = 0; i < od.set.crops.size(); ++i)
+          f << od.set.crops[i].name << ',' << od.set.crops[i].label << ',' << od.set.groups[i] << ',' << od.fold[i]
+            << ',' << c.seed + static_cast<uint64_t>(s) << ',' << fmt::format("{:.9g}", oof[static_cast<size_t>(s)][i])
+            << '\n';
+    }
+    if (!c.json_out.empty()) {
+      std::ofstream f(c.json_out);
+      if (!f) throw std::runtime_error(c.json_out + ": cannot write");
+      f << cv.dump(2) << "\n";
+    }
+    if (c.out.empty()) return 0;
+
+    // The model to ship: the same recipe on every fold, seed --seed.
+    std::vector<size_t> all_od = use_od ? all_indices(od.set.crops.size()) : std::vector<size_t>{};
+    ModelFile model = train_recipe(c, d, all_od, c.seed, device, "final");
+    model.calibration = cal;
+    Detector det(model, device);
+    const auto test_n = score_with_progress(det, to_tensor(normal, ns.test, pc), o, "scoring test normals");
+    const Metrics test_m = metrics_of(test_n, {}, cal.threshold);
+    model.validation = {{"otherdays_cv", cv},
+                        {"test", test_m.to_json()},
+                        {"test_normal_scores", test_n},
+                        {"test_spill_scores", std::vector<double>{}},
+                        {"test_normal_hashes", hashes_in_order(normal, ns.test)},
+                        {"test_spill_hashes", std::vector<std::string>{}},
+                        {"note", "otherdays_cv: the recipe's cross-validated figures on the other days (the shipped "
+                                 "model trained on every fold); test = recorded-day normals never trained on"}};
+    std::vector<size_t> od_idx = all_od;
+    model.provenance = {{"trainer_version", WELLMONITOR_VERSION},
+                        {"date", now_iso8601()},
+                        {"normal_dir", std::filesystem::path(c.normal_dir).filename().string()},
+                        {"anomaly_dir", std::filesystem::path(c.anomaly_dir).filename().string()},
+                        {"otherdays_dir", std::filesystem::path(c.otherdays_dir).filename().string()},
+                        {"train_hashes", short_hashes(normal, train_idx)},
+                        {"train_spill_hashes", short_hashes(spills, all_indices(spills.size()))},
+                        {"train_otherdays_hashes", [&] {
+                           auto h = short_hashes(od.set.crops, od_idx).get<std::vector<std::string>>();
+                           h.erase(std::unique(h.begin(), h.end()), h.end());
+                           return h;
+                         }()},
+                        {"test_hashes", short_hashes(normal, ns.test)}};
+    // evaluate and calibrate treat every crop trained on as such.
+    for (const auto& h : model.provenance["train_otherdays_hashes"]) model.provenance["train_hashes"].push_back(h);
+    save_model(model, c.out);
+    fmt::print("model written to {}: threshold {:.6g} ({}), recorded-day test normals TNR {}\n", c.out, cal.threshold,
+               cal.method, fmt_rate(test_m.tnr));
+    return 0;
+  });
+}
+
+}  // namespace wellmonitor
