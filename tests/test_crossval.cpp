@@ -228,7 +228,8 @@ class Crossval : public ::testing::Test {
 TEST_F(Crossval, TrainsPerFoldRecordsTheFiguresAndRefusesToScoreItsOwnTrainingDays) {
   auto args = tiny();
   for (const std::string& a : {std::string("--seeds"), std::string("2"), std::string("--out"), path("m.wmm"),
-                               std::string("--json"), path("cv.json"), std::string("--scores"), path("oof.csv")})
+                               std::string("--json"), path("cv.json"), std::string("--scores"), path("oof.csv"),
+                               std::string("--save-folds"), path("folds")})
     args.push_back(a);
   const auto r = trainer(args);
   ASSERT_EQ(r.exit_code, 0) << r.describe();
@@ -273,6 +274,21 @@ TEST_F(Crossval, TrainsPerFoldRecordsTheFiguresAndRefusesToScoreItsOwnTrainingDa
   std::set<std::string> distinct;  // crops of a group are often byte-identical
   for (const auto& c : wm::load_grouped(kOther, {}, nullptr).crops) distinct.insert(c.sha256.substr(0, 16));
   EXPECT_EQ(m.provenance["train_otherdays_hashes"].size(), distinct.size());
+
+  // Each fold's model never trained on its fold's crops, and carries that fold's threshold.
+  for (int f = 0; f < 2; ++f) {
+    for (int seed = 1; seed <= 2; ++seed) {
+      const wm::ModelFile fm = wm::load_model(path("folds/fold-" + std::to_string(f) + "-seed-" + std::to_string(seed) + ".wmm"));
+      EXPECT_DOUBLE_EQ(fm.threshold(), cv["fold_thresholds"][static_cast<size_t>(f)].get<double>());
+      std::set<std::string> trained;
+      for (const auto& h : fm.provenance["train_otherdays_hashes"]) trained.insert(h.get<std::string>());
+      const auto fold_crops =
+          wm::load_labelled(kOther + "/imgs", path("folds/fold-" + std::to_string(f) + ".labels.txt"), {});
+      EXPECT_GT(fold_crops.size(), 5u);
+      for (const auto& cr : fold_crops) EXPECT_EQ(trained.count(cr.sha256.substr(0, 16)), 0u) << cr.name;
+      EXPECT_GT(trained.size(), 5u);
+    }
+  }
 
   // Scoring the shipped model on the days it trained on would be optimistic: the
   // command prints the cross-validated figures it records instead.

@@ -79,6 +79,7 @@ struct CrossvalCommand {
   CommonOptions common;
   std::vector<std::string> models;  // score these instead of training
   std::string normal_dir, anomaly_dir, otherdays_dir, out, json_out, scores_out;
+  std::string save_folds;  // folder for each fold's model and crop list
   std::string arch = "spill-cnn";
   std::vector<std::string> arch_params;  // key=value
   std::string color = "rgb";

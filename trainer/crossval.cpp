@@ -338,8 +338,10 @@ int run_crossval(const CrossvalCommand& c) {
     for (const auto& cr : od.set.crops) d.od_label.push_back(cr.label);
     const bool use_od = c.od_normal_share > 0 || c.od_spill_share > 0;
 
-    // Out-of-fold scores, one vector per seed.
+    // Out-of-fold scores, one vector per seed; the fold models, with --save-folds.
     std::vector<std::vector<double>> oof;
+    std::vector<std::pair<std::pair<int, uint64_t>, ModelFile>> fold_models;
+    if (!c.save_folds.empty()) std::filesystem::create_directories(c.save_folds);
     for (int s = 0; s < c.seeds; ++s) {
       const uint64_t seed = c.seed + static_cast<uint64_t>(s);
       std::vector<double> scores(od.set.crops.size(), std::nan(""));
@@ -356,6 +358,17 @@ int run_crossval(const CrossvalCommand& c) {
           Detector det(m, device);
           const auto sv = score_all(det, to_tensor(od.set.crops, va, pc));
           for (size_t k = 0; k < va.size(); ++k) scores[va[k]] = sv[k];
+          if (!c.save_folds.empty()) {
+            std::vector<size_t> od_tr(tr);
+            m.provenance = {{"trainer_version", WELLMONITOR_VERSION},
+                            {"date", now_iso8601()},
+                            {"fold", f},
+                            {"train_hashes", short_hashes(normal, train_idx)},
+                            {"train_spill_hashes", short_hashes(spills, all_indices(spills.size()))},
+                            {"train_otherdays_hashes", short_hashes(od.set.crops, od_tr)}};
+            for (const auto& h : m.provenance["train_otherdays_hashes"]) m.provenance["train_hashes"].push_back(h);
+            fold_models.push_back({{f, seed}, std::move(m)});
+          }
         }
       }
       oof.push_back(std::move(scores));
@@ -418,6 +431,24 @@ int run_crossval(const CrossvalCommand& c) {
     } else {
       cal = calibrate(c.method, all_n, all_s, 0.0);
     }
+    for (auto& [key, m] : fold_models) {
+      const auto [f, seed] = key;
+      m.calibration = Calibration{};
+      m.calibration.method = c.threshold >= 0 ? "fixed" : c.method + " on the other folds' out-of-fold scores";
+      m.calibration.threshold = fold_thr[static_cast<size_t>(f)];
+      save_model(m, fmt::format("{}/fold-{}-seed-{}.wmm", c.save_folds, f, seed));
+    }
+    for (int f = 0; f < c.folds && !c.save_folds.empty(); ++f) {
+      std::ofstream labels(fmt::format("{}/fold-{}.labels.txt", c.save_folds, f)),
+          groups(fmt::format("{}/fold-{}.groups.txt", c.save_folds, f));
+      for (size_t i = 0; i < od.set.crops.size(); ++i)
+        if (od.fold[i] == f) {
+          labels << od.set.crops[i].name << ' ' << od.set.crops[i].label << '\n';
+          groups << od.set.crops[i].name << ' ' << od.set.groups[i] << '\n';
+        }
+      if (!labels || !groups) throw std::runtime_error(c.save_folds + ": cannot write the fold lists");
+    }
+    if (!c.save_folds.empty()) note(o, fmt::format("fold models and crop lists written to {}", c.save_folds));
     const auto [thr_m, thr_sd] = mean_sd(fold_thr);
     fmt::print("threshold {:.6g} ({} on {} out-of-fold normal and {} spill scores); the folds' thresholds {:.4g} ± {:.4g}\n",
                cal.threshold, cal.method, all_n.size(), all_s.size(), thr_m, thr_sd);

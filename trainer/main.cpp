@@ -245,6 +245,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   x->add_option("--threshold", cv.threshold, "A fixed threshold instead of the rule (e.g. 0.5)")->check(CLI::Range(0.0, 1.0));
   x->add_option("--json", cv.json_out, "Also write the cross-validated figures as JSON here");
+  x->add_option("--save-folds", cv.save_folds,
+                "Also write each fold's model (fold-F-seed-S.wmm, at that fold's threshold) and the fold's crops "
+                "(fold-F.labels.txt, fold-F.groups.txt) into this folder: a replay of a fold's crops through the "
+                "element with that fold's model is an honest end-to-end check");
   x->add_option("--scores", cv.scores_out, "Also write every out-of-fold score as CSV (file,label,group,fold,seed,score)");
   add_common(x, cv.common);
 
