@@ -17,6 +17,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -339,4 +340,52 @@ TEST_F(Crossval, BadInputIsOneLine) {
   r = trainer(args);
   EXPECT_EQ(r.exit_code, 1) << r.describe();
   EXPECT_TRUE(contains(r.err, "names a folder")) << r.err;
+}
+
+// ---------------------------------------------------------------- replay of other days
+
+TEST_F(Crossval, ReplayOfGroupsPlaysSpillGroupsAsSequencesAndNormalsByGroup) {
+  const std::string frame = std::string(WELLMONITOR_SOURCE_DIR) + "/tests/fixtures/replay-frame.jpg";
+  const auto r = wellmonitor_test::run_process(
+      WELLMONITOR_REPLAY,
+      {"--labels", kOther + "/labels.txt", "--images", kOther + "/imgs", "--groups", kOther + "/groups.txt",
+       "--layout", std::string(WELLMONITOR_SOURCE_DIR) + "/pipelines/casting-table.wells.txt", "--frame", frame,
+       "--size", "480x300", "--fps", "4", "--duration", "40", "--spills", "3", "--codec", "mjpeg", "-o",
+       path("r.avi"), "--truth", path("r.csv")},
+      dir_.string());
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_TRUE(contains(r.out, "13 normal groups")) << r.out;  // 12 normal groups + the copy's group
+  // Each spill is one spill group of the fixture, played whole.
+  std::set<std::string> spill_groups;
+  {
+    const auto groups = wm::read_groups(kOther + "/groups.txt");
+    std::ifstream labels(kOther + "/labels.txt");
+    for (std::string n, l; labels >> n >> l;)
+      if (l == "1") spill_groups.insert(groups.at(n));
+  }
+  size_t spills = 0;
+  std::istringstream out(r.out);
+  for (std::string line; std::getline(out, line);) {
+    const auto at = line.find("of source well ");
+    if (line.find("spill at") == std::string::npos || at == std::string::npos) continue;
+    ++spills;
+    std::string g = line.substr(at + 15);
+    g = g.substr(0, g.find(','));
+    EXPECT_EQ(spill_groups.count(g), 1u) << line;
+  }
+  EXPECT_EQ(spills, 3u);
+  std::ifstream truth(path("r.csv"));
+  std::string header;
+  std::getline(truth, header);
+  EXPECT_EQ(header, "well,first_frame,last_frame");
+  EXPECT_GT(fs::file_size(path("r.avi")), 1000u);
+
+  // --groups without --labels, or neither --normal nor --groups, is refused.
+  const auto bad = wellmonitor_test::run_process(
+      WELLMONITOR_REPLAY,
+      {"--layout", std::string(WELLMONITOR_SOURCE_DIR) + "/pipelines/casting-table.wells.txt", "--frame", frame,
+       "--spills", "0", "-o", path("x.avi"), "--truth", path("x.csv")},
+      dir_.string());
+  EXPECT_NE(bad.exit_code, 0) << bad.describe();
+  EXPECT_TRUE(contains(bad.err, "--normal")) << bad.err;
 }

@@ -1,5 +1,7 @@
 #include "replay.h"
 
+#include "wellmonitor/folds.h"
+
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
@@ -116,15 +118,16 @@ std::vector<SpillGroup> group_spills(const std::vector<std::string>& paths) {
   return groups;
 }
 
-std::vector<std::string> read_labelled_spills(const std::string& labels_path,
+std::vector<LabelledFile> read_labelled_files(const std::string& labels_path,
                                               const std::string& images_dir) {
   std::ifstream in(labels_path);
   if (!in) throw ReplayError("cannot read labels file '" + labels_path + "'");
-  std::vector<std::string> files;
+  std::vector<LabelledFile> files;
   std::string line;
   int line_no = 0;
   while (std::getline(in, line)) {
     ++line_no;
+    if (line_no == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
     if (const auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
     line = trim(line);
     if (line.empty()) continue;
@@ -135,17 +138,47 @@ std::vector<std::string> read_labelled_spills(const std::string& labels_path,
     if (name.empty() || (label != "0" && label != "1"))
       throw ReplayError(labels_path + ":" + std::to_string(line_no) +
                         ": expected '<file name> <0|1>', got '" + line + "'");
-    if (label != "1") continue;
     const fs::path p = fs::path(images_dir) / name;
     std::error_code ec;
     if (!fs::is_regular_file(p, ec))
       throw ReplayError(labels_path + ":" + std::to_string(line_no) + ": image '" + p.string() +
                         "' not found");
-    files.push_back(p.string());
+    files.push_back({p.string(), label == "1" ? 1 : 0});
   }
+  return files;
+}
+
+std::vector<std::string> read_labelled_spills(const std::string& labels_path,
+                                              const std::string& images_dir) {
+  std::vector<std::string> files;
+  for (const auto& f : read_labelled_files(labels_path, images_dir))
+    if (f.label == 1) files.push_back(f.path);
   if (files.empty())
     throw ReplayError("labels file '" + labels_path + "' labels no file as a spill (1)");
   return files;
+}
+
+std::vector<SpillGroup> group_by_file(const std::vector<std::string>& paths,
+                                      const std::string& groups_path) {
+  std::map<std::string, std::string> groups;
+  try {
+    groups = read_groups(groups_path);
+  } catch (const std::exception& e) {
+    throw ReplayError(e.what());
+  }
+  std::map<std::string, std::vector<std::string>> by_group;
+  for (const auto& p : paths) {
+    const std::string name = fs::path(p).filename().string();
+    const auto it = groups.find(name);
+    if (it == groups.end()) throw ReplayError(groups_path + ": no group for '" + name + "'");
+    by_group[it->second].push_back(p);
+  }
+  std::vector<SpillGroup> out;
+  for (auto& [g, files] : by_group) {
+    std::sort(files.begin(), files.end());
+    out.push_back({g, std::move(files)});
+  }
+  return out;
 }
 
 std::vector<ScheduledSpill> schedule_spills(const WellLayout& layout,

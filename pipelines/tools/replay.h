@@ -59,6 +59,20 @@ std::vector<SpillGroup> group_spills(const std::vector<std::string>& paths);
 std::vector<std::string> read_labelled_spills(const std::string& labels_path,
                                               const std::string& images_dir);
 
+// Every file of a labels file with its label (1 = spill), found in images_dir.
+// Throws ReplayError on a bad line or a missing file.
+struct LabelledFile {
+  std::string path;
+  int label = 0;
+};
+std::vector<LabelledFile> read_labelled_files(const std::string& labels_path, const std::string& images_dir);
+
+// Crops grouped by a groups file ("<file name> <group>": near-duplicate groups,
+// one well over a few seconds): one SpillGroup per group, its files in name
+// order, groups in name order. Throws ReplayError for a file without a group.
+std::vector<SpillGroup> group_by_file(const std::vector<std::string>& paths,
+                                      const std::string& groups_path);
+
 struct ScheduleOptions {
   int total_frames = 0;
   int num_spills = 0;

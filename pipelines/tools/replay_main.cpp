@@ -46,6 +46,7 @@ struct Options {
   std::string spill_dir;
   std::string labels;
   std::string images_dir;
+  std::string groups;        // near-duplicate groups of the labelled crops
   std::string layout;
   std::string frame;
   double fps = 12.0;
@@ -166,17 +167,35 @@ int run(const Options& o) {
       throw ReplayError(std::string("layout: ") + e.what());
     }
   }();
-  const auto normals = list_images(o.normal_dir, "normal crops");
+  // Normal crops: a folder (one crop at a time, drawn at random), or with --groups
+  // the labels file's normals, shown group by group: a well shows a run of one
+  // group's near-identical crops, as a well over time does, then another group.
+  std::vector<std::string> normals;
+  std::vector<SpillGroup> normal_groups;
   std::vector<std::string> spill_files;
-  if (o.spills > 0) {
+  const std::string labels_dir = [&] {
+    const std::string d = o.images_dir.empty() ? fs::path(o.labels).parent_path().string() : o.images_dir;
+    return d.empty() ? std::string(".") : d;
+  }();
+  if (!o.normal_dir.empty()) normals = list_images(o.normal_dir, "normal crops");
+  if (!o.groups.empty()) {
+    std::vector<std::string> labelled_normals;
+    for (const auto& f : read_labelled_files(o.labels, labels_dir))
+      (f.label ? spill_files : labelled_normals).push_back(f.path);
+    if (normals.empty()) {
+      normal_groups = group_by_file(labelled_normals, o.groups);
+      if (normal_groups.empty()) throw ReplayError("labels file '" + o.labels + "' labels no file as normal (0)");
+    }
+    if (o.spills > 0 && spill_files.empty())
+      throw ReplayError("labels file '" + o.labels + "' labels no file as a spill (1)");
+  } else if (o.spills > 0) {
     if (!o.labels.empty()) {
-      const std::string dir =
-          o.images_dir.empty() ? fs::path(o.labels).parent_path().string() : o.images_dir;
-      spill_files = read_labelled_spills(o.labels, dir.empty() ? "." : dir);
+      spill_files = read_labelled_spills(o.labels, labels_dir);
     } else {
       spill_files = list_images(o.spill_dir, "spill crops");
     }
   }
+  if (normals.empty() && normal_groups.empty()) throw ReplayError("give --normal DIR, or --labels with --groups");
   cv::Mat background = cv::imread(o.frame, cv::IMREAD_COLOR);
   if (background.empty()) throw ReplayError("cannot read background frame '" + o.frame + "'");
   const int marks = o.keep_marks ? 0 : remove_marks(background);
@@ -202,7 +221,8 @@ int run(const Options& o) {
   so.min_group_crops = o.min_group;
   so.wells = o.spill_wells;
   so.sources = o.spill_sources;
-  const auto schedule = schedule_spills(layout, group_spills(spill_files), so, rng);
+  const auto schedule = schedule_spills(
+      layout, o.groups.empty() ? group_spills(spill_files) : group_by_file(spill_files, o.groups), so, rng);
 
   // Open the outputs before rendering: an unwritable path fails at once.
   std::ofstream truth(o.truth);
@@ -225,9 +245,12 @@ int run(const Options& o) {
   if (!truth) throw ReplayError("error while writing '" + o.truth + "'");
 
   if (!o.quiet) {
-    std::printf("%s: %dx%d, %.3g fps, %d frames (%.1f s), %s; %zu wells, %zu normal crops, seed %llu\n",
+    std::printf("%s: %dx%d, %.3g fps, %d frames (%.1f s), %s; %zu wells, %s, seed %llu\n",
                 o.out.c_str(), size.width, size.height, o.fps, total, total / o.fps, codec_used,
-                layout.wells.size(), normals.size(), static_cast<unsigned long long>(o.seed));
+                layout.wells.size(),
+                normal_groups.empty() ? (std::to_string(normals.size()) + " normal crops").c_str()
+                                      : (std::to_string(normal_groups.size()) + " normal groups").c_str(),
+                static_cast<unsigned long long>(o.seed));
     if (marks > 0)
       std::printf("  removed %d px of overlay marks (red/green) from the background\n", marks);
     for (const auto& s : schedule)
@@ -243,6 +266,7 @@ int run(const Options& o) {
   std::vector<int> next_change(n_wells, 0);
   std::vector<int> spill_of(n_wells, -1);  // index into schedule while that spill is on
   std::vector<int> spill_crop(n_wells, -1);
+  std::vector<int> run_group(n_wells, -1), run_pos(n_wells, 0);  // with --groups: the normal run shown
   CropCache cache;
   auto gain = [&] { return 1.0 + o.jitter * (2.0 * rng.uniform() - 1.0); };
 
@@ -276,7 +300,16 @@ int run(const Options& o) {
         if (current[w].empty() || f >= next_change[w]) {
           // The first change comes at a random phase, so the wells do not all change at once.
           const int wait = current[w].empty() ? 1 + rng.below(o.change) : o.change;
-          const auto& path = normals[rng.below(static_cast<int>(normals.size()))];
+          std::string path;
+          if (normal_groups.empty()) {
+            path = normals[rng.below(static_cast<int>(normals.size()))];
+          } else {
+            if (run_group[w] < 0 || run_pos[w] >= static_cast<int>(normal_groups[run_group[w]].files.size())) {
+              run_group[w] = rng.below(static_cast<int>(normal_groups.size()));
+              run_pos[w] = 0;
+            }
+            path = normal_groups[run_group[w]].files[run_pos[w]++];
+          }
           current[w] = fit(cache.get(path), box.size(), gain());
           next_change[w] = f + wait;
         }
@@ -322,7 +355,9 @@ int main(int argc, char** argv) {
       "own, pastes them at about their own size.",
       "wellmonitor-replay"};
   app.get_formatter()->column_width(34);
-  app.add_option("--normal", o.normal_dir, "Folder of normal well crops (jpg/png)")->required();
+  auto* normal_opt = app.add_option("--normal", o.normal_dir,
+                                    "Folder of normal well crops (jpg/png); with --labels and --groups it may be "
+                                    "left out: the files labelled 0 are then the normal crops");
   auto* spill_opt = app.add_option("--spill-crops", o.spill_dir,
                                    "Folder of spill crops, named <well>_<camera>_<DD-MM-YYYY>_<HH-MM-SS-mmm>.jpg");
   auto* labels_opt = app.add_option(
@@ -332,6 +367,13 @@ int main(int argc, char** argv) {
                  "Folder of the files named in --labels (default: the labels file's folder)")
       ->needs(labels_opt);
   spill_opt->excludes(labels_opt);
+  app.add_option("--groups", o.groups,
+                 "With --labels: a groups file ('<file name> <group>', near-duplicate groups, e.g. one well over a "
+                 "few seconds). Each spill group is one spill sequence (its crops in name order); without --normal "
+                 "the normals are the files labelled 0, and a well shows a run of one group's crops, each for "
+                 "--change frames, then another group's")
+      ->needs(labels_opt);
+  (void)normal_opt;
   app.add_option("--layout", o.layout, "Well layout file (reference + well lines)")->required();
   app.add_option("--frame", o.frame, "Background frame (the real camera frame)")->required();
   app.add_option("--fps", o.fps, "Frames per second")->capture_default_str();
@@ -374,6 +416,10 @@ int main(int argc, char** argv) {
   // Our own messages say what failed; OpenCV's warnings would only repeat it.
   cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_ERROR);
 
+  if (o.normal_dir.empty() && o.groups.empty()) {
+    std::fprintf(stderr, "wellmonitor-replay: error: give --normal DIR (or --labels FILE --groups FILE)\n");
+    return 2;
+  }
   if (o.spills > 0 && o.spill_dir.empty() && o.labels.empty()) {
     std::fprintf(stderr, "wellmonitor-replay: error: give --spill-crops DIR or --labels FILE (or --spills 0)\n");
     return 2;
