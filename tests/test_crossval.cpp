@@ -243,6 +243,7 @@ TEST_F(Crossval, TrainsPerFoldRecordsTheFiguresAndRefusesToScoreItsOwnTrainingDa
   std::getline(csv, line);
   EXPECT_EQ(line, "file,label,group,fold,seed,score");
   std::map<std::string, std::set<std::string>> folds_of_group;
+  std::vector<std::pair<int, double>> oof_normals;  // (fold, score)
   size_t rows = 0;
   while (std::getline(csv, line)) {
     ++rows;
@@ -252,6 +253,7 @@ TEST_F(Crossval, TrainsPerFoldRecordsTheFiguresAndRefusesToScoreItsOwnTrainingDa
     ASSERT_EQ(f.size(), 6u) << line;
     folds_of_group[f[2]].insert(f[3]);
     const double s = std::stod(f[5]);
+    if (f[1] == "0") oof_normals.push_back({std::stoi(f[3]), s});
     EXPECT_TRUE(s >= 0.0 && s <= 1.0) << line;
   }
   EXPECT_EQ(rows, 2u * 33u);
@@ -265,10 +267,22 @@ TEST_F(Crossval, TrainsPerFoldRecordsTheFiguresAndRefusesToScoreItsOwnTrainingDa
   size_t n = 0;
   for (const auto& f : cv["per_fold"]) n += f["n"].get<size_t>();
   EXPECT_EQ(n, 2u * 33u);  // every crop once per seed
+  // A fold's threshold comes from the other fold's out-of-fold normals only; the
+  // shipped one from all of them (the 0.999 quantile, the default rule).
+  std::vector<double> all;
+  for (int fold = 0; fold < 2; ++fold) {
+    std::vector<double> others;
+    for (const auto& [f, s] : oof_normals)
+      if (f != fold) others.push_back(s);
+    EXPECT_NEAR(cv["fold_thresholds"][static_cast<size_t>(fold)].get<double>(), wm::quantile(others, 0.999), 1e-7);
+  }
+  for (const auto& [f, s] : oof_normals) all.push_back(s);
 
   // The model records the figures, its rule and what it trained on.
   const wm::ModelFile m = wm::load_model(path("m.wmm"));
-  EXPECT_EQ(m.calibration.method, "youden-logit");
+  EXPECT_EQ(m.calibration.method, "quantile");  // the default rule
+  EXPECT_DOUBLE_EQ(m.calibration.parameter, 0.001);
+  EXPECT_NEAR(m.threshold(), wm::quantile(all, 0.999), 1e-6);
   EXPECT_EQ(m.calibration.n_normal + m.calibration.n_anomaly, 2u * 33u);  // all out-of-fold scores
   EXPECT_EQ(m.validation["otherdays_cv"]["per_fold"], cv["per_fold"]);
   EXPECT_EQ(m.training["loss"], "binary-cross-entropy");

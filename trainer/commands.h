@@ -97,8 +97,9 @@ struct CrossvalCommand {
   std::string augment = "flip,light";
   double test_fraction = 0.10;  // recorded-day normals held out (for verify)
   int normal_stride = 1;        // train on every Nth recorded-day training normal
-  std::string method = "youden-logit";
-  double threshold = -1.0;  // >= 0: fixed threshold instead of the rule
+  std::string method = "quantile";
+  double false_alarm_rate = 0.001;  // quantile: share of out-of-fold normals allowed over the threshold
+  double threshold = -1.0;          // >= 0: fixed threshold instead of the rule
 };
 
 struct InfoCommand {

@@ -383,7 +383,7 @@ int run_crossval(const CrossvalCommand& c) {
         continue;
       }
       const auto [n, s] = pooled(od, oof, f);
-      fold_thr.push_back(calibrate(c.method, n, s, 0.0).threshold);
+      fold_thr.push_back(calibrate(c.method, n, s, c.false_alarm_rate).threshold);
     }
     std::vector<FoldFigure> figs;
     for (int s = 0; s < c.seeds; ++s) {
@@ -429,7 +429,7 @@ int run_crossval(const CrossvalCommand& c) {
       cal.n_normal = all_n.size();
       cal.n_anomaly = all_s.size();
     } else {
-      cal = calibrate(c.method, all_n, all_s, 0.0);
+      cal = calibrate(c.method, all_n, all_s, c.false_alarm_rate);
     }
     for (auto& [key, m] : fold_models) {
       const auto [f, seed] = key;
@@ -457,6 +457,7 @@ int run_crossval(const CrossvalCommand& c) {
                          {"seeds", c.seeds},
                          {"fold_seed", c.fold_seed},
                          {"method", c.threshold >= 0 ? "fixed" : c.method},
+                         {"far", c.method == "quantile" ? c.false_alarm_rate : 0.0},
                          {"fold_thresholds", fold_thr},
                          {"summary", summary_json(figs)},
                          {"note", "other days split by near-duplicate group (groups sharing a byte-identical crop "

@@ -239,9 +239,13 @@ int main(int argc, char** argv) {
   x->add_option("--normal-stride", cv.normal_stride, "Train on every Nth recorded-day training normal")
       ->check(CLI::Range(1, 100))->capture_default_str();
   x->add_option("--method", cv.method,
-                "Threshold rule on the out-of-fold scores: youden-logit (best TPR + TNR, in the middle of the widest "
-                "such gap measured in logits) or youden")
-      ->check(CLI::IsMember({"youden-logit", "youden"}))
+                "Threshold rule on the out-of-fold scores: quantile (the (1 - --far) quantile of the out-of-fold "
+                "normals: as low as the false-alarm budget allows, so that spills unlike any seen are still caught), "
+                "youden-logit (best TPR + TNR, in the middle of the widest such gap measured in logits) or youden")
+      ->check(CLI::IsMember({"quantile", "youden-logit", "youden"}))
+      ->capture_default_str();
+  x->add_option("--far", cv.false_alarm_rate, "quantile: the share of out-of-fold normals allowed over the threshold")
+      ->check(CLI::Range(0.0, 0.5))
       ->capture_default_str();
   x->add_option("--threshold", cv.threshold, "A fixed threshold instead of the rule (e.g. 0.5)")->check(CLI::Range(0.0, 1.0));
   x->add_option("--json", cv.json_out, "Also write the cross-validated figures as JSON here");
