@@ -1,6 +1,7 @@
 #include "wellmonitor/training.h"
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <random>
 #include <stdexcept>
@@ -93,6 +94,15 @@ TrainResult train_loop(torch::nn::Module& net, int64_t n, const BatchLoss& batch
     r.epochs_run = r.resumed_from;
   }
 
+  // A loss that is no longer a finite number: the weights are lost, and going
+  // on would only write them into the checkpoint, so stop and keep the last one.
+  auto diverged = [&](int epoch, const std::string& where, double value) {
+    std::string msg = "training diverged: the loss is " + std::string(std::isnan(value) ? "NaN" : "infinite") +
+                      " in epoch " + std::to_string(epoch) + " (" + where + "); lower --lr";
+    if (!o.checkpoint.empty() && std::filesystem::exists(o.checkpoint))
+      msg += "; the checkpoint " + o.checkpoint + " keeps the last good epoch";
+    return std::runtime_error(msg);
+  };
   const int64_t batches = (n + o.batch_size - 1) / o.batch_size;
   int64_t crops_seen = 0;
   const auto t0 = Clock::now();
@@ -111,15 +121,18 @@ TrainResult train_loop(torch::nn::Module& net, int64_t n, const BatchLoss& batch
       auto idx = perm.slice(0, b * o.batch_size, std::min((b + 1) * o.batch_size, n));
       optimizer.zero_grad();
       auto [loss, batch_n] = batch_loss(idx, o.seed * 7919ULL + static_cast<uint64_t>(epoch) * 100003ULL + b);
+      const double batch_value = loss.item<double>();
+      if (!std::isfinite(batch_value)) throw diverged(epoch, "batch " + std::to_string(b + 1), batch_value);
       loss.backward();
       optimizer.step();
-      loss_sum += loss.item<double>() * static_cast<double>(batch_n);
+      loss_sum += batch_value * static_cast<double>(batch_n);
       count += batch_n;
       crops_seen += batch_n;
       if (o.on_batch) o.on_batch(epoch, b + 1, batches, loss_sum / static_cast<double>(count));
     }
     const double train_loss = loss_sum / static_cast<double>(count);
     const double val_loss = validation_loss ? validation_loss() : train_loss;
+    if (!std::isfinite(val_loss)) throw diverged(epoch, "validation", val_loss);
     r.train_loss.push_back(train_loss);
     r.val_loss.push_back(val_loss);
     r.epochs_run = epoch;
