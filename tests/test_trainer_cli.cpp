@@ -471,6 +471,38 @@ TEST(TrainerDivergence, NonFiniteLossStopsWithAnErrorAndKeepsTheLastCheckpoint) 
   }
 }
 
+// A run killed while writing its checkpoint leaves `<checkpoint>.tmp`; the next
+// run removes it before anything else (here it fails on its first batch).
+TEST(TrainerDivergence, StaleCheckpointTempFileIsRemoved) {
+  const fs::path dir = fs::temp_directory_path() / ("wm_stale_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  wm::TrainOptions o;
+  o.epochs = 1;
+  o.batch_size = 4;
+  o.checkpoint = (dir / "run.ckpt").string();
+  std::ofstream(o.checkpoint + ".tmp") << "half a checkpoint";
+  torch::nn::Linear net(2, 1);
+  const wm::BatchLoss nan_loss = [&](const torch::Tensor& idx, uint64_t) {
+    return std::make_pair(net->forward(torch::ones({idx.size(0), 2})).sum() * std::nan(""), idx.size(0));
+  };
+  EXPECT_THROW(wm::train_loop(*net, 4, nan_loss, nullptr, o, torch::kCPU), std::runtime_error);
+  EXPECT_FALSE(fs::exists(o.checkpoint + ".tmp"));
+  EXPECT_FALSE(fs::exists(o.checkpoint));
+  fs::remove_all(dir);
+}
+
+// --out naming a directory (or a missing folder) fails at once, not after training;
+// a damaged checkpoint on --resume is one line naming it.
+TEST_F(TrainerCli, BadOutAndDamagedCheckpointFailAtOnceWithOneLine) {
+  expect_one_line_error(train(dir_.string()), {dir_.string(), "--out names a directory"});
+  expect_one_line_error(train(path("no/such/m.wmm")), {"no such folder", path("no/such")});
+  const std::string out = path("m.wmm");
+  std::ofstream(out + ".ckpt") << "PK\x03\x04 not really a checkpoint";
+  expect_one_line_error(train(out, {"--resume"}), {out + ".ckpt", "cannot resume", "damaged"});
+  EXPECT_FALSE(fs::exists(out));
+}
+
 // `train --lr 1e30` diverges: one line saying so, no model written (it spun
 // forever in the metrics before).
 TEST_F(TrainerCli, DivergingTrainingFailsWithOneLine) {

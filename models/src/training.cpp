@@ -63,35 +63,52 @@ TrainResult train_loop(torch::nn::Module& net, int64_t n, const BatchLoss& batch
   int bad_epochs = 0;
   int start_epoch = 1;
 
+  if (!o.checkpoint.empty()) {
+    // Left behind by a run killed while it wrote a checkpoint; never read.
+    std::error_code ec;
+    std::filesystem::remove(o.checkpoint + ".tmp", ec);
+  }
   if (o.resume && !o.checkpoint.empty() && std::filesystem::exists(o.checkpoint)) {
     torch::serialize::InputArchive in;
-    in.load_from(o.checkpoint, device);
     c10::IValue fp;
-    if (!in.try_read("fingerprint", fp) || fp.toStringRef() != o.fingerprint)
+    bool has_fingerprint = false;
+    try {
+      in.load_from(o.checkpoint, device);
+      has_fingerprint = in.try_read("fingerprint", fp) && fp.isString();
+    } catch (const std::exception&) {
+      throw std::runtime_error(o.checkpoint + ": cannot resume: the checkpoint is damaged or not a checkpoint; "
+                               "delete it or train without --resume");
+    }
+    if (!has_fingerprint || fp.toStringRef() != o.fingerprint)
       throw std::runtime_error(o.checkpoint + ": checkpoint belongs to another run (different data or settings); "
                                "delete it or train without --resume");
-    torch::serialize::InputArchive model_in, opt_in, best_in;
-    in.read("model", model_in);
-    net.load(model_in);
-    in.read("optimizer", opt_in);
-    optimizer.load(opt_in);
-    in.read("best", best_in);
-    // Each entry is read into a fresh tensor: reading into a filled one
-    // overwrites it in place.
-    auto read = [](torch::serialize::InputArchive& a, const std::string& key) {
-      torch::Tensor v;
-      a.read(key, v);
-      return v;
-    };
-    for (size_t i = 0; i < best.size(); ++i) best[i] = read(best_in, std::to_string(i)).to(device);
-    r.resumed_from = static_cast<int>(read(in, "epoch").item<int64_t>());
-    start_epoch = r.resumed_from + 1;
-    r.best_epoch = static_cast<int>(read(in, "best_epoch").item<int64_t>());
-    bad_epochs = static_cast<int>(read(in, "bad_epochs").item<int64_t>());
-    r.train_loss = history_vector(read(in, "train_loss"));
-    r.val_loss = history_vector(read(in, "val_loss"));
-    r.best_val_loss = r.best_epoch > 0 ? r.val_loss.at(r.best_epoch - 1) : r.best_val_loss;
-    r.epochs_run = r.resumed_from;
+    try {
+      torch::serialize::InputArchive model_in, opt_in, best_in;
+      in.read("model", model_in);
+      net.load(model_in);
+      in.read("optimizer", opt_in);
+      optimizer.load(opt_in);
+      in.read("best", best_in);
+      // Each entry is read into a fresh tensor: reading into a filled one
+      // overwrites it in place.
+      auto read = [](torch::serialize::InputArchive& a, const std::string& key) {
+        torch::Tensor v;
+        a.read(key, v);
+        return v;
+      };
+      for (size_t i = 0; i < best.size(); ++i) best[i] = read(best_in, std::to_string(i)).to(device);
+      r.resumed_from = static_cast<int>(read(in, "epoch").item<int64_t>());
+      start_epoch = r.resumed_from + 1;
+      r.best_epoch = static_cast<int>(read(in, "best_epoch").item<int64_t>());
+      bad_epochs = static_cast<int>(read(in, "bad_epochs").item<int64_t>());
+      r.train_loss = history_vector(read(in, "train_loss"));
+      r.val_loss = history_vector(read(in, "val_loss"));
+      r.best_val_loss = r.best_epoch > 0 ? r.val_loss.at(r.best_epoch - 1) : r.best_val_loss;
+      r.epochs_run = r.resumed_from;
+    } catch (const std::exception&) {
+      throw std::runtime_error(o.checkpoint + ": cannot resume: the checkpoint is damaged (its entries do not read "
+                               "back); delete it or train without --resume");
+    }
   }
 
   // A loss that is no longer a finite number: the weights are lost, and going
