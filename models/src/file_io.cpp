@@ -38,7 +38,6 @@ bool check_stat(const struct stat& st, uint64_t max_bytes, std::string& why) {
 std::string describe_size(uint64_t bytes) {
   constexpr uint64_t kMiB = 1ull << 20;
   if (bytes >= kMiB && bytes % kMiB == 0) return std::to_string(bytes / kMiB) + " MiB";
-  if (bytes >= 10 * kMiB) return std::to_string(bytes / kMiB) + " MiB";
   return std::to_string(bytes) + " bytes";
 }
 
