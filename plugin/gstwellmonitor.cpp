@@ -97,6 +97,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <exception>
 #include <memory>
 #include <string>
@@ -240,6 +241,7 @@ struct GstWellMonitorPrivate
   std::vector<WellEvent> events;
   double last_threshold = 0.0;
   bool have_scores = false;
+  bool warned_non_finite = false;       /* a NaN/inf score was reported */
   guint64 frames = 0;                   /* buffers seen since start */
   guint64 last_analysed = 0;            /* index of the last analysed buffer */
   GValue well_ids = G_VALUE_INIT;       /* GstValueArray of the ids, for the scores message */
@@ -256,6 +258,7 @@ struct GstWellMonitorPrivate
     wells.clear ();
     events.clear ();
     have_scores = false;
+    warned_non_finite = false;
     frames = 0;
     last_analysed = 0;
     if (G_IS_VALUE (&well_ids))
@@ -658,7 +661,17 @@ analyse_frame (GstWellMonitor * self, GstVideoFrame * frame,
   for (size_t i = 0; i < scores.size (); i++) {
     WellState & s = priv->wells[i];
     s.score = scores[i];
-    s.anomaly = scores[i] > threshold;
+    /* a score that is no number is an anomaly, never a silent normal */
+    const bool finite = std::isfinite (scores[i]);
+    s.anomaly = !finite || scores[i] > threshold;
+    if (!finite && !priv->warned_non_finite) {
+      priv->warned_non_finite = true;
+      GST_ELEMENT_WARNING (self, STREAM, FAILED,
+          ("The model scored well '%s' %g, not a number; such wells are "
+              "treated as anomalous. The model file is unusable.",
+              priv->layout.wells[i].id.c_str (), scores[i]),
+          ("frame %" G_GUINT64_FORMAT ", well %zu", priv->frames, i));
+    }
     if (s.anomaly) {
       s.under_run = 0;
       if (s.over_run < G_MAXUINT)
@@ -841,7 +854,7 @@ gst_well_monitor_class_init (GstWellMonitorClass * klass)
       g_param_spec_string ("model", "Model",
           "Model file (.wmm) made by wellmonitor-trainer: the autoencoder, its "
           "preprocessing and its calibrated threshold. Read when the element "
-          "starts (READY to PAUSED)",
+          "starts (READY to PAUSED); a regular file of at most 256 MiB",
           default_model.c_str (),
           (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
               GST_PARAM_MUTABLE_READY)));
@@ -849,7 +862,8 @@ gst_well_monitor_class_init (GstWellMonitorClass * klass)
       g_param_spec_string ("wells", "Well layout",
           "Well layout file (required): the id and box of every well in a "
           "reference resolution; boxes scale to the stream's resolution. Read "
-          "when the element starts",
+          "when the element starts; at most 256 wells, a regular file of at "
+          "most 1 MiB",
           DEFAULT_PROP_WELLS,
           (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
               GST_PARAM_MUTABLE_READY)));

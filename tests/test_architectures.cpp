@@ -184,6 +184,33 @@ TEST(Architectures, BadParamsThrowInvalidArgument) {
   EXPECT_THROW(wm::make_autoencoder("seed-ae", {{"latent", -3}}, 1, 64, 64), std::invalid_argument);
 }
 
+// A model file's tensor table is checked against the count an architecture
+// calls for before its network is allocated: the count worked out from the
+// params must be the built network's, for every architecture and shape.
+TEST(Architectures, ExpectedParameterCountMatchesTheBuiltNetwork) {
+  struct Case {
+    const char* arch;
+    nlohmann::json params;
+    int channels, height, width;
+  };
+  const std::vector<Case> cases = {
+      {"seed-ae", nlohmann::json::object(), 1, 64, 64},     {"seed-ae", {{"latent", 17}}, 3, 32, 48},
+      {"compact-ae", nlohmann::json::object(), 1, 64, 64},  {"compact-ae", {{"base", 4}, {"latent", 8}}, 3, 48, 64},
+      {"compact-ae", {{"base", 1}, {"latent", 1}}, 1, 8, 8}, {"spill-cnn", nlohmann::json::object(), 3, 64, 64},
+      {"spill-cnn", {{"base", 3}}, 1, 40, 24}};
+  for (const auto& c : cases) {
+    auto net = wm::make_autoencoder(c.arch, c.params, c.channels, c.height, c.width);
+    EXPECT_EQ(wm::expected_parameter_count(c.arch, c.params, c.channels, c.height, c.width),
+              static_cast<double>(wm::parameter_count(*net)))
+        << c.arch << " " << c.params.dump() << " " << c.channels << "x" << c.height << "x" << c.width;
+  }
+  // Absurd params are counted, not built: 1024x1024 colour, base 256, latent 8192
+  // (two 16.8M x 8192 linear layers: 2.7e11 weights, a terabyte).
+  EXPECT_GT(wm::expected_parameter_count("compact-ae", {{"base", 256}, {"latent", 8192}}, 3, 1024, 1024), 2.7e11);
+  EXPECT_THROW(wm::expected_parameter_count("resnet-ae", nlohmann::json::object(), 1, 64, 64), std::invalid_argument);
+  EXPECT_THROW(wm::expected_parameter_count("compact-ae", {{"base", "wide"}}, 1, 64, 64), std::invalid_argument);
+}
+
 // spill-cnn base 8, colour: four 3x3 convs (3->8->16->32->32), each with
 // BatchNorm and ReLU, max-pool after the first three, then [mean, max] pooling
 // and Linear 64->1.

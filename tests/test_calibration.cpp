@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
+#include <string>
 #include <limits>
 #include <vector>
 
@@ -337,4 +339,52 @@ TEST(Calibration, YoudenPlateauPrefersTheHighestNearBestThreshold) {
   EXPECT_DOUBLE_EQ(c.parameter, 0.4);
   EXPECT_THROW(wm::calibrate_youden_plateau(n, {}, 0.0), std::invalid_argument);
   EXPECT_THROW(wm::calibrate_youden_plateau(n, a, 1.5), std::invalid_argument);
+}
+
+// ---------------------------------------------------------------- NaN and infinity
+
+namespace {
+std::string invalid_argument_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "<no std::invalid_argument>";
+}
+}  // namespace
+
+// A NaN has no order: ranking and the precision-recall sweep would loop or sort
+// undefined. compute_metrics refuses it (and infinity) at once with a message.
+TEST(Metrics, NonFiniteScoresAreRefusedNotLoopedOn) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  auto msg = invalid_argument_of([&] { wm::compute_metrics({0.1, nan, 0.3, 0.9}, {0, 0, 1, 1}, 0.5); });
+  EXPECT_NE(msg.find("1 of 4 scores are not finite"), std::string::npos) << msg;
+  // All NaN, as from a model whose weights are NaN.
+  msg = invalid_argument_of([&] { wm::compute_metrics(std::vector<double>(50, nan), std::vector<int>(50, 1), 0.5); });
+  EXPECT_NE(msg.find("50 of 50"), std::string::npos) << msg;
+  EXPECT_THROW(wm::compute_metrics({0.1, inf}, {0, 1}, 0.5), std::invalid_argument);
+  EXPECT_THROW(wm::compute_metrics({0.1, -inf}, {0, 1}, 0.5), std::invalid_argument);
+  EXPECT_THROW(wm::compute_metrics({0.1, 0.2}, {0, 1}, nan), std::invalid_argument);
+  // Finite scores still work.
+  EXPECT_EQ(wm::compute_metrics({0.1, 0.9}, {0, 1}, 0.5).tp, 1u);
+}
+
+TEST(Calibrate, EveryRuleRefusesNonFiniteScores) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  const std::vector<double> good = {0.1, 0.2, 0.3}, spills = {0.7, 0.8};
+  const std::vector<double> bad_n = {0.1, nan, 0.3}, bad_s = {0.7, inf};
+  for (const char* method : {"tnr-target", "quantile", "youden"}) {
+    SCOPED_TRACE(method);
+    const double p = std::string(method) == "tnr-target" ? 0.9 : 0.01;
+    auto msg = invalid_argument_of([&] { wm::calibrate(method, bad_n, spills, p); });
+    EXPECT_NE(msg.find("normal scores are not finite"), std::string::npos) << msg;
+    msg = invalid_argument_of([&] { wm::calibrate(method, good, bad_s, p); });
+    EXPECT_NE(msg.find("spill scores are not finite"), std::string::npos) << msg;
+  }
+  EXPECT_THROW(wm::calibrate_youden_plateau(bad_n, spills, 0.01), std::invalid_argument);
+  EXPECT_THROW(wm::calibrate_youden_plateau(good, bad_s, 0.01), std::invalid_argument);
+  EXPECT_THROW(wm::quantile({1.0, nan, 3.0}, 0.5), std::invalid_argument);
 }

@@ -13,8 +13,11 @@
 #include <random>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include <opencv2/imgcodecs.hpp>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace wm = wellmonitor;
@@ -290,6 +293,91 @@ TEST(Dataset, LabelsFileMissingOrEmpty) {
   EXPECT_TRUE(contains(msg, "no labelled images")) << msg;
   msg = error_of([&] { wm::load_labelled(d / "no_dir", kCrops + "/labels.txt", wm::LoadOptions{}); });
   EXPECT_TRUE(contains(msg, "no_dir")) << msg;
+}
+
+// A UTF-8 byte order mark at the start of a labels file is skipped.
+TEST(Dataset, LabelsFileByteOrderMarkIsSkipped) {
+  TempDir d;
+  write_text(d / "labels.txt", "\xEF\xBB\xBF" "10cbfbad-a6e0-49c6-bdac-fe237a747083.jpg 0\n");
+  const auto crops = wm::load_labelled(kCrops + "/eval", d / "labels.txt", wm::LoadOptions{});
+  ASSERT_EQ(crops.size(), 1u);
+  EXPECT_EQ(crops[0].name, "10cbfbad-a6e0-49c6-bdac-fe237a747083.jpg");
+}
+
+// Labels name files inside --images only: '../' or an absolute path would read
+// any image on the machine.
+TEST(Dataset, LabelsLinesLeadingOutsideTheImagesFolderAreRefused) {
+  TempDir d;
+  const std::string images = d / "images";
+  fs::create_directories(images);
+  fs::copy_file(kCrops + "/eval/10cbfbad-a6e0-49c6-bdac-fe237a747083.jpg", d / "outside.jpg");
+  const std::string inside = kCrops + "/eval/10cbfbad-a6e0-49c6-bdac-fe237a747083.jpg";
+  for (const std::string& name : {std::string("../outside.jpg"), std::string("sub/../../outside.jpg"), d / "outside.jpg",
+                                  inside}) {
+    write_text(d / "labels.txt", "# header\n" + name + " 1\n");
+    const auto msg = error_of([&] { wm::load_labelled(images, d / "labels.txt", wm::LoadOptions{}); });
+    EXPECT_TRUE(contains(msg, (d / "labels.txt") + ":2:")) << msg;
+    EXPECT_TRUE(contains(msg, "'" + name + "' is not a file name inside " + images)) << msg;
+  }
+}
+
+// The labels file, like a layout, is a regular file: a FIFO without a writer
+// or a directory is refused at once, naming the path and why.
+TEST(Dataset, LabelsFileThatIsNoRegularFileIsRefused) {
+  TempDir d;
+  const std::string fifo = d / "labels.fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  for (const auto& [path, why] : std::vector<std::pair<std::string, std::string>>{
+           {fifo, "not a regular file (a FIFO)"}, {d.str(), "not a regular file (a directory)"},
+           {"/dev/zero", "not a regular file (a character device)"}}) {
+    const auto msg = error_of([&] { wm::load_labelled(kCrops + "/eval", path, wm::LoadOptions{}); });
+    EXPECT_TRUE(contains(msg, path + ": cannot read labels file: " + why)) << msg;
+  }
+}
+
+// Crops over 4096x4096 are refused from the header, before decoding allocates
+// (a 10000x10000 JPEG would take gigabytes); the header reader knows PNG, BMP
+// and JPEG.
+TEST(Dataset, CropsOverTheSizeLimitAreRefusedFromTheHeader) {
+  TempDir d;
+  const cv::Mat small(16, 24, CV_8UC3, cv::Scalar(10, 20, 30));
+  std::vector<uchar> png, jpg, bmp;
+  ASSERT_TRUE(cv::imencode(".png", small, png));
+  ASSERT_TRUE(cv::imencode(".jpg", small, jpg));
+  ASSERT_TRUE(cv::imencode(".bmp", small, bmp));
+  auto as_string = [](const std::vector<uchar>& v) { return std::string(v.begin(), v.end()); };
+  EXPECT_EQ(wm::image_header_size(as_string(png)), cv::Size(24, 16));
+  EXPECT_EQ(wm::image_header_size(as_string(jpg)), cv::Size(24, 16));
+  EXPECT_EQ(wm::image_header_size(as_string(bmp)), cv::Size(24, 16));
+  EXPECT_EQ(wm::image_header_size("GIF89a......"), std::nullopt);
+
+  // The same files claiming 10000x10000 in their headers.
+  std::string big_png = as_string(png);
+  const unsigned char side[4] = {0x00, 0x00, 0x27, 0x10};  // 10000, big-endian
+  big_png.replace(16, 4, reinterpret_cast<const char*>(side), 4);
+  big_png.replace(20, 4, reinterpret_cast<const char*>(side), 4);
+  std::string big_jpg = as_string(jpg);
+  for (size_t i = 2; i + 9 < big_jpg.size(); ++i) {
+    if (static_cast<unsigned char>(big_jpg[i]) == 0xFF && static_cast<unsigned char>(big_jpg[i + 1]) == 0xC0) {
+      big_jpg.replace(i + 5, 2, reinterpret_cast<const char*>(side + 2), 2);
+      big_jpg.replace(i + 7, 2, reinterpret_cast<const char*>(side + 2), 2);
+      break;
+    }
+  }
+  ASSERT_EQ(wm::image_header_size(big_jpg), cv::Size(10000, 10000));
+  std::ofstream(d / "a_big.png", std::ios::binary) << big_png;
+  std::ofstream(d / "b_big.jpg", std::ios::binary) << big_jpg;
+  std::ofstream(d / "c_small.png", std::ios::binary) << as_string(png);
+  auto msg = error_of([&] { wm::load_folder(d.str(), 0, wm::LoadOptions{}); });
+  EXPECT_TRUE(contains(msg, "a_big.png: image of 10000x10000 is larger than the 4096x4096 a crop may be")) << msg;
+  wm::LoadOptions skip;
+  skip.skip_bad = true;
+  wm::LoadReport rep;
+  const auto crops = wm::load_folder(d.str(), 0, skip, &rep);
+  ASSERT_EQ(crops.size(), 1u);
+  EXPECT_EQ(crops[0].name, "c_small.png");
+  ASSERT_EQ(rep.bad.size(), 2u);
+  EXPECT_TRUE(contains(rep.bad[1], "b_big.jpg: image of 10000x10000")) << rep.bad[1];
 }
 
 // A labelled file that is not an image: an error without --skip-bad, a warning with it.

@@ -21,6 +21,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -315,6 +316,7 @@ class Harnessed {
   }
   Messages messages() { return pop_element_messages(bus_); }
   GstHarness* harness() { return h_; }
+  GstBus* bus() { return bus_; }
   GstElement* element() { return element_; }
 
  private:
@@ -653,6 +655,65 @@ TEST(WellMonitorElement, DebounceGivesOneAlarmPerSpillAndOneClear) {
       {"wellmonitor-clear:a", 8},  // frame 6 (spill) restarts the count: 7, 8
   };                               // frames 9-10: two spill frames < alarm-frames, no alarm
   EXPECT_EQ(events, expected);
+}
+
+// A model whose scores are not numbers (its weights are finite, but BatchNorm
+// variances below zero make every score NaN) must not give a blind monitor that
+// looks alive: every well is an anomaly, and one warning says why.
+TEST(WellMonitorElement, NonFiniteScoresAreAnomaliesWithOneWarning) {
+  torch::manual_seed(3);
+  wellmonitor::ModelFile m;
+  m.arch = "compact-ae";
+  m.arch_params = {{"base", 4}, {"latent", 8}};
+  m.calibration.threshold = g->threshold;
+  m.calibration.method = "test";
+  m.build_network();
+  {
+    torch::NoGradGuard ng;
+    for (auto& b : m.network->named_buffers(true))
+      if (b.key().find("running_var") != std::string::npos) b.value().fill_(-1.0);
+  }
+  const std::string path = (g->dir / "nan-scores.wmm").string();
+  wellmonitor::save_model(m, path);
+  ASSERT_TRUE(std::isnan(Detector::open(path, "cpu").score({g->normal})[0])) << "the model should score NaN";
+
+  GstElement* e = make_monitor();
+  g_object_set(e, "model", path.c_str(), "alarm-frames", 1u, nullptr);
+  Harnessed run(e);
+  for (guint64 f = 0; f < 3; ++f) {
+    SCOPED_TRACE("frame " + std::to_string(f));
+    const auto r = run.push_scene(scene({N(), N(), N()}), f);
+    ASSERT_EQ(r.size(), 3u);
+    for (const auto& w : r) {
+      EXPECT_TRUE(std::isnan(w.score)) << w.well;
+      EXPECT_TRUE(w.anomaly) << w.well;
+      EXPECT_TRUE(w.alarm) << w.well;
+    }
+  }
+  // Every message in turn (a filtered pop would drop the others).
+  int warnings = 0, alarms = 0;
+  while (GstMessage* msg = gst_bus_pop(run.bus())) {
+    if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ELEMENT) {
+      alarms += gst_message_has_name(msg, "wellmonitor-alarm") ? 1 : 0;
+      gst_message_unref(msg);
+      continue;
+    }
+    if (GST_MESSAGE_TYPE(msg) != GST_MESSAGE_WARNING) {
+      gst_message_unref(msg);
+      continue;
+    }
+    GError* err = nullptr;
+    gchar* debug = nullptr;
+    gst_message_parse_warning(msg, &err, &debug);
+    EXPECT_NE(std::string(err->message).find("not a number"), std::string::npos) << err->message;
+    EXPECT_NE(std::string(err->message).find("treated as anomalous"), std::string::npos) << err->message;
+    ++warnings;
+    g_error_free(err);
+    g_free(debug);
+    gst_message_unref(msg);
+  }
+  EXPECT_EQ(warnings, 1) << "one warning per start, not one per frame";
+  EXPECT_EQ(alarms, 3) << "each well's alarm once, on frame 0";
 }
 
 TEST(WellMonitorElement, IntervalAnalysesEveryNthFrameAndCarriesScoresBetween) {

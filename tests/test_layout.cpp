@@ -2,11 +2,15 @@
 #include "wellmonitor/layout.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #ifndef WELLMONITOR_SOURCE_DIR
 #define WELLMONITOR_SOURCE_DIR "."
@@ -198,6 +202,67 @@ TEST(LayoutErrors, UnreadableFileNamesThePath) {
   } catch (const LayoutError& e) {
     EXPECT_TRUE(mentions(e.what(), "/nonexistent/dir/x.wells.txt"));
   }
+}
+
+// Only regular files are read: a directory, /dev/zero (which never ends) and a
+// FIFO without a writer (which must not block the start) are refused naming
+// the path and why; so is a file over the 1 MiB cap.
+TEST(LayoutErrors, SpecialFilesAndOversizeFilesAreRefusedNamingThePath) {
+  const std::string dir = ::testing::TempDir() + "layout_special_" + std::to_string(::getpid());
+  ASSERT_EQ(::mkdir(dir.c_str(), 0700), 0);
+  const std::string fifo = dir + "/table.wells";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const std::string big = dir + "/big.wells";
+  {
+    std::ofstream out(big);
+    out << "reference 100 100\n";
+    out << std::string((1 << 20), '#') << "\n";
+  }
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {dir, "not a regular file (a directory)"},
+      {"/dev/zero", "not a regular file (a character device)"},
+      {fifo, "not a regular file (a FIFO)"},
+      {big, "over the 1 MiB limit"},
+  };
+  for (const auto& [path, why] : cases) {
+    try {
+      load_layout(path);
+      ADD_FAILURE() << "no LayoutError for " << path;
+    } catch (const LayoutError& e) {
+      EXPECT_TRUE(mentions(e.what(), path + ": cannot read layout file: "));
+      EXPECT_TRUE(mentions(e.what(), why));
+      EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
+    }
+  }
+  std::remove(big.c_str());
+  std::remove(fifo.c_str());
+  ::rmdir(dir.c_str());
+}
+
+// A UTF-8 byte order mark (as Windows editors write) is skipped, not reported
+// as an invisible "unknown statement".
+TEST(Layout, Utf8ByteOrderMarkIsSkipped) {
+  const WellLayout l = parse_layout("\xEF\xBB\xBFreference 100 80\nwell a 0 0 10 10\n", "bom.wells");
+  EXPECT_EQ(l.ref_width, 100);
+  ASSERT_EQ(l.wells.size(), 1u);
+  EXPECT_EQ(l.wells[0].id, "a");
+  // Only at the start of the file.
+  EXPECT_TRUE(mentions(error_of("reference 100 80\n\xEF\xBB\xBFwell a 0 0 10 10\n"), "t.wells:2"));
+}
+
+// Every well is scored on every analysed frame: a layout names at most 256.
+TEST(LayoutErrors, MoreThanTheMostWellsIsRefusedNamingTheLine) {
+  auto layout_of = [](size_t n) {
+    std::string text = "reference 4000 4000\n";
+    for (size_t i = 0; i < n; ++i)
+      text += "well w" + std::to_string(i) + " " + std::to_string(i % 100 * 10) + " " + std::to_string(i / 100 * 10) +
+              " 8 8\n";
+    return text;
+  };
+  EXPECT_EQ(parse_layout(layout_of(wellmonitor::kMaxWells), "max.wells").wells.size(), 256u);
+  const std::string e = error_of(layout_of(10000));
+  EXPECT_TRUE(mentions(e, "t.wells:258: well 'w256'"));
+  EXPECT_TRUE(mentions(e, "more than 256 wells"));
 }
 
 TEST(LayoutErrors, LoadLayoutUsesThePathInMessages) {

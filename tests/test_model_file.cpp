@@ -9,11 +9,13 @@
 #include "wellmonitor/detector.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -82,6 +84,30 @@ class ModelFileTest : public ::testing::Test {
     edit(bytes);
     const std::string p = (dir_ / name).string();
     write_bytes(p, bytes);
+    return p;
+  }
+  // A copy of the saved model whose metadata (and, given `edit_payload`, weights)
+  // are edited, with the payload hash and the footer recomputed as anyone can:
+  // the checksum guards against damage, not against a crafted file.
+  std::string crafted(const std::string& name, const std::function<void(nlohmann::json&)>& edit_meta,
+                      const std::function<void(std::string&, const nlohmann::json&)>& edit_payload = nullptr) {
+    const std::string b = read_bytes(path_);
+    const uint64_t n = metadata_size();
+    nlohmann::json meta = nlohmann::json::parse(b.substr(24, n));
+    std::string payload = b.substr(24 + n, b.size() - 24 - n - 64);
+    if (edit_payload) {
+      edit_payload(payload, meta);
+      meta["payload_sha256"] = wm::sha256_hex(payload.data(), payload.size());
+    }
+    edit_meta(meta);
+    const std::string text = meta.dump(1);
+    std::string out = b.substr(0, 16);
+    const uint64_t size = text.size();
+    out.append(reinterpret_cast<const char*>(&size), 8);
+    out += text + payload;
+    out += wm::sha256_hex(out.data(), out.size());
+    const std::string p = (dir_ / name).string();
+    write_bytes(p, out);
     return p;
   }
   uint64_t metadata_size() const {
@@ -310,4 +336,183 @@ TEST_F(ModelFileTest, DetectorOpenRefusesBadFiles) {
   EXPECT_THROW(wm::Detector::open(p, "cpu"), wm::ModelFileError);
   EXPECT_THROW(wm::Detector::open(kCrops + "/eval/10cbfbad-a6e0-49c6-bdac-fe237a747083.jpg", "cpu"),
                wm::ModelFileError);
+}
+
+// ---------------------------------------------------------------- crafted files
+// Model files travel by mail and USB stick: every bound holds for a file whose
+// checksums were recomputed after editing, and each refusal is one line that
+// names the file.
+
+// offset + nbytes wraps past 2^64 to a small number: the old check
+// (offset + nbytes > size) let it through and read outside the buffer.
+TEST_F(ModelFileTest, TensorOffsetThatWrapsPast2To64IsRefused) {
+  const auto p = crafted("wrap.wmm", [](nlohmann::json& m) {
+    auto& t = m["tensors"][0];
+    t["offset"] = std::numeric_limits<uint64_t>::max() - t["nbytes"].get<uint64_t>() + 17;
+  });
+  const auto msg = load_error(p);
+  EXPECT_TRUE(contains(msg, p)) << msg;
+  EXPECT_TRUE(contains(msg, "lies outside the weights")) << msg;
+  // An offset just past the end, and nbytes larger than the payload.
+  auto q = crafted("past_end.wmm", [](nlohmann::json& m) {
+    m["tensors"][1]["offset"] = m["payload_bytes"].get<uint64_t>() - m["tensors"][1]["nbytes"].get<uint64_t>() + 4;
+  });
+  EXPECT_TRUE(contains(load_error(q), "lies outside the weights")) << load_error(q);
+  q = crafted("huge_nbytes.wmm", [](nlohmann::json& m) { m["tensors"][0]["nbytes"] = std::numeric_limits<uint64_t>::max(); });
+  EXPECT_TRUE(contains(load_error(q), "does not match its shape")) << load_error(q);
+  // `info` loads the weights too and refuses the same file.
+  const auto r = wellmonitor_test::run_process(WELLMONITOR_TRAINER, {"info", "--model", p}, dir_.string());
+  EXPECT_NE(r.exit_code, 0) << r.describe();
+  EXPECT_TRUE(contains(r.err, p)) << r.describe();
+  EXPECT_TRUE(contains(r.err, "lies outside the weights")) << r.describe();
+}
+
+// Shapes are checked against the payload and the architecture before anything
+// is allocated: a shape of 2^40 x 2^40 elements, or arch params that call for
+// hundreds of billions of weights, are refused at once.
+TEST_F(ModelFileTest, ShapesAreCheckedBeforeAnythingIsAllocated) {
+  auto p = crafted("huge_shape.wmm", [](nlohmann::json& m) {
+    m["tensors"][0]["shape"] = {1ull << 40, 1ull << 40};
+  });
+  auto msg = load_error(p);
+  EXPECT_TRUE(contains(msg, p)) << msg;
+  EXPECT_TRUE(contains(msg, "larger than the weights")) << msg;
+  p = crafted("negative_shape.wmm", [](nlohmann::json& m) { m["tensors"][0]["shape"] = {-4, 1}; });
+  EXPECT_TRUE(contains(load_error(p), "non-negative integers")) << load_error(p);
+  // compact-ae base 256, latent 8192 at 1024x1024: 2.7e11 weights if built.
+  p = crafted("huge_arch.wmm", [](nlohmann::json& m) {
+    m["arch_params"] = {{"base", 256}, {"latent", 8192}};
+    m["preprocess"]["width"] = 1024;
+    m["preprocess"]["height"] = 1024;
+  });
+  msg = load_error(p);
+  EXPECT_TRUE(contains(msg, p)) << msg;
+  EXPECT_TRUE(contains(msg, "the tensor table holds")) << msg;
+  // A tensor listed twice (the second would stand in for a missing one).
+  p = crafted("twice.wmm", [](nlohmann::json& m) { m["tensors"][1] = m["tensors"][0]; });
+  EXPECT_TRUE(contains(load_error(p), "listed twice")) << load_error(p);
+}
+
+TEST_F(ModelFileTest, NonFiniteWeightsAreRefused) {
+  for (const float bad : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}) {
+    std::string name;
+    const auto p = crafted(
+        std::isnan(bad) ? "nan.wmm" : "inf.wmm", [](nlohmann::json&) {},
+        [&](std::string& payload, const nlohmann::json& m) {
+          const auto& t = m["tensors"][2];
+          name = t["name"].get<std::string>();
+          std::memcpy(&payload[t["offset"].get<size_t>() + 4], &bad, 4);
+        });
+    const auto msg = load_error(p);
+    EXPECT_TRUE(contains(msg, p)) << msg;
+    EXPECT_TRUE(contains(msg, "'" + name + "' holds NaN or infinite values")) << msg;
+  }
+}
+
+// Reconstruction scores are >= 0, probabilities lie in [0, 1]: a threshold
+// outside (say -5, which alarms every well) is refused.
+TEST_F(ModelFileTest, ThresholdOutsideTheScoresRangeIsRefused) {
+  auto p = crafted("negative.wmm", [](nlohmann::json& m) { m["calibration"]["threshold"] = -5; });
+  auto msg = load_error(p);
+  EXPECT_TRUE(contains(msg, p)) << msg;
+  EXPECT_TRUE(contains(msg, "threshold -5 is negative")) << msg;
+  p = crafted("zero.wmm", [](nlohmann::json& m) { m["calibration"]["threshold"] = 0; });
+  EXPECT_EQ(load_error(p), "<no error>");
+  p = crafted("weights.wmm", [](nlohmann::json& m) { m["score"]["a"] = -1.0; });
+  EXPECT_TRUE(contains(load_error(p), "must be finite and >= 0")) << load_error(p);
+
+  // A classifier: probability scores.
+  wm::ModelFile cnn;
+  cnn.arch = "spill-cnn";
+  cnn.arch_params = {{"base", 2}};
+  cnn.preprocess.color = wm::ColorMode::Rgb;
+  cnn.score.kind = wm::ScoreKind::Probability;
+  cnn.calibration.threshold = 0.5;
+  cnn.build_network();
+  for (const double t : {1.5, -0.25, 1.0, 0.0}) {
+    cnn.calibration.threshold = t;
+    const std::string q = (dir_ / ("cnn" + std::to_string(t) + ".wmm")).string();
+    wm::save_model(cnn, q);
+    msg = load_error(q);
+    if (t >= 0.0 && t <= 1.0) {
+      EXPECT_EQ(msg, "<no error>") << t;
+    } else {
+      EXPECT_TRUE(contains(msg, "outside [0, 1]")) << msg;
+      EXPECT_TRUE(contains(msg, q)) << msg;
+    }
+  }
+}
+
+// Wrong JSON types: one line naming the file and the key, never a bare
+// library message.
+TEST_F(ModelFileTest, WrongJsonTypesNameTheFileAndTheKey) {
+  const std::vector<std::pair<std::string, std::function<void(nlohmann::json&)>>> cases = {
+      {"calibration.threshold", [](nlohmann::json& m) { m["calibration"]["threshold"] = "high"; }},
+      {"tensors[0].offset", [](nlohmann::json& m) { m["tensors"][0]["offset"] = "zero"; }},
+      {"tensors[3].shape", [](nlohmann::json& m) { m["tensors"][3]["shape"] = 7; }},
+      {"preprocess.width", [](nlohmann::json& m) { m["preprocess"]["width"] = "wide"; }},
+      {"arch_params.base", [](nlohmann::json& m) { m["arch_params"]["base"] = 4.5; }},
+      {"score.kind", [](nlohmann::json& m) { m["score"]["kind"] = nullptr; }},
+      {"arch", [](nlohmann::json& m) { m["arch"] = 5; }},
+      {"payload_bytes", [](nlohmann::json& m) { m["payload_bytes"] = "many"; }},
+      {"calibration", [](nlohmann::json& m) { m["calibration"] = {1, 2}; }},
+      {"tensors", [](nlohmann::json& m) { m.erase("tensors"); }},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const auto& [key, edit] = cases[i];
+    const auto p = crafted("type" + std::to_string(i) + ".wmm", edit);
+    const auto msg = load_error(p);
+    EXPECT_TRUE(contains(msg, p)) << msg;
+    EXPECT_TRUE(contains(msg, "key '" + key + "'")) << msg;
+    EXPECT_FALSE(contains(msg, "json.exception")) << msg;
+    EXPECT_FALSE(contains(msg, "\n")) << msg;
+  }
+  // The header-only reader checks the same top-level types.
+  const auto p = crafted("meta_type.wmm", [](nlohmann::json& m) { m["payload_bytes"] = -3; });
+  try {
+    wm::read_model_metadata(p);
+    ADD_FAILURE() << "no error";
+  } catch (const wm::ModelFileError& e) {
+    EXPECT_TRUE(contains(e.what(), "key 'payload_bytes'")) << e.what();
+  }
+}
+
+// Only regular files are read: a directory, a device that never ends, a FIFO
+// without a writer (which must not block), each refused in one line that names
+// the path and why.
+TEST_F(ModelFileTest, SpecialFilesAreRefusedNamingThePathAndWhy) {
+  const std::string fifo = (dir_ / "model.fifo").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {dir_.string(), "not a regular file (a directory)"},
+      {"/dev/zero", "not a regular file (a character device)"},
+      {fifo, "not a regular file (a FIFO)"},
+  };
+  for (const auto& [path, why] : cases) {
+    const auto msg = load_error(path);
+    EXPECT_TRUE(contains(msg, path)) << msg;
+    EXPECT_TRUE(contains(msg, why)) << msg;
+    try {
+      wm::read_model_metadata(path);
+      ADD_FAILURE() << path;
+    } catch (const wm::ModelFileError& e) {
+      EXPECT_TRUE(contains(e.what(), why)) << e.what();
+    }
+  }
+  const auto r = wellmonitor_test::run_process(WELLMONITOR_TRAINER, {"info", "--model", "/dev/zero"}, dir_.string());
+  EXPECT_NE(r.exit_code, 0) << r.describe();
+  EXPECT_TRUE(contains(r.err, "/dev/zero: cannot load model: not a regular file")) << r.describe();
+}
+
+// A file over the 256 MiB cap is refused before it is read (a sparse file:
+// no disk is used).
+TEST_F(ModelFileTest, FileOverTheSizeCapIsRefusedUnread) {
+  const std::string big = (dir_ / "big.wmm").string();
+  fs::copy_file(path_, big);
+  fs::resize_file(big, (256ull << 20) + 1);
+  const auto msg = load_error(big);
+  EXPECT_TRUE(contains(msg, big)) << msg;
+  EXPECT_TRUE(contains(msg, "over the 256 MiB limit")) << msg;
+  fs::resize_file(big, 256ull << 20);  // at the cap: read, then refused for its content
+  EXPECT_TRUE(contains(load_error(big), "trailing bytes")) << load_error(big);
 }

@@ -17,6 +17,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
@@ -84,6 +85,20 @@ class TrainerCli : public ::testing::Test {
     m.network->eval();
     m.calibration.threshold = 0.1;
     const std::string p = path("quick.wmm");
+    wm::save_model(m, p);
+    return p;
+  }
+
+  // A copy of `model` whose scores are all NaN although every weight is finite:
+  // BatchNorm variances below zero (the loader cannot tell them from real ones).
+  std::string nan_scoring(const std::string& model, const std::string& name) const {
+    wm::ModelFile m = wm::load_model(model);
+    {
+      torch::NoGradGuard ng;
+      for (auto& b : m.network->named_buffers(true))
+        if (b.key().find("running_var") != std::string::npos) b.value().fill_(-1.0);
+    }
+    const std::string p = path(name);
     wm::save_model(m, p);
     return p;
   }
@@ -407,6 +422,143 @@ TEST(TrainerResume, ContinuesFromCheckpoint) {
   }
 }
 
+// A loss that is no longer a number stops training with an error before that
+// epoch's checkpoint is written: the last good checkpoint stays.
+TEST(TrainerDivergence, NonFiniteLossStopsWithAnErrorAndKeepsTheLastCheckpoint) {
+  const fs::path dir = fs::temp_directory_path() / ("wm_diverge_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  struct Cleanup {
+    fs::path p;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(p, ec);
+    }
+  } cleanup{dir};
+  for (const double bad : {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity()}) {
+    torch::manual_seed(1);
+    torch::nn::Linear net(4, 1);
+    const auto x = torch::randn({16, 4});
+    int batches = 0;
+    const wm::BatchLoss loss = [&](const torch::Tensor& idx, uint64_t) {
+      auto l = net->forward(x.index_select(0, idx)).pow(2).mean();
+      if (++batches > 2) l = l * bad;  // epoch 1 (two batches) is fine, epoch 2 diverges
+      return std::make_pair(l, idx.size(0));
+    };
+    wm::TrainOptions o;
+    o.epochs = 5;
+    o.batch_size = 8;
+    o.patience = 0;
+    o.checkpoint = (dir / "run.ckpt").string();
+    o.fingerprint = "diverging";
+    try {
+      wm::train_loop(*net, 16, loss, nullptr, o, torch::kCPU);
+      ADD_FAILURE() << "a non-finite loss did not stop training";
+    } catch (const std::runtime_error& e) {
+      const std::string msg = e.what();
+      EXPECT_TRUE(contains(msg, "training diverged")) << msg;
+      EXPECT_TRUE(contains(msg, std::isnan(bad) ? "NaN" : "infinite")) << msg;
+      EXPECT_TRUE(contains(msg, "epoch 2")) << msg;
+      EXPECT_TRUE(contains(msg, o.checkpoint)) << msg;
+    }
+    EXPECT_EQ(batches, 3) << "stops at the first bad batch";
+    torch::serialize::InputArchive in;
+    in.load_from(o.checkpoint);
+    torch::Tensor epoch;
+    in.read("epoch", epoch);
+    EXPECT_EQ(epoch.item<int64_t>(), 1) << "the checkpoint keeps the last good epoch";
+    fs::remove(o.checkpoint);
+  }
+}
+
+// A run killed while writing its checkpoint leaves `<checkpoint>.tmp`; the next
+// run removes it before anything else (here it fails on its first batch).
+TEST(TrainerDivergence, StaleCheckpointTempFileIsRemoved) {
+  const fs::path dir = fs::temp_directory_path() / ("wm_stale_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  wm::TrainOptions o;
+  o.epochs = 1;
+  o.batch_size = 4;
+  o.checkpoint = (dir / "run.ckpt").string();
+  std::ofstream(o.checkpoint + ".tmp") << "half a checkpoint";
+  torch::nn::Linear net(2, 1);
+  const wm::BatchLoss nan_loss = [&](const torch::Tensor& idx, uint64_t) {
+    return std::make_pair(net->forward(torch::ones({idx.size(0), 2})).sum() * std::nan(""), idx.size(0));
+  };
+  EXPECT_THROW(wm::train_loop(*net, 4, nan_loss, nullptr, o, torch::kCPU), std::runtime_error);
+  EXPECT_FALSE(fs::exists(o.checkpoint + ".tmp"));
+  EXPECT_FALSE(fs::exists(o.checkpoint));
+  fs::remove_all(dir);
+}
+
+// --out naming a directory (or a missing folder) fails at once, not after training;
+// a damaged checkpoint on --resume is one line naming it.
+TEST_F(TrainerCli, BadOutAndDamagedCheckpointFailAtOnceWithOneLine) {
+  expect_one_line_error(train(dir_.string()), {dir_.string(), "--out names a directory"});
+  expect_one_line_error(train(path("no/such/m.wmm")), {"no such folder", path("no/such")});
+  const std::string out = path("m.wmm");
+  std::ofstream(out + ".ckpt") << "PK\x03\x04 not really a checkpoint";
+  expect_one_line_error(train(out, {"--resume"}), {out + ".ckpt", "cannot resume", "damaged"});
+  EXPECT_FALSE(fs::exists(out));
+}
+
+// `train --lr 1e30` diverges: one line saying so, no model written (it spun
+// forever in the metrics before).
+TEST_F(TrainerCli, DivergingTrainingFailsWithOneLine) {
+  const std::string out = path("diverged.wmm");
+  const auto r = train(out, {"--lr", "1e30"});
+  EXPECT_EQ(r.exit_code, 1) << r.describe();
+  const auto lines = r.err_lines();
+  ASSERT_EQ(lines.size(), 1u) << r.describe();
+  EXPECT_TRUE(contains(lines[0], "training diverged") || contains(lines[0], "not finite")) << lines[0];
+  EXPECT_FALSE(fs::exists(out));
+}
+
+// NaN weights are refused when the model loads; a model with finite weights
+// whose scores are NaN makes evaluate fail with one line, not spin.
+TEST_F(TrainerCli, EvaluateRefusesNanWeightsAndNanScores) {
+  wm::ModelFile m = wm::load_model(quick_model());
+  {
+    torch::NoGradGuard ng;
+    m.network->parameters()[0].fill_(std::numeric_limits<float>::quiet_NaN());
+  }
+  const std::string nan_weights = path("nan_weights.wmm");
+  wm::save_model(m, nan_weights);
+  expect_one_line_error(trainer({"evaluate", "--model", nan_weights, "--images", kEval, "--labels", kLabels, "-q",
+                                 "--threads", "1"}),
+                        {nan_weights, "NaN or infinite values"});
+  expect_one_line_error(trainer({"evaluate", "--model", nan_scoring(quick_model(), "nan_scores.wmm"), "--images", kEval,
+                                 "--labels", kLabels, "-q", "--threads", "1"}),
+                        {"12 of 12 scores are not finite"});
+}
+
+// Numeric options name their limits in --help and refuse values outside them
+// with a short message (no 309-digit range).
+TEST_F(TrainerCli, NumericOptionsHaveNamedLimits) {
+  const auto help = trainer({"train", "--help"});
+  ASSERT_EQ(help.exit_code, 0) << help.describe();
+  EXPECT_TRUE(contains(help.out, "0..256")) << help.out;
+  EXPECT_TRUE(contains(help.out, "1..100000")) << help.out;
+  struct Case {
+    std::vector<std::string> args;
+    std::string names;
+  };
+  for (const auto& c : std::vector<Case>{{{"--threads", "100000"}, "--threads"},
+                                         {{"--threads", "-4"}, "--threads"},
+                                         {{"--epochs", "0"}, "--epochs"},
+                                         {{"--batch-size", "0"}, "--batch-size"},
+                                         {{"--lr", "0"}, "positive number"},
+                                         {{"--lr", "nan"}, "positive number"}}) {
+    SCOPED_TRACE(c.args[0] + " " + c.args[1]);
+    const auto r = trainer(std::vector<std::string>{"train", "--normal", kNormal, "--out", path("x.wmm")} + c.args);
+    EXPECT_NE(r.exit_code, 0) << r.describe();
+    EXPECT_EQ(r.signal, 0) << r.describe();
+    EXPECT_TRUE(contains(r.err, c.names)) << r.describe();
+    EXPECT_LT(r.err.size(), 200u) << r.describe();
+  }
+}
+
 // ---------------------------------------------------------------- bad inputs
 
 TEST_F(TrainerCli, CorruptImageAmongCrops) {
@@ -622,6 +774,16 @@ TEST_F(TrainerCli, VerifyErrors) {
   // The data folder missing.
   expect_one_line_error(trainer({"verify", "--model", model, "--normal", path("missing"), "-q"}),
                         {path("missing"), "no such folder"});
+  // Scores that are NaN are never "within tolerance": a mismatch, exit 1.
+  const auto r = trainer({"verify", "--model", nan_scoring(model, "nan.wmm"), "--normal", kNormal, "--anomalies", kSpill,
+                          "-q", "--json", path("nan.json")});
+  EXPECT_EQ(r.exit_code, 1) << r.describe();
+  EXPECT_TRUE(contains(r.out, "are not finite numbers")) << r.out;
+  EXPECT_TRUE(contains(r.out, "MISMATCH")) << r.out;
+  EXPECT_FALSE(contains(r.out, "verified:")) << r.out;
+  const auto j = nlohmann::json::parse(std::ifstream(path("nan.json")));
+  EXPECT_FALSE(j.at("verified").get<bool>());
+  EXPECT_GT(j.at("non_finite_scores").get<size_t>(), 0u);
 }
 
 // ---------------------------------------------------------------- the shipped default

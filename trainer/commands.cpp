@@ -25,6 +25,17 @@ namespace wellmonitor {
 int run_train(const TrainCommand& c) {
   return guarded([&] {
     const auto& o = c.common;
+    // Where the model goes is checked before any work: a directory, or a
+    // folder that does not exist, would only fail after the last epoch.
+    {
+      std::error_code ec;
+      if (std::filesystem::is_directory(c.out, ec))
+        throw std::invalid_argument(c.out + ": --out names a directory; give the model file's path, e.g. " +
+                                    (std::filesystem::path(c.out) / "model.wmm").string());
+      const auto parent = std::filesystem::path(c.out).parent_path();
+      if (!parent.empty() && !std::filesystem::is_directory(parent, ec))
+        throw std::invalid_argument(c.out + ": --out: no such folder " + parent.string());
+    }
     const PreprocessConfig pc = parse_preprocess(c.color, c.size);
     const ScoreConfig sc = ScoreConfig::from_name(c.score);
     const nlohmann::json arch_params = parse_arch_params(c.arch_params);

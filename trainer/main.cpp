@@ -8,17 +8,48 @@
 #endif
 #include <fmt/core.h>
 
+#include <cmath>
+#include <string>
+
 #include "wellmonitor/architectures.h"
 #include "wellmonitor/version.h"
 
 namespace {
+
+// Limits on the numeric options, named in --help.
+constexpr int kMaxThreads = 256;
+constexpr int kMaxEpochs = 100000;
+constexpr int kMaxBatchSize = 65536;
+
+// A finite number > 0 (or >= 0). CLI11's PositiveNumber would name its range
+// as two 309-digit numbers; these say what is wrong in words.
+CLI::Validator number_above(double low, bool inclusive) {
+  const std::string what = inclusive ? "a number >= 0" : "a positive number";
+  return CLI::Validator(
+      [=](std::string& text) -> std::string {
+        double v = 0.0;
+        size_t used = 0;
+        try {
+          v = std::stod(text, &used);
+        } catch (const std::exception&) {
+          used = 0;
+        }
+        if (used != text.size() || used == 0 || !std::isfinite(v) || (inclusive ? v < low : v <= low))
+          return "must be " + what + ", got '" + text + "'";
+        return std::string();
+      },
+      inclusive ? "NONNEGATIVE" : "POSITIVE");
+}
 
 void add_common(CLI::App* app, wellmonitor::CommonOptions& o, bool runs_model = true) {
   if (runs_model) {
     app->add_option("--device", o.device, "Where the model runs: auto (CUDA when available), cpu or cuda")
         ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
         ->capture_default_str();
-    app->add_option("--threads", o.threads, "CPU threads for LibTorch (0 = all cores)")->capture_default_str();
+    app->add_option("--threads", o.threads,
+                    fmt::format("CPU threads for LibTorch, 0..{} (0 = all cores)", kMaxThreads))
+        ->check(CLI::Range(0, kMaxThreads))
+        ->capture_default_str();
   }
   app->add_flag("--skip-bad", o.skip_bad, "Skip unreadable or non-image files with a warning instead of failing");
   app->add_flag("-q,--quiet", o.quiet, "No progress display");
@@ -83,11 +114,18 @@ int main(int argc, char** argv) {
   t->add_option("--score", train.score, "Anomaly score: mse, l1 or hybrid (0.5*L1 + 0.5*(1-SSIM))")
       ->check(CLI::IsMember({"mse", "l1", "hybrid"}))
       ->capture_default_str();
-  t->add_option("--epochs", train.epochs, "Most epochs to train")->check(CLI::PositiveNumber)->capture_default_str();
-  t->add_option("--batch-size", train.batch_size, "Crops per batch")->check(CLI::PositiveNumber)->capture_default_str();
-  t->add_option("--lr", train.learning_rate, "Adam learning rate")->check(CLI::PositiveNumber)->capture_default_str();
-  t->add_option("--patience", train.patience, "Stop after this many epochs without a better validation loss (0 = never)")
-      ->check(CLI::NonNegativeNumber)
+  t->add_option("--epochs", train.epochs, fmt::format("Most epochs to train, 1..{}", kMaxEpochs))
+      ->check(CLI::Range(1, kMaxEpochs))
+      ->capture_default_str();
+  t->add_option("--batch-size", train.batch_size, fmt::format("Crops per batch, 1..{}", kMaxBatchSize))
+      ->check(CLI::Range(1, kMaxBatchSize))
+      ->capture_default_str();
+  t->add_option("--lr", train.learning_rate, "Adam learning rate (a positive number)")
+      ->check(number_above(0.0, false))
+      ->capture_default_str();
+  t->add_option("--patience", train.patience,
+                fmt::format("Stop after this many epochs without a better validation loss, 0..{} (0 = never)", kMaxEpochs))
+      ->check(CLI::Range(0, kMaxEpochs))
       ->capture_default_str();
   t->add_option("--seed", train.seed, "Seed for the splits, the weights and the shuffling")->capture_default_str();
   t->add_option("--split-seed", train.split_seed,
@@ -188,7 +226,7 @@ int main(int argc, char** argv) {
   v->add_option("--normal", ver.normal_dir, "Folder of normal crops")->required();
   v->add_option("--anomalies", ver.anomaly_dir, "Folder of spill crops");
   v->add_option("--tolerance", ver.tolerance, "Largest allowed difference between a score and the recorded one")
-      ->check(CLI::NonNegativeNumber)
+      ->check(number_above(0.0, true))
       ->capture_default_str();
   v->add_option("--json", ver.json_out, "Also write the result as JSON here");
   add_common(v, ver.common);

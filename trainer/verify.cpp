@@ -12,6 +12,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <map>
 
 namespace wellmonitor {
@@ -74,12 +75,15 @@ int run_verify(const VerifyCommand& c) {
                                              : score_all(det, to_tensor(found_s.crops, all_indices(found_s.crops.size()), pc));
     const double thr = det.threshold();
     double worst = 0;
-    size_t off = 0, flipped = 0;
+    size_t off = 0, flipped = 0, non_finite = 0;
     auto compare = [&](const Found& f, const std::vector<double>& now) {
       for (size_t i = 0; i < now.size(); ++i) {
-        const double d = std::abs(now[i] - f.recorded[i]);
+        // A NaN compares false with everything: count it as off, never as within tolerance.
+        const bool finite = std::isfinite(now[i]) && std::isfinite(f.recorded[i]);
+        non_finite += !finite;
+        const double d = finite ? std::abs(now[i] - f.recorded[i]) : std::numeric_limits<double>::infinity();
         worst = std::max(worst, d);
-        if (d > c.tolerance) {
+        if (!finite || d > c.tolerance) {
           ++off;
           if (off <= 10) fmt::print("  {}: score {:.8g}, recorded {:.8g}\n", f.crops[i].path, now[i], f.recorded[i]);
         }
@@ -93,12 +97,13 @@ int run_verify(const VerifyCommand& c) {
                rec_n.total, found_s.crops.size(), rec_s.total);
     fmt::print("scores: {} of {} within {:g} of the recorded ones (largest difference {:.3g}); {} decision(s) changed\n",
                found - off, found, c.tolerance, worst, flipped);
-    bool ok = off == 0 && flipped == 0;
+    if (non_finite) fmt::print("{} score(s) are not finite numbers (NaN or infinite)\n", non_finite);
+    bool ok = off == 0 && flipped == 0 && non_finite == 0;
 
     // The whole test part: the recorded figures themselves.
     nlohmann::json figures;
     const bool whole = found_n.crops.size() == rec_n.total && found_s.crops.size() == rec_s.total;
-    if (whole && model.validation.contains("test")) {
+    if (whole && non_finite == 0 && model.validation.contains("test")) {
       const Metrics m = metrics_of(new_n, new_s, thr);
       const auto& want = model.validation["test"];
       auto count = [&](const char* k) { return want.value(k, -1LL); };
@@ -113,6 +118,8 @@ int run_verify(const VerifyCommand& c) {
                  same ? "reproduced" : "NOT reproduced");
       ok = ok && same;
       figures = m.to_json();
+    } else if (non_finite) {
+      fmt::print("(the recorded figures are not recomputed from scores that are not numbers)\n");
     } else {
       fmt::print("(the recorded figures are checked when every recorded test crop is given)\n");
     }
@@ -122,7 +129,8 @@ int run_verify(const VerifyCommand& c) {
                           {"recorded_normals", rec_n.total}, {"found_spills", found_s.crops.size()},
                           {"recorded_spills", rec_s.total},  {"tolerance", c.tolerance},
                           {"largest_difference", worst},     {"outside_tolerance", off},
-                          {"decisions_changed", flipped},    {"whole_test_part", whole},
+                          {"decisions_changed", flipped},    {"non_finite_scores", non_finite},
+                          {"whole_test_part", whole},
                           {"figures", figures},              {"verified", ok}};
       std::ofstream f(c.json_out);
       if (!f) throw std::runtime_error(c.json_out + ": cannot write");

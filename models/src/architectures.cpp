@@ -163,6 +163,35 @@ std::shared_ptr<AutoencoderImpl> make_autoencoder(const std::string& arch, const
   throw std::invalid_argument("unknown architecture '" + arch + "' (known: " + known + ")");
 }
 
+double expected_parameter_count(const std::string& arch, const nlohmann::json& params, int channels, int height,
+                                int width) {
+  const nlohmann::json p = params.is_object() ? params : nlohmann::json::object();
+  // Weights and biases (BatchNorm: weight and bias) of each layer kind above.
+  auto conv_bn = [](double in, double out) { return in * out * 9 + out + 2 * out; };
+  auto deconv_params = [](double in, double out, bool bn) { return in * out * 16 + out + (bn ? 2 * out : 0); };
+  auto linear = [](double in, double out) { return in * out + out; };
+  const double c = channels, cells = static_cast<double>(height / 8) * static_cast<double>(width / 8);
+  try {
+    if (arch == "seed-ae" || arch == "compact-ae") {
+      const bool seed = arch == "seed-ae";
+      const double b = seed ? 32 : param_or(p, "base", CompactAEOptions{}.base);
+      const double latent = seed ? param_or(p, "latent", SeedAEOptions{}.latent) : param_or(p, "latent", CompactAEOptions{}.latent);
+      const double flat = 4 * b * cells;
+      return conv_bn(c, b) + conv_bn(b, 2 * b) + conv_bn(2 * b, 4 * b) + linear(flat, latent) + linear(latent, flat) +
+             deconv_params(4 * b, 2 * b, true) + deconv_params(2 * b, b, true) + deconv_params(b, c, false);
+    }
+    if (arch == "spill-cnn") {
+      const double b = param_or(p, "base", SpillCNNOptions{}.base);
+      return conv_bn(c, b) + conv_bn(b, 2 * b) + conv_bn(2 * b, 4 * b) + conv_bn(4 * b, 4 * b) + linear(8 * b, 1);
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument("bad parameters for architecture '" + arch + "': " + e.what());
+  }
+  std::string known;
+  for (const auto& n : architecture_names()) known += (known.empty() ? "" : ", ") + n;
+  throw std::invalid_argument("unknown architecture '" + arch + "' (known: " + known + ")");
+}
+
 int64_t parameter_count(torch::nn::Module& module) {
   int64_t n = 0;
   for (const auto& p : module.parameters()) n += p.numel();

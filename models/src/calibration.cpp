@@ -28,8 +28,15 @@ Calibration Calibration::from_json(const nlohmann::json& j) {
   return c;
 }
 
+void require_finite(const std::vector<double>& scores, const char* what) {
+  if (const size_t bad = count_non_finite(scores))
+    throw std::invalid_argument(std::to_string(bad) + " of " + std::to_string(scores.size()) + " " + what +
+                                " scores are not finite numbers (NaN or infinite): the model's output is unusable");
+}
+
 double quantile(std::vector<double> values, double q) {
   if (values.empty()) throw std::invalid_argument("quantile of an empty set");
+  require_finite(values, "input");
   std::sort(values.begin(), values.end());
   q = std::clamp(q, 0.0, 1.0);
   const double pos = q * static_cast<double>(values.size() - 1);
@@ -104,6 +111,8 @@ Calibration finish(Calibration c, const std::vector<double>& normal, const std::
 
 Calibration calibrate_tnr_target(const std::vector<double>& normal, const std::vector<double>& anomaly,
                                  double target_tnr) {
+  require_finite(normal, "normal");
+  require_finite(anomaly, "spill");
   if (normal.empty()) throw std::invalid_argument("tnr-target calibration needs normal scores");
   if (!(target_tnr > 0.0 && target_tnr <= 1.0)) throw std::invalid_argument("target TNR must be in (0, 1]");
   const auto iv = sweep(normal, anomaly);
@@ -124,6 +133,8 @@ Calibration calibrate_tnr_target(const std::vector<double>& normal, const std::v
 
 Calibration calibrate_quantile(const std::vector<double>& normal, const std::vector<double>& anomaly,
                                double false_alarm_rate) {
+  require_finite(normal, "normal");
+  require_finite(anomaly, "spill");
   if (normal.empty()) throw std::invalid_argument("quantile calibration needs normal scores");
   if (!(false_alarm_rate >= 0.0 && false_alarm_rate < 1.0))
     throw std::invalid_argument("false-alarm rate must be in [0, 1)");
@@ -135,6 +146,8 @@ Calibration calibrate_quantile(const std::vector<double>& normal, const std::vec
 }
 
 Calibration calibrate_youden(const std::vector<double>& normal, const std::vector<double>& anomaly) {
+  require_finite(normal, "normal");
+  require_finite(anomaly, "spill");
   if (normal.empty() || anomaly.empty()) throw std::invalid_argument("youden calibration needs normal and spill scores");
   const auto iv = sweep(normal, anomaly);
   size_t best = 0;
@@ -151,6 +164,8 @@ Calibration calibrate_youden(const std::vector<double>& normal, const std::vecto
 
 Calibration calibrate_youden_plateau(const std::vector<double>& normal, const std::vector<double>& anomaly,
                                      double plateau) {
+  require_finite(normal, "normal");
+  require_finite(anomaly, "spill");
   if (normal.empty() || anomaly.empty())
     throw std::invalid_argument("youden-plateau calibration needs normal and spill scores");
   if (!(plateau >= 0.0 && plateau < 1.0)) throw std::invalid_argument("the plateau must be in [0, 1)");

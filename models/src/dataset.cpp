@@ -1,9 +1,14 @@
 #include "wellmonitor/dataset.h"
 
+#include "wellmonitor/file_io.h"
+
 #include <glib.h>
 #include <opencv2/imgcodecs.hpp>
 
 #include <algorithm>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -43,16 +48,70 @@ std::optional<SpillName> parse_spill_name(const std::string& name) {
 
 namespace {
 
+uint32_t be32(const unsigned char* p) { return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3]; }
+uint16_t be16(const unsigned char* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
+
+}  // namespace
+
+std::optional<cv::Size> image_header_size(const std::string& bytes) {
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  const size_t n = bytes.size();
+  // PNG: signature, then the IHDR chunk's width and height.
+  if (n >= 24 && std::memcmp(p, "\x89PNG\r\n\x1a\n", 8) == 0 && std::memcmp(p + 12, "IHDR", 4) == 0)
+    return cv::Size(static_cast<int>(std::min<uint32_t>(be32(p + 16), INT32_MAX)),
+                    static_cast<int>(std::min<uint32_t>(be32(p + 20), INT32_MAX)));
+  // BMP: BITMAPINFOHEADER width and height (negative height: top-down rows).
+  if (n >= 26 && p[0] == 'B' && p[1] == 'M') {
+    int32_t w = 0, h = 0;
+    std::memcpy(&w, p + 18, 4);
+    std::memcpy(&h, p + 22, 4);
+    const int64_t aw = std::abs(static_cast<int64_t>(w)), ah = std::abs(static_cast<int64_t>(h));
+    return cv::Size(static_cast<int>(std::min<int64_t>(aw, INT32_MAX)), static_cast<int>(std::min<int64_t>(ah, INT32_MAX)));
+  }
+  // JPEG: walk the markers to the first start-of-frame (SOF0..SOF15 but DHT, JPG, DAC).
+  if (n >= 4 && p[0] == 0xFF && p[1] == 0xD8) {
+    size_t i = 2;
+    while (i + 4 <= n) {
+      if (p[i] != 0xFF) return std::nullopt;
+      const unsigned char marker = p[i + 1];
+      if (marker == 0xFF) {  // fill byte
+        ++i;
+        continue;
+      }
+      if (marker == 0xD8 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) {  // no length
+        i += 2;
+        continue;
+      }
+      const size_t len = be16(p + i + 2);
+      if (len < 2) return std::nullopt;
+      if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC) {
+        if (i + 9 > n) return std::nullopt;
+        return cv::Size(be16(p + i + 7), be16(p + i + 5));
+      }
+      if (marker == 0xDA || marker == 0xD9) return std::nullopt;  // scan data before any frame header
+      i += 2 + len;
+    }
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+std::string size_text(const cv::Size& s) { return std::to_string(s.width) + "x" + std::to_string(s.height); }
+
 // Reads and decodes one file; returns false with `why` when it is no image.
 bool read_crop(const fs::path& path, Crop& crop, std::string& why) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) {
-    why = "cannot open";
-    return false;
-  }
-  std::vector<char> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::string bytes;
+  if (!read_regular_file(path.string(), kMaxCropFileBytes, bytes, why)) return false;
   if (bytes.empty()) {
     why = "empty file";
+    return false;
+  }
+  const std::string too_large = " is larger than the " + std::to_string(kMaxCropSide) + "x" +
+                                std::to_string(kMaxCropSide) + " a crop may be";
+  // Refused from the header where it can be read, before decoding allocates.
+  if (const auto s = image_header_size(bytes); s && (s->width > kMaxCropSide || s->height > kMaxCropSide)) {
+    why = "image of " + size_text(*s) + too_large;
     return false;
   }
   crop.path = path.string();
@@ -65,6 +124,11 @@ bool read_crop(const fs::path& path, Crop& crop, std::string& why) {
   }
   if (crop.image.empty()) {
     why = "not a readable image";
+    return false;
+  }
+  if (crop.image.cols > kMaxCropSide || crop.image.rows > kMaxCropSide) {
+    why = "image of " + size_text(crop.image.size()) + too_large;
+    crop.image.release();
     return false;
   }
   if (auto s = parse_spill_name(crop.name)) {
@@ -124,8 +188,11 @@ std::vector<Crop> load_labelled(const std::string& dir, const std::string& label
                                 LoadReport* report_out) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) throw DataError(dir + ": no such folder");
-  std::ifstream f(labels_file);
-  if (!f) throw DataError(labels_file + ": cannot open labels file");
+  std::string text, why;
+  if (!read_regular_file(labels_file, kMaxLabelsFileBytes, text, why))
+    throw DataError(labels_file + ": cannot read labels file: " + why);
+  skip_utf8_bom(text);  // editors on Windows write one
+  std::istringstream f(text);
   LoadReport report;
   std::vector<Crop> out;
   std::unordered_set<std::string> seen;
@@ -143,6 +210,10 @@ std::vector<Crop> load_labelled(const std::string& dir, const std::string& label
     if (!(in >> name >> label) || (in >> extra))
       throw DataError(where + "expected '<file name> <0|1>', got '" + line + "'");
     if (label != "0" && label != "1") throw DataError(where + "label must be 0 or 1, got '" + label + "'");
+    // Names are read inside the images folder only.
+    const fs::path rel(name);
+    if (rel.is_absolute() || std::any_of(rel.begin(), rel.end(), [](const fs::path& part) { return part == ".."; }))
+      throw DataError(where + "'" + name + "' is not a file name inside " + dir + " (no absolute paths, no '..')");
     if (!names.insert(name).second) throw DataError(where + "'" + name + "' is listed twice");
     const fs::path p = fs::path(dir) / name;
     if (!fs::exists(p, ec)) throw DataError(where + "no file '" + name + "' in " + dir);

@@ -1,6 +1,8 @@
 // Well layout files: parser, scaling and serialisation (format in layout.h).
 #include "wellmonitor/layout.h"
 
+#include "wellmonitor/file_io.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -110,6 +112,7 @@ WellLayout parse_layout(const std::string& text, const std::string& origin) {
   int line_no = 0;
   while (std::getline(in, raw)) {
     ++line_no;
+    if (line_no == 1) skip_utf8_bom(raw);  // editors on Windows write one
     if (const auto hash = raw.find('#'); hash != std::string::npos) raw.erase(hash);
     const auto fields = split_fields(raw);  // also drops a trailing '\r'
     if (fields.empty()) continue;
@@ -162,6 +165,8 @@ WellLayout parse_layout(const std::string& text, const std::string& origin) {
                  std::to_string(box.width) + "x" + std::to_string(box.height) +
                  " lies outside the " + std::to_string(layout.ref_width) + "x" +
                  std::to_string(layout.ref_height) + " reference frame");
+      if (layout.wells.size() >= kMaxWells)
+        fail(origin, line_no, id, "more than " + std::to_string(kMaxWells) + " wells (the most a layout may name)");
       const auto [it, inserted] = id_lines.emplace(id, line_no);
       if (!inserted)
         fail(origin, line_no, id,
@@ -181,12 +186,9 @@ WellLayout parse_layout(const std::string& text, const std::string& origin) {
 }
 
 WellLayout load_layout(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, 0, "", std::string("cannot read layout file: ") + std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) fail(path, 0, "", "error while reading layout file");
-  return parse_layout(text.str(), path);
+  std::string text, why;
+  if (!read_regular_file(path, kMaxLayoutFileBytes, text, why)) fail(path, 0, "", "cannot read layout file: " + why);
+  return parse_layout(text, path);
 }
 
 }  // namespace wellmonitor

@@ -8,6 +8,10 @@
 
 namespace wellmonitor {
 
+size_t count_non_finite(const std::vector<double>& values) {
+  return static_cast<size_t>(std::count_if(values.begin(), values.end(), [](double v) { return !std::isfinite(v); }));
+}
+
 namespace {
 nlohmann::json number_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
 }  // namespace
@@ -21,6 +25,12 @@ nlohmann::json Metrics::to_json() const {
 
 Metrics compute_metrics(const std::vector<double>& scores, const std::vector<int>& labels, double threshold) {
   if (scores.size() != labels.size()) throw std::invalid_argument("compute_metrics: scores and labels differ in length");
+  // NaN has no order: the ranks and the precision-recall sweep below need one.
+  const size_t bad = count_non_finite(scores);
+  if (bad)
+    throw std::invalid_argument(std::to_string(bad) + " of " + std::to_string(scores.size()) +
+                                " scores are not finite numbers (NaN or infinite): the model's output is unusable");
+  if (!std::isfinite(threshold)) throw std::invalid_argument("the threshold is not a finite number");
   const double nan = std::numeric_limits<double>::quiet_NaN();
   Metrics m;
   m.threshold = threshold;

@@ -42,6 +42,9 @@ ScoreConfig ScoreConfig::from_json(const nlohmann::json& j) {
   if (c.kind == ScoreKind::Hybrid) {
     c.a = j.value("a", c.a);
     c.b = j.value("b", c.b);
+    // Negative weights would let a reconstruction score fall below 0.
+    if (!std::isfinite(c.a) || !std::isfinite(c.b) || c.a < 0 || c.b < 0)
+      throw std::invalid_argument("hybrid score weights a and b must be finite and >= 0");
   }
   return c;
 }

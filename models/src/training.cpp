@@ -1,6 +1,7 @@
 #include "wellmonitor/training.h"
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <random>
 #include <stdexcept>
@@ -62,37 +63,63 @@ TrainResult train_loop(torch::nn::Module& net, int64_t n, const BatchLoss& batch
   int bad_epochs = 0;
   int start_epoch = 1;
 
+  if (!o.checkpoint.empty()) {
+    // Left behind by a run killed while it wrote a checkpoint; never read.
+    std::error_code ec;
+    std::filesystem::remove(o.checkpoint + ".tmp", ec);
+  }
   if (o.resume && !o.checkpoint.empty() && std::filesystem::exists(o.checkpoint)) {
     torch::serialize::InputArchive in;
-    in.load_from(o.checkpoint, device);
     c10::IValue fp;
-    if (!in.try_read("fingerprint", fp) || fp.toStringRef() != o.fingerprint)
+    bool has_fingerprint = false;
+    try {
+      in.load_from(o.checkpoint, device);
+      has_fingerprint = in.try_read("fingerprint", fp) && fp.isString();
+    } catch (const std::exception&) {
+      throw std::runtime_error(o.checkpoint + ": cannot resume: the checkpoint is damaged or not a checkpoint; "
+                               "delete it or train without --resume");
+    }
+    if (!has_fingerprint || fp.toStringRef() != o.fingerprint)
       throw std::runtime_error(o.checkpoint + ": checkpoint belongs to another run (different data or settings); "
                                "delete it or train without --resume");
-    torch::serialize::InputArchive model_in, opt_in, best_in;
-    in.read("model", model_in);
-    net.load(model_in);
-    in.read("optimizer", opt_in);
-    optimizer.load(opt_in);
-    in.read("best", best_in);
-    // Each entry is read into a fresh tensor: reading into a filled one
-    // overwrites it in place.
-    auto read = [](torch::serialize::InputArchive& a, const std::string& key) {
-      torch::Tensor v;
-      a.read(key, v);
-      return v;
-    };
-    for (size_t i = 0; i < best.size(); ++i) best[i] = read(best_in, std::to_string(i)).to(device);
-    r.resumed_from = static_cast<int>(read(in, "epoch").item<int64_t>());
-    start_epoch = r.resumed_from + 1;
-    r.best_epoch = static_cast<int>(read(in, "best_epoch").item<int64_t>());
-    bad_epochs = static_cast<int>(read(in, "bad_epochs").item<int64_t>());
-    r.train_loss = history_vector(read(in, "train_loss"));
-    r.val_loss = history_vector(read(in, "val_loss"));
-    r.best_val_loss = r.best_epoch > 0 ? r.val_loss.at(r.best_epoch - 1) : r.best_val_loss;
-    r.epochs_run = r.resumed_from;
+    try {
+      torch::serialize::InputArchive model_in, opt_in, best_in;
+      in.read("model", model_in);
+      net.load(model_in);
+      in.read("optimizer", opt_in);
+      optimizer.load(opt_in);
+      in.read("best", best_in);
+      // Each entry is read into a fresh tensor: reading into a filled one
+      // overwrites it in place.
+      auto read = [](torch::serialize::InputArchive& a, const std::string& key) {
+        torch::Tensor v;
+        a.read(key, v);
+        return v;
+      };
+      for (size_t i = 0; i < best.size(); ++i) best[i] = read(best_in, std::to_string(i)).to(device);
+      r.resumed_from = static_cast<int>(read(in, "epoch").item<int64_t>());
+      start_epoch = r.resumed_from + 1;
+      r.best_epoch = static_cast<int>(read(in, "best_epoch").item<int64_t>());
+      bad_epochs = static_cast<int>(read(in, "bad_epochs").item<int64_t>());
+      r.train_loss = history_vector(read(in, "train_loss"));
+      r.val_loss = history_vector(read(in, "val_loss"));
+      r.best_val_loss = r.best_epoch > 0 ? r.val_loss.at(r.best_epoch - 1) : r.best_val_loss;
+      r.epochs_run = r.resumed_from;
+    } catch (const std::exception&) {
+      throw std::runtime_error(o.checkpoint + ": cannot resume: the checkpoint is damaged (its entries do not read "
+                               "back); delete it or train without --resume");
+    }
   }
 
+  // A loss that is no longer a finite number: the weights are lost, and going
+  // on would only write them into the checkpoint, so stop and keep the last one.
+  auto diverged = [&](int epoch, const std::string& where, double value) {
+    std::string msg = "training diverged: the loss is " + std::string(std::isnan(value) ? "NaN" : "infinite") +
+                      " in epoch " + std::to_string(epoch) + " (" + where + "); lower --lr";
+    if (!o.checkpoint.empty() && std::filesystem::exists(o.checkpoint))
+      msg += "; the checkpoint " + o.checkpoint + " keeps the last good epoch";
+    return std::runtime_error(msg);
+  };
   const int64_t batches = (n + o.batch_size - 1) / o.batch_size;
   int64_t crops_seen = 0;
   const auto t0 = Clock::now();
@@ -111,15 +138,18 @@ TrainResult train_loop(torch::nn::Module& net, int64_t n, const BatchLoss& batch
       auto idx = perm.slice(0, b * o.batch_size, std::min((b + 1) * o.batch_size, n));
       optimizer.zero_grad();
       auto [loss, batch_n] = batch_loss(idx, o.seed * 7919ULL + static_cast<uint64_t>(epoch) * 100003ULL + b);
+      const double batch_value = loss.item<double>();
+      if (!std::isfinite(batch_value)) throw diverged(epoch, "batch " + std::to_string(b + 1), batch_value);
       loss.backward();
       optimizer.step();
-      loss_sum += loss.item<double>() * static_cast<double>(batch_n);
+      loss_sum += batch_value * static_cast<double>(batch_n);
       count += batch_n;
       crops_seen += batch_n;
       if (o.on_batch) o.on_batch(epoch, b + 1, batches, loss_sum / static_cast<double>(count));
     }
     const double train_loss = loss_sum / static_cast<double>(count);
     const double val_loss = validation_loss ? validation_loss() : train_loss;
+    if (!std::isfinite(val_loss)) throw diverged(epoch, "validation", val_loss);
     r.train_loss.push_back(train_loss);
     r.val_loss.push_back(val_loss);
     r.epochs_run = epoch;

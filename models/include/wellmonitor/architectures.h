@@ -115,4 +115,12 @@ std::shared_ptr<AutoencoderImpl> make_autoencoder(const std::string& arch, const
 // Number of trainable parameters.
 int64_t parameter_count(torch::nn::Module& module);
 
+// The number of trainable parameters make_autoencoder() would build for these
+// arguments, worked out without building anything (a model file's tensor
+// table is checked against it before the network is allocated). A double, as
+// absurd params may ask for more than fits in 64 bits. Throws
+// std::invalid_argument for an unknown id or params of the wrong JSON type.
+double expected_parameter_count(const std::string& arch, const nlohmann::json& params, int channels, int height,
+                                int width);
+
 }  // namespace wellmonitor

@@ -58,7 +58,9 @@ Calibration calibrate_youden_plateau(const std::vector<double>& normal, const st
 Calibration calibrate_youden_logit(const std::vector<double>& normal, const std::vector<double>& anomaly);
 
 // Dispatch by method name; throws std::invalid_argument for an unknown name or
-// a rule that needs spills when none are given.
+// a rule that needs spills when none are given. Every rule (and quantile(),
+// compute_metrics()) refuses NaN or infinite scores with std::invalid_argument:
+// they have no order to sort or sweep by.
 Calibration calibrate(const std::string& method, const std::vector<double>& normal,
                       const std::vector<double>& anomaly, double parameter);
 
@@ -77,6 +79,13 @@ struct Metrics {
 
   nlohmann::json to_json() const;
 };
+
+// How many of `values` are NaN or infinite.
+size_t count_non_finite(const std::vector<double>& values);
+
+// Throws std::invalid_argument ("3 of 40 <what> scores are not finite ...")
+// when any score is NaN or infinite.
+void require_finite(const std::vector<double>& scores, const char* what);
 
 // scores[i] with labels[i] (1 = spill) at `threshold`.
 Metrics compute_metrics(const std::vector<double>& scores, const std::vector<int>& labels, double threshold);

@@ -40,6 +40,15 @@ struct LoadReport {
   std::vector<std::string> bad;  // "name: reason" of files skipped with skip_bad
 };
 
+// Limits on one crop file: its size, and its width and height (checked from
+// the header before decoding for PNG, BMP and JPEG, after decoding otherwise).
+constexpr uint64_t kMaxCropFileBytes = 64ull << 20;  // 64 MiB
+constexpr int kMaxCropSide = 4096;
+
+// Width and height from a PNG, BMP or JPEG header, without decoding;
+// nullopt for other or unreadable headers.
+std::optional<cv::Size> image_header_size(const std::string& bytes);
+
 // True for the image extensions the loader reads (.jpg .jpeg .png .bmp, any case).
 bool is_image_file(const std::string& name);
 
@@ -50,8 +59,10 @@ std::vector<Crop> load_folder(const std::string& dir, int label, const LoadOptio
                               LoadReport* report = nullptr);
 
 // Reads a labels file ("<file name> <0|1>" per line; blank lines and lines
-// starting with '#' are ignored) and the named images from `dir`. Throws
-// DataError naming the line for a malformed line or a missing file.
+// starting with '#' are ignored; a UTF-8 byte order mark is skipped) and the
+// named images from `dir`. Throws DataError naming the line for a malformed
+// line, a missing file or a name that leads outside `dir` (absolute, or with
+// a '..' part). The labels file is a regular file of at most 64 MiB.
 std::vector<Crop> load_labelled(const std::string& dir, const std::string& labels_file,
                                 const LoadOptions& options, LoadReport* report = nullptr);
 

@@ -4,7 +4,9 @@
 //   reference <width> <height>        the resolution the boxes are given in (first statement)
 //   well <id> <x> <y> <width> <height> one well's box in reference pixels
 // Ids are unique, boxes lie inside the reference frame. Boxes scale with the
-// stream's resolution.
+// stream's resolution. A layout names at most kMaxWells wells; a layout file
+// is a regular file of at most 1 MiB (kMaxLayoutFileBytes). A UTF-8 byte
+// order mark at its start is skipped.
 #pragma once
 
 #include <opencv2/core.hpp>
@@ -14,6 +16,10 @@
 #include <vector>
 
 namespace wellmonitor {
+
+// The most wells one layout may name: every well is scored on every analysed
+// frame, so this bounds the work and memory per frame.
+constexpr size_t kMaxWells = 256;
 
 // what() is "<file>:<line>: well '<id>': <reason>" (the parts that apply).
 class LayoutError : public std::runtime_error {

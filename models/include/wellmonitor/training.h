@@ -61,7 +61,10 @@ TrainResult train_classifier(AutoencoderImpl& net, int64_t n, const LabelledBatc
 // The loop both share: `batch_loss` gives the loss of one batch of indices
 // (and the batch's crop count); `validation_loss` (optional) is evaluated
 // after each epoch for early stopping. Checkpoints and resumes as described
-// in TrainOptions; keeps the best validation epoch's weights.
+// in TrainOptions; keeps the best validation epoch's weights. Throws
+// std::runtime_error when a batch or validation loss is NaN or infinite (a
+// diverging run), before that epoch's checkpoint is written, so the last good
+// checkpoint stays.
 using BatchLoss = std::function<std::pair<torch::Tensor, int64_t>(const torch::Tensor&, uint64_t)>;
 TrainResult train_loop(torch::nn::Module& net, int64_t n, const BatchLoss& batch_loss,
                        const std::function<double()>& validation_loss, const TrainOptions& options,
