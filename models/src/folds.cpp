@@ -1,5 +1,7 @@
 #include "wellmonitor/folds.h"
 
+#include "wellmonitor/file_io.h"
+
 #include <algorithm>
 #include <fstream>
 #include <numeric>
@@ -11,14 +13,16 @@
 namespace wellmonitor {
 
 std::map<std::string, std::string> read_groups(const std::string& groups_file) {
-  std::ifstream f(groups_file);
-  if (!f) throw DataError(groups_file + ": cannot open groups file");
+  std::string text, why;
+  if (!read_regular_file(groups_file, kMaxLabelsFileBytes, text, why))
+    throw DataError(groups_file + ": cannot read groups file: " + why);
+  skip_utf8_bom(text);
+  std::istringstream f(text);
   std::map<std::string, std::string> out;
   std::string line;
   int line_no = 0;
   while (std::getline(f, line)) {
     ++line_no;
-    if (line_no == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
     if (!line.empty() && line.back() == '\r') line.pop_back();
     const auto first = line.find_first_not_of(" \t");
     if (first == std::string::npos || line[first] == '#') continue;
