@@ -7,6 +7,7 @@
 #include "tools/subprocess.h"
 #include "wellmonitor/dataset.h"
 #include "wellmonitor/detector.h"
+#include "wellmonitor/errors.h"
 
 #include <gtest/gtest.h>
 
@@ -310,4 +311,21 @@ TEST_F(ModelFileTest, DetectorOpenRefusesBadFiles) {
   EXPECT_THROW(wm::Detector::open(p, "cpu"), wm::ModelFileError);
   EXPECT_THROW(wm::Detector::open(kCrops + "/eval/10cbfbad-a6e0-49c6-bdac-fe237a747083.jpg", "cpu"),
                wm::ModelFileError);
+}
+
+// A LibTorch error reads as its message only: no C++ backtrace reaches the user.
+TEST(ErrorText, LibTorchErrorsLoseTheirBacktraceOthersKeepTheirText) {
+  try {
+    (void)torch::zeros({2, 3}).mm(torch::zeros({4, 5}));
+    FAIL() << "a product of mismatched matrices did not throw";
+  } catch (const c10::Error& e) {
+    const std::string full = e.what();
+    const std::string text = wm::error_text(e);
+    EXPECT_NE(full.find("Exception raised from"), std::string::npos) << "what() carries where it was raised";
+    EXPECT_EQ(text.find("Exception raised from"), std::string::npos) << text;
+    EXPECT_NE(text.find("cannot be multiplied"), std::string::npos) << text;
+    EXPECT_EQ(text, e.what_without_backtrace());
+  }
+  const std::runtime_error plain("model.wmm: cannot open model file");
+  EXPECT_EQ(wm::error_text(plain), plain.what());
 }

@@ -1,6 +1,7 @@
 #include "wellmonitor/model_file.h"
 
 #include "wellmonitor/dataset.h"
+#include "wellmonitor/errors.h"
 
 #include <cstdio>
 #include <cstring>
@@ -188,7 +189,7 @@ ModelFile load_model(const std::string& path) {
     if (model.network->is_classifier() != (model.score.kind == ScoreKind::Probability))
       throw std::invalid_argument("score '" + to_string(model.score.kind) + "' does not fit architecture " + model.arch);
   } catch (const std::exception& e) {
-    throw ModelFileError(path + ": unusable model file: " + e.what());
+    throw ModelFileError(path + ": unusable model file: " + error_text(e));
   }
   torch::NoGradGuard no_grad;
   auto state = named_state(*model.network);
@@ -215,7 +216,7 @@ ModelFile load_model(const std::string& path) {
   } catch (const ModelFileError&) {
     throw;
   } catch (const std::exception& e) {
-    throw ModelFileError(path + ": unusable model file: " + e.what());
+    throw ModelFileError(path + ": unusable model file: " + error_text(e));
   }
   if (filled != by_name.size())
     throw ModelFileError(path + ": unusable model file: " + std::to_string(by_name.size() - filled) + " tensors missing");
