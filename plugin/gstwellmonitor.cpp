@@ -16,10 +16,14 @@
  * analysed frames at or under it.
  *
  * The video passes through untouched (buffers, timestamps and pixels). Only
- * the wells' crops are converted to BGR (or kept grey for GRAY8), never the
- * whole frame; I420 and NV12 crops are converted with the stream's colour
- * matrix and range (its colorimetry, as videoconvert would), so a well scores
- * the same whichever of the formats the stream is in.
+ * the wells' crops are converted, never the whole frame: BGR and GRAY8 wells
+ * are read in place, every other format is converted well by well to BGR by
+ * GStreamer's own GstVideoConverter (videoconvert's code and defaults: the
+ * stream's colorimetry, chroma upsampled linearly from the same samples as in
+ * a whole-frame conversion). A well therefore scores the same whichever of
+ * the formats the stream is in, and as `wellmonitor-trainer evaluate` scores
+ * its crop. A model for colour crops sees a GRAY8 well as grey in all three
+ * channels.
  *
  * ## Buffer metadata
  *
@@ -85,6 +89,7 @@
  */
 
 #include "gstwellmonitor.h"
+#include "well-crops.h"
 #include "wellmonitor-meta.h"
 
 #include "wellmonitor/detector.h"
@@ -94,7 +99,6 @@
 #include "wellmonitor/version.h"
 
 #include <opencv2/core.hpp>
-#include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <exception>
@@ -172,51 +176,6 @@ struct FrameSettings
   bool post_scores = DEFAULT_PROP_POST_SCORES;
 };
 
-/* YUV to 8-bit RGB with the stream's colour matrix and range (videoconvert's
- * own conversion, which OpenCV's fixed BT.601 limited-range one is not), as
- * per-value tables: R = Y + V_R, G = Y - V_G - U_G, B = Y + U_B. */
-struct YuvToBgr
-{
-  float y[256], v_r[256], v_g[256], u_g[256], u_b[256];
-
-  void configure (const GstVideoInfo * info)
-  {
-    gdouble kr = 0.299, kb = 0.114;     /* BT.601 when the matrix is unknown */
-    if (!gst_video_color_matrix_get_Kr_Kb (info->colorimetry.matrix, &kr, &kb)) {
-      kr = 0.299;
-      kb = 0.114;
-    }
-    gint offset[GST_VIDEO_MAX_COMPONENTS], scale[GST_VIDEO_MAX_COMPONENTS];
-    gst_video_color_range_offsets (info->colorimetry.range, info->finfo,
-        offset, scale);
-    const double kg = 1.0 - kr - kb;
-    for (int i = 0; i < 256; i++) {
-      const double luma = (i - offset[0]) / (double) scale[0];
-      const double pb = (i - offset[1]) / (double) scale[1];
-      const double pr = (i - offset[2]) / (double) scale[2];
-      y[i] = (float) (255.0 * luma);
-      v_r[i] = (float) (255.0 * 2.0 * (1.0 - kr) * pr);
-      u_b[i] = (float) (255.0 * 2.0 * (1.0 - kb) * pb);
-      v_g[i] = (float) (kr * v_r[i] / kg);
-      u_g[i] = (float) (kb * u_b[i] / kg);
-    }
-  }
-
-  static guint8 clamp (float v)
-  {
-    return (guint8) (v <= 0.0f ? 0 : v >= 255.0f ? 255 : (int) (v + 0.5f));
-  }
-
-  /* One pixel into dst[0..2] as B, G, R. */
-  void convert (guint8 Y, guint8 U, guint8 V, guint8 * dst) const
-  {
-    const float l = y[Y];
-    dst[0] = clamp (l + u_b[U]);
-    dst[1] = clamp (l - v_g[V] - u_g[U]);
-    dst[2] = clamp (l + v_r[V]);
-  }
-};
-
 }  // namespace
 
 /* C++ state; lives from init to finalize. Touched only by start/stop,
@@ -231,9 +190,7 @@ struct GstWellMonitorPrivate
   int width = 0;
   int height = 0;
   std::vector<cv::Rect> boxes;          /* per well, stream pixels */
-  std::vector<cv::Mat> converted;       /* per well, BGR scratch for non-BGR formats */
-  std::vector<cv::Mat> crops;           /* per well, what Detector::score sees */
-  YuvToBgr yuv;                         /* the stream's matrix and range (I420/NV12) */
+  WellCrops crops;                      /* per well, what Detector::score sees */
 
   /* per-well debounce and last scores */
   std::vector<WellState> wells;
@@ -251,7 +208,6 @@ struct GstWellMonitorPrivate
     format = GST_VIDEO_FORMAT_UNKNOWN;
     width = height = 0;
     boxes.clear ();
-    converted.clear ();
     crops.clear ();
     wells.clear ();
     events.clear ();
@@ -312,12 +268,6 @@ naming (const std::string & path, const char *what)
   if (std::string (what).find (path) != std::string::npos)
     return what;
   return path + ": " + what;
-}
-
-static bool
-is_yuv (GstVideoFormat format)
-{
-  return format == GST_VIDEO_FORMAT_I420 || format == GST_VIDEO_FORMAT_NV12;
 }
 
 /* ---------------------------------------------------------------- start/stop */
@@ -510,21 +460,7 @@ gst_well_monitor_set_info (GstVideoFilter * filter, GstCaps * incaps,
       }
     }
 
-    const size_t n = boxes.size ();
-    priv->converted.assign (n, cv::Mat ());
-    priv->crops.assign (n, cv::Mat ());
-    for (size_t i = 0; i < n; i++) {
-      switch (format) {
-        case GST_VIDEO_FORMAT_BGR:
-        case GST_VIDEO_FORMAT_GRAY8:
-          break;                /* cropped in place, no conversion */
-        default:
-          priv->converted[i].create (boxes[i].height, boxes[i].width, CV_8UC3);
-          break;
-      }
-    }
-    if (is_yuv (format))
-      priv->yuv.configure (in_info);
+    priv->crops.configure (in_info, boxes);
     priv->boxes = std::move (boxes);
   } catch (const std::exception & e) {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT,
@@ -551,85 +487,6 @@ gst_well_monitor_set_info (GstVideoFilter * filter, GstCaps * incaps,
 
 /* ----------------------------------------------------------- per-frame work */
 
-/* Fills priv->crops: views into the frame for BGR and GRAY8, small
- * conversions into the per-well scratch images otherwise. */
-static void
-extract_crops (GstWellMonitor * self, GstVideoFrame * frame)
-{
-  GstWellMonitorPrivate *priv = self->priv;
-  const size_t n = priv->boxes.size ();
-
-  if (is_yuv (priv->format)) {
-    /* 4:2:0: the chroma sample of luma pixel (x, y) is at (x / 2, y / 2) */
-    const bool i420 = priv->format == GST_VIDEO_FORMAT_I420;
-    const guint8 *py = (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (frame, 0);
-    const int sy = GST_VIDEO_FRAME_PLANE_STRIDE (frame, 0);
-    const guint8 *pu = (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (frame, 1);
-    const int su = GST_VIDEO_FRAME_PLANE_STRIDE (frame, 1);
-    const guint8 *pv = i420 ?
-        (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (frame, 2) : pu + 1;
-    const int sv = i420 ? GST_VIDEO_FRAME_PLANE_STRIDE (frame, 2) : su;
-    const int cstep = i420 ? 1 : 2;     /* NV12: U and V interleaved */
-
-    for (size_t i = 0; i < n; i++) {
-      const cv::Rect & c = priv->boxes[i];
-      cv::Mat & dst = priv->converted[i];
-      for (int y = 0; y < c.height; y++) {
-        const int fy = c.y + y;
-        const guint8 *ly = py + (size_t) fy * sy;
-        const guint8 *lu = pu + (size_t) (fy / 2) * su;
-        const guint8 *lv = pv + (size_t) (fy / 2) * sv;
-        guint8 *d = dst.ptr<guint8> (y);
-        for (int x = 0; x < c.width; x++, d += 3) {
-          const int fx = c.x + x;
-          const int cx = (fx / 2) * cstep;
-          priv->yuv.convert (ly[fx], lu[cx], lv[cx], d);
-        }
-      }
-      priv->crops[i] = dst;
-    }
-    return;
-  }
-
-  int type, code = -1;
-  switch (priv->format) {
-    case GST_VIDEO_FORMAT_BGR:
-      type = CV_8UC3;
-      break;
-    case GST_VIDEO_FORMAT_RGB:
-      type = CV_8UC3;
-      code = cv::COLOR_RGB2BGR;
-      break;
-    case GST_VIDEO_FORMAT_BGRx:
-    case GST_VIDEO_FORMAT_BGRA:
-      type = CV_8UC4;
-      code = cv::COLOR_BGRA2BGR;
-      break;
-    case GST_VIDEO_FORMAT_RGBx:
-    case GST_VIDEO_FORMAT_RGBA:
-      type = CV_8UC4;
-      code = cv::COLOR_RGBA2BGR;
-      break;
-    case GST_VIDEO_FORMAT_GRAY8:
-      type = CV_8UC1;
-      break;
-    default:
-      throw std::runtime_error (std::string ("unsupported format ") +
-          gst_video_format_to_string (priv->format));
-  }
-  const cv::Mat whole (priv->height, priv->width, type,
-      GST_VIDEO_FRAME_PLANE_DATA (frame, 0),
-      (size_t) GST_VIDEO_FRAME_PLANE_STRIDE (frame, 0));
-  for (size_t i = 0; i < n; i++) {
-    if (code < 0) {
-      priv->crops[i] = whole (priv->boxes[i]);
-    } else {
-      cv::cvtColor (whole (priv->boxes[i]), priv->converted[i], code);
-      priv->crops[i] = priv->converted[i];
-    }
-  }
-}
-
 /* Scores all wells in one forward pass and updates the debounce; the wells
  * that change state are left in priv->events. */
 static void
@@ -639,12 +496,12 @@ analyse_frame (GstWellMonitor * self, GstVideoFrame * frame,
   GstWellMonitorPrivate *priv = self->priv;
 
   const gint64 t0 = g_get_monotonic_time ();
-  extract_crops (self, frame);
+  const std::vector<cv::Mat> & crops = priv->crops.extract (frame);
   const gint64 t1 = g_get_monotonic_time ();
-  const std::vector<double> scores = priv->detector->score (priv->crops);
+  const std::vector<double> scores = priv->detector->score (crops);
   const gint64 t2 = g_get_monotonic_time ();
   GST_LOG_OBJECT (self, "%zu wells: crops %.2f ms, scores %.2f ms",
-      priv->crops.size (), (t1 - t0) / 1000.0, (t2 - t1) / 1000.0);
+      crops.size (), (t1 - t0) / 1000.0, (t2 - t1) / 1000.0);
   if (scores.size () != priv->wells.size ())
     throw std::runtime_error ("the model returned " +
         std::to_string (scores.size ()) + " scores for " +

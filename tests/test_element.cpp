@@ -414,14 +414,15 @@ class WellMonitorFormat : public ::testing::TestWithParam<const char*> {};
 
 // For each input format (and YUV colorimetry): the right crops are scored
 // (the scores equal the Detector's on the BGR patches: exactly for packed RGB,
-// within 1% for GRAY8/I420/NV12, whose conversions round), one meta per
-// well, and the buffer leaves unchanged.
+// within 1% for GRAY8, whose conversion rounds, and within 0.01 for I420/NV12,
+// whose half-resolution chroma blurs the flat patches' colour edges), one
+// meta per well, and the buffer leaves unchanged.
 TEST_P(WellMonitorFormat, ScoresEachWellsCropAndPassesTheBufferUntouched) {
   const FormatCase fc(GetParam());
   const GstVideoFormat format = fc.format;
   ASSERT_NE(format, GST_VIDEO_FORMAT_UNKNOWN);
-  const bool exact = format != GST_VIDEO_FORMAT_GRAY8 && format != GST_VIDEO_FORMAT_I420 &&
-                     format != GST_VIDEO_FORMAT_NV12;
+  const bool subsampled = format == GST_VIDEO_FORMAT_I420 || format == GST_VIDEO_FORMAT_NV12;
+  const bool exact = format != GST_VIDEO_FORMAT_GRAY8 && !subsampled;
   GstElement* e = make_monitor();
   Harnessed run(e, format);
   run.set_caps(caps_for(format, kWidth, kHeight, fc.colorimetry));
@@ -461,6 +462,8 @@ TEST_P(WellMonitorFormat, ScoresEachWellsCropAndPassesTheBufferUntouched) {
     EXPECT_FALSE(r[i].alarm) << "one frame is not an alarm (alarm-frames=3)";
     if (exact)
       EXPECT_NEAR(r[i].score, expected[i], 1e-9 * std::max(1.0, expected[i]));
+    else if (subsampled)
+      EXPECT_NEAR(r[i].score, expected[i], 0.01);
     else
       EXPECT_NEAR(r[i].score, expected[i], 0.01 * expected[i]);
   }
