@@ -8,7 +8,7 @@
  *
  * wellmonitor watches a casting table. For every analysed frame it crops each
  * well named in the layout file (#GstWellMonitor:wells) out of the frame,
- * scores all crops with the autoencoder in the model file
+ * scores all crops with the model in the model file
  * (#GstWellMonitor:model) in one batched forward pass, compares each score
  * with the threshold, and debounces the result per well: a well goes into
  * alarm after #GstWellMonitor:alarm-frames consecutive analysed frames over
@@ -65,7 +65,14 @@
  * At EOS, and when the element stops, no "wellmonitor-clear" is posted for
  * wells still in alarm: an alarm stays reported until the well is seen
  * normal again. Stopping resets the per-well state, so a well still spilling
- * after a restart is reported again.
+ * after a restart is reported again. A flush (FLUSH_STOP, as after a flushing
+ * seek) and a buffer flagged DISCONT (frames lost before it) reset it the same
+ * way: the consecutive-frame counts start again, no "wellmonitor-clear" is
+ * posted, and a well still spilling is reported again once it has been over
+ * the threshold for #GstWellMonitor:alarm-frames frames.
+ *
+ * #GstWellMonitor:threshold is controllable: a #GstControlBinding on it is
+ * brought to each buffer's stream time before the buffer is analysed.
  *
  * ## Performance
  *
@@ -92,8 +99,10 @@
 #include "well-crops.h"
 #include "wellmonitor-meta.h"
 
+#include "wellmonitor/debouncer.h"
 #include "wellmonitor/detector.h"
 #include "wellmonitor/device.h"
+#include "wellmonitor/errors.h"
 #include "wellmonitor/layout.h"
 #include "wellmonitor/model_file.h"
 #include "wellmonitor/version.h"
@@ -149,23 +158,6 @@ GST_STATIC_PAD_TEMPLATE ("src",
 
 namespace {
 
-/* Debounced state of one well. */
-struct WellState
-{
-  double score = 0.0;           /* last analysed score */
-  bool anomaly = false;         /* last analysed score > threshold */
-  bool alarm = false;           /* debounced */
-  guint over_run = 0;           /* consecutive analysed frames over threshold */
-  guint under_run = 0;          /* consecutive analysed frames at or under it */
-};
-
-/* A state change of one well on the current frame. */
-struct WellEvent
-{
-  size_t well = 0;
-  bool alarm = false;           /* TRUE: alarm, FALSE: clear */
-};
-
 /* Settings read once per frame under the object lock. */
 struct FrameSettings
 {
@@ -193,13 +185,22 @@ struct GstWellMonitorPrivate
   WellCrops crops;                      /* per well, what Detector::score sees */
 
   /* per-well debounce and last scores */
-  std::vector<WellState> wells;
-  std::vector<WellEvent> events;
+  wellmonitor::Debouncer debounce;
+  std::vector<wellmonitor::WellChange> events;  /* of the current frame */
   double last_threshold = 0.0;
   bool have_scores = false;
   guint64 frames = 0;                   /* buffers seen since start */
   guint64 last_analysed = 0;            /* index of the last analysed buffer */
   GValue well_ids = G_VALUE_INIT;       /* GstValueArray of the ids, for the scores message */
+
+  /* Forgets every well's debounce: no well is in alarm, and the next frame
+   * is analysed whatever the interval. */
+  void reset_debounce ()
+  {
+    debounce.reset ();
+    events.clear ();
+    have_scores = false;
+  }
 
   void reset ()
   {
@@ -209,7 +210,7 @@ struct GstWellMonitorPrivate
     width = height = 0;
     boxes.clear ();
     crops.clear ();
-    wells.clear ();
+    debounce.resize (0);
     events.clear ();
     have_scores = false;
     frames = 0;
@@ -304,8 +305,8 @@ gst_well_monitor_start (GstBaseTransform * trans)
     priv->layout = wellmonitor::load_layout (wells);
   } catch (const std::exception & e) {
     GST_ELEMENT_ERROR (self, RESOURCE, READ,
-        ("Could not load the well layout: %s", naming (wells, e.what ()).c_str ()),
-        ("%s", e.what ()));
+        ("Could not load the well layout: %s", naming (wells, wellmonitor::error_text (e).c_str ()).c_str ()),
+        ("%s", wellmonitor::error_text (e).c_str ()));
     return FALSE;
   } catch (...) {
     GST_ELEMENT_ERROR (self, RESOURCE, READ,
@@ -349,13 +350,13 @@ gst_well_monitor_start (GstBaseTransform * trans)
         wellmonitor::describe_device (dev).c_str (), in_use);
   } catch (const wellmonitor::ModelFileError & e) {
     GST_ELEMENT_ERROR (self, RESOURCE, READ,
-        ("Could not load the model: %s", naming (model, e.what ()).c_str ()),
-        ("%s", e.what ()));
+        ("Could not load the model: %s", naming (model, wellmonitor::error_text (e).c_str ()).c_str ()),
+        ("%s", wellmonitor::error_text (e).c_str ()));
     return FALSE;
   } catch (const std::exception & e) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("Could not use the model '%s' on device '%s': %s", model.c_str (),
-            device.c_str (), e.what ()), ("%s", e.what ()));
+            device.c_str (), wellmonitor::error_text (e).c_str ()), ("%s", wellmonitor::error_text (e).c_str ()));
     return FALSE;
   } catch (...) {
     GST_ELEMENT_ERROR (self, RESOURCE, READ,
@@ -365,7 +366,7 @@ gst_well_monitor_start (GstBaseTransform * trans)
   }
 
   const size_t n = priv->layout.wells.size ();
-  priv->wells.assign (n, WellState ());
+  priv->debounce.resize (n);
   priv->events.reserve (n);
   priv->last_threshold = priv->detector->threshold ();
 
@@ -394,8 +395,8 @@ gst_well_monitor_stop (GstBaseTransform * trans)
 {
   GstWellMonitor *self = GST_WELL_MONITOR (trans);
 
-  for (size_t i = 0; i < self->priv->wells.size (); i++) {
-    if (self->priv->wells[i].alarm)
+  for (size_t i = 0; i < self->priv->debounce.size (); i++) {
+    if (self->priv->debounce.well (i).alarm)
       GST_INFO_OBJECT (self, "stopping with well %s in alarm",
           self->priv->layout.wells[i].id.c_str ());
   }
@@ -408,15 +409,41 @@ gst_well_monitor_sink_event (GstBaseTransform * trans, GstEvent * event)
 {
   GstWellMonitor *self = GST_WELL_MONITOR (trans);
 
-  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
-    /* no clear messages at EOS: alarms stand until a well is seen normal */
-    for (size_t i = 0; i < self->priv->wells.size (); i++) {
-      if (self->priv->wells[i].alarm)
-        GST_INFO_OBJECT (self, "EOS with well %s still in alarm",
-            self->priv->layout.wells[i].id.c_str ());
-    }
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_EOS:
+      /* no clear messages at EOS: alarms stand until a well is seen normal */
+      for (size_t i = 0; i < self->priv->debounce.size (); i++) {
+        if (self->priv->debounce.well (i).alarm)
+          GST_INFO_OBJECT (self, "EOS with well %s still in alarm",
+              self->priv->layout.wells[i].id.c_str ());
+      }
+      break;
+    case GST_EVENT_FLUSH_STOP:
+      /* a flushing seek: the frames before it say nothing about the ones
+       * after it (serialised with the streaming thread) */
+      GST_DEBUG_OBJECT (self, "flush: debounce reset");
+      self->priv->reset_debounce ();
+      break;
+    default:
+      break;
   }
   return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
+}
+
+/* Brings controlled properties (threshold) to the buffer's stream time, as
+ * videobalance does. */
+static void
+gst_well_monitor_before_transform (GstBaseTransform * trans, GstBuffer * buffer)
+{
+  const GstClockTime timestamp = GST_BUFFER_PTS (buffer);
+  GstClockTime stream_time = GST_CLOCK_TIME_NONE;
+
+  if (GST_CLOCK_TIME_IS_VALID (timestamp) && trans->segment.format == GST_FORMAT_TIME)
+    stream_time = gst_segment_to_stream_time (&trans->segment, GST_FORMAT_TIME,
+        timestamp);
+  GST_LOG_OBJECT (trans, "sync to %" GST_TIME_FORMAT, GST_TIME_ARGS (stream_time));
+  if (GST_CLOCK_TIME_IS_VALID (stream_time))
+    gst_object_sync_values (GST_OBJECT (trans), stream_time);
 }
 
 /* ------------------------------------------------------------------ set_info */
@@ -465,7 +492,7 @@ gst_well_monitor_set_info (GstVideoFilter * filter, GstCaps * incaps,
   } catch (const std::exception & e) {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT,
         ("Could not place the wells of layout '%s' in a %dx%d frame.",
-            priv->layout.origin.c_str (), w, h), ("%s", e.what ()));
+            priv->layout.origin.c_str (), w, h), ("%s", wellmonitor::error_text (e).c_str ()));
     return FALSE;
   } catch (...) {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT,
@@ -502,38 +529,15 @@ analyse_frame (GstWellMonitor * self, GstVideoFrame * frame,
   const gint64 t2 = g_get_monotonic_time ();
   GST_LOG_OBJECT (self, "%zu wells: crops %.2f ms, scores %.2f ms",
       crops.size (), (t1 - t0) / 1000.0, (t2 - t1) / 1000.0);
-  if (scores.size () != priv->wells.size ())
+  if (scores.size () != priv->debounce.size ())
     throw std::runtime_error ("the model returned " +
         std::to_string (scores.size ()) + " scores for " +
-        std::to_string (priv->wells.size ()) + " wells");
+        std::to_string (priv->debounce.size ()) + " wells");
 
   const double threshold = settings.threshold >= 0.0 ?
       settings.threshold : priv->detector->threshold ();
-  const guint alarm_frames = std::max (settings.alarm_frames, 1u);
-  const guint clear_frames = std::max (settings.clear_frames, 1u);
-
-  for (size_t i = 0; i < scores.size (); i++) {
-    WellState & s = priv->wells[i];
-    s.score = scores[i];
-    s.anomaly = scores[i] > threshold;
-    if (s.anomaly) {
-      s.under_run = 0;
-      if (s.over_run < G_MAXUINT)
-        s.over_run++;
-      if (!s.alarm && s.over_run >= alarm_frames) {
-        s.alarm = true;
-        priv->events.push_back ({i, true});
-      }
-    } else {
-      s.over_run = 0;
-      if (s.under_run < G_MAXUINT)
-        s.under_run++;
-      if (s.alarm && s.under_run >= clear_frames) {
-        s.alarm = false;
-        priv->events.push_back ({i, false});
-      }
-    }
-  }
+  priv->events = priv->debounce.update (scores, threshold,
+      settings.alarm_frames, settings.clear_frames);
   priv->last_threshold = threshold;
   priv->have_scores = true;
 }
@@ -543,9 +547,9 @@ attach_metas (GstWellMonitor * self, GstBuffer * buffer, bool analysed)
 {
   GstWellMonitorPrivate *priv = self->priv;
 
-  for (size_t i = 0; i < priv->wells.size (); i++) {
+  for (size_t i = 0; i < priv->debounce.size (); i++) {
     const cv::Rect & b = priv->boxes[i];
-    const WellState & s = priv->wells[i];
+    const wellmonitor::WellState & s = priv->debounce.well (i);
     GstVideoRegionOfInterestMeta *meta =
         gst_buffer_add_video_region_of_interest_meta (buffer,
         WELLMONITOR_ROI_TYPE, b.x, b.y, b.width, b.height);
@@ -590,10 +594,10 @@ post_messages (GstWellMonitor * self, GstBuffer * buffer, guint64 frame,
 {
   GstWellMonitorPrivate *priv = self->priv;
 
-  for (const WellEvent & ev : priv->events) {
+  for (const wellmonitor::WellChange & ev : priv->events) {
     const cv::Rect & b = priv->boxes[ev.well];
     const char *id = priv->layout.wells[ev.well].id.c_str ();
-    const double score = priv->wells[ev.well].score;
+    const double score = priv->debounce.well (ev.well).score;
     GstStructure *s = new_message_structure (self,
         ev.alarm ? "wellmonitor-alarm" : "wellmonitor-clear", buffer, frame);
     gst_structure_set (s,
@@ -618,7 +622,7 @@ post_messages (GstWellMonitor * self, GstBuffer * buffer, guint64 frame,
         buffer, frame);
     GValue scores = G_VALUE_INIT;
     g_value_init (&scores, GST_TYPE_ARRAY);
-    for (const WellState & w : priv->wells) {
+    for (const wellmonitor::WellState & w : priv->debounce.wells ()) {
       GValue v = G_VALUE_INIT;
       g_value_init (&v, G_TYPE_DOUBLE);
       g_value_set_double (&v, w.score);
@@ -650,6 +654,13 @@ gst_well_monitor_transform_frame_ip (GstVideoFilter * filter,
   GST_OBJECT_UNLOCK (self);
 
   const guint64 index = priv->frames++;
+  if (GST_BUFFER_IS_DISCONT (frame->buffer) && index > 0) {
+    /* frames are missing before this one: runs of frames over or under the
+     * threshold are broken */
+    GST_DEBUG_OBJECT (self, "discontinuity at frame %" G_GUINT64_FORMAT
+        ": debounce reset", index);
+    priv->reset_debounce ();
+  }
   const bool analyse = !priv->have_scores || settings.interval <= 1
       || index - priv->last_analysed >= settings.interval;
 
@@ -664,7 +675,7 @@ gst_well_monitor_transform_frame_ip (GstVideoFilter * filter,
     priv->events.clear ();
     GST_ELEMENT_ERROR (self, STREAM, FAILED,
         ("Could not score the wells of frame %" G_GUINT64_FORMAT ".", index),
-        ("%s", e.what ()));
+        ("%s", wellmonitor::error_text (e).c_str ()));
     return GST_FLOW_ERROR;
   } catch (...) {
     priv->events.clear ();
@@ -696,7 +707,7 @@ gst_well_monitor_class_init (GstWellMonitorClass * klass)
 
   g_object_class_install_property (gobject_class, PROP_MODEL,
       g_param_spec_string ("model", "Model",
-          "Model file (.wmm) made by wellmonitor-trainer: the autoencoder, its "
+          "Model file (.wmm) made by wellmonitor-trainer: the model, its "
           "preprocessing and its calibrated threshold. Read when the element "
           "starts (READY to PAUSED)",
           default_model.c_str (),
@@ -771,29 +782,8 @@ gst_well_monitor_class_init (GstWellMonitorClass * klass)
   gst_element_class_set_static_metadata (element_class,
       "Well spill monitor",
       "Filter/Analyzer/Video",
-      "Scores every well of a casting table in each frame with an autoencoder "
-      "and posts a bus message when a well spills. The video passes untouched; "
-      "each buffer gets one GstVideoRegionOfInterestMeta per well (type "
-      "\"well\", id = layout index, parameter structure \"wellmonitor\": well, "
-      "score, threshold, anomaly, alarm, analysed).\n"
-      "                           Messages (GST_MESSAGE_ELEMENT):\n"
-      "                           wellmonitor-alarm: a well started spilling "
-      "(alarm-frames consecutive analysed frames over the threshold);\n"
-      "                           wellmonitor-clear: it is normal again "
-      "(clear-frames frames at or under the threshold). Both carry:\n"
-      "                             well (string), score (double), threshold "
-      "(double), timestamp, stream-time, running-time (guint64 ns), "
-      "frame (guint64, buffer index since start), x, y, width, height "
-      "(int, the well's box in stream pixels).\n"
-      "                           wellmonitor-scores (post-scores=true), per "
-      "analysed frame: wells (array of strings), scores (array of doubles) in "
-      "layout order, threshold, timestamp, stream-time, running-time, frame.\n"
-      "                           No clear is posted at EOS or stop: a well "
-      "stays in alarm until it is seen normal.\n"
-      "                           Example: gst-launch-1.0 -m videotestsrc ! "
-      "videoconvert ! wellmonitor wells=table.wells post-scores=true ! "
-      "welloverlay ! videoconvert ! autovideosink",
-      "wellmonitor project");
+      "Scores every well of a casting table with a model and posts a message "
+      "when one spills", "wellmonitor project");
 
   gst_element_class_add_static_pad_template (element_class,
       &gst_well_monitor_sink_template);
@@ -803,6 +793,8 @@ gst_well_monitor_class_init (GstWellMonitorClass * klass)
   trans_class->start = GST_DEBUG_FUNCPTR (gst_well_monitor_start);
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_well_monitor_stop);
   trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_well_monitor_sink_event);
+  trans_class->before_transform =
+      GST_DEBUG_FUNCPTR (gst_well_monitor_before_transform);
   filter_class->set_info = GST_DEBUG_FUNCPTR (gst_well_monitor_set_info);
   filter_class->transform_frame_ip =
       GST_DEBUG_FUNCPTR (gst_well_monitor_transform_frame_ip);
