@@ -109,7 +109,6 @@
 
 #include <opencv2/core.hpp>
 
-#include <algorithm>
 #include <exception>
 #include <memory>
 #include <string>

@@ -62,6 +62,9 @@ WellCrops::configure (const GstVideoInfo * info,
     align_y = 1 << GST_VIDEO_FORMAT_INFO_H_SUB (finfo, 1);
     if (align_x > 1 || align_y > 1)
       context = CONTEXT_PIXELS;
+    /* interlaced: each field's chroma rows alternate too */
+    if (GST_VIDEO_INFO_IS_INTERLACED (info))
+      align_y *= 2;
   }
 
   converted_.resize (boxes.size ());
