@@ -505,8 +505,8 @@ int main(int argc, char** argv) {
   if (!agreements.empty())
     fmt::print("scores of the first timed frame, C++ element vs Python reference: {}{}\n", agreements.front(),
                format == "BGR" ? ""
-                               : fmt::format(" (not the same pixels: the element converts its {} crops to BGR "
-                                             "itself, Python got videoconvert's BGR)",
+                               : fmt::format(" (the element converts its {} crops to BGR itself, as videoconvert "
+                                             "made the BGR frames Python got)",
                                              format));
   std::vector<std::string> met;
   double best = 0;

@@ -8,7 +8,7 @@
  *
  * wellmonitor watches a casting table. For every analysed frame it crops each
  * well named in the layout file (#GstWellMonitor:wells) out of the frame,
- * scores all crops with the autoencoder in the model file
+ * scores all crops with the model in the model file
  * (#GstWellMonitor:model) in one batched forward pass, compares each score
  * with the threshold, and debounces the result per well: a well goes into
  * alarm after #GstWellMonitor:alarm-frames consecutive analysed frames over
@@ -16,10 +16,14 @@
  * analysed frames at or under it.
  *
  * The video passes through untouched (buffers, timestamps and pixels). Only
- * the wells' crops are converted to BGR (or kept grey for GRAY8), never the
- * whole frame; I420 and NV12 crops are converted with the stream's colour
- * matrix and range (its colorimetry, as videoconvert would), so a well scores
- * the same whichever of the formats the stream is in.
+ * the wells' crops are converted, never the whole frame: BGR and GRAY8 wells
+ * are read in place, every other format is converted well by well to BGR by
+ * GStreamer's own GstVideoConverter (videoconvert's code and defaults: the
+ * stream's colorimetry, chroma upsampled linearly from the same samples as in
+ * a whole-frame conversion). A well therefore scores the same whichever of
+ * the formats the stream is in, and as `wellmonitor-trainer evaluate` scores
+ * its crop. A model for colour crops sees a GRAY8 well as grey in all three
+ * channels.
  *
  * ## Buffer metadata
  *
@@ -61,7 +65,14 @@
  * At EOS, and when the element stops, no "wellmonitor-clear" is posted for
  * wells still in alarm: an alarm stays reported until the well is seen
  * normal again. Stopping resets the per-well state, so a well still spilling
- * after a restart is reported again.
+ * after a restart is reported again. A flush (FLUSH_STOP, as after a flushing
+ * seek) and a buffer flagged DISCONT (frames lost before it) reset it the same
+ * way: the consecutive-frame counts start again, no "wellmonitor-clear" is
+ * posted, and a well still spilling is reported again once it has been over
+ * the threshold for #GstWellMonitor:alarm-frames frames.
+ *
+ * #GstWellMonitor:threshold is controllable: a #GstControlBinding on it is
+ * brought to each buffer's stream time before the buffer is analysed.
  *
  * ## Performance
  *
@@ -85,18 +96,19 @@
  */
 
 #include "gstwellmonitor.h"
+#include "well-crops.h"
 #include "wellmonitor-meta.h"
 
+#include "wellmonitor/debouncer.h"
 #include "wellmonitor/detector.h"
 #include "wellmonitor/device.h"
+#include "wellmonitor/errors.h"
 #include "wellmonitor/layout.h"
 #include "wellmonitor/model_file.h"
 #include "wellmonitor/version.h"
 
 #include <opencv2/core.hpp>
-#include <opencv2/imgproc.hpp>
 
-#include <algorithm>
 #include <cmath>
 #include <exception>
 #include <memory>
@@ -146,23 +158,6 @@ GST_STATIC_PAD_TEMPLATE ("src",
 
 namespace {
 
-/* Debounced state of one well. */
-struct WellState
-{
-  double score = 0.0;           /* last analysed score */
-  bool anomaly = false;         /* last analysed score > threshold */
-  bool alarm = false;           /* debounced */
-  guint over_run = 0;           /* consecutive analysed frames over threshold */
-  guint under_run = 0;          /* consecutive analysed frames at or under it */
-};
-
-/* A state change of one well on the current frame. */
-struct WellEvent
-{
-  size_t well = 0;
-  bool alarm = false;           /* TRUE: alarm, FALSE: clear */
-};
-
 /* Settings read once per frame under the object lock. */
 struct FrameSettings
 {
@@ -171,51 +166,6 @@ struct FrameSettings
   guint clear_frames = DEFAULT_PROP_CLEAR_FRAMES;
   guint interval = DEFAULT_PROP_INTERVAL;
   bool post_scores = DEFAULT_PROP_POST_SCORES;
-};
-
-/* YUV to 8-bit RGB with the stream's colour matrix and range (videoconvert's
- * own conversion, which OpenCV's fixed BT.601 limited-range one is not), as
- * per-value tables: R = Y + V_R, G = Y - V_G - U_G, B = Y + U_B. */
-struct YuvToBgr
-{
-  float y[256], v_r[256], v_g[256], u_g[256], u_b[256];
-
-  void configure (const GstVideoInfo * info)
-  {
-    gdouble kr = 0.299, kb = 0.114;     /* BT.601 when the matrix is unknown */
-    if (!gst_video_color_matrix_get_Kr_Kb (info->colorimetry.matrix, &kr, &kb)) {
-      kr = 0.299;
-      kb = 0.114;
-    }
-    gint offset[GST_VIDEO_MAX_COMPONENTS], scale[GST_VIDEO_MAX_COMPONENTS];
-    gst_video_color_range_offsets (info->colorimetry.range, info->finfo,
-        offset, scale);
-    const double kg = 1.0 - kr - kb;
-    for (int i = 0; i < 256; i++) {
-      const double luma = (i - offset[0]) / (double) scale[0];
-      const double pb = (i - offset[1]) / (double) scale[1];
-      const double pr = (i - offset[2]) / (double) scale[2];
-      y[i] = (float) (255.0 * luma);
-      v_r[i] = (float) (255.0 * 2.0 * (1.0 - kr) * pr);
-      u_b[i] = (float) (255.0 * 2.0 * (1.0 - kb) * pb);
-      v_g[i] = (float) (kr * v_r[i] / kg);
-      u_g[i] = (float) (kb * u_b[i] / kg);
-    }
-  }
-
-  static guint8 clamp (float v)
-  {
-    return (guint8) (v <= 0.0f ? 0 : v >= 255.0f ? 255 : (int) (v + 0.5f));
-  }
-
-  /* One pixel into dst[0..2] as B, G, R. */
-  void convert (guint8 Y, guint8 U, guint8 V, guint8 * dst) const
-  {
-    const float l = y[Y];
-    dst[0] = clamp (l + u_b[U]);
-    dst[1] = clamp (l - v_g[V] - u_g[U]);
-    dst[2] = clamp (l + v_r[V]);
-  }
 };
 
 }  // namespace
@@ -232,19 +182,26 @@ struct GstWellMonitorPrivate
   int width = 0;
   int height = 0;
   std::vector<cv::Rect> boxes;          /* per well, stream pixels */
-  std::vector<cv::Mat> converted;       /* per well, BGR scratch for non-BGR formats */
-  std::vector<cv::Mat> crops;           /* per well, what Detector::score sees */
-  YuvToBgr yuv;                         /* the stream's matrix and range (I420/NV12) */
+  WellCrops crops;                      /* per well, what Detector::score sees */
 
   /* per-well debounce and last scores */
-  std::vector<WellState> wells;
-  std::vector<WellEvent> events;
+  wellmonitor::Debouncer debounce;
+  std::vector<wellmonitor::WellChange> events;  /* of the current frame */
   double last_threshold = 0.0;
   bool have_scores = false;
   bool warned_non_finite = false;       /* a NaN/inf score was reported */
   guint64 frames = 0;                   /* buffers seen since start */
   guint64 last_analysed = 0;            /* index of the last analysed buffer */
   GValue well_ids = G_VALUE_INIT;       /* GstValueArray of the ids, for the scores message */
+
+  /* Forgets every well's debounce: no well is in alarm, and the next frame
+   * is analysed whatever the interval. */
+  void reset_debounce ()
+  {
+    debounce.reset ();
+    events.clear ();
+    have_scores = false;
+  }
 
   void reset ()
   {
@@ -253,9 +210,8 @@ struct GstWellMonitorPrivate
     format = GST_VIDEO_FORMAT_UNKNOWN;
     width = height = 0;
     boxes.clear ();
-    converted.clear ();
     crops.clear ();
-    wells.clear ();
+    debounce.resize (0);
     events.clear ();
     have_scores = false;
     warned_non_finite = false;
@@ -317,12 +273,6 @@ naming (const std::string & path, const char *what)
   return path + ": " + what;
 }
 
-static bool
-is_yuv (GstVideoFormat format)
-{
-  return format == GST_VIDEO_FORMAT_I420 || format == GST_VIDEO_FORMAT_NV12;
-}
-
 /* ---------------------------------------------------------------- start/stop */
 
 static gboolean
@@ -357,8 +307,8 @@ gst_well_monitor_start (GstBaseTransform * trans)
     priv->layout = wellmonitor::load_layout (wells);
   } catch (const std::exception & e) {
     GST_ELEMENT_ERROR (self, RESOURCE, READ,
-        ("Could not load the well layout: %s", naming (wells, e.what ()).c_str ()),
-        ("%s", e.what ()));
+        ("Could not load the well layout: %s", naming (wells, wellmonitor::error_text (e).c_str ()).c_str ()),
+        ("%s", wellmonitor::error_text (e).c_str ()));
     return FALSE;
   } catch (...) {
     GST_ELEMENT_ERROR (self, RESOURCE, READ,
@@ -402,13 +352,13 @@ gst_well_monitor_start (GstBaseTransform * trans)
         wellmonitor::describe_device (dev).c_str (), in_use);
   } catch (const wellmonitor::ModelFileError & e) {
     GST_ELEMENT_ERROR (self, RESOURCE, READ,
-        ("Could not load the model: %s", naming (model, e.what ()).c_str ()),
-        ("%s", e.what ()));
+        ("Could not load the model: %s", naming (model, wellmonitor::error_text (e).c_str ()).c_str ()),
+        ("%s", wellmonitor::error_text (e).c_str ()));
     return FALSE;
   } catch (const std::exception & e) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("Could not use the model '%s' on device '%s': %s", model.c_str (),
-            device.c_str (), e.what ()), ("%s", e.what ()));
+            device.c_str (), wellmonitor::error_text (e).c_str ()), ("%s", wellmonitor::error_text (e).c_str ()));
     return FALSE;
   } catch (...) {
     GST_ELEMENT_ERROR (self, RESOURCE, READ,
@@ -418,7 +368,7 @@ gst_well_monitor_start (GstBaseTransform * trans)
   }
 
   const size_t n = priv->layout.wells.size ();
-  priv->wells.assign (n, WellState ());
+  priv->debounce.resize (n);
   priv->events.reserve (n);
   priv->last_threshold = priv->detector->threshold ();
 
@@ -447,8 +397,8 @@ gst_well_monitor_stop (GstBaseTransform * trans)
 {
   GstWellMonitor *self = GST_WELL_MONITOR (trans);
 
-  for (size_t i = 0; i < self->priv->wells.size (); i++) {
-    if (self->priv->wells[i].alarm)
+  for (size_t i = 0; i < self->priv->debounce.size (); i++) {
+    if (self->priv->debounce.well (i).alarm)
       GST_INFO_OBJECT (self, "stopping with well %s in alarm",
           self->priv->layout.wells[i].id.c_str ());
   }
@@ -461,15 +411,41 @@ gst_well_monitor_sink_event (GstBaseTransform * trans, GstEvent * event)
 {
   GstWellMonitor *self = GST_WELL_MONITOR (trans);
 
-  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
-    /* no clear messages at EOS: alarms stand until a well is seen normal */
-    for (size_t i = 0; i < self->priv->wells.size (); i++) {
-      if (self->priv->wells[i].alarm)
-        GST_INFO_OBJECT (self, "EOS with well %s still in alarm",
-            self->priv->layout.wells[i].id.c_str ());
-    }
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_EOS:
+      /* no clear messages at EOS: alarms stand until a well is seen normal */
+      for (size_t i = 0; i < self->priv->debounce.size (); i++) {
+        if (self->priv->debounce.well (i).alarm)
+          GST_INFO_OBJECT (self, "EOS with well %s still in alarm",
+              self->priv->layout.wells[i].id.c_str ());
+      }
+      break;
+    case GST_EVENT_FLUSH_STOP:
+      /* a flushing seek: the frames before it say nothing about the ones
+       * after it (serialised with the streaming thread) */
+      GST_DEBUG_OBJECT (self, "flush: debounce reset");
+      self->priv->reset_debounce ();
+      break;
+    default:
+      break;
   }
   return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
+}
+
+/* Brings controlled properties (threshold) to the buffer's stream time, as
+ * videobalance does. */
+static void
+gst_well_monitor_before_transform (GstBaseTransform * trans, GstBuffer * buffer)
+{
+  const GstClockTime timestamp = GST_BUFFER_PTS (buffer);
+  GstClockTime stream_time = GST_CLOCK_TIME_NONE;
+
+  if (GST_CLOCK_TIME_IS_VALID (timestamp) && trans->segment.format == GST_FORMAT_TIME)
+    stream_time = gst_segment_to_stream_time (&trans->segment, GST_FORMAT_TIME,
+        timestamp);
+  GST_LOG_OBJECT (trans, "sync to %" GST_TIME_FORMAT, GST_TIME_ARGS (stream_time));
+  if (GST_CLOCK_TIME_IS_VALID (stream_time))
+    gst_object_sync_values (GST_OBJECT (trans), stream_time);
 }
 
 /* ------------------------------------------------------------------ set_info */
@@ -513,26 +489,12 @@ gst_well_monitor_set_info (GstVideoFilter * filter, GstCaps * incaps,
       }
     }
 
-    const size_t n = boxes.size ();
-    priv->converted.assign (n, cv::Mat ());
-    priv->crops.assign (n, cv::Mat ());
-    for (size_t i = 0; i < n; i++) {
-      switch (format) {
-        case GST_VIDEO_FORMAT_BGR:
-        case GST_VIDEO_FORMAT_GRAY8:
-          break;                /* cropped in place, no conversion */
-        default:
-          priv->converted[i].create (boxes[i].height, boxes[i].width, CV_8UC3);
-          break;
-      }
-    }
-    if (is_yuv (format))
-      priv->yuv.configure (in_info);
+    priv->crops.configure (in_info, boxes);
     priv->boxes = std::move (boxes);
   } catch (const std::exception & e) {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT,
         ("Could not place the wells of layout '%s' in a %dx%d frame.",
-            priv->layout.origin.c_str (), w, h), ("%s", e.what ()));
+            priv->layout.origin.c_str (), w, h), ("%s", wellmonitor::error_text (e).c_str ()));
     return FALSE;
   } catch (...) {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT,
@@ -554,85 +516,6 @@ gst_well_monitor_set_info (GstVideoFilter * filter, GstCaps * incaps,
 
 /* ----------------------------------------------------------- per-frame work */
 
-/* Fills priv->crops: views into the frame for BGR and GRAY8, small
- * conversions into the per-well scratch images otherwise. */
-static void
-extract_crops (GstWellMonitor * self, GstVideoFrame * frame)
-{
-  GstWellMonitorPrivate *priv = self->priv;
-  const size_t n = priv->boxes.size ();
-
-  if (is_yuv (priv->format)) {
-    /* 4:2:0: the chroma sample of luma pixel (x, y) is at (x / 2, y / 2) */
-    const bool i420 = priv->format == GST_VIDEO_FORMAT_I420;
-    const guint8 *py = (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (frame, 0);
-    const int sy = GST_VIDEO_FRAME_PLANE_STRIDE (frame, 0);
-    const guint8 *pu = (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (frame, 1);
-    const int su = GST_VIDEO_FRAME_PLANE_STRIDE (frame, 1);
-    const guint8 *pv = i420 ?
-        (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (frame, 2) : pu + 1;
-    const int sv = i420 ? GST_VIDEO_FRAME_PLANE_STRIDE (frame, 2) : su;
-    const int cstep = i420 ? 1 : 2;     /* NV12: U and V interleaved */
-
-    for (size_t i = 0; i < n; i++) {
-      const cv::Rect & c = priv->boxes[i];
-      cv::Mat & dst = priv->converted[i];
-      for (int y = 0; y < c.height; y++) {
-        const int fy = c.y + y;
-        const guint8 *ly = py + (size_t) fy * sy;
-        const guint8 *lu = pu + (size_t) (fy / 2) * su;
-        const guint8 *lv = pv + (size_t) (fy / 2) * sv;
-        guint8 *d = dst.ptr<guint8> (y);
-        for (int x = 0; x < c.width; x++, d += 3) {
-          const int fx = c.x + x;
-          const int cx = (fx / 2) * cstep;
-          priv->yuv.convert (ly[fx], lu[cx], lv[cx], d);
-        }
-      }
-      priv->crops[i] = dst;
-    }
-    return;
-  }
-
-  int type, code = -1;
-  switch (priv->format) {
-    case GST_VIDEO_FORMAT_BGR:
-      type = CV_8UC3;
-      break;
-    case GST_VIDEO_FORMAT_RGB:
-      type = CV_8UC3;
-      code = cv::COLOR_RGB2BGR;
-      break;
-    case GST_VIDEO_FORMAT_BGRx:
-    case GST_VIDEO_FORMAT_BGRA:
-      type = CV_8UC4;
-      code = cv::COLOR_BGRA2BGR;
-      break;
-    case GST_VIDEO_FORMAT_RGBx:
-    case GST_VIDEO_FORMAT_RGBA:
-      type = CV_8UC4;
-      code = cv::COLOR_RGBA2BGR;
-      break;
-    case GST_VIDEO_FORMAT_GRAY8:
-      type = CV_8UC1;
-      break;
-    default:
-      throw std::runtime_error (std::string ("unsupported format ") +
-          gst_video_format_to_string (priv->format));
-  }
-  const cv::Mat whole (priv->height, priv->width, type,
-      GST_VIDEO_FRAME_PLANE_DATA (frame, 0),
-      (size_t) GST_VIDEO_FRAME_PLANE_STRIDE (frame, 0));
-  for (size_t i = 0; i < n; i++) {
-    if (code < 0) {
-      priv->crops[i] = whole (priv->boxes[i]);
-    } else {
-      cv::cvtColor (whole (priv->boxes[i]), priv->converted[i], code);
-      priv->crops[i] = priv->converted[i];
-    }
-  }
-}
-
 /* Scores all wells in one forward pass and updates the debounce; the wells
  * that change state are left in priv->events. */
 static void
@@ -642,29 +525,23 @@ analyse_frame (GstWellMonitor * self, GstVideoFrame * frame,
   GstWellMonitorPrivate *priv = self->priv;
 
   const gint64 t0 = g_get_monotonic_time ();
-  extract_crops (self, frame);
+  const std::vector<cv::Mat> & crops = priv->crops.extract (frame);
   const gint64 t1 = g_get_monotonic_time ();
-  const std::vector<double> scores = priv->detector->score (priv->crops);
+  const std::vector<double> scores = priv->detector->score (crops);
   const gint64 t2 = g_get_monotonic_time ();
   GST_LOG_OBJECT (self, "%zu wells: crops %.2f ms, scores %.2f ms",
-      priv->crops.size (), (t1 - t0) / 1000.0, (t2 - t1) / 1000.0);
-  if (scores.size () != priv->wells.size ())
+      crops.size (), (t1 - t0) / 1000.0, (t2 - t1) / 1000.0);
+  if (scores.size () != priv->debounce.size ())
     throw std::runtime_error ("the model returned " +
         std::to_string (scores.size ()) + " scores for " +
-        std::to_string (priv->wells.size ()) + " wells");
+        std::to_string (priv->debounce.size ()) + " wells");
 
   const double threshold = settings.threshold >= 0.0 ?
       settings.threshold : priv->detector->threshold ();
-  const guint alarm_frames = std::max (settings.alarm_frames, 1u);
-  const guint clear_frames = std::max (settings.clear_frames, 1u);
-
-  for (size_t i = 0; i < scores.size (); i++) {
-    WellState & s = priv->wells[i];
-    s.score = scores[i];
-    /* a score that is no number is an anomaly, never a silent normal */
-    const bool finite = std::isfinite (scores[i]);
-    s.anomaly = !finite || scores[i] > threshold;
-    if (!finite && !priv->warned_non_finite) {
+  /* a score that is no number is an anomaly (the debounce counts it as
+   * one), never a silent normal; say so once */
+  for (size_t i = 0; i < scores.size () && !priv->warned_non_finite; i++) {
+    if (!std::isfinite (scores[i])) {
       priv->warned_non_finite = true;
       GST_ELEMENT_WARNING (self, STREAM, FAILED,
           ("The model scored well '%s' %g, not a number; such wells are "
@@ -672,24 +549,9 @@ analyse_frame (GstWellMonitor * self, GstVideoFrame * frame,
               priv->layout.wells[i].id.c_str (), scores[i]),
           ("frame %" G_GUINT64_FORMAT ", well %zu", priv->frames, i));
     }
-    if (s.anomaly) {
-      s.under_run = 0;
-      if (s.over_run < G_MAXUINT)
-        s.over_run++;
-      if (!s.alarm && s.over_run >= alarm_frames) {
-        s.alarm = true;
-        priv->events.push_back ({i, true});
-      }
-    } else {
-      s.over_run = 0;
-      if (s.under_run < G_MAXUINT)
-        s.under_run++;
-      if (s.alarm && s.under_run >= clear_frames) {
-        s.alarm = false;
-        priv->events.push_back ({i, false});
-      }
-    }
   }
+  priv->events = priv->debounce.update (scores, threshold,
+      settings.alarm_frames, settings.clear_frames);
   priv->last_threshold = threshold;
   priv->have_scores = true;
 }
@@ -699,9 +561,9 @@ attach_metas (GstWellMonitor * self, GstBuffer * buffer, bool analysed)
 {
   GstWellMonitorPrivate *priv = self->priv;
 
-  for (size_t i = 0; i < priv->wells.size (); i++) {
+  for (size_t i = 0; i < priv->debounce.size (); i++) {
     const cv::Rect & b = priv->boxes[i];
-    const WellState & s = priv->wells[i];
+    const wellmonitor::WellState & s = priv->debounce.well (i);
     GstVideoRegionOfInterestMeta *meta =
         gst_buffer_add_video_region_of_interest_meta (buffer,
         WELLMONITOR_ROI_TYPE, b.x, b.y, b.width, b.height);
@@ -746,10 +608,10 @@ post_messages (GstWellMonitor * self, GstBuffer * buffer, guint64 frame,
 {
   GstWellMonitorPrivate *priv = self->priv;
 
-  for (const WellEvent & ev : priv->events) {
+  for (const wellmonitor::WellChange & ev : priv->events) {
     const cv::Rect & b = priv->boxes[ev.well];
     const char *id = priv->layout.wells[ev.well].id.c_str ();
-    const double score = priv->wells[ev.well].score;
+    const double score = priv->debounce.well (ev.well).score;
     GstStructure *s = new_message_structure (self,
         ev.alarm ? "wellmonitor-alarm" : "wellmonitor-clear", buffer, frame);
     gst_structure_set (s,
@@ -774,7 +636,7 @@ post_messages (GstWellMonitor * self, GstBuffer * buffer, guint64 frame,
         buffer, frame);
     GValue scores = G_VALUE_INIT;
     g_value_init (&scores, GST_TYPE_ARRAY);
-    for (const WellState & w : priv->wells) {
+    for (const wellmonitor::WellState & w : priv->debounce.wells ()) {
       GValue v = G_VALUE_INIT;
       g_value_init (&v, G_TYPE_DOUBLE);
       g_value_set_double (&v, w.score);
@@ -806,6 +668,13 @@ gst_well_monitor_transform_frame_ip (GstVideoFilter * filter,
   GST_OBJECT_UNLOCK (self);
 
   const guint64 index = priv->frames++;
+  if (GST_BUFFER_IS_DISCONT (frame->buffer) && index > 0) {
+    /* frames are missing before this one: runs of frames over or under the
+     * threshold are broken */
+    GST_DEBUG_OBJECT (self, "discontinuity at frame %" G_GUINT64_FORMAT
+        ": debounce reset", index);
+    priv->reset_debounce ();
+  }
   const bool analyse = !priv->have_scores || settings.interval <= 1
       || index - priv->last_analysed >= settings.interval;
 
@@ -820,7 +689,7 @@ gst_well_monitor_transform_frame_ip (GstVideoFilter * filter,
     priv->events.clear ();
     GST_ELEMENT_ERROR (self, STREAM, FAILED,
         ("Could not score the wells of frame %" G_GUINT64_FORMAT ".", index),
-        ("%s", e.what ()));
+        ("%s", wellmonitor::error_text (e).c_str ()));
     return GST_FLOW_ERROR;
   } catch (...) {
     priv->events.clear ();
@@ -852,7 +721,7 @@ gst_well_monitor_class_init (GstWellMonitorClass * klass)
 
   g_object_class_install_property (gobject_class, PROP_MODEL,
       g_param_spec_string ("model", "Model",
-          "Model file (.wmm) made by wellmonitor-trainer: the autoencoder, its "
+          "Model file (.wmm) made by wellmonitor-trainer: the model, its "
           "preprocessing and its calibrated threshold. Read when the element "
           "starts (READY to PAUSED); a regular file of at most 256 MiB",
           default_model.c_str (),
@@ -928,29 +797,8 @@ gst_well_monitor_class_init (GstWellMonitorClass * klass)
   gst_element_class_set_static_metadata (element_class,
       "Well spill monitor",
       "Filter/Analyzer/Video",
-      "Scores every well of a casting table in each frame with an autoencoder "
-      "and posts a bus message when a well spills. The video passes untouched; "
-      "each buffer gets one GstVideoRegionOfInterestMeta per well (type "
-      "\"well\", id = layout index, parameter structure \"wellmonitor\": well, "
-      "score, threshold, anomaly, alarm, analysed).\n"
-      "                           Messages (GST_MESSAGE_ELEMENT):\n"
-      "                           wellmonitor-alarm: a well started spilling "
-      "(alarm-frames consecutive analysed frames over the threshold);\n"
-      "                           wellmonitor-clear: it is normal again "
-      "(clear-frames frames at or under the threshold). Both carry:\n"
-      "                             well (string), score (double), threshold "
-      "(double), timestamp, stream-time, running-time (guint64 ns), "
-      "frame (guint64, buffer index since start), x, y, width, height "
-      "(int, the well's box in stream pixels).\n"
-      "                           wellmonitor-scores (post-scores=true), per "
-      "analysed frame: wells (array of strings), scores (array of doubles) in "
-      "layout order, threshold, timestamp, stream-time, running-time, frame.\n"
-      "                           No clear is posted at EOS or stop: a well "
-      "stays in alarm until it is seen normal.\n"
-      "                           Example: gst-launch-1.0 -m videotestsrc ! "
-      "videoconvert ! wellmonitor wells=table.wells post-scores=true ! "
-      "welloverlay ! videoconvert ! autovideosink",
-      "wellmonitor project");
+      "Scores every well of a casting table with a model and posts a message "
+      "when one spills", "wellmonitor project");
 
   gst_element_class_add_static_pad_template (element_class,
       &gst_well_monitor_sink_template);
@@ -960,6 +808,8 @@ gst_well_monitor_class_init (GstWellMonitorClass * klass)
   trans_class->start = GST_DEBUG_FUNCPTR (gst_well_monitor_start);
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_well_monitor_stop);
   trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_well_monitor_sink_event);
+  trans_class->before_transform =
+      GST_DEBUG_FUNCPTR (gst_well_monitor_before_transform);
   filter_class->set_info = GST_DEBUG_FUNCPTR (gst_well_monitor_set_info);
   filter_class->transform_frame_ip =
       GST_DEBUG_FUNCPTR (gst_well_monitor_transform_frame_ip);

@@ -1,6 +1,8 @@
 // The autoencoders: seed-ae is the reference network layer for layer; compact-ae
 // is much cheaper; both map [N, C, H, W] to the same shape in [-1, 1].
 #include "wellmonitor/architectures.h"
+#include "wellmonitor/detector.h"
+#include "wellmonitor/scores.h"
 
 #include <gtest/gtest.h>
 
@@ -293,4 +295,66 @@ TEST(Architectures, SpillCnnSeesASmallSpotAnywhere) {
     moved.push_back(std::abs(net->forward(spot).item<double>() - logit0));
   }
   for (double m : moved) EXPECT_GT(m, 1e-4);
+}
+
+// ====================================================================== inference network
+
+namespace {
+
+// A model file of `arch` with random weights and BatchNorm statistics far from
+// the identity, so that folding has something to fold.
+wm::ModelFile random_model(const std::string& arch, wm::ColorMode color) {
+  wm::ModelFile m;
+  m.arch = arch;
+  m.preprocess.color = color;
+  if (arch == "spill-cnn") m.score = wm::ScoreConfig::from_name("probability");
+  m.build_network();
+  torch::NoGradGuard no_grad;
+  for (const auto& mod : m.network->modules(/*include_self=*/false)) {
+    if (auto* bn = mod->as<nn::BatchNorm2d>()) {
+      bn->running_mean.normal_(0.0, 0.3);
+      bn->running_var.uniform_(0.3, 3.0);
+      bn->weight.uniform_(0.5, 1.5);
+      bn->bias.normal_(0.0, 0.2);
+    }
+  }
+  m.network->eval();
+  return m;
+}
+
+}  // namespace
+
+// The Detector scores with its own copy of the network, BatchNorm folded into
+// the convolutions and channels-last: for every architecture, grey and colour,
+// its outputs and scores are the model file's network's within 1e-5, and the
+// copy has no BatchNorm left.
+TEST(InferenceNetwork, FoldedAndChannelsLastScoresEqualTheUnfoldedNetworkForEveryArchitecture) {
+  torch::manual_seed(7);
+  for (const auto& arch : wm::architecture_names()) {
+    for (const auto color : {wm::ColorMode::Gray, wm::ColorMode::Rgb}) {
+      SCOPED_TRACE(arch + " " + wm::to_string(color));
+      const wm::ModelFile m = random_model(arch, color);
+      const torch::Tensor x = torch::rand({6, m.preprocess.channels(), 64, 64}) * 2 - 1;
+      torch::Tensor expected_out, expected_score;
+      {
+        torch::InferenceMode guard;
+        expected_out = m.network->forward(x);
+        expected_score = wm::score_batch(x, expected_out, m.score).to(torch::kFloat64);
+      }
+      ASSERT_GT(wm::batchnorm_count(*m.network), 0);
+      for (const auto& options : {wm::InferenceOptions{false, false}, wm::InferenceOptions{true, false},
+                                  wm::InferenceOptions{false, true}, wm::InferenceOptions{}}) {
+        SCOPED_TRACE("fold " + std::to_string(options.fold_batchnorm) + " channels-last " +
+                     std::to_string(options.channels_last));
+        wm::Detector det(m, torch::kCPU, options);
+        EXPECT_EQ(wm::batchnorm_count(det.inference_network()) == 0, options.fold_batchnorm);
+        const torch::Tensor out = det.reconstruct(x);
+        const torch::Tensor score = det.score_tensor(x);
+        ASSERT_EQ(out.sizes(), expected_out.sizes());
+        EXPECT_LT((out - expected_out).abs().max().item<double>(), 1e-5 * std::max(1.0, expected_out.abs().max().item<double>()));
+        EXPECT_LT((score - expected_score).abs().max().item<double>(), 1e-5);
+      }
+      EXPECT_GT(wm::batchnorm_count(*m.network), 0) << "the model file's network was folded too";
+    }
+  }
 }

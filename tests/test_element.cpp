@@ -15,6 +15,7 @@
 #include "wellmonitor/model_file.h"
 
 #include <gst/check/gstharness.h>
+#include <gst/controller/controller.h>
 #include <gst/gst.h>
 #include <gst/video/video.h>
 #include <gtest/gtest.h>
@@ -343,13 +344,28 @@ TEST(WellMonitorElement, PluginRegistersBothElementsWithDocumentedDefaults) {
     EXPECT_NE(gst_element_factory_get_metadata(f, GST_ELEMENT_METADATA_DESCRIPTION), nullptr);
     gst_object_unref(f);
   }
-  // The message fields are documented where gst-inspect shows them.
+  // One short sentence for gst-inspect (the messages and metas are documented
+  // in the element's doc comment); a model, whatever its kind, is "model".
   GstElementFactory* f = gst_element_factory_find("wellmonitor");
   const std::string doc = gst_element_factory_get_metadata(f, GST_ELEMENT_METADATA_DESCRIPTION);
   gst_object_unref(f);
-  for (const char* word : {"wellmonitor-alarm", "wellmonitor-clear", "wellmonitor-scores", "running-time",
-                           "stream-time", "frame", "width", "gst-launch-1.0"})
-    EXPECT_NE(doc.find(word), std::string::npos) << word;
+  EXPECT_LT(doc.size(), 100u) << doc;
+  EXPECT_EQ(doc.find('\n'), std::string::npos) << doc;
+  EXPECT_EQ(doc.find(". "), std::string::npos) << "one sentence: " << doc;
+  EXPECT_NE(doc.find("model"), std::string::npos) << doc;
+  {
+    GstElement* any = gst_element_factory_make("wellmonitor", nullptr);
+    ASSERT_NE(any, nullptr);
+    GObjectClass* klass = G_OBJECT_GET_CLASS(any);
+    guint n = 0;
+    GParamSpec** specs = g_object_class_list_properties(klass, &n);
+    EXPECT_EQ(doc.find("autoencoder"), std::string::npos) << doc;
+    for (guint i = 0; i < n; ++i)
+      EXPECT_EQ(std::string(g_param_spec_get_blurb(specs[i])).find("autoencoder"), std::string::npos)
+          << g_param_spec_get_name(specs[i]);
+    g_free(specs);
+    gst_object_unref(any);
+  }
 
   GstElement* e = gst_element_factory_make("wellmonitor", nullptr);
   gchar *model = nullptr, *wells = nullptr, *device = nullptr, *active = nullptr;
@@ -416,14 +432,15 @@ class WellMonitorFormat : public ::testing::TestWithParam<const char*> {};
 
 // For each input format (and YUV colorimetry): the right crops are scored
 // (the scores equal the Detector's on the BGR patches: exactly for packed RGB,
-// within 1% for GRAY8/I420/NV12, whose conversions round), one meta per
-// well, and the buffer leaves unchanged.
+// within 1% for GRAY8, whose conversion rounds, and within 0.01 for I420/NV12,
+// whose half-resolution chroma blurs the flat patches' colour edges), one
+// meta per well, and the buffer leaves unchanged.
 TEST_P(WellMonitorFormat, ScoresEachWellsCropAndPassesTheBufferUntouched) {
   const FormatCase fc(GetParam());
   const GstVideoFormat format = fc.format;
   ASSERT_NE(format, GST_VIDEO_FORMAT_UNKNOWN);
-  const bool exact = format != GST_VIDEO_FORMAT_GRAY8 && format != GST_VIDEO_FORMAT_I420 &&
-                     format != GST_VIDEO_FORMAT_NV12;
+  const bool subsampled = format == GST_VIDEO_FORMAT_I420 || format == GST_VIDEO_FORMAT_NV12;
+  const bool exact = format != GST_VIDEO_FORMAT_GRAY8 && !subsampled;
   GstElement* e = make_monitor();
   Harnessed run(e, format);
   run.set_caps(caps_for(format, kWidth, kHeight, fc.colorimetry));
@@ -463,6 +480,8 @@ TEST_P(WellMonitorFormat, ScoresEachWellsCropAndPassesTheBufferUntouched) {
     EXPECT_FALSE(r[i].alarm) << "one frame is not an alarm (alarm-frames=3)";
     if (exact)
       EXPECT_NEAR(r[i].score, expected[i], 1e-9 * std::max(1.0, expected[i]));
+    else if (subsampled)
+      EXPECT_NEAR(r[i].score, expected[i], 0.01);
     else
       EXPECT_NEAR(r[i].score, expected[i], 0.01 * expected[i]);
   }
@@ -714,6 +733,100 @@ TEST(WellMonitorElement, NonFiniteScoresAreAnomaliesWithOneWarning) {
   }
   EXPECT_EQ(warnings, 1) << "one warning per start, not one per frame";
   EXPECT_EQ(alarms, 3) << "each well's alarm once, on frame 0";
+
+// A flushing seek (FLUSH_START, FLUSH_STOP) forgets every well's debounce:
+// frames over the threshold before it do not count towards an alarm after
+// it, a well in alarm is reset without a clear, and is reported again.
+TEST(WellMonitorElement, FlushStopResetsTheDebounce) {
+  GstElement* e = make_monitor();
+  g_object_set(e, "alarm-frames", 3u, "clear-frames", 1u, nullptr);
+  Harnessed run(e);
+  auto flush = [&] {
+    ASSERT_TRUE(gst_harness_push_event(run.harness(), gst_event_new_flush_start()));
+    ASSERT_TRUE(gst_harness_push_event(run.harness(), gst_event_new_flush_stop(TRUE)));
+    GstSegment segment;
+    gst_segment_init(&segment, GST_FORMAT_TIME);
+    ASSERT_TRUE(gst_harness_push_event(run.harness(), gst_event_new_segment(&segment)));
+  };
+  guint64 f = 0;
+  run.push_scene(scene({S(), N(), N()}), f++);
+  run.push_scene(scene({S(), N(), N()}), f++);
+  flush();
+  // two spill frames before the flush and two after: not three in a row
+  EXPECT_FALSE(run.push_scene(scene({S(), N(), N()}), f++)[0].alarm);
+  EXPECT_FALSE(run.push_scene(scene({S(), N(), N()}), f++)[0].alarm);
+  EXPECT_TRUE(run.messages().named("wellmonitor-alarm").empty());
+  EXPECT_TRUE(run.push_scene(scene({S(), N(), N()}), f++)[0].alarm);
+  ASSERT_EQ(run.messages().named("wellmonitor-alarm").size(), 1u);
+
+  flush();
+  const auto r = run.push_scene(scene({N(), N(), N()}), f++);
+  EXPECT_FALSE(r[0].alarm);
+  EXPECT_TRUE(r[0].analysed);
+  EXPECT_TRUE(run.messages().named("wellmonitor-clear").empty()) << "a flush resets, it does not clear";
+  for (int i = 0; i < 3; ++i) run.push_scene(scene({S(), N(), N()}), f++);
+  EXPECT_EQ(run.messages().named("wellmonitor-alarm").size(), 1u) << "the well is reported again";
+}
+
+// A buffer flagged DISCONT (frames lost before it) restarts every well's
+// count of consecutive frames.
+TEST(WellMonitorElement, DiscontinuityResetsTheDebounce) {
+  GstElement* e = make_monitor();
+  g_object_set(e, "alarm-frames", 3u, nullptr);
+  Harnessed run(e);
+  run.push_scene(scene({S(), S(), N()}), 0);
+  run.push_scene(scene({S(), S(), N()}), 1);
+  GstBuffer* b = to_buffer(scene({S(), S(), N()}), GST_VIDEO_FORMAT_BGR);
+  stamp(b, 5);
+  GST_BUFFER_FLAG_SET(b, GST_BUFFER_FLAG_DISCONT);
+  GstBuffer* out = run.push(b);
+  const auto r = rois(out);
+  gst_buffer_unref(out);
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_TRUE(r[0].anomaly);
+  EXPECT_FALSE(r[0].alarm) << "the third spill frame follows a gap: the count starts again";
+  EXPECT_FALSE(r[1].alarm);
+  EXPECT_TRUE(run.messages().named("wellmonitor-alarm").empty());
+  run.push_scene(scene({S(), S(), N()}), 6);
+  EXPECT_TRUE(run.push_scene(scene({S(), S(), N()}), 7)[0].alarm);
+  EXPECT_EQ(run.messages().named("wellmonitor-alarm").size(), 2u);
+}
+
+// ====================================================================== controlled threshold
+
+// A control binding on `threshold` takes effect: before each buffer the
+// element brings it to the buffer's stream time.
+TEST(WellMonitorElement, ControlledThresholdFollowsItsControlSourceByStreamTime) {
+  GstElement* e = make_monitor();
+  g_object_set(e, "alarm-frames", 1u, "clear-frames", 1u, nullptr);
+  GstControlSource* cs = gst_interpolation_control_source_new();
+  g_object_set(cs, "mode", GST_INTERPOLATION_MODE_NONE, nullptr);  // steps
+  const double low = 0.5 * g->normal_score;                         // every well is over this
+  auto* tv = GST_TIMED_VALUE_CONTROL_SOURCE(cs);
+  gst_timed_value_control_source_set(tv, 0, g->threshold);
+  gst_timed_value_control_source_set(tv, 2 * kFrame, low);
+  gst_timed_value_control_source_set(tv, 4 * kFrame, g->threshold);
+  ASSERT_TRUE(gst_object_add_control_binding(GST_OBJECT(e),
+                                             gst_direct_control_binding_new_absolute(GST_OBJECT(e), "threshold", cs)));
+  gst_object_unref(cs);
+  Harnessed run(e);
+  const cv::Mat frame = scene({N(), N(), N()});
+  const bool over[6] = {false, false, true, true, false, false};
+  for (guint64 f = 0; f < 6; ++f) {
+    SCOPED_TRACE("frame " + std::to_string(f));
+    const auto r = run.push_scene(frame, f);
+    ASSERT_EQ(r.size(), 3u);
+    for (const Roi& x : r) {
+      EXPECT_EQ(static_cast<bool>(x.anomaly), over[f]);
+      EXPECT_DOUBLE_EQ(x.threshold, over[f] ? low : g->threshold);
+    }
+  }
+  Messages m = run.messages();
+  EXPECT_EQ(m.named("wellmonitor-alarm").size(), 3u);
+  EXPECT_EQ(m.named("wellmonitor-clear").size(), 3u);
+  gdouble now = 0;
+  g_object_get(e, "threshold", &now, nullptr);
+  EXPECT_DOUBLE_EQ(now, g->threshold) << "the property holds the controlled value";
 }
 
 TEST(WellMonitorElement, IntervalAnalysesEveryNthFrameAndCarriesScoresBetween) {

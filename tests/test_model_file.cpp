@@ -7,6 +7,7 @@
 #include "tools/subprocess.h"
 #include "wellmonitor/dataset.h"
 #include "wellmonitor/detector.h"
+#include "wellmonitor/errors.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -515,4 +516,20 @@ TEST_F(ModelFileTest, FileOverTheSizeCapIsRefusedUnread) {
   EXPECT_TRUE(contains(msg, "over the 256 MiB limit")) << msg;
   fs::resize_file(big, 256ull << 20);  // at the cap: read, then refused for its content
   EXPECT_TRUE(contains(load_error(big), "trailing bytes")) << load_error(big);
+
+// A LibTorch error reads as its message only: no C++ backtrace reaches the user.
+TEST(ErrorText, LibTorchErrorsLoseTheirBacktraceOthersKeepTheirText) {
+  try {
+    (void)torch::zeros({2, 3}).mm(torch::zeros({4, 5}));
+    FAIL() << "a product of mismatched matrices did not throw";
+  } catch (const c10::Error& e) {
+    const std::string full = e.what();
+    const std::string text = wm::error_text(e);
+    EXPECT_NE(full.find("Exception raised from"), std::string::npos) << "what() carries where it was raised";
+    EXPECT_EQ(text.find("Exception raised from"), std::string::npos) << text;
+    EXPECT_NE(text.find("cannot be multiplied"), std::string::npos) << text;
+    EXPECT_EQ(text, e.what_without_backtrace());
+  }
+  const std::runtime_error plain("model.wmm: cannot open model file");
+  EXPECT_EQ(wm::error_text(plain), plain.what());
 }

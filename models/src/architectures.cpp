@@ -24,6 +24,47 @@ nn::Sequential deconv(nn::Sequential seq, int in, int out, bool bn_relu) {
   return seq;
 }
 
+// Scales a (transposed) convolution so that it also does the BatchNorm after
+// it, in eval mode: y = (conv(x) - mean) * gamma / sqrt(var + eps) + beta.
+// `out_dim` is the weight's output-channel dimension (0 for Conv2d, 1 for
+// ConvTranspose2d).
+void fold_into(torch::Tensor& weight, torch::Tensor& bias, const nn::BatchNorm2dImpl& bn, int64_t out_dim) {
+  torch::NoGradGuard no_grad;
+  const auto scale = bn.weight / torch::sqrt(bn.running_var + bn.options.eps());
+  std::vector<int64_t> shape(static_cast<size_t>(weight.dim()), 1);
+  shape[static_cast<size_t>(out_dim)] = -1;
+  weight.mul_(scale.view(shape));
+  const auto b = bias.defined() ? bias : torch::zeros_like(bn.running_mean);
+  bias.copy_((b - bn.running_mean) * scale + bn.bias);
+}
+
+// `seq` without its BatchNorms, each folded into the convolution before it.
+nn::Sequential fold_sequential(const nn::Sequential& seq) {
+  nn::Sequential out;
+  const size_t n = seq->size();
+  for (size_t i = 0; i < n; ++i) {
+    auto bn = i + 1 < n ? std::dynamic_pointer_cast<nn::BatchNorm2dImpl>(seq->ptr(i + 1)) : nullptr;
+    if (bn) {
+      if (auto conv = std::dynamic_pointer_cast<nn::Conv2dImpl>(seq->ptr(i))) {
+        if (!conv->bias.defined()) throw std::invalid_argument("fold_batchnorm: convolution without bias");
+        fold_into(conv->weight, conv->bias, *bn, 0);
+        out->push_back(nn::Conv2d(conv));
+        ++i;
+        continue;
+      }
+      if (auto deconv = std::dynamic_pointer_cast<nn::ConvTranspose2dImpl>(seq->ptr(i))) {
+        if (!deconv->bias.defined()) throw std::invalid_argument("fold_batchnorm: convolution without bias");
+        fold_into(deconv->weight, deconv->bias, *bn, 1);
+        out->push_back(nn::ConvTranspose2d(deconv));
+        ++i;
+        continue;
+      }
+    }
+    out->push_back(*(seq->begin() + static_cast<std::ptrdiff_t>(i)));
+  }
+  return out;
+}
+
 void check_dims(int channels, int height, int width) {
   if (channels != 1 && channels != 3) throw std::invalid_argument("channels must be 1 or 3");
   if (height % 8 != 0 || width % 8 != 0 || height < 8 || width < 8)
@@ -58,6 +99,11 @@ torch::Tensor SeedAEImpl::forward(const torch::Tensor& x) {
   return decoder_->forward(y);
 }
 
+void SeedAEImpl::fold_batchnorm() {
+  encoder_ = replace_module("encoder", fold_sequential(encoder_));
+  decoder_ = replace_module("decoder", fold_sequential(decoder_));
+}
+
 CompactAEImpl::CompactAEImpl(const CompactAEOptions& o) : options_(o) {
   check_dims(o.channels, o.height, o.width);
   if (o.base < 1 || o.base > 256 || o.latent < 1 || o.latent > 8192)
@@ -86,6 +132,11 @@ torch::Tensor CompactAEImpl::forward(const torch::Tensor& x) {
   return decoder_->forward(y);
 }
 
+void CompactAEImpl::fold_batchnorm() {
+  encoder_ = replace_module("encoder", fold_sequential(encoder_));
+  decoder_ = replace_module("decoder", fold_sequential(decoder_));
+}
+
 SpillCNNImpl::SpillCNNImpl(const SpillCNNOptions& o) : options_(o) {
   check_dims(o.channels, o.height, o.width);
   if (o.base < 1 || o.base > 128) throw std::invalid_argument("spill-cnn: base must be 1..128");
@@ -107,6 +158,8 @@ torch::Tensor SpillCNNImpl::forward(const torch::Tensor& x) {
   auto pooled = torch::cat({h.mean({2, 3}), std::get<0>(h.flatten(2).max(2))}, 1);
   return head_->forward(pooled).view({-1});
 }
+
+void SpillCNNImpl::fold_batchnorm() { features_ = replace_module("features", fold_sequential(features_)); }
 
 int64_t SpillCNNImpl::multiply_adds() const {
   const int64_t b = options_.base, c = options_.channels, p = static_cast<int64_t>(options_.height) * options_.width;
@@ -196,6 +249,35 @@ int64_t parameter_count(torch::nn::Module& module) {
   int64_t n = 0;
   for (const auto& p : module.parameters()) n += p.numel();
   return n;
+}
+
+int64_t batchnorm_count(const torch::nn::Module& module) {
+  int64_t n = 0;
+  for (const auto& m : module.modules(/*include_self=*/false))
+    if (std::dynamic_pointer_cast<nn::BatchNorm2dImpl>(m)) ++n;
+  return n;
+}
+
+void copy_state(const torch::nn::Module& from, torch::nn::Module& to) {
+  torch::NoGradGuard no_grad;
+  auto params = to.named_parameters(true);
+  auto buffers = to.named_buffers(true);
+  size_t copied = 0;
+  for (const auto& p : from.named_parameters(true)) {
+    auto* dst = params.find(p.key());
+    if (!dst || !dst->sizes().equals(p.value().sizes()))
+      throw std::invalid_argument("copy_state: no parameter '" + p.key() + "' of that shape");
+    dst->copy_(p.value());
+    ++copied;
+  }
+  for (const auto& b : from.named_buffers(true)) {
+    auto* dst = buffers.find(b.key());
+    if (!dst || !dst->sizes().equals(b.value().sizes()))
+      throw std::invalid_argument("copy_state: no buffer '" + b.key() + "' of that shape");
+    dst->copy_(b.value());
+    ++copied;
+  }
+  if (copied != params.size() + buffers.size()) throw std::invalid_argument("copy_state: tensors left uncopied");
 }
 
 namespace {

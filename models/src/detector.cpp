@@ -4,9 +4,34 @@
 
 namespace wellmonitor {
 
-Detector::Detector(ModelFile model, torch::Device device) : model_(std::move(model)), device_(device) {
+namespace {
+
+// Converts the 4-d weights (convolutions) to channels-last.
+void weights_channels_last(torch::nn::Module& net) {
+  torch::NoGradGuard no_grad;
+  for (auto& p : net.parameters())
+    if (p.dim() == 4) p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
+}
+
+}  // namespace
+
+Detector::Detector(ModelFile model, torch::Device device, InferenceOptions options)
+    : model_(std::move(model)), device_(device), options_(options) {
   model_.network->to(device_);
   model_.network->eval();
+  // A network of its own, so that model_ stays what the file holds.
+  net_ = make_autoencoder(model_.arch, model_.arch_params, model_.preprocess.channels(), model_.preprocess.height,
+                          model_.preprocess.width);
+  net_->to(device_);
+  copy_state(*model_.network, *net_);
+  net_->eval();
+  if (options_.fold_batchnorm) net_->fold_batchnorm();
+  if (options_.channels_last) weights_channels_last(*net_);
+}
+
+torch::Tensor Detector::forward(const torch::Tensor& x) {
+  if (options_.channels_last && x.dim() == 4) return net_->forward(x.contiguous(torch::MemoryFormat::ChannelsLast));
+  return net_->forward(x);
 }
 
 Detector Detector::open(const std::string& path, const std::string& device_request) {
@@ -16,13 +41,13 @@ Detector Detector::open(const std::string& path, const std::string& device_reque
 
 torch::Tensor Detector::reconstruct(const torch::Tensor& batch) {
   torch::InferenceMode guard;
-  return model_.network->forward(batch.to(device_)).to(torch::kCPU);
+  return forward(batch.to(device_)).contiguous().to(torch::kCPU);
 }
 
 torch::Tensor Detector::score_tensor(const torch::Tensor& batch) {
   torch::InferenceMode guard;
   auto x = batch.to(device_);  // one copy per batch, never per crop
-  auto r = model_.network->forward(x);
+  auto r = forward(x);
   return score_batch(x, r, model_.score).to(torch::kCPU, torch::kFloat64);
 }
 

@@ -3,6 +3,8 @@
 #include "wellmonitor/dataset.h"
 #include "wellmonitor/file_io.h"
 
+#include "wellmonitor/errors.h"
+
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -357,7 +359,7 @@ ModelFile load_model(const std::string& path) {
   } catch (const nlohmann::json::exception& e) {
     throw ModelFileError(path + ": unusable model file: " + json_reason(e));
   } catch (const std::exception& e) {
-    throw ModelFileError(path + ": unusable model file: " + e.what());
+    throw ModelFileError(path + ": unusable model file: " + error_text(e));
   }
   torch::NoGradGuard no_grad;
   auto state = named_state(*model.network);
@@ -381,7 +383,7 @@ ModelFile load_model(const std::string& path) {
   } catch (const ModelFileError&) {
     throw;
   } catch (const std::exception& e) {
-    throw ModelFileError(path + ": unusable model file: " + e.what());
+    throw ModelFileError(path + ": unusable model file: " + error_text(e));
   }
   if (filled != by_name.size())
     throw ModelFileError(path + ": unusable model file: " + std::to_string(by_name.size() - filled) + " tensors missing");

@@ -13,9 +13,16 @@
 
 namespace wellmonitor {
 
+// How the Detector runs its copy of the network. Either way it scores as the
+// model file's network does (within float rounding, 1e-5).
+struct InferenceOptions {
+  bool fold_batchnorm = true;  // BatchNorm folded into the convolutions at load
+  bool channels_last = true;   // NHWC weights and inputs (oneDNN's fast convolutions)
+};
+
 class Detector {
  public:
-  Detector(ModelFile model, torch::Device device);
+  Detector(ModelFile model, torch::Device device, InferenceOptions options = {});
 
   // Loads `path` onto the device `device_request` names (auto|cpu|cuda).
   // Throws ModelFileError or std::runtime_error with a readable reason.
@@ -28,13 +35,21 @@ class Detector {
   // Preprocessed batch -> reconstruction [N, C, H, W] on the CPU.
   torch::Tensor reconstruct(const torch::Tensor& batch);
 
+  // The model file as loaded (its network unchanged, on the device).
   const ModelFile& model() const { return model_; }
   double threshold() const { return model_.threshold(); }
   const torch::Device& device() const { return device_; }
+  const InferenceOptions& options() const { return options_; }
+  // The network that scores: a copy of the model file's, prepared as `options` say.
+  const AutoencoderImpl& inference_network() const { return *net_; }
 
  private:
+  torch::Tensor forward(const torch::Tensor& x);
+
   ModelFile model_;
   torch::Device device_;
+  InferenceOptions options_;
+  std::shared_ptr<AutoencoderImpl> net_;
 };
 
 // Scores a large preprocessed set in batches (progress callback optional).
