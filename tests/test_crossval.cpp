@@ -403,3 +403,37 @@ TEST_F(Crossval, ReplayOfGroupsPlaysSpillGroupsAsSequencesAndNormalsByGroup) {
   EXPECT_NE(bad.exit_code, 0) << bad.describe();
   EXPECT_TRUE(contains(bad.err, "--normal")) << bad.err;
 }
+
+// ---------------------------------------------------------------- the shipped default
+
+// The README's command that made models/default.wmm, run again on the plant's
+// data: every fold's figures, every fold's threshold and the shipped threshold
+// come out as the model file records them (training is deterministic on one
+// thread). About 5 minutes on one core.
+TEST_F(Crossval, DefaultModelReproducesItsCrossValidatedFiguresOnTheOtherDays) {
+  const std::string data = WELLMONITOR_SHARED_DATA;
+  if (!fs::is_directory(data + "/otherdays/imgs") || !fs::is_directory(data + "/proliv/train"))
+    GTEST_SKIP() << "the plant's data is not at " << data
+                 << " (otherdays/, proliv/): the long check of the default model's cross-validated figures needs it";
+  const wm::ModelFile shipped = wm::load_model(std::string(WELLMONITOR_SOURCE_DIR) + "/models/default.wmm");
+  const auto r = trainer({"crossval", "--otherdays", data + "/otherdays", "--normal", data + "/proliv/train",
+                          "--anomalies", data + "/proliv/proliv", "--normal-stride", "2", "--seeds", "2", "--threads",
+                          "1", "--device", "cpu", "-q", "--json", path("cv.json"), "--out", path("again.wmm")});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  const auto cv = nlohmann::json::parse(std::ifstream(path("cv.json")));
+  const auto& recorded = shipped.validation.at("otherdays_cv");
+  ASSERT_EQ(cv["per_fold"].size(), recorded["per_fold"].size());
+  for (size_t i = 0; i < cv["per_fold"].size(); ++i) {
+    const auto &now = cv["per_fold"][i], &rec = recorded["per_fold"][i];
+    for (const char* k : {"fold", "seed", "tp", "fn", "tn", "fp", "n"}) EXPECT_EQ(now[k], rec[k]) << k << " row " << i;
+    EXPECT_NEAR(now["threshold"].get<double>(), rec["threshold"].get<double>(), 1e-9) << "row " << i;
+    EXPECT_NEAR(now["roc_auc"].get<double>(), rec["roc_auc"].get<double>(), 1e-9) << "row " << i;
+  }
+  const wm::ModelFile again = wm::load_model(path("again.wmm"));
+  EXPECT_NEAR(again.threshold(), shipped.threshold(), 1e-9);
+  EXPECT_EQ(again.validation["test_normal_scores"].size(), shipped.validation["test_normal_scores"].size());
+  for (size_t i = 0; i < again.validation["test_normal_scores"].size(); ++i)
+    ASSERT_NEAR(again.validation["test_normal_scores"][i].get<double>(),
+                shipped.validation["test_normal_scores"][i].get<double>(), 1e-5)
+        << "test normal " << i;
+}

@@ -733,6 +733,7 @@ TEST(WellMonitorElement, NonFiniteScoresAreAnomaliesWithOneWarning) {
   }
   EXPECT_EQ(warnings, 1) << "one warning per start, not one per frame";
   EXPECT_EQ(alarms, 3) << "each well's alarm once, on frame 0";
+}
 
 // A flushing seek (FLUSH_START, FLUSH_STOP) forgets every well's debounce:
 // frames over the threshold before it do not count towards an alarm after

@@ -516,6 +516,7 @@ TEST_F(ModelFileTest, FileOverTheSizeCapIsRefusedUnread) {
   EXPECT_TRUE(contains(msg, "over the 256 MiB limit")) << msg;
   fs::resize_file(big, 256ull << 20);  // at the cap: read, then refused for its content
   EXPECT_TRUE(contains(load_error(big), "trailing bytes")) << load_error(big);
+}
 
 // A LibTorch error reads as its message only: no C++ backtrace reaches the user.
 TEST(ErrorText, LibTorchErrorsLoseTheirBacktraceOthersKeepTheirText) {
