@@ -18,6 +18,7 @@
 #include <fmt/ranges.h>
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <array>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -73,30 +74,30 @@ void print_fold_table(const std::vector<FoldFigure>& figs) {
                fmt_rate(f.m.roc_auc), fmt_rate(f.m.pr_auc));
 }
 
-nlohmann::json summary_json(const std::vector<FoldFigure>& figs) {
-  std::vector<double> tpr, tnr, auc, ap;
+// Each figure's TPR, TNR, ROC AUC and PR AUC, one vector each.
+std::array<std::vector<double>, 4> rates(const std::vector<FoldFigure>& figs) {
+  std::array<std::vector<double>, 4> r;
   for (const auto& f : figs) {
-    tpr.push_back(f.m.tpr);
-    tnr.push_back(f.m.tnr);
-    auc.push_back(f.m.roc_auc);
-    ap.push_back(f.m.pr_auc);
+    r[0].push_back(f.m.tpr);
+    r[1].push_back(f.m.tnr);
+    r[2].push_back(f.m.roc_auc);
+    r[3].push_back(f.m.pr_auc);
   }
+  return r;
+}
+
+nlohmann::json summary_json(const std::vector<FoldFigure>& figs) {
   auto ms = [](const std::vector<double>& v) {
     const auto [m, sd] = mean_sd(v);
     return nlohmann::json{{"mean", m}, {"sd", sd}};
   };
-  return {{"tpr", ms(tpr)}, {"tnr", ms(tnr)}, {"roc_auc", ms(auc)}, {"pr_auc", ms(ap)}};
+  const auto r = rates(figs);
+  return {{"tpr", ms(r[0])}, {"tnr", ms(r[1])}, {"roc_auc", ms(r[2])}, {"pr_auc", ms(r[3])}};
 }
 
 void print_summary(const std::vector<FoldFigure>& figs, const std::string& what) {
-  std::vector<double> tpr, tnr, auc, ap;
-  for (const auto& f : figs) {
-    tpr.push_back(f.m.tpr);
-    tnr.push_back(f.m.tnr);
-    auc.push_back(f.m.roc_auc);
-    ap.push_back(f.m.pr_auc);
-  }
-  fmt::print("{}: TPR {}  TNR {}  ROC-AUC {}  PR-AUC {}\n", what, pm(tpr), pm(tnr), pm(auc), pm(ap));
+  const auto r = rates(figs);
+  fmt::print("{}: TPR {}  TNR {}  ROC-AUC {}  PR-AUC {}\n", what, pm(r[0]), pm(r[1]), pm(r[2]), pm(r[3]));
 }
 
 // Figures of each fold's crops at `thr[fold]`.

@@ -188,27 +188,12 @@ std::vector<Crop> load_labelled(const std::string& dir, const std::string& label
                                 LoadReport* report_out) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) throw DataError(dir + ": no such folder");
-  std::string text, why;
-  if (!read_regular_file(labels_file, kMaxLabelsFileBytes, text, why))
-    throw DataError(labels_file + ": cannot read labels file: " + why);
-  skip_utf8_bom(text);  // editors on Windows write one
-  std::istringstream f(text);
   LoadReport report;
   std::vector<Crop> out;
   std::unordered_set<std::string> seen;
   std::set<std::string> names;
-  std::string line;
-  int line_no = 0;
-  while (std::getline(f, line)) {
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    const auto first = line.find_first_not_of(" \t");
-    if (first == std::string::npos || line[first] == '#') continue;
-    std::istringstream in(line);
-    std::string name, label, extra;
+  for (const auto& [line_no, name, label] : read_name_value_lines(labels_file, "labels", "<file name> <0|1>")) {
     const std::string where = labels_file + ":" + std::to_string(line_no) + ": ";
-    if (!(in >> name >> label) || (in >> extra))
-      throw DataError(where + "expected '<file name> <0|1>', got '" + line + "'");
     if (label != "0" && label != "1") throw DataError(where + "label must be 0 or 1, got '" + label + "'");
     // Names are read inside the images folder only.
     const fs::path rel(name);
@@ -230,6 +215,30 @@ std::vector<Crop> load_labelled(const std::string& dir, const std::string& label
   if (out.empty()) throw DataError(labels_file + ": no labelled images");
   report.loaded = out.size();
   if (report_out) *report_out = report;
+  return out;
+}
+
+std::vector<NameValueLine> read_name_value_lines(const std::string& file, const std::string& what,
+                                                const std::string& expected) {
+  std::string text, why;
+  if (!read_regular_file(file, kMaxLabelsFileBytes, text, why))
+    throw DataError(file + ": cannot read " + what + " file: " + why);
+  skip_utf8_bom(text);  // editors on Windows write one
+  std::istringstream f(text);
+  std::vector<NameValueLine> out;
+  std::string line;
+  int line_no = 0;
+  while (std::getline(f, line)) {
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const auto first = line.find_first_not_of(" \t");
+    if (first == std::string::npos || line[first] == '#') continue;
+    std::istringstream in(line);
+    std::string name, value, extra;
+    if (!(in >> name >> value) || (in >> extra))
+      throw DataError(file + ":" + std::to_string(line_no) + ": expected '" + expected + "', got '" + line + "'");
+    out.push_back({line_no, name, value});
+  }
   return out;
 }
 

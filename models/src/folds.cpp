@@ -1,6 +1,5 @@
 #include "wellmonitor/folds.h"
 
-#include "wellmonitor/file_io.h"
 
 #include <algorithm>
 #include <fstream>
@@ -13,25 +12,10 @@
 namespace wellmonitor {
 
 std::map<std::string, std::string> read_groups(const std::string& groups_file) {
-  std::string text, why;
-  if (!read_regular_file(groups_file, kMaxLabelsFileBytes, text, why))
-    throw DataError(groups_file + ": cannot read groups file: " + why);
-  skip_utf8_bom(text);
-  std::istringstream f(text);
   std::map<std::string, std::string> out;
-  std::string line;
-  int line_no = 0;
-  while (std::getline(f, line)) {
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    const auto first = line.find_first_not_of(" \t");
-    if (first == std::string::npos || line[first] == '#') continue;
-    std::istringstream in(line);
-    std::string name, group, extra;
-    const std::string where = groups_file + ":" + std::to_string(line_no) + ": ";
-    if (!(in >> name >> group) || (in >> extra)) throw DataError(where + "expected '<file name> <group>'");
-    if (!out.emplace(name, group).second) throw DataError(where + "'" + name + "' is listed twice");
-  }
+  for (const auto& [line_no, name, group] : read_name_value_lines(groups_file, "groups", "<file name> <group>"))
+    if (!out.emplace(name, group).second)
+      throw DataError(groups_file + ":" + std::to_string(line_no) + ": '" + name + "' is listed twice");
   if (out.empty()) throw DataError(groups_file + ": no groups");
   return out;
 }

@@ -66,6 +66,18 @@ std::vector<Crop> load_folder(const std::string& dir, int label, const LoadOptio
 std::vector<Crop> load_labelled(const std::string& dir, const std::string& labels_file,
                                 const LoadOptions& options, LoadReport* report = nullptr);
 
+// The lines of a two-column text file ("<file name> <value>": labels, groups),
+// blank lines and lines starting with '#' skipped, a UTF-8 BOM skipped; a
+// regular file of at most 64 MiB. Throws DataError naming the file (and line)
+// for an unreadable file or a line that is not two fields (`expected` shows the
+// form in the message).
+struct NameValueLine {
+  int line = 0;
+  std::string name, value;
+};
+std::vector<NameValueLine> read_name_value_lines(const std::string& file, const std::string& what,
+                                                const std::string& expected);
+
 // "<well>_CAM_<cam>_<dd-mm-yyyy>_<HH-MM-SS-mmm>.jpg" -> well and time of day in ms.
 struct SpillName {
   int well = -1;
