@@ -426,11 +426,12 @@ TEST_F(Crossval, DefaultModelReproducesItsCrossValidatedFiguresOnTheOtherDays) {
   for (size_t i = 0; i < cv["per_fold"].size(); ++i) {
     const auto &now = cv["per_fold"][i], &rec = recorded["per_fold"][i];
     for (const char* k : {"fold", "seed", "tp", "fn", "tn", "fp", "n"}) EXPECT_EQ(now[k], rec[k]) << k << " row " << i;
-    EXPECT_NEAR(now["threshold"].get<double>(), rec["threshold"].get<double>(), 1e-9) << "row " << i;
+    // Scores agree within float rounding (the element's folded network), 1e-5 as everywhere.
+    EXPECT_NEAR(now["threshold"].get<double>(), rec["threshold"].get<double>(), 1e-5) << "row " << i;
     EXPECT_NEAR(now["roc_auc"].get<double>(), rec["roc_auc"].get<double>(), 1e-9) << "row " << i;
   }
   const wm::ModelFile again = wm::load_model(path("again.wmm"));
-  EXPECT_NEAR(again.threshold(), shipped.threshold(), 1e-9);
+  EXPECT_NEAR(again.threshold(), shipped.threshold(), 1e-5);
   EXPECT_EQ(again.validation["test_normal_scores"].size(), shipped.validation["test_normal_scores"].size());
   for (size_t i = 0; i < again.validation["test_normal_scores"].size(); ++i)
     ASSERT_NEAR(again.validation["test_normal_scores"][i].get<double>(),

@@ -5,6 +5,7 @@
 
 #include "common.h"
 #include "progress.h"
+#include "wellmonitor/augment.h"
 #include "wellmonitor/calibration.h"
 #include "wellmonitor/dataset.h"
 #include "wellmonitor/detector.h"
@@ -210,6 +211,8 @@ struct RecipeData {
   torch::Tensor spills;  // recorded-day spills
   torch::Tensor od;      // all other-day crops
   std::vector<int> od_label;
+  // The same crops as images, for augmentations that work on pixels.
+  std::vector<cv::Mat> normal_images, spill_images, od_images;
 };
 
 ModelFile train_recipe(const CrossvalCommand& c, const RecipeData& d, const std::vector<size_t>& od_train,
@@ -233,21 +236,44 @@ ModelFile train_recipe(const CrossvalCommand& c, const RecipeData& d, const std:
   const auto odn_t = torch::tensor(odn.empty() ? std::vector<int64_t>{0} : odn, torch::kInt64);
   const auto ods_t = torch::tensor(ods.empty() ? std::vector<int64_t>{0} : ods, torch::kInt64);
 
+  const bool video = c.augment.find("video") != std::string::npos;
   const LabelledBatch make_batch = [&](const torch::Tensor& idx, uint64_t bseed) {
     torch::Generator gen = at::detail::createCPUGenerator(bseed);
-    std::vector<torch::Tensor> parts{d.normal.index_select(0, idx)};
+    // Rows of each source: recorded-day normals (the epoch's order), other-day
+    // normals, recorded-day spills, other-day spills (drawn with replacement).
     const int64_t more_normals = odn.empty() ? 0 : c.batch_normal - own_normals;
-    if (more_normals > 0)
-      parts.push_back(d.od.index_select(
-          0, odn_t.index_select(0, torch::randint(static_cast<int64_t>(odn.size()), {more_normals}, gen))));
-    const int64_t n_normal = idx.size(0) + more_normals;
-    if (own_spills > 0)
-      parts.push_back(d.spills.index_select(0, torch::randint(d.spills.size(0), {own_spills}, gen)));
     const int64_t more_spills = ods.empty() ? 0 : c.batch_spill - own_spills;
-    if (more_spills > 0)
-      parts.push_back(d.od.index_select(
-          0, ods_t.index_select(0, torch::randint(static_cast<int64_t>(ods.size()), {more_spills}, gen))));
-    auto x = flip_and_light(torch::cat(parts), bseed ^ 0x9e3779b97f4a7c15ULL, flip, light);
+    auto draw = [&](const torch::Tensor& pool, int64_t size, int64_t k) {
+      return k > 0 ? pool.index_select(0, torch::randint(size, {k}, gen)) : torch::empty({0}, torch::kInt64);
+    };
+    const torch::Tensor rows_odn = draw(odn_t, static_cast<int64_t>(odn.size()), more_normals);
+    const torch::Tensor rows_s = own_spills > 0 ? torch::randint(d.spills.size(0), {own_spills}, gen)
+                                                : torch::empty({0}, torch::kInt64);
+    const torch::Tensor rows_ods = draw(ods_t, static_cast<int64_t>(ods.size()), more_spills);
+    const int64_t n_normal = idx.size(0) + more_normals;
+    torch::Tensor x;
+    if (!video) {
+      x = torch::cat({d.normal.index_select(0, idx), d.od.index_select(0, rows_odn), d.spills.index_select(0, rows_s),
+                      d.od.index_select(0, rows_ods)});
+    } else {
+      // Half of the crops go through what a video does to a well first.
+      Rng rng(bseed ^ 0x5851f42d4c957f2dULL);
+      std::bernoulli_distribution take(0.5);
+      std::vector<cv::Mat> v;
+      auto add = [&](const std::vector<cv::Mat>& images, const torch::Tensor& rows) {
+        const auto r = rows.contiguous();
+        for (int64_t k = 0; k < r.numel(); ++k) {
+          const cv::Mat& m = images[static_cast<size_t>(r.data_ptr<int64_t>()[k])];
+          v.push_back(take(rng) ? video_like(m, rng) : m);
+        }
+      };
+      add(d.normal_images, idx);
+      add(d.od_images, rows_odn);
+      add(d.spill_images, rows_s);
+      add(d.od_images, rows_ods);
+      x = preprocess_batch(v, model.preprocess);
+    }
+    x = flip_and_light(x, bseed ^ 0x9e3779b97f4a7c15ULL, flip, light);
     auto y = torch::cat({torch::zeros({n_normal}), torch::ones({x.size(0) - n_normal})});
     return std::make_pair(x, y);
   };
@@ -337,6 +363,11 @@ int run_crossval(const CrossvalCommand& c) {
     d.spills = to_tensor(spills, all_indices(spills.size()), pc);
     d.od = to_tensor(od.set.crops, all_indices(od.set.crops.size()), pc);
     for (const auto& cr : od.set.crops) d.od_label.push_back(cr.label);
+    if (c.augment.find("video") != std::string::npos) {
+      for (size_t i : train_idx) d.normal_images.push_back(normal[i].image);
+      for (const auto& cr : spills) d.spill_images.push_back(cr.image);
+      for (const auto& cr : od.set.crops) d.od_images.push_back(cr.image);
+    }
     const bool use_od = c.od_normal_share > 0 || c.od_spill_share > 0;
 
     // Out-of-fold scores, one vector per seed; the fold models, with --save-folds.

@@ -3,6 +3,7 @@
 #include "commands.h"
 
 #include <CLI/CLI.hpp>
+#include <sstream>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -269,8 +270,17 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 0.9))->capture_default_str();
   x->add_option("--otherdays-spill-share", cv.od_spill_share, "Share of each batch's spills drawn from them")
       ->check(CLI::Range(0.0, 1.0))->capture_default_str();
-  x->add_option("--augment", cv.augment, "Training jitter: any of flip,light, or none")
-      ->check(CLI::IsMember({"flip,light", "light,flip", "flip", "light", "none"}))
+  x->add_option("--augment", cv.augment,
+                "Training jitter, comma-separated: flip (mirror left-right), light (brightness +-0.1, contrast "
+                "0.8-1.2), video (half of the crops resampled to another box, gain +-4% and JPEG quality 30-90, as "
+                "the way through a video stream does), or none")
+      ->check([](const std::string& v) {
+        if (v == "none") return std::string();
+        std::stringstream ss(v);
+        for (std::string k; std::getline(ss, k, ',');)
+          if (k != "flip" && k != "light" && k != "video") return "unknown jitter '" + k + "' (flip, light, video)";
+        return std::string();
+      })
       ->capture_default_str();
   x->add_option("--test-fraction", cv.test_fraction, "Share of recorded-day normals held out for verify")
       ->check(CLI::Range(0.0, 0.5))->capture_default_str();

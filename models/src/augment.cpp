@@ -165,6 +165,18 @@ cv::Mat photometric(const cv::Mat& bgr, Rng& rng) {
   return out;
 }
 
+cv::Mat video_like(const cv::Mat& bgr, Rng& rng) {
+  if (bgr.empty()) return bgr.clone();
+  const int w = std::max(8, static_cast<int>(std::lround(bgr.cols * uniform(rng, 0.8, 1.2))));
+  const int h = std::max(8, static_cast<int>(std::lround(bgr.rows * uniform(rng, 0.8, 1.2))));
+  cv::Mat out;
+  cv::resize(bgr, out, {w, h}, 0, 0, (w < bgr.cols || h < bgr.rows) ? cv::INTER_AREA : cv::INTER_LINEAR);
+  out.convertTo(out, -1, uniform(rng, 0.96, 1.04), 0.0);
+  std::vector<uchar> buf;
+  cv::imencode(".jpg", out, buf, {cv::IMWRITE_JPEG_QUALITY, uniform_int(rng, 30, 90)});
+  return cv::imdecode(buf, bgr.channels() == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
+}
+
 cv::Mat apply_shift(const cv::Mat& bgr, ShiftKind kind, Rng& rng) {
   switch (kind) {
     case ShiftKind::Occluder: return add_occluder(bgr, rng);

@@ -40,6 +40,13 @@ cv::Mat photometric(const cv::Mat& bgr, Rng& rng);
 
 cv::Mat apply_shift(const cv::Mat& bgr, ShiftKind kind, Rng& rng);
 
+// What the way through a video does to a well: the crop resampled to another
+// box (each side 80-120% of its own, area-averaged when it shrinks, bilinear
+// when it grows), its gain moved by up to 4%, and compressed as JPEG at
+// quality 30-90, as a camera's H.264 stream and the element's crop of the
+// decoded frame do. The crop stays what it was (a normal stays normal).
+cv::Mat video_like(const cv::Mat& bgr, Rng& rng);
+
 // One to three shifts chosen at random (each with probability 1/2, at least one).
 cv::Mat random_shift(const cv::Mat& bgr, Rng& rng);
 
