@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 #include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include <stdexcept>
 
@@ -228,6 +229,35 @@ TEST(Augment, SmoothSpillIsABluishBlurredWellWithASpillAtTheBottom) {
     EXPECT_GT(share, 0.01) << "seed " << seed;
     EXPECT_LT(share, 0.12) << "seed " << seed;
   }
+}
+
+// The way through a video: another box size (each side 80-120 %), a gain of
+// at most 4 % and JPEG; a uniform crop stays nearly uniform and keeps its level
+// within the gain, a textured one keeps its picture (it is no spill).
+TEST(Augment, VideoLikeResamplesWithinItsBoundsAndKeepsThePicture) {
+  int other_size = 0;
+  for (uint64_t seed = 1; seed <= 40; ++seed) {
+    wm::Rng rng(seed);
+    const cv::Mat u = wm::video_like(uniform_crop(100, 150, 200), rng);
+    ASSERT_EQ(u.type(), CV_8UC3);
+    EXPECT_GE(u.cols, static_cast<int>(kW * 0.8) - 1);
+    EXPECT_LE(u.cols, static_cast<int>(kW * 1.2) + 1);
+    EXPECT_GE(u.rows, static_cast<int>(kH * 0.8) - 1);
+    EXPECT_LE(u.rows, static_cast<int>(kH * 1.2) + 1);
+    other_size += u.size() != cv::Size(kW, kH);
+    const cv::Scalar m = cv::mean(u);
+    EXPECT_NEAR(m[0], 100, 100 * 0.04 + 3) << "seed " << seed;
+    EXPECT_NEAR(m[2], 200, 200 * 0.04 + 3) << "seed " << seed;
+
+    wm::Rng r2(seed);
+    const cv::Mat t = textured_crop();
+    cv::Mat back;
+    cv::resize(wm::video_like(t, r2), back, t.size(), 0, 0, cv::INTER_LINEAR);
+    EXPECT_LT(cv::norm(back, t, cv::NORM_L1) / t.total() / 3, 16.0) << "seed " << seed;
+  }
+  EXPECT_GT(other_size, 30) << "the box changes size nearly every time";
+  wm::Rng a(7), b(7);
+  EXPECT_TRUE(same(wm::video_like(textured_crop(), a), wm::video_like(textured_crop(), b)));
 }
 
 TEST(Augment, BadInputThrows) {
