@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -268,21 +269,22 @@ TEST_F(Crossval, TrainsPerFoldRecordsTheFiguresAndRefusesToScoreItsOwnTrainingDa
   for (const auto& f : cv["per_fold"]) n += f["n"].get<size_t>();
   EXPECT_EQ(n, 2u * 33u);  // every crop once per seed
   // A fold's threshold comes from the other fold's out-of-fold normals only; the
-  // shipped one from all of them (the 0.999 quantile, the default rule).
+  // shipped one from all of them (the default rule: their highest score, so that
+  // no out-of-fold normal is over it).
   std::vector<double> all;
   for (int fold = 0; fold < 2; ++fold) {
     std::vector<double> others;
     for (const auto& [f, s] : oof_normals)
       if (f != fold) others.push_back(s);
-    EXPECT_NEAR(cv["fold_thresholds"][static_cast<size_t>(fold)].get<double>(), wm::quantile(others, 0.999), 1e-7);
+    EXPECT_NEAR(cv["fold_thresholds"][static_cast<size_t>(fold)].get<double>(), wm::quantile(others, 1.0), 1e-7);
   }
   for (const auto& [f, s] : oof_normals) all.push_back(s);
 
   // The model records the figures, its rule and what it trained on.
   const wm::ModelFile m = wm::load_model(path("m.wmm"));
   EXPECT_EQ(m.calibration.method, "quantile");  // the default rule
-  EXPECT_DOUBLE_EQ(m.calibration.parameter, 0.001);
-  EXPECT_NEAR(m.threshold(), wm::quantile(all, 0.999), 1e-6);
+  EXPECT_DOUBLE_EQ(m.calibration.parameter, 0.0);
+  EXPECT_NEAR(m.threshold(), *std::max_element(all.begin(), all.end()), 1e-6);
   EXPECT_EQ(m.calibration.n_normal + m.calibration.n_anomaly, 2u * 33u);  // all out-of-fold scores
   EXPECT_EQ(m.validation["otherdays_cv"]["per_fold"], cv["per_fold"]);
   EXPECT_EQ(m.training["loss"], "binary-cross-entropy");

@@ -94,11 +94,11 @@ struct CrossvalCommand {
   double learning_rate = 1e-3;
   double od_normal_share = 0.25;  // share of a batch's normals drawn from the other days' training folds
   double od_spill_share = 0.5;    // share of a batch's spills drawn from them
-  std::string augment = "flip,light";
+  std::string augment = "flip,light,video";
   double test_fraction = 0.10;  // recorded-day normals held out (for verify)
   int normal_stride = 1;        // train on every Nth recorded-day training normal
   std::string method = "quantile";
-  double false_alarm_rate = 0.001;  // quantile: share of out-of-fold normals allowed over the threshold
+  double false_alarm_rate = 0.0;  // quantile: share of out-of-fold normals allowed over the threshold (0: none)
   double threshold = -1.0;          // >= 0: fixed threshold instead of the rule
 };
 

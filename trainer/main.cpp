@@ -292,7 +292,7 @@ int main(int argc, char** argv) {
                 "youden-logit (best TPR + TNR, in the middle of the widest such gap measured in logits) or youden")
       ->check(CLI::IsMember({"quantile", "youden-logit", "youden"}))
       ->capture_default_str();
-  x->add_option("--far", cv.false_alarm_rate, "quantile: the share of out-of-fold normals allowed over the threshold")
+  x->add_option("--far", cv.false_alarm_rate, "quantile: the share of out-of-fold normals allowed over the threshold (0: the threshold is the highest out-of-fold normal score)")
       ->check(CLI::Range(0.0, 0.5))
       ->capture_default_str();
   x->add_option("--threshold", cv.threshold, "A fixed threshold instead of the rule (e.g. 0.5)")->check(CLI::Range(0.0, 1.0));
