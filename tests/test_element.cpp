@@ -381,7 +381,7 @@ TEST(WellMonitorElement, PluginRegistersBothElementsWithDocumentedDefaults) {
   EXPECT_STREQ(device, "auto");
   EXPECT_EQ(active, nullptr);
   EXPECT_EQ(threshold, -1.0);
-  EXPECT_EQ(alarm, 3u);
+  EXPECT_EQ(alarm, 5u);
   EXPECT_EQ(clear, 5u);
   EXPECT_EQ(interval, 1u);
   EXPECT_FALSE(post);
@@ -477,7 +477,7 @@ TEST_P(WellMonitorFormat, ScoresEachWellsCropAndPassesTheBufferUntouched) {
     EXPECT_EQ(r[i].h, static_cast<guint>(kPatch));
     EXPECT_DOUBLE_EQ(r[i].threshold, g->threshold) << "the model file's threshold is the default";
     EXPECT_TRUE(r[i].analysed);
-    EXPECT_FALSE(r[i].alarm) << "one frame is not an alarm (alarm-frames=3)";
+    EXPECT_FALSE(r[i].alarm) << "one frame is not an alarm (alarm-frames=5)";
     if (exact)
       EXPECT_NEAR(r[i].score, expected[i], 1e-9 * std::max(1.0, expected[i]));
     else if (subsampled)

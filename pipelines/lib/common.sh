@@ -40,7 +40,7 @@ Monitor options (unset ones keep the element's defaults):
   --wells FILE          well layout (default: casting-table.wells.txt shipped with the scripts)
   --threshold X         override the model's calibrated threshold
   --device D            auto | cpu | cuda | cuda:N (element default: auto)
-  --alarm-frames N      analysed frames over the threshold before an alarm (element default 3)
+  --alarm-frames N      analysed frames over the threshold before an alarm (element default 5)
   --clear-frames N      analysed frames under it before the alarm clears (element default 5)
   --interval N          analyse every N-th frame (element default 1)
   --threads N           CPU threads for inference (element default: LibTorch's)
