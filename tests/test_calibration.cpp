@@ -194,7 +194,7 @@ TEST(Calibrate, DispatchByName) {
   EXPECT_DOUBLE_EQ(wm::calibrate("youden", {1, 2, 3, 4}, {3.5, 5, 6}, 0.0).threshold, 3.25);
   EXPECT_THROW(wm::calibrate("median", kOneToTen, {}, 0.5), std::invalid_argument);
   EXPECT_THROW(wm::calibrate("youden", kOneToTen, {}, 0.0), std::invalid_argument);
-  EXPECT_EQ(wm::calibration_methods(), (std::vector<std::string>{"tnr-target", "quantile", "youden"}));
+  EXPECT_EQ(wm::calibration_methods(), (std::vector<std::string>{"tnr-target", "quantile", "youden", "youden-logit"}));
 }
 
 TEST(Calibrate, JsonRoundTrip) {
