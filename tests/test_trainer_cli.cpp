@@ -176,6 +176,17 @@ TEST_F(TrainerCli, TrainInfoCalibrateEvaluate) {
   EXPECT_DOUBLE_EQ(jr.at("calibration").at("parameter").get<double>(), 0.75);
   EXPECT_DOUBLE_EQ(jr.at("provenance").at("recalibrated").at("previous_threshold").get<double>(), threshold);
   EXPECT_DOUBLE_EQ(info(model).at("threshold").get<double>(), threshold) << "--out leaves the input model alone";
+  EXPECT_FALSE(contains(r.out, "in place")) << r.out;
+  {
+    // Without --out the model is rewritten, and the command says so.
+    const std::string inplace = path("inplace.wmm");
+    fs::copy_file(model, inplace);
+    const auto ri = trainer({"calibrate", "--model", inplace, "--normal", kNormal, "--anomalies", kSpill,
+                             "--target-tnr", "0.75", "--threads", "1", "--device", "cpu", "-q"});
+    ASSERT_EQ(ri.exit_code, 0) << ri.describe();
+    EXPECT_TRUE(contains(ri.out, inplace + " (in place: no --out was given)")) << ri.out;
+    EXPECT_DOUBLE_EQ(info(inplace).at("threshold").get<double>(), jr.at("threshold").get<double>());
+  }
   {
     // The same threshold computed here, with the library, from the same crops.
     auto det = wm::Detector::open(recal, "cpu");
@@ -304,6 +315,7 @@ TEST_F(TrainerCli, SpillCnnKindsSplitSeedAndStressYouden) {
   EXPECT_NEAR(tnr * 4, std::round(tnr * 4), 1e-9);
   EXPECT_EQ(ja.at("training").at("synthetic"), "smooth,blob");
   EXPECT_EQ(ja.at("training").at("shifts"), "box,photometric");
+  EXPECT_EQ(ja.at("training").at("loss"), "binary-cross-entropy") << "a classifier's loss, recorded as such";
   EXPECT_EQ(jc.at("training").at("split_seed"), 1);
   EXPECT_EQ(jc.at("training").at("seed"), 5);
   // Same split, other weights.

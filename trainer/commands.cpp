@@ -238,7 +238,7 @@ int run_train(const TrainCommand& c) {
     model.training = {{"epochs_max", c.epochs},          {"epochs_run", tr.epochs_run},
                       {"best_epoch", tr.best_epoch},      {"best_val_loss", tr.best_val_loss},
                       {"batch_size", c.batch_size},       {"learning_rate", c.learning_rate},
-                      {"optimizer", "adam"},              {"loss", "mse"},
+                      {"optimizer", "adam"},              {"loss", classifier ? "binary-cross-entropy" : "mse"},
                       {"augment", c.augment},             {"augment_p", c.augment_p},
                       {"train_spill_wells", train_spill_wells},
                       {"patience", c.patience},           {"seed", c.seed},
@@ -339,7 +339,8 @@ int run_calibrate(const CalibrateCommand& c) {
     save_model(model, out);
     fmt::print("threshold {:.6g} -> {:.6g} ({} {}), calibration TNR {} TPR {} on {} normals / {} spills; written to {}\n",
                old, model.threshold(), method, model.calibration.parameter, fmt_rate(model.calibration.tnr),
-               model.calibration.tpr >= 0 ? fmt_rate(model.calibration.tpr) : "n/a", ns.size(), sp.size(), out);
+               model.calibration.tpr >= 0 ? fmt_rate(model.calibration.tpr) : "n/a", ns.size(), sp.size(),
+               c.out.empty() ? out + " (in place: no --out was given)" : out);
     return 0;
   });
 }
