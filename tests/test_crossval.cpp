@@ -3,13 +3,6 @@
 // plain recipe's jitter, and `wellmonitor-trainer crossval` end to end on the
 // committed other-days fixture (tests/fixtures/otherdays: 33 crops of 19 groups,
 // one crop saved twice under two groups).
-#include "tools/subprocess.h"
-#include "wellmonitor/calibration.h"
-#include "wellmonitor/dataset.h"
-#include "wellmonitor/folds.h"
-#include "wellmonitor/model_file.h"
-#include "wellmonitor/training.h"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -21,6 +14,13 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "tools/subprocess.h"
+#include "wellmonitor/calibration.h"
+#include "wellmonitor/dataset.h"
+#include "wellmonitor/folds.h"
+#include "wellmonitor/model_file.h"
+#include "wellmonitor/training.h"
 
 namespace wm = wellmonitor;
 namespace fs = std::filesystem;
@@ -98,7 +98,7 @@ TEST(GroupFolds, BalancedStratifiedAndIndependentOfOrderAndNames) {
   std::vector<int> spills(4, 0), normals(4, 0);
   for (size_t i = 0; i < crops.size(); ++i) (crops[i].label ? spills : normals)[static_cast<size_t>(fold[i])]++;
   for (int f = 0; f < 4; ++f) {
-    EXPECT_EQ(spills[static_cast<size_t>(f)], 4) << "fold " << f;  // 16 spill crops dealt evenly
+    EXPECT_EQ(spills[static_cast<size_t>(f)], 4) << "fold " << f;   // 16 spill crops dealt evenly
     EXPECT_GE(normals[static_cast<size_t>(f)], 5) << "fold " << f;  // 24 normal crops, groups of 1-3
     EXPECT_LE(normals[static_cast<size_t>(f)], 7) << "fold " << f;
   }
@@ -120,7 +120,8 @@ TEST(GroupFolds, GroupsFileErrorsNameTheLine) {
   const fs::path p = fs::temp_directory_path() / ("wm_groups_" + std::to_string(::getpid()) + ".txt");
   {
     std::ofstream f(p);
-    f << "\xEF\xBB\xBF" << "a.jpg g1\n# comment\n\nb.jpg g2\n";
+    f << "\xEF\xBB\xBF"
+      << "a.jpg g1\n# comment\n\nb.jpg g2\n";
   }
   const auto g = wm::read_groups(p.string());
   EXPECT_EQ(g.size(), 2u);
@@ -220,18 +221,39 @@ class Crossval : public ::testing::Test {
     return wellmonitor_test::run_process(WELLMONITOR_TRAINER, args, dir_.string());
   }
   std::vector<std::string> tiny() const {
-    return {"crossval", "--otherdays", kOther, "--normal", kCrops + "/normal", "--anomalies", kCrops + "/spill",
-            "--folds", "2", "--epochs", "2", "--arch-param", "base=2", "--batch-normals", "8", "--batch-spills", "4",
-            "--test-fraction", "0.1", "--threads", "1", "--device", "cpu", "-q"};
+    return {"crossval",
+            "--otherdays",
+            kOther,
+            "--normal",
+            kCrops + "/normal",
+            "--anomalies",
+            kCrops + "/spill",
+            "--folds",
+            "2",
+            "--epochs",
+            "2",
+            "--arch-param",
+            "base=2",
+            "--batch-normals",
+            "8",
+            "--batch-spills",
+            "4",
+            "--test-fraction",
+            "0.1",
+            "--threads",
+            "1",
+            "--device",
+            "cpu",
+            "-q"};
   }
   fs::path dir_;
 };
 
 TEST_F(Crossval, TrainsPerFoldRecordsTheFiguresAndRefusesToScoreItsOwnTrainingDays) {
   auto args = tiny();
-  for (const std::string& a : {std::string("--seeds"), std::string("2"), std::string("--out"), path("m.wmm"),
-                               std::string("--json"), path("cv.json"), std::string("--scores"), path("oof.csv"),
-                               std::string("--save-folds"), path("folds")})
+  for (const std::string& a :
+       {std::string("--seeds"), std::string("2"), std::string("--out"), path("m.wmm"), std::string("--json"),
+        path("cv.json"), std::string("--scores"), path("oof.csv"), std::string("--save-folds"), path("folds")})
     args.push_back(a);
   const auto r = trainer(args);
   ASSERT_EQ(r.exit_code, 0) << r.describe();
@@ -295,7 +317,8 @@ TEST_F(Crossval, TrainsPerFoldRecordsTheFiguresAndRefusesToScoreItsOwnTrainingDa
   // Each fold's model never trained on its fold's crops, and carries that fold's threshold.
   for (int f = 0; f < 2; ++f) {
     for (int seed = 1; seed <= 2; ++seed) {
-      const wm::ModelFile fm = wm::load_model(path("folds/fold-" + std::to_string(f) + "-seed-" + std::to_string(seed) + ".wmm"));
+      const wm::ModelFile fm =
+          wm::load_model(path("folds/fold-" + std::to_string(f) + "-seed-" + std::to_string(seed) + ".wmm"));
       EXPECT_DOUBLE_EQ(fm.threshold(), cv["fold_thresholds"][static_cast<size_t>(f)].get<double>());
       std::set<std::string> trained;
       for (const auto& h : fm.provenance["train_otherdays_hashes"]) trained.insert(h.get<std::string>());
@@ -313,18 +336,18 @@ TEST_F(Crossval, TrainsPerFoldRecordsTheFiguresAndRefusesToScoreItsOwnTrainingDa
   EXPECT_EQ(s.exit_code, 0) << s.describe();
   EXPECT_TRUE(contains(s.out, "cross-validated")) << s.out;
   // evaluate warns too.
-  const auto e = trainer({"evaluate", "--model", path("m.wmm"), "--images", kOther + "/imgs", "--labels",
-                          kOther + "/labels.txt", "-q"});
+  const auto e = trainer(
+      {"evaluate", "--model", path("m.wmm"), "--images", kOther + "/imgs", "--labels", kOther + "/labels.txt", "-q"});
   EXPECT_EQ(e.exit_code, 0) << e.describe();
   EXPECT_TRUE(contains(e.err, "were used to train this model")) << e.err;
 }
 
 TEST_F(Crossval, WithoutOtherDaysOneModelScoresThemAllAtAFixedThreshold) {
   auto args = tiny();
-  for (const std::string& a : {std::string("--otherdays-normal-share"), std::string("0"),
-                               std::string("--otherdays-spill-share"), std::string("0"), std::string("--threshold"),
-                               std::string("0.5"), std::string("--json"), path("cv.json"), std::string("--out"),
-                               path("plain.wmm")})
+  for (const std::string& a :
+       {std::string("--otherdays-normal-share"), std::string("0"), std::string("--otherdays-spill-share"),
+        std::string("0"), std::string("--threshold"), std::string("0.5"), std::string("--json"), path("cv.json"),
+        std::string("--out"), path("plain.wmm")})
     args.push_back(a);
   const auto r = trainer(args);
   ASSERT_EQ(r.exit_code, 0) << r.describe();
@@ -363,11 +386,18 @@ TEST_F(Crossval, BadInputIsOneLine) {
 TEST_F(Crossval, ReplayOfGroupsPlaysSpillGroupsAsSequencesAndNormalsByGroup) {
   const std::string frame = std::string(WELLMONITOR_SOURCE_DIR) + "/tests/fixtures/replay-frame.jpg";
   const auto r = wellmonitor_test::run_process(
-      WELLMONITOR_REPLAY,
-      {"--labels", kOther + "/labels.txt", "--images", kOther + "/imgs", "--groups", kOther + "/groups.txt",
-       "--layout", std::string(WELLMONITOR_SOURCE_DIR) + "/pipelines/casting-table.wells.txt", "--frame", frame,
-       "--size", "480x300", "--fps", "4", "--duration", "40", "--spills", "3", "--codec", "mjpeg", "-o",
-       path("r.avi"), "--truth", path("r.csv")},
+      WELLMONITOR_REPLAY, {"--labels",   kOther + "/labels.txt",
+                           "--images",   kOther + "/imgs",
+                           "--groups",   kOther + "/groups.txt",
+                           "--layout",   std::string(WELLMONITOR_SOURCE_DIR) + "/pipelines/casting-table.wells.txt",
+                           "--frame",    frame,
+                           "--size",     "480x300",
+                           "--fps",      "4",
+                           "--duration", "40",
+                           "--spills",   "3",
+                           "--codec",    "mjpeg",
+                           "-o",         path("r.avi"),
+                           "--truth",    path("r.csv")},
       dir_.string());
   ASSERT_EQ(r.exit_code, 0) << r.describe();
   EXPECT_TRUE(contains(r.out, "13 normal groups")) << r.out;  // 12 normal groups + the copy's group
@@ -418,9 +448,26 @@ TEST_F(Crossval, DefaultModelReproducesItsCrossValidatedFiguresOnTheOtherDays) {
     GTEST_SKIP() << "the plant's data is not at " << data
                  << " (otherdays/, proliv/): the long check of the default model's cross-validated figures needs it";
   const wm::ModelFile shipped = wm::load_model(std::string(WELLMONITOR_SOURCE_DIR) + "/models/default.wmm");
-  const auto r = trainer({"crossval", "--otherdays", data + "/otherdays", "--normal", data + "/proliv/train",
-                          "--anomalies", data + "/proliv/proliv", "--normal-stride", "2", "--seeds", "2", "--threads",
-                          "1", "--device", "cpu", "-q", "--json", path("cv.json"), "--out", path("again.wmm")});
+  const auto r = trainer({"crossval",
+                          "--otherdays",
+                          data + "/otherdays",
+                          "--normal",
+                          data + "/proliv/train",
+                          "--anomalies",
+                          data + "/proliv/proliv",
+                          "--normal-stride",
+                          "2",
+                          "--seeds",
+                          "2",
+                          "--threads",
+                          "1",
+                          "--device",
+                          "cpu",
+                          "-q",
+                          "--json",
+                          path("cv.json"),
+                          "--out",
+                          path("again.wmm")});
   ASSERT_EQ(r.exit_code, 0) << r.describe();
   const auto cv = nlohmann::json::parse(std::ifstream(path("cv.json")));
   const auto& recorded = shipped.validation.at("otherdays_cv");

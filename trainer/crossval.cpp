@@ -1,8 +1,18 @@
 // `crossval`: the plain recipe, trained and validated on the plant's other days
 // by group-wise cross-validation; or existing models scored on those days fold
 // by fold.
-#include "commands.h"
+#include <ATen/CPUGeneratorImpl.h>
+#include <fmt/core.h>
+#include <fmt/ranges.h>
 
+#include <array>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+#include <set>
+
+#include "commands.h"
 #include "common.h"
 #include "progress.h"
 #include "wellmonitor/augment.h"
@@ -14,17 +24,6 @@
 #include "wellmonitor/model_file.h"
 #include "wellmonitor/training.h"
 #include "wellmonitor/version.h"
-
-#include <fmt/core.h>
-#include <fmt/ranges.h>
-#include <ATen/CPUGeneratorImpl.h>
-
-#include <array>
-#include <cmath>
-#include <filesystem>
-#include <fstream>
-#include <numeric>
-#include <set>
 
 namespace wellmonitor {
 
@@ -120,8 +119,7 @@ std::vector<FoldFigure> per_fold(const OtherDays& od, const std::vector<double>&
 
 // Out-of-fold scores pooled over seeds, split by label; `skip_fold` (>= 0) leaves one fold out.
 std::pair<std::vector<double>, std::vector<double>> pooled(const OtherDays& od,
-                                                          const std::vector<std::vector<double>>& oof,
-                                                          int skip_fold) {
+                                                           const std::vector<std::vector<double>>& oof, int skip_fold) {
   std::vector<double> n, s;
   for (const auto& scores : oof)
     for (size_t i = 0; i < scores.size(); ++i) {
@@ -178,9 +176,10 @@ int crossval_models(const CrossvalCommand& c) {
         out.push_back({{"model", path}, {"trained_on", seen}, {"recorded", det.model().validation["otherdays_cv"]}});
         continue;
       }
-      throw std::invalid_argument(fmt::format("{}: trained on {} of the other days' crops; figures on them would be "
-                                              "optimistic (cross-validate the recipe instead)",
-                                              path, seen));
+      throw std::invalid_argument(
+          fmt::format("{}: trained on {} of the other days' crops; figures on them would be "
+                      "optimistic (cross-validate the recipe instead)",
+                      path, seen));
     }
     const double thr = c.threshold >= 0 ? c.threshold : det.threshold();
     const auto scores =
@@ -227,10 +226,11 @@ ModelFile train_recipe(const CrossvalCommand& c, const RecipeData& d, const std:
 
   std::vector<int64_t> odn, ods;
   for (size_t i : od_train) (d.od_label[i] ? ods : odn).push_back(static_cast<int64_t>(i));
-  const int own_normals = odn.empty() ? c.batch_normal
-                                      : std::max(1, static_cast<int>(std::lround(c.batch_normal * (1.0 - c.od_normal_share))));
-  const int own_spills = ods.empty() ? c.batch_spill
-                                     : static_cast<int>(std::lround(c.batch_spill * (1.0 - c.od_spill_share)));
+  const int own_normals = odn.empty()
+                              ? c.batch_normal
+                              : std::max(1, static_cast<int>(std::lround(c.batch_normal * (1.0 - c.od_normal_share))));
+  const int own_spills =
+      ods.empty() ? c.batch_spill : static_cast<int>(std::lround(c.batch_spill * (1.0 - c.od_spill_share)));
   const bool flip = c.augment.find("flip") != std::string::npos;
   const bool light = c.augment.find("light") != std::string::npos;
   const auto odn_t = torch::tensor(odn.empty() ? std::vector<int64_t>{0} : odn, torch::kInt64);
@@ -247,8 +247,8 @@ ModelFile train_recipe(const CrossvalCommand& c, const RecipeData& d, const std:
       return k > 0 ? pool.index_select(0, torch::randint(size, {k}, gen)) : torch::empty({0}, torch::kInt64);
     };
     const torch::Tensor rows_odn = draw(odn_t, static_cast<int64_t>(odn.size()), more_normals);
-    const torch::Tensor rows_s = own_spills > 0 ? torch::randint(d.spills.size(0), {own_spills}, gen)
-                                                : torch::empty({0}, torch::kInt64);
+    const torch::Tensor rows_s =
+        own_spills > 0 ? torch::randint(d.spills.size(0), {own_spills}, gen) : torch::empty({0}, torch::kInt64);
     const torch::Tensor rows_ods = draw(ods_t, static_cast<int64_t>(ods.size()), more_spills);
     const int64_t n_normal = idx.size(0) + more_normals;
     torch::Tensor x;
@@ -286,7 +286,8 @@ ModelFile train_recipe(const CrossvalCommand& c, const RecipeData& d, const std:
   to.seed = seed;
   std::unique_ptr<Progress> bar;
   to.on_batch = [&](int epoch, int64_t b, int64_t nb, double loss) {
-    if (!bar) bar = std::make_unique<Progress>(fmt::format("{} epoch {}/{}", label, epoch, c.epochs), nb, !c.common.quiet);
+    if (!bar)
+      bar = std::make_unique<Progress>(fmt::format("{} epoch {}/{}", label, epoch, c.epochs), nb, !c.common.quiet);
     bar->update(b, fmt::format("loss {:.4f}", loss));
   };
   to.on_epoch = [&](int, double tl, double, bool) {
@@ -422,9 +423,10 @@ int run_crossval(const CrossvalCommand& c) {
       auto f = per_fold(od, oof[static_cast<size_t>(s)], c.folds, c.seed + static_cast<uint64_t>(s), fold_thr);
       figs.insert(figs.end(), f.begin(), f.end());
     }
-    fmt::print("other days, group-wise {}-fold cross-validation, {} seed(s); each fold at a threshold chosen on the "
-               "other folds' out-of-fold scores ({}):\n",
-               c.folds, c.seeds, c.threshold >= 0 ? fmt::format("fixed {}", c.threshold) : c.method);
+    fmt::print(
+        "other days, group-wise {}-fold cross-validation, {} seed(s); each fold at a threshold chosen on the "
+        "other folds' out-of-fold scores ({}):\n",
+        c.folds, c.seeds, c.threshold >= 0 ? fmt::format("fixed {}", c.threshold) : c.method);
     print_fold_table(figs);
     print_summary(figs, "over folds and seeds");
     std::vector<Metrics> pooled_m;
@@ -482,8 +484,9 @@ int run_crossval(const CrossvalCommand& c) {
     }
     if (!c.save_folds.empty()) note(o, fmt::format("fold models and crop lists written to {}", c.save_folds));
     const auto [thr_m, thr_sd] = mean_sd(fold_thr);
-    fmt::print("threshold {:.6g} ({} on {} out-of-fold normal and {} spill scores); the folds' thresholds {:.4g} ± {:.4g}\n",
-               cal.threshold, cal.method, all_n.size(), all_s.size(), thr_m, thr_sd);
+    fmt::print(
+        "threshold {:.6g} ({} on {} out-of-fold normal and {} spill scores); the folds' thresholds {:.4g} ± {:.4g}\n",
+        cal.threshold, cal.method, all_n.size(), all_s.size(), thr_m, thr_sd);
 
     nlohmann::json cv = {{"folds", c.folds},
                          {"seeds", c.seeds},
@@ -492,9 +495,10 @@ int run_crossval(const CrossvalCommand& c) {
                          {"far", c.method == "quantile" ? c.false_alarm_rate : 0.0},
                          {"fold_thresholds", fold_thr},
                          {"summary", summary_json(figs)},
-                         {"note", "other days split by near-duplicate group (groups sharing a byte-identical crop "
-                                  "merged); each fold scored by a model that never trained on it, at a threshold "
-                                  "chosen on the other folds' out-of-fold scores"}};
+                         {"note",
+                          "other days split by near-duplicate group (groups sharing a byte-identical crop "
+                          "merged); each fold scored by a model that never trained on it, at a threshold "
+                          "chosen on the other folds' out-of-fold scores"}};
     for (const auto& f : figs) cv["per_fold"].push_back(figure_json(f));
     for (const auto& m : pooled_m) cv["pooled"].push_back(m.to_json());
     if (!c.scores_out.empty()) {
@@ -527,8 +531,9 @@ int run_crossval(const CrossvalCommand& c) {
                         {"test_spill_scores", std::vector<double>{}},
                         {"test_normal_hashes", hashes_in_order(normal, ns.test)},
                         {"test_spill_hashes", std::vector<std::string>{}},
-                        {"note", "otherdays_cv: the recipe's cross-validated figures on the other days (the shipped "
-                                 "model trained on every fold); test = recorded-day normals never trained on"}};
+                        {"note",
+                         "otherdays_cv: the recipe's cross-validated figures on the other days (the shipped "
+                         "model trained on every fold); test = recorded-day normals never trained on"}};
     std::vector<size_t> od_idx = all_od;
     model.provenance = {{"trainer_version", WELLMONITOR_VERSION},
                         {"date", now_iso8601()},
@@ -537,7 +542,8 @@ int run_crossval(const CrossvalCommand& c) {
                         {"otherdays_dir", std::filesystem::path(c.otherdays_dir).filename().string()},
                         {"train_hashes", short_hashes(normal, train_idx)},
                         {"train_spill_hashes", short_hashes(spills, all_indices(spills.size()))},
-                        {"train_otherdays_hashes", [&] {
+                        {"train_otherdays_hashes",
+                         [&] {
                            auto h = short_hashes(od.set.crops, od_idx).get<std::vector<std::string>>();
                            h.erase(std::unique(h.begin(), h.end()), h.end());
                            return h;

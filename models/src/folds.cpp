@@ -1,6 +1,5 @@
 #include "wellmonitor/folds.h"
 
-
 #include <algorithm>
 #include <fstream>
 #include <numeric>
@@ -89,7 +88,8 @@ std::vector<int> group_folds(const std::vector<Crop>& crops, const std::vector<s
   std::sort(all.begin(), all.end(), [](const Set& a, const Set& b) { return a.key < b.key; });
   std::mt19937_64 rng(seed);
   std::shuffle(all.begin(), all.end(), rng);
-  std::stable_sort(all.begin(), all.end(), [](const Set& a, const Set& b) { return a.members.size() > b.members.size(); });
+  std::stable_sort(all.begin(), all.end(),
+                   [](const Set& a, const Set& b) { return a.members.size() > b.members.size(); });
   std::vector<int> fold(n, -1);
   std::vector<size_t> load_spill(static_cast<size_t>(folds), 0), load_normal(static_cast<size_t>(folds), 0);
   for (const auto& s : all) {

@@ -6,12 +6,12 @@
 // groups that share a byte-identical crop count as one group.
 #pragma once
 
-#include "wellmonitor/dataset.h"
-
 #include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
+
+#include "wellmonitor/dataset.h"
 
 namespace wellmonitor {
 
