@@ -855,8 +855,11 @@ gst_well_monitor_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
 {
   GstWellMonitor *self = GST_WELL_MONITOR (object);
+  const bool needs_restart = prop_id == PROP_MODEL || prop_id == PROP_WELLS
+      || prop_id == PROP_DEVICE || prop_id == PROP_THREADS;
 
   GST_OBJECT_LOCK (self);
+  const bool running = GST_STATE (self) >= GST_STATE_PAUSED;
   switch (prop_id) {
     case PROP_MODEL:
       g_free (self->model);
@@ -893,6 +896,13 @@ gst_well_monitor_set_property (GObject * object, guint prop_id,
       break;
   }
   GST_OBJECT_UNLOCK (self);
+  /* the model, layout, device and threads are read when the element starts:
+   * a change while it runs is kept for the next start, and said so */
+  if (needs_restart && running)
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+        ("'%s' was changed while the monitor runs: the running monitor keeps "
+            "the old one; the new one takes effect after the element is set "
+            "to READY and started again", pspec->name), (NULL));
 }
 
 static void

@@ -735,6 +735,35 @@ TEST(WellMonitorElement, NonFiniteScoresAreAnomaliesWithOneWarning) {
   EXPECT_EQ(alarms, 3) << "each well's alarm once, on frame 0";
 }
 
+// The model, layout, device and threads are read at start: setting one while
+// PLAYING is kept for the next start and posts a warning naming the property,
+// never a silent no-op; the running monitor goes on with the old model.
+TEST(WellMonitorElement, SettingModelOrWellsWhilePlayingWarnsAndKeepsTheOld) {
+  GstElement* e = make_monitor();
+  Harnessed run(e);
+  run.push_scene(scene({N(), N(), N()}), 0);
+  while (GstMessage* msg = gst_bus_pop(run.bus())) gst_message_unref(msg);
+  g_object_set(e, "model", "/nonexistent/other.wmm", nullptr);
+  g_object_set(e, "wells", "/nonexistent/other.wells.txt", nullptr);
+  g_object_set(e, "alarm-frames", 2u, nullptr);  // changeable while PLAYING: no warning
+  std::vector<std::string> warned;
+  while (GstMessage* msg = gst_bus_pop(run.bus())) {
+    if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_WARNING) {
+      GError* err = nullptr;
+      gst_message_parse_warning(msg, &err, nullptr);
+      warned.push_back(err->message);
+      g_error_free(err);
+    }
+    gst_message_unref(msg);
+  }
+  ASSERT_EQ(warned.size(), 2u);
+  EXPECT_NE(warned[0].find("'model' was changed while the monitor runs"), std::string::npos) << warned[0];
+  EXPECT_NE(warned[1].find("'wells'"), std::string::npos) << warned[1];
+  EXPECT_NE(warned[1].find("after the element is set to READY"), std::string::npos) << warned[1];
+  // The running monitor still scores every well with the old model.
+  EXPECT_EQ(run.push_scene(scene({N(), N(), N()}), 1).size(), 3u);
+}
+
 // A flushing seek (FLUSH_START, FLUSH_STOP) forgets every well's debounce:
 // frames over the threshold before it do not count towards an alarm after
 // it, a well in alarm is reset without a clear, and is reported again.
