@@ -430,6 +430,8 @@ int run_crossval(const CrossvalCommand& c) {
     print_fold_table(figs);
     print_summary(figs, "over folds and seeds");
     std::vector<Metrics> pooled_m;
+    std::vector<int> labels;
+    for (const auto& cr : od.set.crops) labels.push_back(cr.label);
     for (int s = 0; s < c.seeds; ++s) {
       // Pooled: every crop at its own fold's threshold.
       size_t tp = 0, fn = 0, tn = 0, fp = 0;
@@ -440,9 +442,7 @@ int run_crossval(const CrossvalCommand& c) {
           tn += f.m.tn;
           fp += f.m.fp;
         }
-      std::vector<int> labels;
-      for (const auto& cr : od.set.crops) labels.push_back(cr.label);
-      Metrics m = compute_metrics(oof[static_cast<size_t>(s)], labels, 0.5);
+      Metrics m = compute_metrics(oof[static_cast<size_t>(s)], labels, 0.5);  // its AUCs; counts below
       m.tp = tp, m.fn = fn, m.tn = tn, m.fp = fp;
       m.tpr = static_cast<double>(tp) / static_cast<double>(std::max<size_t>(1, tp + fn));
       m.tnr = static_cast<double>(tn) / static_cast<double>(std::max<size_t>(1, tn + fp));
