@@ -3,6 +3,7 @@
 
 #include "gstwellmonitor.h"
 #include "gstwelloverlay.h"
+#include "gstwellpublish.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -11,6 +12,7 @@ plugin_init (GstPlugin * plugin)
 
   ret |= GST_ELEMENT_REGISTER (wellmonitor, plugin);
   ret |= GST_ELEMENT_REGISTER (welloverlay, plugin);
+  ret |= GST_ELEMENT_REGISTER (wellpublish, plugin);
 
   return ret;
 }
