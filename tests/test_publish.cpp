@@ -83,7 +83,7 @@ struct Change {
 };
 std::ostream& operator<<(std::ostream& os, const Change& c) { return os << c.kind << " " << c.well << "@" << c.frame; }
 
-struct Run {
+struct Outcome {
   std::vector<Change> monitor;         // wellmonitor's alarm and clear messages, in bus order
   std::vector<std::string> warnings;   // wellpublish's warnings
   std::string error;
@@ -93,9 +93,9 @@ struct Run {
 // Runs `launch` (holding "wellpublish name=pub") to EOS; `on_change` sees each
 // wellmonitor message as it comes; `at_eos` runs at EOS before the pipeline
 // stops (the publisher still runs then).
-Run run(const std::string& launch, const std::function<void(const Change&)>& on_change = {},
+Outcome run(const std::string& launch, const std::function<void(const Change&)>& on_change = {},
         const std::function<void(GstElement*)>& at_eos = {}) {
-  Run r;
+  Outcome r;
   GError* err = nullptr;
   GstElement* p = gst_parse_launch(launch.c_str(), &err);
   if (!p || err) {
@@ -104,8 +104,20 @@ Run run(const std::string& launch, const std::function<void(const Change&)>& on_
     return r;
   }
   GstBus* bus = gst_element_get_bus(p);
-  if (gst_element_set_state(p, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) r.error = "state change failed";
-  for (bool done = !r.error.empty(); !done;) {
+  bool done = false;
+  if (gst_element_set_state(p, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    // the element said why on the bus
+    r.error = "state change failed";
+    if (GstMessage* m = gst_bus_timed_pop_filtered(bus, GST_SECOND, GST_MESSAGE_ERROR)) {
+      GError* e = nullptr;
+      gst_message_parse_error(m, &e, nullptr);
+      r.error += std::string(": ") + e->message;
+      g_error_free(e);
+      gst_message_unref(m);
+    }
+    done = true;
+  }
+  while (!done) {
     GstMessage* m = gst_bus_timed_pop_filtered(
         bus, 120 * GST_SECOND,
         static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_ELEMENT | GST_MESSAGE_WARNING));
@@ -244,7 +256,7 @@ TEST(Publish, EveryAlarmAndClearArrivesInOrderWithADecodableSnapshot) {
       missing_frames.push_back(r.payload.substr(0, 200));
   };
 
-  Run r = run(monitor_launch(video, "wellpublish name=pub address=mqtt://127.0.0.1:" + std::to_string(port) +
+  Outcome r = run(monitor_launch(video, "wellpublish name=pub address=mqtt://127.0.0.1:" + std::to_string(port) +
                                         " camera=table1 frame-dir=\"" + frames.string() + "\""),
               {}, [&](GstElement*) {
                 // the publisher still runs at EOS: let it deliver before the stop
@@ -314,7 +326,7 @@ TEST(Publish, ABrokerKilledMidRunLosesNothingAndNeverStallsThePipeline) {
 
   bool killed = false;
   size_t changes_before_kill = 0;
-  Run r = run(
+  Outcome r = run(
       monitor_launch(video, "wellpublish name=pub address=mqtt://127.0.0.1:" + std::to_string(port) + " camera=t2"),
       [&](const Change& c) {
         if (killed) return;
@@ -348,7 +360,7 @@ TEST(Publish, NoBrokerAtAllIsAWarningAndThePipelineCompletes) {
   const std::string video = clip(24);
   ASSERT_FALSE(video.empty());
   const int port = wellmonitor_test::free_loopback_port();  // nobody listens there
-  Run r = run(monitor_launch(video, "wellpublish name=pub address=mqtt://127.0.0.1:" + std::to_string(port)));
+  Outcome r = run(monitor_launch(video, "wellpublish name=pub address=mqtt://127.0.0.1:" + std::to_string(port)));
   ASSERT_TRUE(r.error.empty()) << r.error;
   ASSERT_FALSE(r.warnings.empty());
   EXPECT_NE(r.warnings[0].find("cannot reach the MQTT broker at mqtt://127.0.0.1:" + std::to_string(port)),
@@ -357,7 +369,7 @@ TEST(Publish, NoBrokerAtAllIsAWarningAndThePipelineCompletes) {
 }
 
 TEST(Publish, ABadAddressFailsTheStartWithAReadableError) {
-  Run r = run("videotestsrc num-buffers=2 ! wellpublish name=pub address=http://nowhere ! fakesink");
+  Outcome r = run("videotestsrc num-buffers=2 ! wellpublish name=pub address=http://nowhere ! fakesink");
   ASSERT_FALSE(r.error.empty());
   EXPECT_NE(r.error.find("http://nowhere"), std::string::npos) << r.error;
   r = run("videotestsrc num-buffers=2 ! wellpublish name=pub method=file address=/nonexistent/dir/events.jsonl ! fakesink");
@@ -368,7 +380,7 @@ TEST(Publish, MethodFileWritesTheEventsAsJsonLines) {
   const std::string video = clip(130);  // the spill at r1w4 and its clear
   ASSERT_FALSE(video.empty());
   const fs::path file = g_tmp / "events.jsonl";
-  Run r = run(monitor_launch(video, "tee name=t ! queue ! wellpublish name=pub method=file address=\"" + file.string() +
+  Outcome r = run(monitor_launch(video, "tee name=t ! queue ! wellpublish name=pub method=file address=\"" + file.string() +
                                         "\" camera=c3 snapshot-margin=0 ! fakesink sync=false t. ! queue"));
   ASSERT_TRUE(r.error.empty()) << r.error;
   ASSERT_EQ(r.monitor.size(), 2u);
