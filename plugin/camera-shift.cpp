@@ -126,14 +126,51 @@ CameraShiftWatchdog::configure (const cv::Mat & reference,
       cv::Size (GST_VIDEO_INFO_WIDTH (info), GST_VIDEO_INFO_HEIGHT (info)),
       boxes);
   format_ = GST_VIDEO_INFO_FORMAT (info);
+  layout_boxes_ = boxes;
+  frame_ = cv::Size (GST_VIDEO_INFO_WIDTH (info), GST_VIDEO_INFO_HEIGHT (info));
+  reported_ = CameraShift ();
+  applied_ = cv::Point ();
   have_last_ = false;
   frames_since_ = 0;
+}
+
+bool
+CameraShiftWatchdog::update (const GstVideoFrame * frame,
+    GstClockTime stream_time, const CameraShiftSettings & s, CameraMove & out,
+    std::vector<cv::Rect> & boxes)
+{
+  CameraShift now;
+  if (!check (frame, stream_time, s.interval, now))
+    return false;
+  if (now.confidence < s.min_confidence)
+    return false;
+  if (std::hypot (now.dx - reported_.dx, now.dy - reported_.dy) <= s.tolerance)
+    return false;
+  reported_ = now;
+  out = CameraMove ();
+  out.shift = now;
+  out.offset = applied_;
+  if (s.follow && boxes.size () == layout_boxes_.size ()) {
+    out.offset = cv::Point ((int) std::lround (now.dx), (int) std::lround (now.dy));
+    for (size_t i = 0; i < boxes.size (); i++) {
+      cv::Rect b = layout_boxes_[i] + out.offset;
+      b.x = std::clamp (b.x, 0, std::max (0, frame_.width - b.width));
+      b.y = std::clamp (b.y, 0, std::max (0, frame_.height - b.height));
+      boxes[i] = b;
+    }
+    out.followed = true;
+    applied_ = out.offset;
+  }
+  return true;
 }
 
 void
 CameraShiftWatchdog::clear ()
 {
   estimator_.reset ();
+  layout_boxes_.clear ();
+  reported_ = CameraShift ();
+  applied_ = cv::Point ();
   have_last_ = false;
   frames_since_ = 0;
 }

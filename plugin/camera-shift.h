@@ -63,10 +63,36 @@ private:
  * std::runtime_error naming the file when it cannot. */
 cv::Mat load_reference_frame (const std::string & path);
 
+/* What the element asks of the watchdog (its properties). */
+struct CameraShiftSettings
+{
+  GstClockTime interval = 5 * GST_SECOND;       /* stream time between estimates */
+  double tolerance = 4.0;       /* px: a move smaller than this is not reported */
+  double min_confidence = 0.15; /* estimates less sure than this are ignored */
+  bool follow = false;          /* move the wells' boxes with the table */
+};
+
+/* A move of the camera, as the watchdog reports it. */
+struct CameraMove
+{
+  CameraShift shift;            /* from the reference frame */
+  cv::Point offset;             /* the boxes' offset from the layout now */
+  bool followed = false;        /* the boxes were moved on this frame */
+};
+
 /* The estimator on a running stream. */
 class CameraShiftWatchdog
 {
 public:
+  /* Per frame: estimates the shift when due (see check ()), and returns true
+   * when it differs by more than `s.tolerance` from the last one reported
+   * (at first: from no shift), with `s.min_confidence` or more. With
+   * `s.follow`, `boxes` become the layout's boxes (as given to configure ())
+   * moved by the shift, rounded, and kept inside the frame. */
+  bool update (const GstVideoFrame * frame, GstClockTime stream_time,
+      const CameraShiftSettings & s, CameraMove & out,
+      std::vector<cv::Rect> & boxes);
+
   /* (Re)arms it for frames of `info` whose wells are `boxes` (stream
    * pixels, where the layout puts them); `reference` as loaded by
    * load_reference_frame. */
@@ -87,6 +113,10 @@ public:
 
 private:
   std::unique_ptr<CameraShiftEstimator> estimator_;
+  std::vector<cv::Rect> layout_boxes_;
+  cv::Size frame_;
+  CameraShift reported_;                /* the last shift reported (none: 0, 0) */
+  cv::Point applied_;                   /* the boxes' offset from the layout */
   GstVideoFormat format_ = GST_VIDEO_FORMAT_UNKNOWN;
   bool have_last_ = false;
   GstClockTime last_ = GST_CLOCK_TIME_NONE;
