@@ -288,7 +288,7 @@ safe_name (const std::string & s)
   return out;
 }
 
-nlohmann::json
+nlohmann::ordered_json
 time_value (GstClockTime t)
 {
   if (!GST_CLOCK_TIME_IS_VALID (t))
@@ -296,19 +296,19 @@ time_value (GstClockTime t)
   return (guint64) t;
 }
 
-nlohmann::json
+nlohmann::ordered_json
 box_json (const cv::Rect & b)
 {
   return { {"x", b.x}, {"y", b.y}, {"width", b.width}, {"height", b.height} };
 }
 
 void
-add_times (nlohmann::json & j, gint64 wall_us, GstClockTime pts,
+add_times (nlohmann::ordered_json & j, gint64 wall_us, GstClockTime pts,
     GstClockTime stream_time, GstClockTime running_time, guint64 frame)
 {
   j["time"] = iso8601 (wall_us);
   j["stream_time"] = GST_CLOCK_TIME_IS_VALID (stream_time) ?
-      nlohmann::json ((double) stream_time / GST_SECOND) : nlohmann::json ();
+      nlohmann::ordered_json ((double) stream_time / GST_SECOND) : nlohmann::ordered_json ();
   j["stream_time_ns"] = time_value (stream_time);
   j["running_time_ns"] = time_value (running_time);
   j["pts_ns"] = time_value (pts);
@@ -356,7 +356,7 @@ write_file (const std::string & path, const std::vector<uchar> &data)
 std::string
 render_event (const EventData & e)
 {
-  nlohmann::json j;
+  nlohmann::ordered_json j;
   j["version"] = 1;
   j["kind"] = e.kind;
   j["camera"] = e.camera;
@@ -809,14 +809,14 @@ gst_well_publish_transform_frame_ip (GstVideoFilter * filter,
     }
 
     if (s.publish_scores && analysed) {
-      nlohmann::json j;
+      nlohmann::ordered_json j;
       j["version"] = 1;
       j["kind"] = "scores";
       j["camera"] = s.camera;
       j["seq"] = ++priv->seq;
       add_times (j, wall_us, pts, stream_time, running_time, index);
       j["threshold"] = priv->metas.front ().threshold;
-      nlohmann::json scores = nlohmann::json::object ();
+      nlohmann::ordered_json scores = nlohmann::ordered_json::object ();
       for (const WellMeta & w : priv->metas)
         scores[w.id] = w.score;
       j["scores"] = std::move (scores);
@@ -978,7 +978,7 @@ gst_well_publish_class_init (GstWellPublishClass * klass)
 
   gst_element_class_set_static_metadata (element_class,
       "Well alarm publisher",
-      "Sink/Network/Video",
+      "Filter/Network/Video",
       "Publishes wellmonitor's alarms and clears as JSON events with a "
       "snapshot of the well, to an MQTT broker or a file",
       "wellmonitor project");

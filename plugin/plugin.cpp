@@ -20,5 +20,5 @@ plugin_init (GstPlugin * plugin)
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR,
     GST_VERSION_MINOR,
     wellmonitor,
-    "Spill monitoring of casting-table wells: per-well anomaly scores and alarms, and their overlay",
+    "Spill monitoring of casting-table wells: per-well anomaly scores and alarms, their overlay, and their publication (MQTT, JSON lines)",
     plugin_init, VERSION, "Proprietary", GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN)
