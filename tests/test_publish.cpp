@@ -420,3 +420,34 @@ TEST(Publish, MethodFileWritesTheEventsAsJsonLines) {
     EXPECT_EQ(snap.rows, e["box"]["height"].get<int>());
   }
 }
+
+TEST(Publish, AProcessThatDiesLeavesItsLastWillOfflineRetained) {
+  REQUIRE_BROKER();
+  const int port = wellmonitor_test::free_loopback_port();
+  Broker broker(g_tmp / "broker-will", port);
+  ASSERT_TRUE(broker.start()) << broker.log();
+  Subscriber sub(port, "wellmonitor/+/status", "test-will");
+  ASSERT_TRUE(sub.wait_subscribed(5000));
+  // a monitor in a process of its own, killed without a word
+  const pid_t child = ::fork();
+  if (child == 0) {
+    const std::string address = "address=mqtt://127.0.0.1:" + std::to_string(port);
+    ::execl("/usr/bin/gst-launch-1.0", "gst-launch-1.0", "-q", "videotestsrc", "is-live=true", "!",
+            "video/x-raw,format=I420,width=64,height=48", "!", "wellpublish", address.c_str(), "camera=dying",
+            "keepalive=5", "!", "fakesink", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  const bool online = sub.wait_for(
+      [](const std::vector<Received>& g) { return !g.empty() && g.back().payload == "online"; }, 20000);
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  ASSERT_TRUE(online);
+  ASSERT_TRUE(sub.wait_for(
+      [](const std::vector<Received>& g) { return !g.empty() && g.back().payload == "offline"; }, 10000));
+  EXPECT_EQ(sub.received().back().topic, "wellmonitor/dying/status");
+  // retained: a subscriber arriving later is told at once
+  Subscriber late(port, "wellmonitor/dying/status", "test-will-late");
+  ASSERT_TRUE(late.wait_for([](const std::vector<Received>& g) { return !g.empty(); }, 5000));
+  EXPECT_EQ(late.received().front().payload, "offline");
+  EXPECT_TRUE(late.received().front().retained);
+}
