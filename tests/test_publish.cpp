@@ -451,3 +451,59 @@ TEST(Publish, AProcessThatDiesLeavesItsLastWillOfflineRetained) {
   EXPECT_EQ(late.received().front().payload, "offline");
   EXPECT_TRUE(late.received().front().retained);
 }
+
+TEST(Publish, TlsWithAUserAndPasswordReachesTheBroker) {
+  REQUIRE_BROKER();
+  if (::access("/usr/bin/openssl", X_OK) != 0 || ::access("/usr/bin/mosquitto_passwd", X_OK) != 0)
+    GTEST_SKIP() << "openssl or mosquitto_passwd missing (apt-get install openssl mosquitto): TLS test skipped";
+  const fs::path dir = g_tmp / "broker-tls";
+  fs::create_directories(dir);
+  const std::string cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string(),
+                    pw = (dir / "passwords").string();
+  auto run_tool = [&](std::vector<std::string> argv) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      std::vector<char*> a;
+      for (auto& s : argv) a.push_back(s.data());
+      a.push_back(nullptr);
+      const int null = ::open("/dev/null", O_WRONLY);
+      ::dup2(null, 1);
+      ::dup2(null, 2);
+      ::execv(a[0], a.data());
+      ::_exit(127);
+    }
+    int status = -1;
+    ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  };
+  ASSERT_TRUE(run_tool({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out",
+                        cert, "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"}));
+  ASSERT_TRUE(run_tool({"/usr/bin/mosquitto_passwd", "-c", "-b", pw, "operator", "s3cret"}));
+  const int plain = wellmonitor_test::free_loopback_port();
+  const int tls = wellmonitor_test::free_loopback_port();
+  Broker broker(dir, plain,
+                "listener " + std::to_string(tls) + " 127.0.0.1\ncertfile " + cert + "\nkeyfile " + key +
+                    "\nallow_anonymous false\npassword_file " + pw + "\n");
+  ASSERT_TRUE(broker.start()) << broker.log();
+  Subscriber sub(plain, "wellmonitor/#", "test-tls");
+  ASSERT_TRUE(sub.wait_subscribed(5000));
+  const std::string base = "videotestsrc is-live=true num-buffers=30 ! video/x-raw,format=I420,width=64,height=48 ! wellpublish "
+                           "name=pub camera=secure tls-ca-file=\"" + cert + "\" ";
+  // the right password over TLS: online
+  Outcome r = run(base + "address=mqtts://operator:s3cret@localhost:" + std::to_string(tls) + " ! fakesink");
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  EXPECT_TRUE(r.warnings.empty()) << r.warnings[0];
+  ASSERT_TRUE(sub.wait_for(
+      [](const std::vector<Received>& g) {
+        for (const auto& m : g)
+          if (m.topic == "wellmonitor/secure/status" && m.payload == "online") return true;
+        return false;
+      },
+      10000));
+  // a wrong password: refused by the broker, a warning that says so
+  r = run(base + "address=mqtts://localhost:" + std::to_string(tls) +
+          " username=operator password=wrong drain-timeout=0 ! fakesink");
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  ASSERT_FALSE(r.warnings.empty());
+  EXPECT_NE(r.warnings[0].find("refused"), std::string::npos) << r.warnings[0];
+}

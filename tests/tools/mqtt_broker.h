@@ -62,15 +62,18 @@ inline bool port_accepts(int port) {
 // kill once saved: autosave every second), listening on 127.0.0.1 only.
 class Broker {
  public:
-  Broker(const std::filesystem::path& dir, int port) : dir_(dir), port_(port) {
+  // `more`: configuration appended (more listeners, with their own settings).
+  Broker(const std::filesystem::path& dir, int port, const std::string& more = "") : dir_(dir), port_(port) {
     std::filesystem::create_directories(dir_);
     std::ofstream c(dir_ / "mosquitto.conf");
+    if (!more.empty()) c << "per_listener_settings true\n";
     c << "listener " << port_ << " 127.0.0.1\n"
       << "allow_anonymous true\n"
       << "persistence true\n"
       << "persistence_location " << dir_.string() << "/\n"
       << "autosave_interval 1\n";
     if (const passwd* pw = ::getpwuid(::getuid())) c << "user " << pw->pw_name << "\n";
+    c << more;
   }
   ~Broker() { kill(); }
 
