@@ -34,10 +34,13 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def element_scores(model, video, wells, plugin_dir):
+def element_scores(model, video, wells, plugin_dir, colorimetry=None):
     """[(frame, [well ids], [scores], threshold)] of every analysed frame."""
     env = dict(os.environ, GST_PLUGIN_PATH=plugin_dir, OMP_WAIT_POLICY="PASSIVE")
-    cmd = ["gst-launch-1.0", "-m", "filesrc", f"location={video}", "!", "decodebin", "!", "videoconvert", "!",
+    # A stream that does not say its colour matrix is read as GStreamer guesses
+    # it (BT.709 at this size); --colorimetry says it instead.
+    tag = ["capssetter", f"caps=video/x-raw,colorimetry={colorimetry}", "!"] if colorimetry else []
+    cmd = ["gst-launch-1.0", "-m", "filesrc", f"location={video}", "!", "decodebin", "!"] + tag + ["videoconvert", "!",
            "wellmonitor", f"model={model}", f"wells={wells}", "device=cpu", "threads=1", "post-scores=true",
            "!", "fakesink"]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True)
@@ -166,6 +169,7 @@ def main():
     ap.add_argument("--otherdays", default=os.path.join(ROOT, "../shared/data/otherdays"))
     ap.add_argument("--frame", default=os.path.join(ROOT, "../shared/data/frames/casting_table_1920x1200.png"))
     ap.add_argument("--duration", type=float, default=80)
+    ap.add_argument("--colorimetry", help="read the video with this colour matrix (e.g. bt601), not GStreamer's guess")
     a = ap.parse_args()
     if bool(a.model) == bool(a.folds):
         sys.exit("replay-scores: give a MODEL or --folds DIR")
@@ -176,7 +180,7 @@ def main():
                 sys.exit(f"replay-scores: {path}: no such file")
         results = []
         for model, video, truth_path, shown in runs:
-            frames, truth = element_scores(model, video, a.wells, a.plugin_dir), read_truth(truth_path)
+            frames, truth = element_scores(model, video, a.wells, a.plugin_dir, a.colorimetry), read_truth(truth_path)
             thr = frames[0][3]
             results.append((model, frames, truth, thr))
             fig = per_frame(frames, truth, [thr] + (a.threshold or []))
