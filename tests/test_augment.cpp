@@ -411,3 +411,34 @@ TEST(Augment, CodecRoundTripReturnsEachCropThroughH264) {
   EXPECT_THROW(wm::codec_round_trip(crops, bad, rng, scratch), std::invalid_argument);
   EXPECT_TRUE(wm::codec_round_trip({}, scene, rng, scratch).empty());
 }
+
+// Worked by hand: a BT.601 encode read as BT.709 keeps grey, keeps Y'CbCr (the
+// numbers the stream carries) and moves colours the known way; the two
+// directions undo each other.
+TEST(Augment, MisreadColourMatrixIsTheOtherMatrixOnTheSameNumbers) {
+  const cv::Mat grey(4, 4, CV_8UC3, cv::Scalar(90, 90, 90));
+  EXPECT_EQ(cv::norm(wm::misread_colour_matrix(grey, true), grey, cv::NORM_INF), 0.0);
+  EXPECT_EQ(cv::norm(wm::misread_colour_matrix(grey, false), grey, cv::NORM_INF), 0.0);
+
+  // Pure red (R 200): BT.601 gives Y = 59.8, Cr = (200 - 59.8) / 1.402 = 100;
+  // read as BT.709: R = Y + 1.5748 Cr = 217.3, B = Y + 1.8556 Cb = 59.8 - 1.8556 * 33.7 = -2.7 -> 0,
+  // G = (Y - 0.2126 R - 0.0722 B) / 0.7152 = 16.5 (with B unclipped).
+  const cv::Mat red(2, 2, CV_8UC3, cv::Scalar(0, 0, 200));
+  const cv::Vec3b r = wm::misread_colour_matrix(red, true).at<cv::Vec3b>(0, 0);
+  const double y = 0.299 * 200, cb = -y / 1.772, cr = (200 - y) / 1.402;
+  const double R = y + 1.5748 * cr, B = y + 1.8556 * cb, G = (y - 0.2126 * R - 0.0722 * B) / 0.7152;
+  EXPECT_NEAR(r[2], R, 0.6);
+  EXPECT_NEAR(r[1], G, 0.6);
+  EXPECT_EQ(r[0], 0);  // saturated
+  EXPECT_GT(r[2], 200) << "BT.601 red read as BT.709 comes out redder";
+
+  cv::Mat mid(8, 8, CV_8UC3);
+  cv::randu(mid, cv::Scalar(60, 60, 60), cv::Scalar(190, 190, 190));
+  const cv::Mat there = wm::misread_colour_matrix(mid, true);
+  EXPECT_GT(cv::norm(there, mid, cv::NORM_INF), 2.0);
+  EXPECT_LE(cv::norm(wm::misread_colour_matrix(there, false), mid, cv::NORM_INF), 2.0);
+
+  const cv::Mat g1(3, 3, CV_8UC1, cv::Scalar(77));
+  EXPECT_EQ(cv::norm(wm::misread_colour_matrix(g1, true), g1, cv::NORM_INF), 0.0);
+  EXPECT_THROW(wm::misread_colour_matrix(cv::Mat(2, 2, CV_32FC3), true), std::invalid_argument);
+}

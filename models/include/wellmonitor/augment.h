@@ -47,6 +47,13 @@ cv::Mat apply_shift(const cv::Mat& bgr, ShiftKind kind, Rng& rng);
 // decoded frame do. The crop stays what it was (a normal stays normal).
 cv::Mat video_like(const cv::Mat& bgr, Rng& rng);
 
+// A colour stream read with the wrong colour matrix, as a decoder that guesses
+// it does: the crop converted to Y'CbCr with BT.601 and back with BT.709
+// (`bt601_as_bt709`, what GStreamer does to an HD H.264 stream written by
+// OpenCV, which does not say its matrix), or the other way round. Grey stays
+// grey; saturated colours shift. Grey crops come back unchanged.
+cv::Mat misread_colour_matrix(const cv::Mat& bgr, bool bt601_as_bt709);
+
 // A scene in which codec_round_trip shows crops: a camera's frame and the
 // wells' boxes in it.
 struct CodecScene {
