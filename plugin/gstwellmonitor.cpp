@@ -100,11 +100,9 @@
 #include "wellmonitor-meta.h"
 
 #include "wellmonitor/debouncer.h"
-#include "wellmonitor/detector.h"
-#include "wellmonitor/device.h"
 #include "wellmonitor/errors.h"
 #include "wellmonitor/layout.h"
-#include "wellmonitor/model_file.h"
+#include "wellmonitor/scorer.h"
 #include "wellmonitor/version.h"
 
 #include <opencv2/core.hpp>
@@ -174,7 +172,7 @@ struct FrameSettings
  * set_info and the streaming thread, which GstBaseTransform serialises. */
 struct GstWellMonitorPrivate
 {
-  std::unique_ptr<wellmonitor::Detector> detector;
+  std::unique_ptr<wellmonitor::Scorer> scorer;
   wellmonitor::WellLayout layout;
 
   /* negotiated format */
@@ -182,7 +180,8 @@ struct GstWellMonitorPrivate
   int width = 0;
   int height = 0;
   std::vector<cv::Rect> boxes;          /* per well, stream pixels */
-  WellCrops crops;                      /* per well, what Detector::score sees */
+  WellCrops crops;                      /* per well, what the scorer sees */
+  std::vector<double> scores;           /* per well, of the analysed frame */
 
   /* per-well debounce and last scores */
   wellmonitor::Debouncer debounce;
@@ -205,7 +204,7 @@ struct GstWellMonitorPrivate
 
   void reset ()
   {
-    detector.reset ();
+    scorer.reset ();
     layout = wellmonitor::WellLayout ();
     format = GST_VIDEO_FORMAT_UNKNOWN;
     width = height = 0;
@@ -273,6 +272,32 @@ naming (const std::string & path, const char *what)
   return path + ": " + what;
 }
 
+/* The scorer's options from the element's properties (and, for tests of a
+ * slow model, WELLMONITOR_SCORE_DELAY_US in the environment). */
+static wellmonitor::ScorerOptions
+scorer_options (const std::string & device, gint threads)
+{
+  wellmonitor::ScorerOptions options;
+  options.device = device;
+  options.threads = threads;
+  if (const gchar * delay = g_getenv ("WELLMONITOR_SCORE_DELAY_US"))
+    options.delay_us = (long) g_ascii_strtoll (delay, NULL, 10);
+  return options;
+}
+
+static void
+log_model (GstWellMonitor * self, const wellmonitor::Scorer & scorer)
+{
+  const wellmonitor::ScorerInfo & i = scorer.info ();
+  GST_INFO_OBJECT (self, "model %s: arch %s, input %dx%d %s, score %s, "
+      "threshold %g (%s), trained with %s loss by wellmonitor %s on %s; "
+      "on %s with %d intra-op threads", i.path.c_str (), i.arch.c_str (),
+      i.input_width, i.input_height, i.color.c_str (), i.score.c_str (),
+      i.threshold, i.calibration.c_str (), i.loss.c_str (),
+      i.trainer_version.c_str (), i.date.c_str (), i.device.c_str (),
+      i.threads);
+}
+
 /* ---------------------------------------------------------------- start/stop */
 
 static gboolean
@@ -337,19 +362,9 @@ gst_well_monitor_start (GstBaseTransform * trans)
     return FALSE;
   }
   try {
-    wellmonitor::ModelFile file = wellmonitor::load_model (model);
-    torch::Device dev = wellmonitor::resolve_device (device);
-    const int in_use = wellmonitor::set_threads (threads);
-    priv->detector = std::make_unique<wellmonitor::Detector> (std::move (file),
-        dev);
-    GST_INFO_OBJECT (self, "model %s: arch %s, input %dx%d %s, threshold %g, "
-        "on %s with %d intra-op threads", model.c_str (),
-        priv->detector->model ().arch.c_str (),
-        priv->detector->model ().preprocess.width,
-        priv->detector->model ().preprocess.height,
-        wellmonitor::to_string (priv->detector->model ().preprocess.color).c_str (),
-        priv->detector->threshold (),
-        wellmonitor::describe_device (dev).c_str (), in_use);
+    priv->scorer = wellmonitor::Scorer::open (model, scorer_options (device,
+            threads));
+    log_model (self, *priv->scorer);
   } catch (const wellmonitor::ModelFileError & e) {
     GST_ELEMENT_ERROR (self, RESOURCE, READ,
         ("Could not load the model: %s", naming (model, wellmonitor::error_text (e).c_str ()).c_str ()),
@@ -370,7 +385,7 @@ gst_well_monitor_start (GstBaseTransform * trans)
   const size_t n = priv->layout.wells.size ();
   priv->debounce.resize (n);
   priv->events.reserve (n);
-  priv->last_threshold = priv->detector->threshold ();
+  priv->last_threshold = priv->scorer->threshold ();
 
   g_value_init (&priv->well_ids, GST_TYPE_ARRAY);
   for (const auto & w : priv->layout.wells) {
@@ -380,7 +395,7 @@ gst_well_monitor_start (GstBaseTransform * trans)
     gst_value_array_append_and_take_value (&priv->well_ids, &v);
   }
 
-  std::string active = wellmonitor::describe_device (priv->detector->device ());
+  std::string active = priv->scorer->device_name ();
   GST_OBJECT_LOCK (self);
   g_free (self->active_device);
   self->active_device = g_strdup (active.c_str ());
@@ -466,7 +481,7 @@ gst_well_monitor_set_info (GstVideoFilter * filter, GstCaps * incaps,
   (void) outcaps;
   (void) out_info;
 
-  if (!priv->detector) {
+  if (!priv->scorer) {
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
         ("caps set before the element was started"));
     return FALSE;
@@ -527,7 +542,8 @@ analyse_frame (GstWellMonitor * self, GstVideoFrame * frame,
   const gint64 t0 = g_get_monotonic_time ();
   const std::vector<cv::Mat> & crops = priv->crops.extract (frame);
   const gint64 t1 = g_get_monotonic_time ();
-  const std::vector<double> scores = priv->detector->score (crops);
+  priv->scorer->score (crops, priv->scores);
+  const std::vector<double> & scores = priv->scores;
   const gint64 t2 = g_get_monotonic_time ();
   GST_LOG_OBJECT (self, "%zu wells: crops %.2f ms, scores %.2f ms",
       crops.size (), (t1 - t0) / 1000.0, (t2 - t1) / 1000.0);
@@ -537,7 +553,7 @@ analyse_frame (GstWellMonitor * self, GstVideoFrame * frame,
         std::to_string (priv->debounce.size ()) + " wells");
 
   const double threshold = settings.threshold >= 0.0 ?
-      settings.threshold : priv->detector->threshold ();
+      settings.threshold : priv->scorer->threshold ();
   /* a score that is no number is an anomaly (the debounce counts it as
    * one), never a silent normal; say so once */
   for (size_t i = 0; i < scores.size () && !priv->warned_non_finite; i++) {
