@@ -720,8 +720,9 @@ gst_well_monitor_start (GstBaseTransform * trans)
     return FALSE;
   }
   try {
-    priv->scorer = wellmonitor::Scorer::open (model, scorer_options (device,
-            threads));
+    wellmonitor::ScorerOptions options = scorer_options (device, threads);
+    options.batch = (int) priv->layout.wells.size ();
+    priv->scorer = wellmonitor::Scorer::open (model, options);
     log_model (self, *priv->scorer);
   } catch (const wellmonitor::ModelFileError & e) {
     GST_ELEMENT_ERROR (self, RESOURCE, READ,
@@ -747,7 +748,8 @@ gst_well_monitor_start (GstBaseTransform * trans)
     priv->reload.model_path = model;
     priv->reload.wells_path = wells;
     priv->reload.device = device;
-    priv->reload.threads = threads;
+    /* a new model runs at the count in use: no measurement while running */
+    priv->reload.threads = priv->scorer->info ().threads;
   }
 
   std::string active = priv->scorer->device_name ();
@@ -1247,9 +1249,11 @@ gst_well_monitor_class_init (GstWellMonitorClass * klass)
               GST_PARAM_MUTABLE_PLAYING)));
   g_object_class_install_property (gobject_class, PROP_THREADS,
       g_param_spec_int ("threads", "Threads",
-          "LibTorch intra-op threads for the forward pass (0 = LibTorch's "
-          "default). LibTorch keeps one count per process: the last element "
-          "started sets it for all",
+          "LibTorch intra-op threads for the forward pass. 0: chosen when the "
+          "element starts by timing the model at one thread and at every core "
+          "(more threads only when clearly faster: spinning OpenMP threads "
+          "collapse when another process takes a core). LibTorch keeps one "
+          "count per process: the last element started sets it for all",
           0, 1024, DEFAULT_PROP_THREADS,
           (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
               GST_PARAM_MUTABLE_READY)));

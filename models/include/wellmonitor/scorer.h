@@ -14,7 +14,12 @@ namespace wellmonitor {
 
 struct ScorerOptions {
   std::string device = "auto";  // auto | cpu | cuda | cuda:N (see device.h)
-  int threads = 0;              // LibTorch intra-op threads; 0 leaves the process's count
+  // LibTorch intra-op threads (process-wide). 0: chosen by measurement when the
+  // model opens: a batch of `batch` crops timed at one thread and at every core,
+  // more threads kept only when they are clearly faster (by a fifth), since
+  // OpenMP threads that spin collapse when another process takes a core.
+  int threads = 0;
+  int batch = 42;  // crops per batch, for the measurement (a layout's wells)
   // Sleeps this many microseconds in every score() call: a deliberately slow
   // model, for tests of what the element does when frames come faster.
   long delay_us = 0;
