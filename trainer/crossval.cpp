@@ -371,6 +371,12 @@ void make_h264_copies(const CrossvalCommand& c, RecipeData& d) {
   if (scene.background.empty()) throw std::invalid_argument(c.codec_frame + ": not a readable picture");
   const WellLayout layout = load_layout(c.codec_wells);
   scene.boxes = layout.scaled(scene.background.cols, scene.background.rows);
+  // As a static well over a few seconds: runs of 1-3 showings of 3-6 frames, gain +-3%.
+  scene.min_hold = 3;
+  scene.max_hold = 6;
+  scene.min_run = 1;
+  scene.max_run = 3;
+  scene.gain_jitter = 0.03;
   std::vector<cv::Mat> all;
   for (const auto* v : {&d.normal_images, &d.spill_images, &d.od_images}) all.insert(all.end(), v->begin(), v->end());
   const auto scratch = std::filesystem::temp_directory_path() / fmt::format("wellmonitor-h264-{}", ::getpid());

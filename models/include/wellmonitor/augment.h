@@ -54,14 +54,21 @@ struct CodecScene {
   std::vector<cv::Rect> boxes;  // inside the background
   double fps = 12.0;
   int min_hold = 3, max_hold = 12;  // frames each crop stays in its box
+  // Each crop is shown max(1, runs drawn in min_run..max_run) times in a row,
+  // each time with its gain redrawn in [1 - gain_jitter, 1 + gain_jitter]: a
+  // well that hardly changes, as a camera sees it (the encoder then codes only
+  // the small change) and as a replay shows a run of one group's crops.
+  int min_run = 1, max_run = 1;
+  double gain_jitter = 0.0;
 };
 
 // What a camera's H.264 stream does to a well, for real: the crops are shown
 // in the scene's boxes (resized to the box, area-averaged when they shrink),
 // each for min_hold..max_hold frames with the wells changing out of step, as
-// wells do; the frames are encoded as H.264 by OpenCV's FFmpeg writer (the
-// encoder wellmonitor-replay uses), decoded again, and each crop is cut back
-// out of a random frame that showed it. Returns one crop per input, at the
+// wells do (and, with runs, shown again with a slightly other gain); the frames
+// are encoded as H.264 by OpenCV's FFmpeg writer (the encoder
+// wellmonitor-replay uses), decoded again, and each crop is cut back out of a
+// random frame of its last showing. Returns one crop per input, at the
 // size of the box it was shown in (grey in, grey out). The video is written to
 // `scratch_path` + ".mp4" and removed. Throws std::runtime_error when no H.264
 // writer is available, std::invalid_argument for a bad scene.
