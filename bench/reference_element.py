@@ -18,7 +18,7 @@ sides score with the same model.
 Input: --frames-file, N x H x W x 3 uint8 BGR, packed rows; --boxes, a JSON
 list of [x, y, width, height] in frame pixels (layout order). Prints one JSON
 object: {"frames", "threads", "fps", "p50_ms", "p99_ms", "wells",
-"first_scores"} where fps counts the timed frames over the timed loop's wall
+"first_scores", "peak_rss_mib"} where fps counts the timed frames over the timed loop's wall
 time and the percentiles are nearest-rank over the per-frame times.
 """
 import argparse
@@ -26,6 +26,7 @@ import hashlib
 import json
 import math
 import os
+import resource
 import struct
 import sys
 import time
@@ -206,7 +207,8 @@ def main():
     times.sort()
     print(json.dumps({"frames": a.count, "threads": torch.get_num_threads(), "wells": len(boxes),
                       "fps": a.count / wall, "p50_ms": 1e3 * nearest_rank(times, 50),
-                      "p99_ms": 1e3 * nearest_rank(times, 99), "first_scores": first_scores}))
+                      "p99_ms": 1e3 * nearest_rank(times, 99), "first_scores": first_scores,
+                      "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}))
 
 
 if __name__ == "__main__":

@@ -56,8 +56,25 @@
  *
  * "wellmonitor-scores" (only when #GstWellMonitor:post-scores is TRUE): once
  * per analysed frame, "wells" (#GstValueArray of strings) and "scores"
- * (#GstValueArray of doubles) in layout order, "threshold", and the
- * "timestamp", "stream-time", "running-time" and "frame" fields above.
+ * (#GstValueArray of doubles) in layout order, "threshold", the
+ * "timestamp", "stream-time", "running-time" and "frame" fields above, and
+ * the counters since the element started:
+ *
+ * * "frames-analysed" (#G_TYPE_UINT64): frames scored, this one included.
+ * * "frames-skipped" (#G_TYPE_UINT64): frames passed on without being scored
+ *   (late, or between two of #GstWellMonitor:interval);
+ *   "frames-analysed" + "frames-skipped" = "frame" + 1, the frames in.
+ * * "frames-late" (#G_TYPE_UINT64): of the skipped frames, those skipped
+ *   because they came late (see QoS below).
+ *
+ * "wellmonitor-summary": posted at EOS with "frames" (#G_TYPE_UINT64, the
+ * frames in) and the three counters above; the same figures are logged at
+ * INFO level (GST_DEBUG=wellmonitor:4).
+ *
+ * "wellmonitor-reconfigured": a model or layout set while the element runs
+ * (see below) is in use from this frame on: "model" and "wells"
+ * (#G_TYPE_STRING, the files in use) and "frame" (#G_TYPE_UINT64, the first
+ * frame they score).
  *
  * Time fields are GST_CLOCK_TIME_NONE when the buffer has no timestamp or
  * lies outside the segment.
@@ -94,6 +111,31 @@
  * #GstWellMonitor:threshold is controllable: a #GstControlBinding on it is
  * brought to each buffer's stream time before the buffer is analysed.
  *
+ * ## Live reconfiguration
+ *
+ * #GstWellMonitor:model, #GstWellMonitor:wells and #GstWellMonitor:threshold
+ * can be changed while the element runs. A new model or layout is read and
+ * prepared by a thread of the element's own while the frames go on with the
+ * old one, then swapped in between two frames (the first frame it scores
+ * posts "wellmonitor-reconfigured"): no frame waits for the load and none is
+ * lost. A file that cannot be used (missing, corrupt, a layout whose wells
+ * do not fit the stream) is refused with a warning on the bus that names it;
+ * the old one stays in use and the property goes back to it. A new layout
+ * starts every well's debounce again; a new model keeps it (the wells are
+ * the same). #GstWellMonitor:device and #GstWellMonitor:threads still take
+ * effect at the next start, and a change while running says so in a warning.
+ *
+ * ## QoS
+ *
+ * With #GstBaseTransform:qos TRUE (the default of video filters), QoS events
+ * from downstream tell the element which frames come too late to be shown
+ * in time, as when the model is slower than the camera. Those frames are not
+ * dropped (GstBaseTransform's own answer, which would lose video): they pass
+ * with the last analysed scores in their metas ("analysed" FALSE) and are
+ * counted in "frames-late"; the first frame that is on time again, the
+ * newest, is analysed. For tests of this, WELLMONITOR_SCORE_DELAY_US in the
+ * environment of the process makes every scoring pass sleep that long.
+ *
  * ## Performance
  *
  * Per analysed frame the element converts only the wells' crops and runs one
@@ -121,19 +163,20 @@
 #include "wellmonitor-meta.h"
 
 #include "wellmonitor/debouncer.h"
-#include "wellmonitor/detector.h"
-#include "wellmonitor/device.h"
 #include "wellmonitor/errors.h"
 #include "wellmonitor/layout.h"
-#include "wellmonitor/model_file.h"
+#include "wellmonitor/scorer.h"
 #include "wellmonitor/version.h"
 
 #include <opencv2/core.hpp>
 
 #include <cmath>
+#include <condition_variable>
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 GST_DEBUG_CATEGORY_STATIC (gst_well_monitor_debug);
@@ -200,21 +243,59 @@ struct FrameSettings
   wellmonitor::CameraShiftSettings shift;
 };
 
+/* Live reconfiguration: a new model or layout set while the element runs is
+ * loaded by a thread of its own while the frames go on with the old one; the
+ * streaming thread swaps it in before its next frame. Everything here is
+ * guarded by `lock`; of several requests of one kind the newest wins. */
+struct Reloader
+{
+  std::mutex lock;
+  std::condition_variable wake;
+  std::thread thread;
+  bool quit = false;
+
+  /* requested, not yet loaded */
+  bool want_model = false;
+  bool want_wells = false;
+  std::string model_request;
+  std::string wells_request;
+
+  /* loaded, not yet swapped in */
+  std::unique_ptr<wellmonitor::Scorer> scorer;
+  std::unique_ptr<wellmonitor::WellLayout> layout;
+
+  /* the newest good ones (in use or about to be): what a refused request
+   * sets the property back to */
+  std::string model_path;
+  std::string wells_path;
+
+  /* how the element started: a new model goes to the same device */
+  std::string device;
+  gint threads = 0;
+};
+
 }  // namespace
 
 /* C++ state; lives from init to finalize. Touched only by start/stop,
- * set_info and the streaming thread, which GstBaseTransform serialises. */
+ * set_info and the streaming thread, which GstBaseTransform serialises,
+ * except `reload`, which has its own lock. */
 struct GstWellMonitorPrivate
 {
-  std::unique_ptr<wellmonitor::Detector> detector;
+  std::unique_ptr<wellmonitor::Scorer> scorer;
   wellmonitor::WellLayout layout;
 
+  std::string model_path;               /* of the scorer in use */
+  std::string wells_path;               /* of the layout in use */
+  Reloader reload;
+
   /* negotiated format */
+  GstVideoInfo info {};
   GstVideoFormat format = GST_VIDEO_FORMAT_UNKNOWN;
   int width = 0;
   int height = 0;
   std::vector<cv::Rect> boxes;          /* per well, stream pixels */
-  WellCrops crops;                      /* per well, what Detector::score sees */
+  WellCrops crops;                      /* per well, what the scorer sees */
+  std::vector<double> scores;           /* per well, of the analysed frame */
 
   /* per-well debounce and last scores */
   wellmonitor::Debouncer debounce;
@@ -224,6 +305,9 @@ struct GstWellMonitorPrivate
   bool warned_non_finite = false;       /* a NaN/inf score was reported */
   guint64 frames = 0;                   /* buffers seen since start */
   guint64 last_analysed = 0;            /* index of the last analysed buffer */
+  guint64 analysed = 0;                 /* frames analysed since start */
+  guint64 skipped = 0;                  /* frames passed without analysis */
+  guint64 late = 0;                     /* of those, skipped because late (QoS) */
   GValue well_ids = G_VALUE_INIT;       /* GstValueArray of the ids, for the scores message */
   cv::Mat reference;                    /* the reference frame, grey (watchdog) */
   wellmonitor::CameraShiftWatchdog watchdog;
@@ -237,10 +321,30 @@ struct GstWellMonitorPrivate
     have_scores = false;
   }
 
+  /* Ends the loader thread and forgets what it loaded. */
+  void stop_reloads ()
+  {
+    {
+      std::lock_guard<std::mutex> l (reload.lock);
+      reload.quit = true;
+    }
+    reload.wake.notify_all ();
+    if (reload.thread.joinable ())
+      reload.thread.join ();
+    std::lock_guard<std::mutex> l (reload.lock);
+    reload.quit = false;
+    reload.want_model = reload.want_wells = false;
+    reload.scorer.reset ();
+    reload.layout.reset ();
+  }
+
   void reset ()
   {
-    detector.reset ();
+    stop_reloads ();
+    scorer.reset ();
     layout = wellmonitor::WellLayout ();
+    model_path.clear ();
+    wells_path.clear ();
     format = GST_VIDEO_FORMAT_UNKNOWN;
     width = height = 0;
     boxes.clear ();
@@ -251,6 +355,7 @@ struct GstWellMonitorPrivate
     warned_non_finite = false;
     frames = 0;
     last_analysed = 0;
+    analysed = skipped = late = 0;
     if (G_IS_VALUE (&well_ids))
       g_value_unset (&well_ids);
     reference.release ();
@@ -278,6 +383,13 @@ struct _GstWellMonitor
   gdouble shift_tolerance;
   gdouble shift_min_confidence;
   gboolean follow_shift;
+
+  /* under the object lock: between start and stop, when a new model or
+   * layout is loaded at once */
+  gboolean running;
+  /* under the object lock: from downstream's QoS events, the running time
+   * up to which frames are late (GST_CLOCK_TIME_NONE: none) */
+  GstClockTime earliest_time;
 
   GstWellMonitorPrivate *priv;
 };
@@ -314,6 +426,272 @@ naming (const std::string & path, const char *what)
   return path + ": " + what;
 }
 
+/* The scorer's options from the element's properties (and, for tests of a
+ * slow model, WELLMONITOR_SCORE_DELAY_US in the environment). */
+static wellmonitor::ScorerOptions
+scorer_options (const std::string & device, gint threads)
+{
+  wellmonitor::ScorerOptions options;
+  options.device = device;
+  options.threads = threads;
+  if (const gchar * delay = g_getenv ("WELLMONITOR_SCORE_DELAY_US"))
+    options.delay_us = (long) g_ascii_strtoll (delay, NULL, 10);
+  return options;
+}
+
+static void
+log_model (GstWellMonitor * self, const wellmonitor::Scorer & scorer)
+{
+  const wellmonitor::ScorerInfo & i = scorer.info ();
+  GST_INFO_OBJECT (self, "model %s: arch %s, input %dx%d %s, score %s, "
+      "threshold %g (%s), trained with %s loss by wellmonitor %s on %s; "
+      "on %s with %d intra-op threads", i.path.c_str (), i.arch.c_str (),
+      i.input_width, i.input_height, i.color.c_str (), i.score.c_str (),
+      i.threshold, i.calibration.c_str (), i.loss.c_str (),
+      i.trainer_version.c_str (), i.date.c_str (), i.device.c_str (),
+      i.threads);
+}
+
+/* The wells of priv->layout: the debounce (no well in alarm) and the ids
+ * for the scores message. */
+static void
+use_wells (GstWellMonitorPrivate * priv)
+{
+  const size_t n = priv->layout.wells.size ();
+  priv->debounce.resize (n);
+  priv->events.clear ();
+  priv->events.reserve (n);
+  priv->scores.reserve (n);
+  priv->have_scores = false;
+  if (G_IS_VALUE (&priv->well_ids))
+    g_value_unset (&priv->well_ids);
+  g_value_init (&priv->well_ids, GST_TYPE_ARRAY);
+  for (const auto & w : priv->layout.wells) {
+    GValue v = G_VALUE_INIT;
+    g_value_init (&v, G_TYPE_STRING);
+    g_value_set_string (&v, w.id.c_str ());
+    gst_value_array_append_and_take_value (&priv->well_ids, &v);
+  }
+}
+
+/* The layout's boxes in a w x h frame, or an empty list and `why` when a
+ * well has no pixels there. */
+static std::vector<cv::Rect>
+place_wells (const wellmonitor::WellLayout & layout, int w, int h,
+    std::string & why)
+{
+  std::vector<cv::Rect> boxes = layout.scaled (w, h);
+  if (boxes.size () != layout.wells.size ()) {
+    why = "the layout returned the wrong number of boxes";
+    return {};
+  }
+  for (size_t i = 0; i < boxes.size (); i++) {
+    const cv::Rect & b = boxes[i];
+    if (b.width < 1 || b.height < 1 || b.x < 0 || b.y < 0
+        || b.x + b.width > w || b.y + b.height > h) {
+      why = "well '" + layout.wells[i].id + "' of layout '" + layout.origin
+          + "' has no pixels in a " + std::to_string (w) + "x"
+          + std::to_string (h) + " frame (scaled box "
+          + std::to_string (b.x) + "," + std::to_string (b.y) + " "
+          + std::to_string (b.width) + "x" + std::to_string (b.height) + ")";
+      return {};
+    }
+  }
+  return boxes;
+}
+
+/* Sets `prop` (model or wells) back to `path` when it still holds `refused`. */
+static void
+revert_property (GstWellMonitor * self, guint prop, const std::string & refused,
+    const std::string & path)
+{
+  bool reverted = false;
+  GST_OBJECT_LOCK (self);
+  gchar **value = prop == PROP_MODEL ? &self->model : &self->wells;
+  if (g_strcmp0 (*value, refused.c_str ()) == 0) {
+    g_free (*value);
+    *value = g_strdup (path.c_str ());
+    reverted = true;
+  }
+  GST_OBJECT_UNLOCK (self);
+  if (reverted)
+    g_object_notify (G_OBJECT (self), prop == PROP_MODEL ? "model" : "wells");
+}
+
+/* The loader thread: loads what is asked for, newest first, and leaves it
+ * for the streaming thread; a file that cannot be used is refused with a
+ * warning that names it, and the old one stays. */
+static void
+reload_loop (GstWellMonitor * self)
+{
+  Reloader & r = self->priv->reload;
+  std::unique_lock<std::mutex> l (r.lock);
+  for (;;) {
+    r.wake.wait (l, [&r] { return r.quit || r.want_model || r.want_wells; });
+    if (r.quit)
+      return;
+    const bool model = r.want_model;
+    const std::string path = model ? r.model_request : r.wells_request;
+    (model ? r.want_model : r.want_wells) = false;
+    const wellmonitor::ScorerOptions options = scorer_options (r.device,
+        r.threads);
+    l.unlock ();
+
+    std::unique_ptr<wellmonitor::Scorer> scorer;
+    std::unique_ptr<wellmonitor::WellLayout> layout;
+    std::string why;
+    try {
+      if (path.empty ())
+        why = "no file given";
+      else if (!g_file_test (path.c_str (), G_FILE_TEST_EXISTS))
+        why = "the file does not exist";
+      else if (model)
+        scorer = wellmonitor::Scorer::open (path, options);
+      else {
+        layout = std::make_unique<wellmonitor::WellLayout> (
+            wellmonitor::load_layout (path));
+        if (layout->wells.empty ())
+          why = "the layout names no wells";
+      }
+    } catch (const std::exception & e) {
+      why = wellmonitor::error_text (e);
+    } catch (...) {
+      why = "unknown exception";
+    }
+
+    l.lock ();
+    if (r.quit)
+      return;
+    const bool superseded = model ? r.want_model : r.want_wells;
+    const std::string keep = model ? r.model_path : r.wells_path;
+    if (why.empty () && !superseded) {
+      if (model) {
+        r.scorer = std::move (scorer);
+        r.model_path = path;
+      } else {
+        r.layout = std::move (layout);
+        r.wells_path = path;
+      }
+    }
+    if (!why.empty ()) {
+      l.unlock ();
+      GST_ELEMENT_WARNING (self, RESOURCE, READ,
+          ("The new %s '%s' was refused: %s. The monitor keeps '%s'.",
+              model ? "model" : "well layout", path.c_str (),
+              why.compare (0, path.size () + 2, path + ": ") == 0 ?
+              why.c_str () + path.size () + 2 : why.c_str (), keep.c_str ()),
+          ("%s=%s", model ? "model" : "wells", path.c_str ()));
+      if (!superseded)
+        revert_property (self, model ? PROP_MODEL : PROP_WELLS, path, keep);
+      l.lock ();
+    } else if (superseded) {
+      GST_DEBUG_OBJECT (self, "%s superseded before it was used",
+          path.c_str ());
+    } else {
+      GST_INFO_OBJECT (self, "%s loaded, swapped in before the next frame",
+          path.c_str ());
+    }
+  }
+}
+
+/* Asks the loader thread (started on first use) for a new model or layout. */
+static void
+request_reload (GstWellMonitor * self, guint prop, const std::string & path)
+{
+  Reloader & r = self->priv->reload;
+  {
+    std::lock_guard<std::mutex> l (r.lock);
+    if (prop == PROP_MODEL) {
+      r.want_model = true;
+      r.model_request = path;
+    } else {
+      r.want_wells = true;
+      r.wells_request = path;
+    }
+    if (!r.thread.joinable ())
+      r.thread = std::thread (reload_loop, self);
+  }
+  r.wake.notify_all ();
+  GST_INFO_OBJECT (self, "loading %s '%s' while running",
+      prop == PROP_MODEL ? "model" : "layout", path.c_str ());
+}
+
+/* Before a frame: swaps in what the loader thread has loaded. A layout whose
+ * wells do not fit the negotiated frame is refused, the old one kept. */
+static void
+apply_reloads (GstWellMonitor * self, guint64 frame)
+{
+  GstWellMonitorPrivate *priv = self->priv;
+  std::unique_ptr<wellmonitor::Scorer> scorer;
+  std::unique_ptr<wellmonitor::WellLayout> layout;
+  {
+    std::unique_lock<std::mutex> l (priv->reload.lock, std::try_to_lock);
+    if (!l.owns_lock () || (!priv->reload.scorer && !priv->reload.layout))
+      return;                   /* never waits for the loader */
+    scorer = std::move (priv->reload.scorer);
+    layout = std::move (priv->reload.layout);
+  }
+
+  if (scorer) {
+    priv->scorer.swap (scorer);
+    priv->model_path = priv->scorer->info ().path;
+    log_model (self, *priv->scorer);
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_element (GST_OBJECT (self),
+            gst_structure_new ("wellmonitor-reconfigured",
+                "model", G_TYPE_STRING, priv->model_path.c_str (),
+                "wells", G_TYPE_STRING, priv->wells_path.c_str (),
+                "frame", G_TYPE_UINT64, frame, NULL)));
+  }
+  if (layout) {
+    std::string why;
+    std::vector<cv::Rect> boxes;
+    if (priv->format != GST_VIDEO_FORMAT_UNKNOWN) {
+      boxes = place_wells (*layout, priv->width, priv->height, why);
+      if (why.empty ()) {
+        try {
+          priv->crops.configure (&priv->info, boxes);
+        } catch (const std::exception & e) {
+          why = wellmonitor::error_text (e);
+          priv->crops.configure (&priv->info, priv->boxes);
+        }
+      }
+    }
+    if (!why.empty ()) {
+      const std::string refused = layout->origin;
+      {
+        std::lock_guard<std::mutex> l (priv->reload.lock);
+        if (priv->reload.wells_path == refused)
+          priv->reload.wells_path = priv->wells_path;
+      }
+      GST_ELEMENT_WARNING (self, RESOURCE, READ,
+          ("The new well layout '%s' was refused: %s. The monitor keeps '%s'.",
+              refused.c_str (), why.c_str (), priv->wells_path.c_str ()),
+          ("wells=%s", refused.c_str ()));
+      revert_property (self, PROP_WELLS, refused, priv->wells_path);
+    } else {
+      for (size_t i = 0; i < priv->debounce.size (); i++) {
+        if (priv->debounce.well (i).alarm)
+          GST_INFO_OBJECT (self, "new layout: well %s was in alarm",
+              priv->layout.wells[i].id.c_str ());
+      }
+      priv->layout = std::move (*layout);
+      priv->wells_path = priv->layout.origin;
+      priv->boxes = std::move (boxes);
+      use_wells (priv);
+      GST_INFO_OBJECT (self, "layout %s in use from frame %" G_GUINT64_FORMAT
+          ": %zu wells", priv->wells_path.c_str (), frame,
+          priv->layout.wells.size ());
+      gst_element_post_message (GST_ELEMENT (self),
+          gst_message_new_element (GST_OBJECT (self),
+              gst_structure_new ("wellmonitor-reconfigured",
+                  "model", G_TYPE_STRING, priv->model_path.c_str (),
+                  "wells", G_TYPE_STRING, priv->wells_path.c_str (),
+                  "frame", G_TYPE_UINT64, frame, NULL)));
+    }
+  }
+}
+
 /* ---------------------------------------------------------------- start/stop */
 
 static gboolean
@@ -331,6 +709,11 @@ gst_well_monitor_start (GstBaseTransform * trans)
   GST_OBJECT_UNLOCK (self);
 
   priv->reset ();
+  GST_OBJECT_LOCK (self);
+  self->earliest_time = GST_CLOCK_TIME_NONE;
+  GST_OBJECT_UNLOCK (self);
+  priv->model_path = model;
+  priv->wells_path = wells;
   if (!reference.empty ()) {
     try {
       priv->reference = wellmonitor::load_reference_frame (reference);
@@ -388,19 +771,10 @@ gst_well_monitor_start (GstBaseTransform * trans)
     return FALSE;
   }
   try {
-    wellmonitor::ModelFile file = wellmonitor::load_model (model);
-    torch::Device dev = wellmonitor::resolve_device (device);
-    const int in_use = wellmonitor::set_threads (threads);
-    priv->detector = std::make_unique<wellmonitor::Detector> (std::move (file),
-        dev);
-    GST_INFO_OBJECT (self, "model %s: arch %s, input %dx%d %s, threshold %g, "
-        "on %s with %d intra-op threads", model.c_str (),
-        priv->detector->model ().arch.c_str (),
-        priv->detector->model ().preprocess.width,
-        priv->detector->model ().preprocess.height,
-        wellmonitor::to_string (priv->detector->model ().preprocess.color).c_str (),
-        priv->detector->threshold (),
-        wellmonitor::describe_device (dev).c_str (), in_use);
+    wellmonitor::ScorerOptions options = scorer_options (device, threads);
+    options.batch = (int) priv->layout.wells.size ();
+    priv->scorer = wellmonitor::Scorer::open (model, options);
+    log_model (self, *priv->scorer);
   } catch (const wellmonitor::ModelFileError & e) {
     GST_ELEMENT_ERROR (self, RESOURCE, READ,
         ("Could not load the model: %s", naming (model, wellmonitor::error_text (e).c_str ()).c_str ()),
@@ -418,20 +792,18 @@ gst_well_monitor_start (GstBaseTransform * trans)
     return FALSE;
   }
 
-  const size_t n = priv->layout.wells.size ();
-  priv->debounce.resize (n);
-  priv->events.reserve (n);
-  priv->last_threshold = priv->detector->threshold ();
-
-  g_value_init (&priv->well_ids, GST_TYPE_ARRAY);
-  for (const auto & w : priv->layout.wells) {
-    GValue v = G_VALUE_INIT;
-    g_value_init (&v, G_TYPE_STRING);
-    g_value_set_string (&v, w.id.c_str ());
-    gst_value_array_append_and_take_value (&priv->well_ids, &v);
+  use_wells (priv);
+  priv->last_threshold = priv->scorer->threshold ();
+  {
+    std::lock_guard<std::mutex> l (priv->reload.lock);
+    priv->reload.model_path = model;
+    priv->reload.wells_path = wells;
+    priv->reload.device = device;
+    /* a new model runs at the count in use: no measurement while running */
+    priv->reload.threads = priv->scorer->info ().threads;
   }
 
-  std::string active = wellmonitor::describe_device (priv->detector->device ());
+  std::string active = priv->scorer->device_name ();
   GST_OBJECT_LOCK (self);
   g_free (self->active_device);
   self->active_device = g_strdup (active.c_str ());
@@ -439,7 +811,22 @@ gst_well_monitor_start (GstBaseTransform * trans)
   g_object_notify (G_OBJECT (self), "active-device");
 
   GST_INFO_OBJECT (self, "layout %s: %zu wells, reference %dx%d",
-      wells.c_str (), n, priv->layout.ref_width, priv->layout.ref_height);
+      wells.c_str (), priv->layout.wells.size (), priv->layout.ref_width,
+      priv->layout.ref_height);
+
+  /* from now on a new model or layout is loaded at once; one set since the
+   * properties were read above is loaded now */
+  GST_OBJECT_LOCK (self);
+  self->running = TRUE;
+  const bool model_changed = g_strcmp0 (self->model, model.c_str ()) != 0;
+  const bool wells_changed = g_strcmp0 (self->wells, wells.c_str ()) != 0;
+  std::string new_model = self->model ? self->model : "";
+  std::string new_wells = self->wells ? self->wells : "";
+  GST_OBJECT_UNLOCK (self);
+  if (model_changed)
+    request_reload (self, PROP_MODEL, new_model);
+  if (wells_changed)
+    request_reload (self, PROP_WELLS, new_wells);
   return TRUE;
 }
 
@@ -448,6 +835,10 @@ gst_well_monitor_stop (GstBaseTransform * trans)
 {
   GstWellMonitor *self = GST_WELL_MONITOR (trans);
 
+  GST_OBJECT_LOCK (self);
+  self->running = FALSE;
+  GST_OBJECT_UNLOCK (self);
+  self->priv->stop_reloads ();
   for (size_t i = 0; i < self->priv->debounce.size (); i++) {
     if (self->priv->debounce.well (i).alarm)
       GST_INFO_OBJECT (self, "stopping with well %s in alarm",
@@ -464,23 +855,71 @@ gst_well_monitor_sink_event (GstBaseTransform * trans, GstEvent * event)
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_EOS:
+    {
+      GstWellMonitorPrivate *priv = self->priv;
       /* no clear messages at EOS: alarms stand until a well is seen normal */
-      for (size_t i = 0; i < self->priv->debounce.size (); i++) {
-        if (self->priv->debounce.well (i).alarm)
+      for (size_t i = 0; i < priv->debounce.size (); i++) {
+        if (priv->debounce.well (i).alarm)
           GST_INFO_OBJECT (self, "EOS with well %s still in alarm",
-              self->priv->layout.wells[i].id.c_str ());
+              priv->layout.wells[i].id.c_str ());
       }
+      GST_INFO_OBJECT (self, "EOS: %" G_GUINT64_FORMAT " frames in, %"
+          G_GUINT64_FORMAT " analysed, %" G_GUINT64_FORMAT " skipped (%"
+          G_GUINT64_FORMAT " of them late)", priv->frames, priv->analysed,
+          priv->skipped, priv->late);
+      gst_element_post_message (GST_ELEMENT (self),
+          gst_message_new_element (GST_OBJECT (self),
+              gst_structure_new ("wellmonitor-summary",
+                  "frames", G_TYPE_UINT64, priv->frames,
+                  "frames-analysed", G_TYPE_UINT64, priv->analysed,
+                  "frames-skipped", G_TYPE_UINT64, priv->skipped,
+                  "frames-late", G_TYPE_UINT64, priv->late, NULL)));
       break;
+    }
     case GST_EVENT_FLUSH_STOP:
       /* a flushing seek: the frames before it say nothing about the ones
        * after it (serialised with the streaming thread) */
       GST_DEBUG_OBJECT (self, "flush: debounce reset");
       self->priv->reset_debounce ();
+      GST_OBJECT_LOCK (self);
+      self->earliest_time = GST_CLOCK_TIME_NONE;
+      GST_OBJECT_UNLOCK (self);
       break;
     default:
       break;
   }
   return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
+}
+
+/* QoS from downstream: frames that arrive too late to be shown in time are
+ * passed on without analysis until the element has caught up. GstBaseTransform
+ * would drop them (losing video and marking the next buffer DISCONT, which
+ * resets the debounce); the element keeps every frame and only skips the
+ * model, so the QoS event is recorded here and sent on upstream. */
+static gboolean
+gst_well_monitor_src_event (GstBaseTransform * trans, GstEvent * event)
+{
+  GstWellMonitor *self = GST_WELL_MONITOR (trans);
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_QOS) {
+    GstQOSType type;
+    gdouble proportion;
+    GstClockTimeDiff diff;
+    GstClockTime timestamp;
+    gst_event_parse_qos (event, &type, &proportion, &diff, &timestamp);
+    GST_OBJECT_LOCK (self);
+    if (GST_CLOCK_TIME_IS_VALID (timestamp)) {
+      /* as GstBaseTransform: frames up to timestamp + diff are late */
+      self->earliest_time = diff > 0 || (GstClockTime) (-diff) <= timestamp ?
+          timestamp + diff : 0;
+    }
+    GST_OBJECT_UNLOCK (self);
+    GST_LOG_OBJECT (self, "QoS: proportion %g, diff %" G_GINT64_FORMAT
+        ", earliest %" GST_TIME_FORMAT, proportion, diff,
+        GST_TIME_ARGS (self->earliest_time));
+    return gst_pad_push_event (GST_BASE_TRANSFORM_SINK_PAD (trans), event);
+  }
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->src_event (trans, event);
 }
 
 /* Brings controlled properties (threshold) to the buffer's stream time, as
@@ -517,27 +956,19 @@ gst_well_monitor_set_info (GstVideoFilter * filter, GstCaps * incaps,
   (void) outcaps;
   (void) out_info;
 
-  if (!priv->detector) {
+  if (!priv->scorer) {
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
         ("caps set before the element was started"));
     return FALSE;
   }
 
   try {
-    std::vector<cv::Rect> boxes = priv->layout.scaled (w, h);
-    if (boxes.size () != priv->layout.wells.size ())
-      throw std::runtime_error ("layout returned the wrong number of boxes");
-    for (size_t i = 0; i < boxes.size (); i++) {
-      const cv::Rect & b = boxes[i];
-      if (b.width < 1 || b.height < 1 || b.x < 0 || b.y < 0
-          || b.x + b.width > w || b.y + b.height > h) {
-        GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-            ("Well '%s' of layout '%s' has no pixels in a %dx%d frame.",
-                priv->layout.wells[i].id.c_str (),
-                priv->layout.origin.c_str (), w, h),
-            ("scaled box %d,%d %dx%d", b.x, b.y, b.width, b.height));
-        return FALSE;
-      }
+    std::string why;
+    std::vector<cv::Rect> boxes = place_wells (priv->layout, w, h, why);
+    if (!why.empty ()) {
+      why[0] = g_ascii_toupper (why[0]);
+      GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("%s.", why.c_str ()), (NULL));
+      return FALSE;
     }
 
     priv->crops.configure (in_info, boxes);
@@ -559,6 +990,7 @@ gst_well_monitor_set_info (GstVideoFilter * filter, GstCaps * incaps,
   if (priv->width != 0 && (priv->width != w || priv->height != h))
     GST_INFO_OBJECT (self, "resolution changed from %dx%d to %dx%d, boxes "
         "rescaled", priv->width, priv->height, w, h);
+  priv->info = *in_info;
   priv->format = format;
   priv->width = w;
   priv->height = h;
@@ -580,7 +1012,8 @@ analyse_frame (GstWellMonitor * self, GstVideoFrame * frame,
   const gint64 t0 = g_get_monotonic_time ();
   const std::vector<cv::Mat> & crops = priv->crops.extract (frame);
   const gint64 t1 = g_get_monotonic_time ();
-  const std::vector<double> scores = priv->detector->score (crops);
+  priv->scorer->score (crops, priv->scores);
+  const std::vector<double> & scores = priv->scores;
   const gint64 t2 = g_get_monotonic_time ();
   GST_LOG_OBJECT (self, "%zu wells: crops %.2f ms, scores %.2f ms",
       crops.size (), (t1 - t0) / 1000.0, (t2 - t1) / 1000.0);
@@ -590,7 +1023,7 @@ analyse_frame (GstWellMonitor * self, GstVideoFrame * frame,
         std::to_string (priv->debounce.size ()) + " wells");
 
   const double threshold = settings.threshold >= 0.0 ?
-      settings.threshold : priv->detector->threshold ();
+      settings.threshold : priv->scorer->threshold ();
   /* a score that is no number is an anomaly (the debounce counts it as
    * one), never a silent normal; say so once */
   for (size_t i = 0; i < scores.size () && !priv->warned_non_finite; i++) {
@@ -698,7 +1131,9 @@ post_messages (GstWellMonitor * self, GstBuffer * buffer, guint64 frame,
     gst_structure_set_value (s, "wells", &priv->well_ids);
     gst_structure_take_value (s, "scores", &scores);
     gst_structure_set (s, "threshold", G_TYPE_DOUBLE, priv->last_threshold,
-        NULL);
+        "frames-analysed", G_TYPE_UINT64, priv->analysed,
+        "frames-skipped", G_TYPE_UINT64, priv->skipped,
+        "frames-late", G_TYPE_UINT64, priv->late, NULL);
     gst_element_post_message (GST_ELEMENT (self),
         gst_message_new_element (GST_OBJECT (self), s));
   }
@@ -760,6 +1195,7 @@ gst_well_monitor_transform_frame_ip (GstVideoFilter * filter,
   GST_OBJECT_UNLOCK (self);
 
   const guint64 index = priv->frames++;
+  apply_reloads (self, index);
   if (GST_BUFFER_IS_DISCONT (frame->buffer) && index > 0) {
     /* frames are missing before this one: runs of frames over or under the
      * threshold are broken */
@@ -767,8 +1203,33 @@ gst_well_monitor_transform_frame_ip (GstVideoFilter * filter,
         ": debounce reset", index);
     priv->reset_debounce ();
   }
-  const bool analyse = !priv->have_scores || settings.interval <= 1
-      || index - priv->last_analysed >= settings.interval;
+  /* late by downstream's QoS: pass it on with the last scores, so that the
+   * newest frame is analysed once the element has caught up */
+  bool late = false;
+  if (priv->have_scores && gst_base_transform_is_qos_enabled (GST_BASE_TRANSFORM (self))) {
+    GstSegment *segment = &GST_BASE_TRANSFORM (self)->segment;
+    const GstClockTime pts = GST_BUFFER_PTS (frame->buffer);
+    if (GST_CLOCK_TIME_IS_VALID (pts) && segment->format == GST_FORMAT_TIME) {
+      const GstClockTime running_time = gst_segment_to_running_time (segment,
+          GST_FORMAT_TIME, pts);
+      GST_OBJECT_LOCK (self);
+      late = GST_CLOCK_TIME_IS_VALID (self->earliest_time)
+          && GST_CLOCK_TIME_IS_VALID (running_time)
+          && running_time <= self->earliest_time;
+      GST_OBJECT_UNLOCK (self);
+    }
+  }
+  const bool analyse = !late && (!priv->have_scores || settings.interval <= 1
+      || index - priv->last_analysed >= settings.interval);
+  if (analyse)
+    priv->analysed++;
+  else
+    priv->skipped++;
+  if (late) {
+    priv->late++;
+    GST_LOG_OBJECT (self, "frame %" G_GUINT64_FORMAT " late: not analysed",
+        index);
+  }
 
   try {
     watch_camera (self, frame, index, settings);
@@ -815,20 +1276,26 @@ gst_well_monitor_class_init (GstWellMonitorClass * klass)
   g_object_class_install_property (gobject_class, PROP_MODEL,
       g_param_spec_string ("model", "Model",
           "Model file (.wmm) made by wellmonitor-trainer: the model, its "
-          "preprocessing and its calibrated threshold. Read when the element "
-          "starts (READY to PAUSED); a regular file of at most 256 MiB",
+          "preprocessing and its calibrated threshold; a regular file of at "
+          "most 256 MiB. Read when the element starts; set while it runs, the "
+          "new file is loaded in the background and used from a later frame "
+          "(wellmonitor-reconfigured), or refused with a warning that names it "
+          "and the old model kept (the property then goes back to it)",
           default_model.c_str (),
           (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-              GST_PARAM_MUTABLE_READY)));
+              GST_PARAM_MUTABLE_PLAYING)));
   g_object_class_install_property (gobject_class, PROP_WELLS,
       g_param_spec_string ("wells", "Well layout",
           "Well layout file (required): the id and box of every well in a "
-          "reference resolution; boxes scale to the stream's resolution. Read "
-          "when the element starts; at most 256 wells, a regular file of at "
-          "most 1 MiB",
+          "reference resolution; boxes scale to the stream's resolution. At "
+          "most 256 wells, a regular file of at most 1 MiB. Read when the "
+          "element starts; set while it runs, the new layout is loaded in the "
+          "background and used from a later frame (every well's debounce "
+          "starts again), or refused with a warning that names it and the old "
+          "layout kept (the property then goes back to it)",
           DEFAULT_PROP_WELLS,
           (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-              GST_PARAM_MUTABLE_READY)));
+              GST_PARAM_MUTABLE_PLAYING)));
   g_object_class_install_property (gobject_class, PROP_THRESHOLD,
       g_param_spec_double ("threshold", "Threshold",
           "A well is anomalous on a frame when its score is greater than this; "
@@ -875,9 +1342,11 @@ gst_well_monitor_class_init (GstWellMonitorClass * klass)
               GST_PARAM_MUTABLE_PLAYING)));
   g_object_class_install_property (gobject_class, PROP_THREADS,
       g_param_spec_int ("threads", "Threads",
-          "LibTorch intra-op threads for the forward pass (0 = LibTorch's "
-          "default). LibTorch keeps one count per process: the last element "
-          "started sets it for all",
+          "LibTorch intra-op threads for the forward pass. 0: chosen when the "
+          "element starts by timing the model at one thread and at every core "
+          "(more threads only when clearly faster: spinning OpenMP threads "
+          "collapse when another process takes a core). LibTorch keeps one "
+          "count per process: the last element started sets it for all",
           0, 1024, DEFAULT_PROP_THREADS,
           (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
               GST_PARAM_MUTABLE_READY)));
@@ -943,6 +1412,7 @@ gst_well_monitor_class_init (GstWellMonitorClass * klass)
   trans_class->start = GST_DEBUG_FUNCPTR (gst_well_monitor_start);
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_well_monitor_stop);
   trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_well_monitor_sink_event);
+  trans_class->src_event = GST_DEBUG_FUNCPTR (gst_well_monitor_src_event);
   trans_class->before_transform =
       GST_DEBUG_FUNCPTR (gst_well_monitor_before_transform);
   filter_class->set_info = GST_DEBUG_FUNCPTR (gst_well_monitor_set_info);
@@ -968,6 +1438,8 @@ gst_well_monitor_init (GstWellMonitor * self)
   self->shift_tolerance = DEFAULT_PROP_SHIFT_TOLERANCE;
   self->shift_min_confidence = DEFAULT_PROP_SHIFT_MIN_CONFIDENCE;
   self->follow_shift = DEFAULT_PROP_FOLLOW_SHIFT;
+  self->running = FALSE;
+  self->earliest_time = GST_CLOCK_TIME_NONE;
   self->priv = new GstWellMonitorPrivate ();
 
   /* analyses in place: never a copy, never a change to the pixels */
@@ -996,12 +1468,12 @@ gst_well_monitor_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
 {
   GstWellMonitor *self = GST_WELL_MONITOR (object);
-  const bool needs_restart = prop_id == PROP_MODEL || prop_id == PROP_WELLS
-      || prop_id == PROP_DEVICE || prop_id == PROP_THREADS
+  const bool needs_restart = prop_id == PROP_DEVICE || prop_id == PROP_THREADS
       || prop_id == PROP_REFERENCE_FRAME;
+  const bool reloads = prop_id == PROP_MODEL || prop_id == PROP_WELLS;
 
   GST_OBJECT_LOCK (self);
-  const bool running = GST_STATE (self) >= GST_STATE_PAUSED;
+  const bool running = self->running;
   switch (prop_id) {
     case PROP_MODEL:
       g_free (self->model);
@@ -1053,9 +1525,14 @@ gst_well_monitor_set_property (GObject * object, guint prop_id,
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
+  const std::string path = prop_id == PROP_MODEL && self->model ? self->model
+      : prop_id == PROP_WELLS && self->wells ? self->wells : "";
   GST_OBJECT_UNLOCK (self);
-  /* the model, layout, device and threads are read when the element starts:
-   * a change while it runs is kept for the next start, and said so */
+  /* a new model or layout is loaded at once and used from a later frame */
+  if (reloads && running)
+    request_reload (self, prop_id, path);
+  /* the device and threads are read when the element starts: a change while
+   * it runs is kept for the next start, and said so */
   if (needs_restart && running)
     GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
         ("'%s' was changed while the monitor runs: the running monitor keeps "

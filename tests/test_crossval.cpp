@@ -309,11 +309,11 @@ TEST_F(Crossval, TrainsPerFoldRecordsTheFiguresAndRefusesToScoreItsOwnTrainingDa
   EXPECT_DOUBLE_EQ(m.calibration.parameter, 0.0);
   EXPECT_NEAR(m.threshold(), *std::max_element(all.begin(), all.end()), 1e-6);
   EXPECT_EQ(m.calibration.n_normal + m.calibration.n_anomaly, 2u * 33u);  // all out-of-fold scores
-  EXPECT_EQ(m.validation["otherdays_cv"]["per_fold"], cv["per_fold"]);
-  EXPECT_EQ(m.training["loss"], "binary-cross-entropy");
+  EXPECT_EQ(m.validation.otherdays_cv["per_fold"], cv["per_fold"]);
+  EXPECT_EQ(m.training.loss, "binary-cross-entropy");
   std::set<std::string> distinct;  // crops of a group are often byte-identical
   for (const auto& c : wm::load_grouped(kOther, {}, nullptr).crops) distinct.insert(c.sha256.substr(0, 16));
-  EXPECT_EQ(m.provenance["train_otherdays_hashes"].size(), distinct.size());
+  EXPECT_EQ(m.provenance.train_otherdays_hashes.size(), distinct.size());
 
   // Each fold's model never trained on its fold's crops, and carries that fold's threshold.
   for (int f = 0; f < 2; ++f) {
@@ -322,7 +322,7 @@ TEST_F(Crossval, TrainsPerFoldRecordsTheFiguresAndRefusesToScoreItsOwnTrainingDa
           wm::load_model(path("folds/fold-" + std::to_string(f) + "-seed-" + std::to_string(seed) + ".wmm"));
       EXPECT_DOUBLE_EQ(fm.threshold(), cv["fold_thresholds"][static_cast<size_t>(f)].get<double>());
       std::set<std::string> trained;
-      for (const auto& h : fm.provenance["train_otherdays_hashes"]) trained.insert(h.get<std::string>());
+      trained.insert(fm.provenance.train_otherdays_hashes.begin(), fm.provenance.train_otherdays_hashes.end());
       const auto fold_crops =
           wm::load_labelled(kOther + "/imgs", path("folds/fold-" + std::to_string(f) + ".labels.txt"), {});
       EXPECT_GT(fold_crops.size(), 5u);
@@ -357,7 +357,7 @@ TEST_F(Crossval, WithoutOtherDaysOneModelScoresThemAllAtAFixedThreshold) {
   for (const auto& t : cv["fold_thresholds"]) EXPECT_DOUBLE_EQ(t.get<double>(), 0.5);
   const wm::ModelFile m = wm::load_model(path("plain.wmm"));
   EXPECT_DOUBLE_EQ(m.threshold(), 0.5);
-  EXPECT_EQ(m.provenance["train_otherdays_hashes"].size(), 0u);
+  EXPECT_EQ(m.provenance.train_otherdays_hashes.size(), 0u);
   // A model that never saw the other days is scored on them fold by fold.
   const auto s = trainer({"crossval", "--otherdays", kOther, "--model", path("plain.wmm"), "--folds", "2", "--json",
                           path("scored.json"), "-q"});
@@ -557,7 +557,7 @@ TEST_F(Crossval, DefaultModelReproducesItsCrossValidatedFiguresOnTheOtherDays) {
                           path("again.wmm")});
   ASSERT_EQ(r.exit_code, 0) << r.describe();
   const auto cv = nlohmann::json::parse(std::ifstream(path("cv.json")));
-  const auto& recorded = shipped.validation.at("otherdays_cv");
+  const auto& recorded = shipped.validation.otherdays_cv;
   ASSERT_EQ(cv["per_fold"].size(), recorded["per_fold"].size());
   for (size_t i = 0; i < cv["per_fold"].size(); ++i) {
     const auto &now = cv["per_fold"][i], &rec = recorded["per_fold"][i];
@@ -568,9 +568,8 @@ TEST_F(Crossval, DefaultModelReproducesItsCrossValidatedFiguresOnTheOtherDays) {
   }
   const wm::ModelFile again = wm::load_model(path("again.wmm"));
   EXPECT_NEAR(again.threshold(), shipped.threshold(), 1e-5);
-  EXPECT_EQ(again.validation["test_normal_scores"].size(), shipped.validation["test_normal_scores"].size());
-  for (size_t i = 0; i < again.validation["test_normal_scores"].size(); ++i)
-    ASSERT_NEAR(again.validation["test_normal_scores"][i].get<double>(),
-                shipped.validation["test_normal_scores"][i].get<double>(), 1e-5)
+  EXPECT_EQ(again.validation.test_normal_scores.size(), shipped.validation.test_normal_scores.size());
+  for (size_t i = 0; i < again.validation.test_normal_scores.size(); ++i)
+    ASSERT_NEAR(again.validation.test_normal_scores[i], shipped.validation.test_normal_scores[i], 1e-5)
         << "test normal " << i;
 }

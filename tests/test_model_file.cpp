@@ -60,9 +60,18 @@ class ModelFileTest : public ::testing::Test {
     }
     model_.network->eval();
     model_.calibration = wm::calibrate_tnr_target({0.011, 0.012, 0.013, 0.02}, {0.05, 0.07}, 0.75);
-    model_.validation = {{"test", {{"tp", 3}, {"fn", 1}}}};
-    model_.training = {{"epochs_run", 3}, {"seed", 5}};
-    model_.provenance = {{"trainer_version", "test"}, {"train_hashes", {"0123456789abcdef"}}};
+    model_.validation.test = wm::Metrics{};
+    model_.validation.test->tp = 3;
+    model_.validation.test->fn = 1;
+    model_.validation.test_normal_scores = {0.25, 0.5};
+    model_.validation.extra = {{"figure_of_a_newer_trainer", 7}};
+    model_.training.loss = "mse";
+    model_.training.epochs_run = 3;
+    model_.training.seed = 5;
+    model_.training.train_loss = {0.5, 0.25, 0.125};
+    model_.provenance.trainer_version = "test";
+    model_.provenance.train_hashes = {"0123456789abcdef"};
+    model_.provenance.recalibrated = wm::Recalibration{"2026-01-02T03:04:05Z", 0.5, "normal"};
     wm::save_model(model_, path_);
   }
   void TearDown() override {
@@ -164,7 +173,20 @@ TEST_F(ModelFileTest, RoundTrip) {
   EXPECT_DOUBLE_EQ(back.score.b, 0.75);
   EXPECT_EQ(back.calibration.method, "tnr-target");
   EXPECT_EQ(back.calibration.n_anomaly, 2u);
-  EXPECT_EQ(back.provenance, model_.provenance);
+  // the typed records come back field by field, unknown keys kept
+  EXPECT_EQ(back.provenance.to_json(), model_.provenance.to_json());
+  EXPECT_EQ(back.provenance.train_hashes, model_.provenance.train_hashes);
+  ASSERT_TRUE(back.provenance.recalibrated);
+  EXPECT_DOUBLE_EQ(back.provenance.recalibrated->previous_threshold, 0.5);
+  EXPECT_EQ(back.training.loss, "mse");
+  EXPECT_EQ(back.training.seed, 5u);
+  EXPECT_EQ(back.training.epochs_run, 3);
+  EXPECT_EQ(back.training.train_loss, model_.training.train_loss);
+  ASSERT_TRUE(back.validation.test);
+  EXPECT_EQ(back.validation.test->tp, 3u);
+  EXPECT_EQ(back.validation.test->fn, 1u);
+  EXPECT_EQ(back.validation.test_normal_scores, model_.validation.test_normal_scores);
+  EXPECT_EQ(back.validation.extra, model_.validation.extra);
 
   auto a = model_.network->named_parameters(true), b = back.network->named_parameters(true);
   ASSERT_EQ(a.size(), b.size());

@@ -226,7 +226,7 @@ int run_train(const TrainCommand& c) {
 
     const Metrics calib_m = metrics_of(calib_n, calib_s, model.threshold());
     const Metrics test_m = metrics_of(test_n, test_s, model.threshold());
-    model.validation = {{"test", test_m.to_json()},
+    model.validation = ValidationRecord::from_json({{"test", test_m.to_json()},
                         {"calibration", calib_m.to_json()},
                         {"test_normal_scores", test_n},
                         {"test_spill_scores", test_s},
@@ -234,8 +234,8 @@ int run_train(const TrainCommand& c) {
                         {"test_normal_hashes", hashes_in_order(normal, ns.test)},
                         {"test_spill_hashes", hashes_in_order(spills, ss.test)},
                         {"test_spill_wells", ss.test_wells},
-                        {"note", "test = normals never trained or calibrated on + spills of wells held out by well"}};
-    model.training = {{"epochs_max", c.epochs},          {"epochs_run", tr.epochs_run},
+                        {"note", "test = normals never trained or calibrated on + spills of wells held out by well"}});
+    model.training = TrainingRecord::from_json({{"epochs_max", c.epochs},          {"epochs_run", tr.epochs_run},
                       {"best_epoch", tr.best_epoch},      {"best_val_loss", tr.best_val_loss},
                       {"batch_size", c.batch_size},       {"learning_rate", c.learning_rate},
                       {"optimizer", "adam"},              {"loss", classifier ? "binary-cross-entropy" : "mse"},
@@ -250,9 +250,9 @@ int run_train(const TrainCommand& c) {
                       {"split", {{"train", ns.train.size()}, {"val", ns.val.size()}, {"calib", ns.calib.size()},
                                  {"test", ns.test.size()}, {"calib_spills", ss.calib.size()},
                                  {"test_spills", ss.test.size()}, {"calib_spill_wells", ss.calib_wells},
-                                 {"test_spill_wells", ss.test_wells}}}};
+                                 {"test_spill_wells", ss.test_wells}}}});
     std::vector<size_t> heldout(ns.test);
-    model.provenance = {{"trainer_version", WELLMONITOR_VERSION},
+    model.provenance = ProvenanceRecord::from_json({{"trainer_version", WELLMONITOR_VERSION},
                         {"date", now_iso8601()},
                         {"normal_dir", std::filesystem::path(c.normal_dir).filename().string()},
                         {"anomaly_dir", c.anomaly_dir.empty() ? "" : std::filesystem::path(c.anomaly_dir).filename().string()},
@@ -265,7 +265,7 @@ int run_train(const TrainCommand& c) {
                          }()},
                         {"train_hashes", short_hashes(normal, ns.train)},
                         {"train_spill_hashes", short_hashes(spills, train_spills)},
-                        {"test_hashes", short_hashes(normal, ns.test)}};
+                        {"test_hashes", short_hashes(normal, ns.test)}});
     save_model(model, c.out);
     std::error_code ec;
     std::filesystem::remove(to.checkpoint, ec);
@@ -294,7 +294,7 @@ int run_calibrate(const CalibrateCommand& c) {
         warn(fmt::format("{} image(s) appear among both normals and spills; left out of both as ambiguous", amb));
     }
     if (!c.include_training) {
-      const std::set<std::string> used = recorded_hashes(model, {"train_hashes", "test_hashes"});
+      const std::set<std::string> used = hash_set({model.provenance.train_hashes, model.provenance.test_hashes});
       const size_t before = normal.size();
       normal.erase(std::remove_if(normal.begin(), normal.end(),
                                   [&](const Crop& cr) { return used.count(cr.sha256.substr(0, kHashChars)) > 0; }),
@@ -315,26 +315,24 @@ int run_calibrate(const CalibrateCommand& c) {
     if (method == "stress-youden") {
       // The kinds of shifts and synthetic spills the model trained with; every kind
       // for a model that trained with none (an autoencoder) or does not say.
-      std::string trained_shifts = model.training.value("shifts", std::string("none"));
-      if (trained_shifts == "none") trained_shifts = "occluder,box,photometric";
+      std::string trained_shifts = model.training.shifts;
+      if (trained_shifts.empty() || trained_shifts == "none") trained_shifts = "occluder,box,photometric";
       const ShiftSet shifts = parse_shift_set(trained_shifts);
-      const auto syn = model.training.value("synthetic", nlohmann::json());
-      const std::vector<SpillKind> kinds = parse_spill_kinds(syn.is_string() ? syn.get<std::string>() : "blob,blend");
+      const std::string& syn = model.training.synthetic;
+      const std::vector<SpillKind> kinds = parse_spill_kinds(syn.empty() ? "blob,blend" : syn);
       std::vector<cv::Mat> imgs, textures;
       for (const auto& cr : normal) imgs.push_back(cr.image);
       for (const auto& cr : spills) textures.push_back(cr.image);
       model.calibration = calibrate_stress_youden(det, imgs, ns, sp, textures, shifts, kinds,
-                                                  model.training.value("seed", uint64_t{1}));
+                                                  model.training.seed);
     } else {
       model.calibration = calibrate(method, ns, sp, method_parameter(method, c.target_tnr, c.false_alarm_rate));
     }
-    if (model.validation.contains("test_normal_scores")) {
-      const auto tn = model.validation["test_normal_scores"].get<std::vector<double>>();
-      const auto ts = model.validation.value("test_spill_scores", std::vector<double>{});
-      model.validation["test"] = metrics_of(tn, ts, model.threshold()).to_json();
-    }
-    model.provenance["recalibrated"] = {{"date", now_iso8601()}, {"previous_threshold", old},
-                                        {"normal_dir", std::filesystem::path(c.normal_dir).filename().string()}};
+    if (!model.validation.test_normal_scores.empty())
+      model.validation.test =
+          metrics_of(model.validation.test_normal_scores, model.validation.test_spill_scores, model.threshold());
+    model.provenance.recalibrated =
+        Recalibration{now_iso8601(), old, std::filesystem::path(c.normal_dir).filename().string()};
     const std::string out = c.out.empty() ? c.model : c.out;
     save_model(model, out);
     fmt::print("threshold {:.6g} -> {:.6g} ({} {}), calibration TNR {} TPR {} on {} normals / {} spills; written to {}\n",
@@ -361,7 +359,7 @@ int run_evaluate(const EvaluateCommand& c) {
     std::vector<int> labels;
     for (const auto& cr : crops) labels.push_back(cr.label);
     const Metrics m = compute_metrics(scores, labels, thr);
-    const std::set<std::string> trained = recorded_hashes(det.model(), {"train_hashes"});
+    const std::set<std::string> trained = hash_set({det.model().provenance.train_hashes});
     size_t seen = 0;
     for (const auto& cr : crops) seen += trained.count(cr.sha256.substr(0, kHashChars));
     if (seen) warn(fmt::format("{} of the {} crops were used to train this model; figures are optimistic", seen, crops.size()));

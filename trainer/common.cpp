@@ -140,10 +140,9 @@ void setup_runtime(const CommonOptions& o) {
   note(o, fmt::format("LibTorch: {} thread(s)", threads));
 }
 
-std::set<std::string> recorded_hashes(const ModelFile& model, std::initializer_list<const char*> keys) {
+std::set<std::string> hash_set(std::initializer_list<std::reference_wrapper<const std::vector<std::string>>> lists) {
   std::set<std::string> out;
-  for (const char* key : keys)
-    for (const auto& h : model.provenance.value(key, nlohmann::json::array())) out.insert(h.get<std::string>());
+  for (const auto& list : lists) out.insert(list.get().begin(), list.get().end());
   return out;
 }
 

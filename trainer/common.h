@@ -12,6 +12,7 @@
 #include <torch/torch.h>
 
 #include <random>
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -56,7 +57,8 @@ Metrics metrics_of(const std::vector<double>& normal, const std::vector<double>&
 void setup_runtime(const CommonOptions& o);
 // The truncated crop hashes a model file records under the given provenance
 // keys ("train_hashes", "test_hashes"); empty for keys it lacks.
-std::set<std::string> recorded_hashes(const ModelFile& model, std::initializer_list<const char*> keys);
+// The union of recorded hash lists (a model's provenance or validation).
+std::set<std::string> hash_set(std::initializer_list<std::reference_wrapper<const std::vector<std::string>>> lists);
 // A synthetic spill on `normal` of one of `kinds` (drawn at random): a blob, or a
 // blend of the texture of one of spills[pool] (or of a random colour field when
 // the pool is empty).

@@ -193,16 +193,17 @@ int crossval_models(const CrossvalCommand& c) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& path : c.models) {
     Detector det = Detector::open(path, c.common.device);
-    const std::set<std::string> trained = recorded_hashes(det.model(), {"train_hashes", "train_spill_hashes"});
+    const std::set<std::string> trained = hash_set({det.model().provenance.train_hashes, det.model().provenance.train_spill_hashes});
     size_t seen = 0;
     for (const auto& h : od_hashes) seen += trained.count(h);
     fmt::print("model {} ({}), threshold {:.6g}\n", path, det.model().arch, det.threshold());
     if (seen) {
-      if (det.model().validation.contains("otherdays_cv")) {
+      const nlohmann::json& recorded = det.model().validation.otherdays_cv;
+      if (!recorded.is_null()) {
         fmt::print("  trained on {} of these crops: its honest figures are the cross-validated ones it records:\n",
                    seen);
-        fmt::print("{}\n", det.model().validation["otherdays_cv"]["summary"].dump(2));
-        out.push_back({{"model", path}, {"trained_on", seen}, {"recorded", det.model().validation["otherdays_cv"]}});
+        fmt::print("{}\n", recorded.value("summary", nlohmann::json()).dump(2));
+        out.push_back({{"model", path}, {"trained_on", seen}, {"recorded", recorded}});
         continue;
       }
       throw std::invalid_argument(
@@ -346,7 +347,7 @@ ModelFile train_recipe(const CrossvalCommand& c, const RecipeData& d, const std:
   const auto empty = torch::empty({0, pc.channels(), pc.height, pc.width});
   const TrainResult tr =
       train_classifier(*model.network, d.normal.size(0), make_batch, empty, torch::empty({0}), to, device);
-  model.training = {{"recipe", "plain"},
+  model.training = TrainingRecord::from_json({{"recipe", "plain"},
                     {"epochs", tr.epochs_run},
                     {"batch_normals", c.batch_normal},
                     {"batch_spills", c.batch_spill},
@@ -360,8 +361,8 @@ ModelFile train_recipe(const CrossvalCommand& c, const RecipeData& d, const std:
                     {"synthetic", "none"},
                     {"seed", seed},
                     {"train_loss", tr.train_loss},
-                    {"crops_per_second", tr.crops_per_second}};
-  if (h264) model.training["h264_copies"] = d.normal_h264.size();
+                    {"crops_per_second", tr.crops_per_second}});
+  if (h264) model.training.extra["h264_copies"] = d.normal_h264.size();
   return model;
 }
 
@@ -489,13 +490,14 @@ int run_crossval(const CrossvalCommand& c) {
           }
           if (!c.save_folds.empty()) {
             std::vector<size_t> od_tr(tr);
-            m.provenance = {{"trainer_version", WELLMONITOR_VERSION},
-                            {"date", now_iso8601()},
-                            {"fold", f},
-                            {"train_hashes", short_hashes(normal, train_idx)},
-                            {"train_spill_hashes", short_hashes(spills, all_indices(spills.size()))},
-                            {"train_otherdays_hashes", short_hashes(od.set.crops, od_tr)}};
-            for (const auto& h : m.provenance["train_otherdays_hashes"]) m.provenance["train_hashes"].push_back(h);
+            m.provenance = ProvenanceRecord::from_json({{"trainer_version", WELLMONITOR_VERSION},
+                                                        {"date", now_iso8601()},
+                                                        {"fold", f},
+                                                        {"train_hashes", short_hashes(normal, train_idx)},
+                                                        {"train_spill_hashes", short_hashes(spills, all_indices(spills.size()))},
+                                                        {"train_otherdays_hashes", short_hashes(od.set.crops, od_tr)}});
+            auto& p = m.provenance;
+            p.train_hashes.insert(p.train_hashes.end(), p.train_otherdays_hashes.begin(), p.train_otherdays_hashes.end());
             fold_models.push_back({{f, seed}, std::move(m)});
           }
         }
@@ -659,7 +661,7 @@ int run_crossval(const CrossvalCommand& c) {
     Detector det(model, device);
     const auto test_n = score_with_progress(det, to_tensor(normal, ns.test, pc), o, "scoring test normals");
     const Metrics test_m = metrics_of(test_n, {}, cal.threshold);
-    model.validation = {{"otherdays_cv", cv},
+    model.validation = ValidationRecord::from_json({{"otherdays_cv", cv},
                         {"test", test_m.to_json()},
                         {"test_normal_scores", test_n},
                         {"test_spill_scores", std::vector<double>{}},
@@ -667,9 +669,9 @@ int run_crossval(const CrossvalCommand& c) {
                         {"test_spill_hashes", std::vector<std::string>{}},
                         {"note",
                          "otherdays_cv: the recipe's cross-validated figures on the other days (the shipped "
-                         "model trained on every fold); test = recorded-day normals never trained on"}};
+                         "model trained on every fold); test = recorded-day normals never trained on"}});
     std::vector<size_t> od_idx = all_od;
-    model.provenance = {{"trainer_version", WELLMONITOR_VERSION},
+    model.provenance = ProvenanceRecord::from_json({{"trainer_version", WELLMONITOR_VERSION},
                         {"date", now_iso8601()},
                         {"normal_dir", std::filesystem::path(c.normal_dir).filename().string()},
                         {"anomaly_dir", std::filesystem::path(c.anomaly_dir).filename().string()},
@@ -682,9 +684,10 @@ int run_crossval(const CrossvalCommand& c) {
                            h.erase(std::unique(h.begin(), h.end()), h.end());
                            return h;
                          }()},
-                        {"test_hashes", short_hashes(normal, ns.test)}};
+                        {"test_hashes", short_hashes(normal, ns.test)}});
     // evaluate and calibrate treat every crop trained on as such.
-    for (const auto& h : model.provenance["train_otherdays_hashes"]) model.provenance["train_hashes"].push_back(h);
+    auto& p = model.provenance;
+    p.train_hashes.insert(p.train_hashes.end(), p.train_otherdays_hashes.begin(), p.train_otherdays_hashes.end());
     save_model(model, c.out);
     fmt::print("model written to {}: threshold {:.6g} ({}), recorded-day test normals TNR {}\n", c.out, cal.threshold,
                cal.method, fmt_rate(test_m.tnr));

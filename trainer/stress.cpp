@@ -195,7 +195,7 @@ int run_stress(const StressCommand& c) {
       double mean_thr = 0;
       int64_t params = 0, macs = 0;
       for (const auto& d : det.detectors) {
-        if (group.size() > 1 && recorded_hashes(d->model(), {"test_hashes"}) != recorded_hashes(mf, {"test_hashes"}))
+        if (group.size() > 1 && hash_set({d->model().provenance.test_hashes}) != hash_set({mf.provenance.test_hashes}))
           throw std::invalid_argument("--ensemble needs models trained on one split (the same --split-seed); " +
                                       group.front() + " and another differ");
         mean_thr += d->threshold() / static_cast<double>(group.size());
@@ -204,8 +204,8 @@ int run_stress(const StressCommand& c) {
       }
       const double thr = c.threshold >= 0 ? c.threshold : mean_thr;
       // The model's own held-out normals; else everything it did not train on.
-      const std::set<std::string> test_h = recorded_hashes(mf, {"test_hashes"});
-      const std::set<std::string> train_h = recorded_hashes(mf, {"train_hashes"});
+      const std::set<std::string> test_h = hash_set({mf.provenance.test_hashes});
+      const std::set<std::string> train_h = hash_set({mf.provenance.train_hashes});
       std::vector<cv::Mat> test_normals;
       for (const auto& cr : normal) {
         const std::string h = cr.sha256.substr(0, kHashChars);
@@ -213,7 +213,7 @@ int run_stress(const StressCommand& c) {
       }
       if (test_normals.empty()) throw std::invalid_argument(path + ": none of the normal crops given is held out from this model");
       std::set<int> test_wells;
-      for (const auto& w : mf.validation.value("test_spill_wells", nlohmann::json::array())) test_wells.insert(w.get<int>());
+      test_wells.insert(mf.validation.test_spill_wells.begin(), mf.validation.test_spill_wells.end());
       std::vector<cv::Mat> test_spills, textures;
       for (const auto& cr : spills) (test_wells.empty() || test_wells.count(cr.group) ? test_spills : textures).push_back(cr.image);
       if (textures.empty()) textures = test_spills;
@@ -267,7 +267,8 @@ int run_stress(const StressCommand& c) {
         record(part("stress"), mixed_s, all_s, thr);
         if (!o.quiet) fmt::print(stderr, "  seed {}/{} done\n", seed, c.seeds);
       }
-      const nlohmann::json& tr = mf.training;
+      const TrainingRecord& tr = mf.training;
+      const bool shifted = tr.augment == "shifts" || mf.arch == "spill-cnn";
       per_model.push_back({{"model", path},
                            {"threshold", thr},
                            {"arch", mf.arch},
@@ -276,11 +277,11 @@ int run_stress(const StressCommand& c) {
                            {"parameters", params},
                            {"multiply_adds_per_crop", macs},
                            {"crops_per_second", crops_per_s},
-                           {"seed", tr.value("seed", nlohmann::json())},
-                           {"trained_shifts", tr.value("shifts", tr.value("augment", "none") == "shifts" || mf.arch == "spill-cnn"
-                                                                     ? "occluder,box,photometric" : "none")},
-                           {"trained_synthetic", tr.value("synthetic", mf.arch == "spill-cnn" ? nlohmann::json("blob,blend")
-                                                                                              : nlohmann::json("none"))}});
+                           {"seed", tr.seed},
+                           {"trained_shifts", !tr.shifts.empty() ? tr.shifts : shifted ? "occluder,box,photometric" : "none"},
+                           {"trained_synthetic", !tr.synthetic.empty()            ? tr.synthetic
+                                                 : mf.arch == "spill-cnn" ? "blob,blend"
+                                                                          : "none"}});
     }
     fmt::print("stress validation: {} model(s) x {} seed(s); threshold = each model's recorded one unless overridden\n",
                c.models.size(), c.seeds);

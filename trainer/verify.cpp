@@ -24,12 +24,10 @@ struct Recorded {
   size_t total = 0;
 };
 
-Recorded recorded_part(const ModelFile& model, const char* hashes_key, const char* scores_key) {
+Recorded recorded_part(const std::vector<std::string>& h, const std::vector<double>& s) {
   Recorded r;
-  const auto h = model.validation.value(hashes_key, nlohmann::json::array());
-  const auto s = model.validation.value(scores_key, nlohmann::json::array());
-  if (!h.is_array() || !s.is_array() || h.size() != s.size()) return r;
-  for (size_t i = 0; i < h.size(); ++i) r.score[h[i].get<std::string>()] = s[i].get<double>();
+  if (h.size() != s.size()) return r;
+  for (size_t i = 0; i < h.size(); ++i) r.score[h[i]] = s[i];
   r.total = h.size();
   return r;
 }
@@ -42,8 +40,8 @@ int run_verify(const VerifyCommand& c) {
     setup_runtime(o);
     Detector det = Detector::open(c.model, o.device);
     const ModelFile& model = det.model();
-    const Recorded rec_n = recorded_part(model, "test_normal_hashes", "test_normal_scores");
-    const Recorded rec_s = recorded_part(model, "test_spill_hashes", "test_spill_scores");
+    const Recorded rec_n = recorded_part(model.validation.test_normal_hashes, model.validation.test_normal_scores);
+    const Recorded rec_s = recorded_part(model.validation.test_spill_hashes, model.validation.test_spill_scores);
     if (rec_n.total == 0 && rec_s.total == 0)
       throw std::invalid_argument(c.model + ": records no per-crop test scores to verify against (written by an older trainer)");
 
@@ -103,19 +101,14 @@ int run_verify(const VerifyCommand& c) {
     // The whole test part: the recorded figures themselves.
     nlohmann::json figures;
     const bool whole = found_n.crops.size() == rec_n.total && found_s.crops.size() == rec_s.total;
-    if (whole && non_finite == 0 && model.validation.contains("test")) {
+    if (whole && non_finite == 0 && model.validation.test) {
       const Metrics m = metrics_of(new_n, new_s, thr);
-      const auto& want = model.validation["test"];
-      auto count = [&](const char* k) { return want.value(k, -1LL); };
-      auto as_ll = [](size_t v) { return static_cast<long long>(v); };
-      const bool auc_same = !want.contains("roc_auc") || !want["roc_auc"].is_number() ||
-                            std::abs(m.roc_auc - want["roc_auc"].get<double>()) <= 1e-6;
-      const bool same = as_ll(m.tp) == count("tp") && as_ll(m.fn) == count("fn") && as_ll(m.tn) == count("tn") &&
-                        as_ll(m.fp) == count("fp") && auc_same;
+      const Metrics& want = *model.validation.test;
+      const bool auc_same = !std::isfinite(want.roc_auc) || std::abs(m.roc_auc - want.roc_auc) <= 1e-6;
+      const bool same = m.tp == want.tp && m.fn == want.fn && m.tn == want.tn && m.fp == want.fp && auc_same;
       print_metrics("test part, scored now", m);
-      fmt::print("recorded figures: TP={} FN={} TN={} FP={} ROC-AUC={} -> {}\n", count("tp"), count("fn"), count("tn"),
-                 count("fp"), want.contains("roc_auc") && want["roc_auc"].is_number() ? fmt_rate(want["roc_auc"].get<double>()) : "n/a",
-                 same ? "reproduced" : "NOT reproduced");
+      fmt::print("recorded figures: TP={} FN={} TN={} FP={} ROC-AUC={} -> {}\n", want.tp, want.fn, want.tn, want.fp,
+                 std::isfinite(want.roc_auc) ? fmt_rate(want.roc_auc) : "n/a", same ? "reproduced" : "NOT reproduced");
       ok = ok && same;
       figures = m.to_json();
     } else if (non_finite) {

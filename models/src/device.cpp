@@ -1,5 +1,7 @@
 #include "wellmonitor/device.h"
 
+#include "wellmonitor/errors.h"
+
 #include <stdexcept>
 
 namespace wellmonitor {
@@ -10,23 +12,23 @@ torch::Device resolve_device(const std::string& request) {
   if (request == "cpu") return torch::Device(torch::kCPU);
   if (request.rfind("cuda", 0) == 0) {
     if (!cuda)
-      throw std::runtime_error("device '" + request +
+      throw DeviceError("device '" + request +
                                "' requested, but CUDA is not available (this build's LibTorch has no CUDA "
                                "or no GPU is visible); use --device cpu or auto");
     int index = 0;
     if (request.size() > 4) {
-      if (request[4] != ':') throw std::runtime_error("unknown device '" + request + "' (expected auto, cpu, cuda or cuda:N)");
+      if (request[4] != ':') throw DeviceError("unknown device '" + request + "' (expected auto, cpu, cuda or cuda:N)");
       try {
         index = std::stoi(request.substr(5));
       } catch (const std::exception&) {
-        throw std::runtime_error("unknown device '" + request + "' (expected auto, cpu, cuda or cuda:N)");
+        throw DeviceError("unknown device '" + request + "' (expected auto, cpu, cuda or cuda:N)");
       }
     }
     if (index < 0 || index >= static_cast<int>(torch::cuda::device_count()))
-      throw std::runtime_error("device '" + request + "': no such GPU (" + std::to_string(torch::cuda::device_count()) + " visible)");
+      throw DeviceError("device '" + request + "': no such GPU (" + std::to_string(torch::cuda::device_count()) + " visible)");
     return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
   }
-  throw std::runtime_error("unknown device '" + request + "' (expected auto, cpu, cuda or cuda:N)");
+  throw DeviceError("unknown device '" + request + "' (expected auto, cpu, cuda or cuda:N)");
 }
 
 std::string describe_device(const torch::Device& device) {

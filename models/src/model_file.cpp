@@ -174,12 +174,7 @@ void ModelFile::build_network() {
 }
 
 nlohmann::json ModelFile::metadata(bool brief) const {
-  nlohmann::json prov = provenance;
-  if (brief) {
-    for (auto& [key, value] : prov.items())
-      if (key.size() > 7 && key.compare(key.size() - 7, 7, "_hashes") == 0 && value.is_array())
-        value = std::to_string(value.size()) + " truncated SHA-256 hashes (--full lists them)";
-  }
+  const nlohmann::json prov = provenance.to_json(brief);
   nlohmann::json j = {{"format", "wellmonitor-model"},
                       {"format_version", kModelFormatVersion},
                       {"arch", arch},
@@ -188,8 +183,8 @@ nlohmann::json ModelFile::metadata(bool brief) const {
                       {"score", score.to_json()},
                       {"calibration", calibration.to_json()},
                       {"threshold", calibration.threshold},
-                      {"validation", validation},
-                      {"training", training},
+                      {"validation", validation.to_json()},
+                      {"training", training.to_json()},
                       {"provenance", prov}};
   if (network) {
     j["parameters"] = parameter_count(*network);
@@ -325,9 +320,9 @@ ModelFile load_model(const std::string& path) {
     model.preprocess = PreprocessConfig::from_json(m["preprocess"]);
     model.score = ScoreConfig::from_json(m["score"]);
     model.calibration = Calibration::from_json(m["calibration"]);
-    model.validation = m.value("validation", nlohmann::json::object());
-    model.training = m.value("training", nlohmann::json::object());
-    model.provenance = m.value("provenance", nlohmann::json::object());
+    model.validation = ValidationRecord::from_json(m.value("validation", nlohmann::json::object()));
+    model.training = TrainingRecord::from_json(m.value("training", nlohmann::json::object()));
+    model.provenance = ProvenanceRecord::from_json(m.value("provenance", nlohmann::json::object()));
 
     // The threshold must lie in the score's range: a probability in [0, 1],
     // a reconstruction error never below 0.

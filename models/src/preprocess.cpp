@@ -1,5 +1,7 @@
 #include "wellmonitor/preprocess.h"
 
+#include "wellmonitor/crop_preprocessor.h"
+
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
@@ -36,9 +38,11 @@ PreprocessConfig PreprocessConfig::from_json(const nlohmann::json& j) {
   return c;
 }
 
-cv::Mat to_gray_pil(const cv::Mat& bgr) {
-  if (bgr.type() != CV_8UC3) throw std::invalid_argument("to_gray_pil expects an 8-bit BGR image");
-  cv::Mat gray(bgr.rows, bgr.cols, CV_8UC1);
+namespace {
+
+// PIL's "L" of `bgr` into `gray` (allocated when its size differs).
+void gray_pil_into(const cv::Mat& bgr, cv::Mat& gray) {
+  gray.create(bgr.rows, bgr.cols, CV_8UC1);
   for (int y = 0; y < bgr.rows; ++y) {
     const uint8_t* s = bgr.ptr<uint8_t>(y);
     uint8_t* d = gray.ptr<uint8_t>(y);
@@ -47,6 +51,14 @@ cv::Mat to_gray_pil(const cv::Mat& bgr) {
       d[x] = static_cast<uint8_t>((s[2] * 19595u + s[1] * 38470u + s[0] * 7471u + 0x8000u) >> 16);
     }
   }
+}
+
+}  // namespace
+
+cv::Mat to_gray_pil(const cv::Mat& bgr) {
+  if (bgr.type() != CV_8UC3) throw std::invalid_argument("to_gray_pil expects an 8-bit BGR image");
+  cv::Mat gray;
+  gray_pil_into(bgr, gray);
   return gray;
 }
 
@@ -96,16 +108,16 @@ inline uint8_t clip8(int64_t v) {
   return static_cast<uint8_t>(v < 0 ? 0 : (v > 255 ? 255 : v));
 }
 
-}  // namespace
-
-cv::Mat resize_bilinear_pil(const cv::Mat& src, int out_width, int out_height) {
-  if (src.empty() || src.depth() != CV_8U || (src.channels() != 1 && src.channels() != 3))
-    throw std::invalid_argument("resize_bilinear_pil expects a non-empty 8-bit image with 1 or 3 channels");
-  if (out_width <= 0 || out_height <= 0) throw std::invalid_argument("resize_bilinear_pil: bad output size");
+// Pillow's two passes with given taps: horizontal into `tmp` (skipped when the
+// width stays), vertical into `dst` (skipped when the height stays). Returns
+// the result: dst, tmp or src itself.
+const cv::Mat& resample(const cv::Mat& src, int out_width, int out_height, const std::vector<Taps>& htaps,
+                        const std::vector<Taps>& vtaps, cv::Mat& tmp_store, cv::Mat& dst) {
   const int cn = src.channels();
-  cv::Mat tmp = src;
+  const cv::Mat* tmp_p = &src;
   if (src.cols != out_width) {
-    const auto taps = bilinear_taps(src.cols, out_width);
+    const auto& taps = htaps;
+    cv::Mat& tmp = tmp_store;
     tmp.create(src.rows, out_width, src.type());
     for (int y = 0; y < src.rows; ++y) {
       const uint8_t* s = src.ptr<uint8_t>(y);
@@ -120,10 +132,12 @@ cv::Mat resize_bilinear_pil(const cv::Mat& src, int out_width, int out_height) {
         }
       }
     }
+    tmp_p = &tmp;
   }
-  if (tmp.rows == out_height) return tmp.data == src.data ? src.clone() : tmp;
-  const auto taps = bilinear_taps(tmp.rows, out_height);
-  cv::Mat dst(out_height, out_width, src.type());
+  const cv::Mat& tmp = *tmp_p;
+  if (tmp.rows == out_height) return tmp;
+  const auto& taps = vtaps;
+  dst.create(out_height, out_width, src.type());
   const int row_len = out_width * cn;
   for (int y = 0; y < out_height; ++y) {
     const Taps& t = taps[y];
@@ -138,19 +152,25 @@ cv::Mat resize_bilinear_pil(const cv::Mat& src, int out_width, int out_height) {
   return dst;
 }
 
-void preprocess_into(const cv::Mat& crop, const PreprocessConfig& config, float* out) {
+void check_crop(const cv::Mat& crop) {
   if (crop.empty()) throw std::invalid_argument("empty crop");
   if (crop.depth() != CV_8U || (crop.channels() != 1 && crop.channels() != 3))
     throw std::invalid_argument("crop must be 8-bit BGR or grayscale");
-  cv::Mat src;
+}
+
+// The crop in the network's colours (grey or RGB), in `store` unless the crop serves as it is.
+const cv::Mat& network_colours(const cv::Mat& crop, const PreprocessConfig& config, cv::Mat& store) {
   if (config.color == ColorMode::Gray) {
-    src = crop.channels() == 3 ? to_gray_pil(crop) : crop;
-  } else if (crop.channels() == 1) {
-    cv::cvtColor(crop, src, cv::COLOR_GRAY2RGB);
+    if (crop.channels() == 1) return crop;
+    gray_pil_into(crop, store);
   } else {
-    cv::cvtColor(crop, src, cv::COLOR_BGR2RGB);
+    cv::cvtColor(crop, store, crop.channels() == 1 ? cv::COLOR_GRAY2RGB : cv::COLOR_BGR2RGB);
   }
-  const cv::Mat r = resize_bilinear_pil(src, config.width, config.height);
+  return store;
+}
+
+// The resized crop to floats in [-1, 1], CHW.
+void to_floats(const cv::Mat& r, const PreprocessConfig& config, float* out) {
   const int cn = r.channels();
   const size_t plane = static_cast<size_t>(config.width) * config.height;
   for (int y = 0; y < r.rows; ++y) {
@@ -161,6 +181,46 @@ void preprocess_into(const cv::Mat& crop, const PreprocessConfig& config, float*
         out[c * plane + static_cast<size_t>(y) * config.width + x] =
             (static_cast<float>(s[x * cn + c]) / 255.0f - 0.5f) / 0.5f;
   }
+}
+
+}  // namespace
+
+cv::Mat resize_bilinear_pil(const cv::Mat& src, int out_width, int out_height) {
+  if (src.empty() || src.depth() != CV_8U || (src.channels() != 1 && src.channels() != 3))
+    throw std::invalid_argument("resize_bilinear_pil expects a non-empty 8-bit image with 1 or 3 channels");
+  if (out_width <= 0 || out_height <= 0) throw std::invalid_argument("resize_bilinear_pil: bad output size");
+  const std::vector<Taps> htaps = src.cols != out_width ? bilinear_taps(src.cols, out_width) : std::vector<Taps>{};
+  const std::vector<Taps> vtaps = src.rows != out_height ? bilinear_taps(src.rows, out_height) : std::vector<Taps>{};
+  cv::Mat tmp, dst;
+  const cv::Mat& r = resample(src, out_width, out_height, htaps, vtaps, tmp, dst);
+  return r.data == src.data ? src.clone() : r;
+}
+
+void preprocess_into(const cv::Mat& crop, const PreprocessConfig& config, float* out) {
+  check_crop(crop);
+  cv::Mat store;
+  const cv::Mat& src = network_colours(crop, config, store);
+  to_floats(resize_bilinear_pil(src, config.width, config.height), config, out);
+}
+
+struct CropPreprocessor::Prepared {
+  std::vector<Taps> htaps, vtaps;
+  cv::Mat colours, tmp, dst;
+};
+
+CropPreprocessor::CropPreprocessor(const PreprocessConfig& config) : config_(config) {}
+CropPreprocessor::~CropPreprocessor() = default;
+
+void CropPreprocessor::run(const cv::Mat& crop, float* out) {
+  check_crop(crop);
+  auto& p = cache_[{{crop.cols, crop.rows}, crop.channels()}];
+  if (!p) {
+    p = std::make_unique<Prepared>();
+    if (crop.cols != config_.width) p->htaps = bilinear_taps(crop.cols, config_.width);
+    if (crop.rows != config_.height) p->vtaps = bilinear_taps(crop.rows, config_.height);
+  }
+  const cv::Mat& src = network_colours(crop, config_, p->colours);
+  to_floats(resample(src, config_.width, config_.height, p->htaps, p->vtaps, p->tmp, p->dst), config_, out);
 }
 
 torch::Tensor preprocess(const cv::Mat& crop, const PreprocessConfig& config) {

@@ -8,7 +8,7 @@
 namespace wellmonitor {
 
 // "auto" (CUDA when this build and this machine have it, else CPU), "cpu",
-// "cuda" or "cuda:N". Throws std::runtime_error with a readable reason when
+// "cuda" or "cuda:N". Throws DeviceError (errors.h) with a readable reason when
 // CUDA is asked for and not available, or the name is unknown.
 torch::Device resolve_device(const std::string& request);
 

@@ -17,6 +17,8 @@
 
 #include "wellmonitor/architectures.h"
 #include "wellmonitor/calibration.h"
+#include "wellmonitor/errors.h"  // ModelFileError
+#include "wellmonitor/model_records.h"
 #include "wellmonitor/preprocess.h"
 #include "wellmonitor/scores.h"
 
@@ -30,21 +32,15 @@ namespace wellmonitor {
 
 constexpr uint32_t kModelFormatVersion = 1;
 
-// Any problem reading or writing a model file; what() names the file and the reason.
-class ModelFileError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
 struct ModelFile {
   std::string arch = "compact-ae";
   nlohmann::json arch_params = nlohmann::json::object();
   PreprocessConfig preprocess;
   ScoreConfig score;
   Calibration calibration;
-  nlohmann::json validation = nlohmann::json::object();  // figures on held-out data
-  nlohmann::json training = nlohmann::json::object();    // epochs, losses, hyperparameters
-  nlohmann::json provenance = nlohmann::json::object();  // data hashes, date, version, command
+  ValidationRecord validation;  // figures on held-out data
+  TrainingRecord training;      // epochs, losses, hyperparameters
+  ProvenanceRecord provenance;  // data hashes, date, version
   std::shared_ptr<AutoencoderImpl> network;
 
   // Builds `network` from arch, arch_params and preprocess (fresh weights).
