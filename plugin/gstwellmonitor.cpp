@@ -338,7 +338,8 @@ gst_well_monitor_start (GstBaseTransform * trans)
   }
   try {
     wellmonitor::ModelFile file = wellmonitor::load_model (model);
-    torch::Device dev = wellmonitor::resolve_device (device);
+    torch::Device dev = wellmonitor::resolve_device (device,
+        wellmonitor::kElementDeviceHint);
     const int in_use = wellmonitor::set_threads (threads);
     priv->detector = std::make_unique<wellmonitor::Detector> (std::move (file),
         dev);

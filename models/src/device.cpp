@@ -1,10 +1,12 @@
 #include "wellmonitor/device.h"
 
+#include "wellmonitor/errors.h"
+
 #include <stdexcept>
 
 namespace wellmonitor {
 
-torch::Device resolve_device(const std::string& request) {
+torch::Device resolve_device(const std::string& request, const std::string& hint) {
   const bool cuda = torch::cuda::is_available();
   if (request.empty() || request == "auto") return cuda ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
   if (request == "cpu") return torch::Device(torch::kCPU);
@@ -12,21 +14,21 @@ torch::Device resolve_device(const std::string& request) {
     if (!cuda)
       throw std::runtime_error("device '" + request +
                                "' requested, but CUDA is not available (this build's LibTorch has no CUDA "
-                               "or no GPU is visible); use --device cpu or auto");
+                               "or no GPU is visible); " + hint);
     int index = 0;
     if (request.size() > 4) {
-      if (request[4] != ':') throw std::runtime_error("unknown device '" + request + "' (expected auto, cpu, cuda or cuda:N)");
+      if (request[4] != ':') throw std::runtime_error("unknown device '" + printable(request) + "' (expected auto, cpu, cuda or cuda:N)");
       try {
         index = std::stoi(request.substr(5));
       } catch (const std::exception&) {
-        throw std::runtime_error("unknown device '" + request + "' (expected auto, cpu, cuda or cuda:N)");
+        throw std::runtime_error("unknown device '" + printable(request) + "' (expected auto, cpu, cuda or cuda:N)");
       }
     }
     if (index < 0 || index >= static_cast<int>(torch::cuda::device_count()))
-      throw std::runtime_error("device '" + request + "': no such GPU (" + std::to_string(torch::cuda::device_count()) + " visible)");
+      throw std::runtime_error("device '" + printable(request) + "': no such GPU (" + std::to_string(torch::cuda::device_count()) + " visible)");
     return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
   }
-  throw std::runtime_error("unknown device '" + request + "' (expected auto, cpu, cuda or cuda:N)");
+  throw std::runtime_error("unknown device '" + printable(request) + "' (expected auto, cpu, cuda or cuda:N)");
 }
 
 std::string describe_device(const torch::Device& device) {
