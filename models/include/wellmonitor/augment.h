@@ -47,6 +47,27 @@ cv::Mat apply_shift(const cv::Mat& bgr, ShiftKind kind, Rng& rng);
 // decoded frame do. The crop stays what it was (a normal stays normal).
 cv::Mat video_like(const cv::Mat& bgr, Rng& rng);
 
+// A scene in which codec_round_trip shows crops: a camera's frame and the
+// wells' boxes in it.
+struct CodecScene {
+  cv::Mat background;           // 8-bit BGR
+  std::vector<cv::Rect> boxes;  // inside the background
+  double fps = 12.0;
+  int min_hold = 3, max_hold = 12;  // frames each crop stays in its box
+};
+
+// What a camera's H.264 stream does to a well, for real: the crops are shown
+// in the scene's boxes (resized to the box, area-averaged when they shrink),
+// each for min_hold..max_hold frames with the wells changing out of step, as
+// wells do; the frames are encoded as H.264 by OpenCV's FFmpeg writer (the
+// encoder wellmonitor-replay uses), decoded again, and each crop is cut back
+// out of a random frame that showed it. Returns one crop per input, at the
+// size of the box it was shown in (grey in, grey out). The video is written to
+// `scratch_path` + ".mp4" and removed. Throws std::runtime_error when no H.264
+// writer is available, std::invalid_argument for a bad scene.
+std::vector<cv::Mat> codec_round_trip(const std::vector<cv::Mat>& crops, const CodecScene& scene, Rng& rng,
+                                      const std::string& scratch_path);
+
 // One to three shifts chosen at random (each with probability 1/2, at least one).
 cv::Mat random_shift(const cv::Mat& bgr, Rng& rng);
 
