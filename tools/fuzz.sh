@@ -33,16 +33,17 @@ run_one() { # NAME
   local leaks=1
   [[ $name == element ]] && leaks=0
   [[ -x $exe ]] || { echo "fuzz: $exe is missing; build the fuzz preset first" >&2; return 1; }
+  : >"$log"
   export ASAN_OPTIONS="detect_leaks=$leaks:abort_on_error=0:allocator_may_return_null=1"
   if compgen -G "fuzz/regressions/$name/*" >/dev/null; then
-    if ! "$exe" -runs=1 fuzz/regressions/"$name"/* >"$log" 2>&1; then
+    if ! "$exe" -runs=1 fuzz/regressions/"$name"/* >>"$log" 2>&1; then
       echo "fuzz: $name: a regression input fails again (see $log)"; return 1
     fi
   fi
   mkdir -p "$build/corpus/$name"
   if "$exe" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 \
       -artifact_prefix="$build/artifacts/$name-" "$build/corpus/$name" "fuzz/corpus/$name" >>"$log" 2>&1; then
-    echo "fuzz: $name: $(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo '?') runs in ${seconds}s, no finding"
+    echo "fuzz: $name: $(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | tail -n 1 | grep -o '[0-9]*$' || echo '?') runs in ${seconds}s, no finding"
   else
     echo "fuzz: $name: FINDING (see $log; the input is $(ls -t "$build/artifacts/$name-"* 2>/dev/null | head -1))"
     tail -n 40 "$log"
