@@ -460,10 +460,32 @@ TEST_F(Crossval, ReplayOfGroupsPlaysSpillGroupsAsSequencesAndNormalsByGroup) {
                            "--spills",   "3",
                            "--codec",    "mjpeg",
                            "-o",         path("r.avi"),
-                           "--truth",    path("r.csv")},
+                           "--truth",    path("r.csv"),
+                           "--shown",    path("shown.csv")},
       dir_.string());
   ASSERT_EQ(r.exit_code, 0) << r.describe();
-  EXPECT_TRUE(contains(r.out, "13 normal groups")) << r.out;  // 12 normal groups + the copy's group
+  EXPECT_TRUE(contains(r.out, "13 normal groups")) << r.out;
+  // --shown: every well's showings follow each other from frame 0 to the last
+  // (40 s at 4 fps), each naming a crop of the fixture.
+  {
+    std::ifstream shown(path("shown.csv"));
+    std::string line;
+    std::getline(shown, line);
+    EXPECT_EQ(line, "well,first_frame,last_frame,file");
+    std::map<std::string, int> next_frame;
+    while (std::getline(shown, line)) {
+      std::vector<std::string> f;
+      std::stringstream ss(line);
+      for (std::string x; std::getline(ss, x, ',');) f.push_back(x);
+      ASSERT_EQ(f.size(), 4u) << line;
+      EXPECT_EQ(std::stoi(f[1]), next_frame[f[0]]) << line;
+      EXPECT_GE(std::stoi(f[2]), std::stoi(f[1])) << line;
+      next_frame[f[0]] = std::stoi(f[2]) + 1;
+      EXPECT_TRUE(fs::exists(f[3])) << line;
+    }
+    EXPECT_EQ(next_frame.size(), 42u);
+    for (const auto& [w, n] : next_frame) EXPECT_EQ(n, 160) << "well " << w;
+  }  // 12 normal groups + the copy's group
   // Each spill is one spill group of the fixture, played whole.
   std::set<std::string> spill_groups;
   {

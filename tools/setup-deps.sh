@@ -13,6 +13,7 @@ packages=(
   gstreamer1.0-plugins-bad gstreamer1.0-libav
   libcli11-dev nlohmann-json3-dev libfmt-dev
   libgtest-dev
+  libmosquitto-dev mosquitto mosquitto-clients openssl python3-gi gir1.2-gst-rtsp-server-1.0
   clang-14 libfuzzer-14-dev valgrind
 )
 if [[ "${1:-}" == "--bench" ]]; then

@@ -269,6 +269,7 @@ ModelFile train_recipe(const CrossvalCommand& c, const RecipeData& d, const std:
 
   const bool video = c.augment.find("video") != std::string::npos;
   const bool h264 = !d.normal_h264.empty();
+  const bool matrix = c.augment.find("matrix") != std::string::npos;
   const LabelledBatch make_batch = [&](const torch::Tensor& idx, uint64_t bseed) {
     torch::Generator gen = at::detail::createCPUGenerator(bseed);
     // Rows of each source: recorded-day normals (the epoch's order), other-day
@@ -284,7 +285,7 @@ ModelFile train_recipe(const CrossvalCommand& c, const RecipeData& d, const std:
     const torch::Tensor rows_ods = draw(ods_t, static_cast<int64_t>(ods.size()), more_spills);
     const int64_t n_normal = idx.size(0) + more_normals;
     torch::Tensor x;
-    if (!video && !h264) {
+    if (!video && !h264 && !matrix) {
       x = torch::cat({d.normal.index_select(0, idx), d.od.index_select(0, rows_odn), d.spills.index_select(0, rows_s),
                       d.od.index_select(0, rows_ods)});
     } else {
@@ -298,7 +299,9 @@ ModelFile train_recipe(const CrossvalCommand& c, const RecipeData& d, const std:
         for (int64_t k = 0; k < r.numel(); ++k) {
           const size_t i = static_cast<size_t>(r.data_ptr<int64_t>()[k]);
           const cv::Mat& m = images[i];
-          if (!h264) {
+          if (!h264 && !video) {
+            v.push_back(m);
+          } else if (!h264) {
             v.push_back(take(rng) ? video_like(m, rng) : m);
           } else if (!take(rng)) {
             v.push_back(m);
@@ -308,6 +311,8 @@ ModelFile train_recipe(const CrossvalCommand& c, const RecipeData& d, const std:
             const int c = std::uniform_int_distribution<int>(0, static_cast<int>(copies.size()) - 1)(rng);
             v.push_back(copies[static_cast<size_t>(c)][i]);
           }
+          // A quarter of the crops read with the other colour matrix.
+          if (matrix && take(rng) && take(rng)) v.back() = misread_colour_matrix(v.back(), take(rng));
         }
       };
       add(d.normal_images, d.normal_h264, idx);
@@ -370,6 +375,12 @@ void make_h264_copies(const CrossvalCommand& c, RecipeData& d) {
   if (scene.background.empty()) throw std::invalid_argument(c.codec_frame + ": not a readable picture");
   const WellLayout layout = load_layout(c.codec_wells);
   scene.boxes = layout.scaled(scene.background.cols, scene.background.rows);
+  // As a static well over a few seconds: runs of 1-3 showings of 3-6 frames, gain +-3%.
+  scene.min_hold = 3;
+  scene.max_hold = 6;
+  scene.min_run = 1;
+  scene.max_run = 3;
+  scene.gain_jitter = 0.03;
   std::vector<cv::Mat> all;
   for (const auto* v : {&d.normal_images, &d.spill_images, &d.od_images}) all.insert(all.end(), v->begin(), v->end());
   const auto scratch = std::filesystem::temp_directory_path() / fmt::format("wellmonitor-h264-{}", ::getpid());
@@ -438,7 +449,7 @@ int run_crossval(const CrossvalCommand& c) {
     d.od = to_tensor(od.set.crops, all_indices(od.set.crops.size()), pc);
     for (const auto& cr : od.set.crops) d.od_label.push_back(cr.label);
     const bool h264 = c.augment.find("h264") != std::string::npos;
-    if (c.augment.find("video") != std::string::npos || h264) {
+    if (c.augment.find("video") != std::string::npos || c.augment.find("matrix") != std::string::npos || h264) {
       for (size_t i : train_idx) d.normal_images.push_back(normal[i].image);
       for (const auto& cr : spills) d.spill_images.push_back(cr.image);
       for (const auto& cr : od.set.crops) d.od_images.push_back(cr.image);

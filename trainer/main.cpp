@@ -274,14 +274,15 @@ int main(int argc, char** argv) {
                 "Training jitter, comma-separated: flip (mirror left-right), light (brightness +-0.1, contrast "
                 "0.8-1.2), video (half of the crops resampled to another box, gain +-4% and JPEG quality 30-90, as "
                 "the way through a video stream does), h264 (a share of the crops replaced by copies shown in a camera's "
-                "frame and sent through a real H.264 encoder and decoder; needs --codec-frame and --codec-wells), or "
-                "none")
+                "frame and sent through a real H.264 encoder and decoder; needs --codec-frame and --codec-wells), matrix (a "
+                "quarter of the crops read with the other colour matrix, BT.601 as BT.709 or back, as a decoder that "
+                "guesses it does), or none")
       ->check([](const std::string& v) {
         if (v == "none") return std::string();
         std::stringstream ss(v);
         for (std::string k; std::getline(ss, k, ',');)
-          if (k != "flip" && k != "light" && k != "video" && k != "h264")
-            return "unknown jitter '" + k + "' (flip, light, video, h264)";
+          if (k != "flip" && k != "light" && k != "video" && k != "h264" && k != "matrix")
+            return "unknown jitter '" + k + "' (flip, light, video, h264, matrix)";
         return std::string();
       })
       ->capture_default_str();

@@ -42,6 +42,10 @@ std::vector<cv::Mat> codec_round_trip(const std::vector<cv::Mat>& crops, const C
       throw std::invalid_argument("codec_round_trip: a box lies outside the background");
   if (scene.min_hold < 1 || scene.max_hold < scene.min_hold)
     throw std::invalid_argument("codec_round_trip: hold frames must satisfy 1 <= min <= max");
+  if (scene.min_run < 1 || scene.max_run < scene.min_run)
+    throw std::invalid_argument("codec_round_trip: runs must satisfy 1 <= min <= max");
+  if (!(scene.gain_jitter >= 0.0 && scene.gain_jitter < 0.5))
+    throw std::invalid_argument("codec_round_trip: gain jitter must be in [0, 0.5)");
 
   // The schedule: crops in random order, each well showing one crop after
   // another, each for min_hold..max_hold frames, the wells out of step.
@@ -52,6 +56,9 @@ std::vector<cv::Mat> codec_round_trip(const std::vector<cv::Mat>& crops, const C
   const size_t n_wells = scene.boxes.size();
   std::vector<int> left(n_wells, 0);
   std::vector<long> shown(n_wells, -1);  // crop index shown, -1: background
+  std::vector<int> runs_left(n_wells, 0);  // more showings of the crop shown
+  std::uniform_int_distribution<int> run(scene.min_run, scene.max_run);
+  std::uniform_real_distribution<double> gain(1.0 - scene.gain_jitter, 1.0 + scene.gain_jitter);
   for (size_t w = 0; w < n_wells; ++w) left[w] = std::uniform_int_distribution<int>(0, scene.max_hold - 1)(rng);
   std::vector<std::vector<Cut>> cuts;  // per frame: crops cut back out of it
   size_t next = 0;
@@ -68,16 +75,27 @@ std::vector<cv::Mat> codec_round_trip(const std::vector<cv::Mat>& crops, const C
     if (cuts.size() <= static_cast<size_t>(f)) cuts.resize(static_cast<size_t>(f) + 1);
     for (size_t w = 0; w < n_wells; ++w) {
       if (left[w] == 0) {
-        if (next < order.size()) {
-          const size_t c = order[next++];
-          shown[w] = static_cast<long>(c);
+        const bool again = runs_left[w] > 0;
+        if (again || next < order.size()) {
+          size_t c;
+          if (again) {
+            c = static_cast<size_t>(shown[w]);
+            --runs_left[w];
+          } else {
+            c = order[next++];
+            shown[w] = static_cast<long>(c);
+            runs_left[w] = run(rng) - 1;
+          }
           const int h = hold(rng);
           left[w] = h;
           pasted[w] = fit_to(crops[c], scene.boxes[w].size());
-          // Cut it from one of the frames that show it.
-          const long at = f + std::uniform_int_distribution<int>(0, h - 1)(rng);
-          if (cuts.size() <= static_cast<size_t>(at)) cuts.resize(static_cast<size_t>(at) + 1);
-          cuts[static_cast<size_t>(at)].push_back({c, w});
+          if (scene.gain_jitter > 0) pasted[w].convertTo(pasted[w], -1, gain(rng), 0.0);
+          // Cut it from one of the frames of its last showing.
+          if (runs_left[w] == 0) {
+            const long at = f + std::uniform_int_distribution<int>(0, h - 1)(rng);
+            if (cuts.size() <= static_cast<size_t>(at)) cuts.resize(static_cast<size_t>(at) + 1);
+            cuts[static_cast<size_t>(at)].push_back({c, w});
+          }
         } else {
           shown[w] = -1;
           left[w] = -1;  // this well is done
