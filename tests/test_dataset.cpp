@@ -579,8 +579,11 @@ TEST(Splits, SpillSplitGroupsAndFractions) {
   std::map<int, std::set<char>> sides;
   for (size_t i : s.calib) sides[v[i].group].insert('c');
   for (size_t i : s.test) sides[v[i].group].insert('t');
-  for (const auto& [well, side] : sides)
-    if (well >= 0) EXPECT_EQ(side.size(), 1u) << "well " << well;
+  for (const auto& [well, side] : sides) {
+    if (well >= 0) {
+      EXPECT_EQ(side.size(), 1u) << "well " << well;
+    }
+  }
 
   EXPECT_TRUE(wm::split_spills_by_well(v, 0.0, 1).test.empty());
   EXPECT_TRUE(wm::split_spills_by_well(v, 1.0, 1).calib.empty());
@@ -619,4 +622,23 @@ TEST(RealData, LoaderCounts) {
   EXPECT_EQ(normal.size(), 8295u);
   EXPECT_EQ(spills.size(), 116u);
   for (const auto& c : normal) EXPECT_NE(c.name, "00e6e17b-3730-4113-8d35-e79c8bc30cac.jpg");
+}
+
+// Raw binary bytes and a 1 MB name echoed into a labels error are escaped and
+// cut: one short line that still names the file and line.
+TEST(Dataset, LabelsFileBinaryAndHugeNamesAreEscapedAndCut) {
+  TempDir d;
+  const std::string labels = d / "labels.txt";
+  write_text(labels, std::string(1 << 20, 'g') + ".jpg 1\n");
+  auto msg = error_of([&] { wm::load_labelled(kCrops + "/eval", labels, wm::LoadOptions{}); });
+  EXPECT_TRUE(contains(msg, labels + ":1: no file 'ggg")) << msg.substr(0, 300);
+  EXPECT_TRUE(contains(msg, "... (1048580 bytes)'")) << msg.substr(0, 300);
+  EXPECT_LT(msg.size(), 600u) << msg.substr(0, 300);
+  write_text(labels, "\x89PNG\r\n\x1a\n\x01\x02 x y\n");
+  msg = error_of([&] { wm::load_labelled(kCrops + "/eval", labels, wm::LoadOptions{}); });
+  EXPECT_TRUE(contains(msg, labels + ":1: expected '<file name> <0|1>', got '\\x89PNG'")) << msg;
+  write_text(labels, "a.jpg \x1b[31m\n");
+  msg = error_of([&] { wm::load_labelled(kCrops + "/eval", labels, wm::LoadOptions{}); });
+  EXPECT_TRUE(contains(msg, "label must be 0 or 1, got '\\x1B[31m'")) << msg;
+  EXPECT_EQ(msg.find('\x1b'), std::string::npos) << msg;
 }

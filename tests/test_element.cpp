@@ -156,7 +156,9 @@ GstVideoInfo video_info(GstVideoFormat format, int w, int h, const std::string& 
   gst_video_info_set_format(&info, format, w, h);
   GST_VIDEO_INFO_FPS_N(&info) = 25;
   GST_VIDEO_INFO_FPS_D(&info) = 1;
-  if (!colorimetry.empty()) EXPECT_TRUE(gst_video_colorimetry_from_string(&info.colorimetry, colorimetry.c_str()));
+  if (!colorimetry.empty()) {
+    EXPECT_TRUE(gst_video_colorimetry_from_string(&info.colorimetry, colorimetry.c_str()));
+  }
   return info;
 }
 
@@ -1218,6 +1220,7 @@ struct BadInput {
   std::function<void(GstElement*)> configure;
   std::vector<std::string> expected;  // substrings of the error message + debug
   std::string must_name;              // a file the error message itself names
+  std::vector<std::string> unexpected = {};  // substrings that must not appear
 };
 
 void expect_start_fails(const BadInput& bad) {
@@ -1235,8 +1238,11 @@ void expect_start_fails(const BadInput& bad) {
   EXPECT_EQ(err->domain, GST_RESOURCE_ERROR);
   EXPECT_EQ(GST_MESSAGE_SRC(msg), GST_OBJECT(e));
   const std::string text = std::string(err->message) + "\n" + (debug ? debug : "");
-  if (!bad.must_name.empty()) EXPECT_NE(std::string(err->message).find(bad.must_name), std::string::npos) << text;
+  if (!bad.must_name.empty()) {
+    EXPECT_NE(std::string(err->message).find(bad.must_name), std::string::npos) << text;
+  }
   for (const auto& s : bad.expected) EXPECT_NE(text.find(s), std::string::npos) << "'" << s << "' not in: " << text;
+  for (const auto& s : bad.unexpected) EXPECT_EQ(text.find(s), std::string::npos) << "'" << s << "' in: " << text;
   g_error_free(err);
   g_free(debug);
   gst_message_unref(msg);
@@ -1295,6 +1301,14 @@ TEST(WellMonitorElement, UnknownOrMissingDeviceFailsTheStartSayingWhy) {
   expect_start_fails({"unknown device", [&](GstElement* e) { set_str(e, "device", "tpu"); }, {"unknown device 'tpu'"}, g->model});
   if (!torch::cuda::is_available())
     expect_start_fails({"no cuda", [&](GstElement* e) { set_str(e, "device", "cuda"); }, {"CUDA is not available"}, g->model});
+}
+
+// The element's own hint, not the trainer's --device option.
+TEST(WellMonitorElement, NoCudaErrorHintsAtTheDeviceProperty) {
+  if (torch::cuda::is_available()) GTEST_SKIP() << "CUDA is available here: device=cuda starts";
+  expect_start_fails({"no cuda hint", [&](GstElement* e) { set_str(e, "device", "cuda"); },
+                      {"CUDA is not available", "set the element's device property to cpu or auto"}, g->model,
+                      {"--device"}});
 }
 
 TEST(WellMonitorElement, ReportsTheActiveDeviceOnceStarted) {

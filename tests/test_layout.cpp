@@ -318,3 +318,19 @@ TEST(PlantLayout, ScalesToTheReplaySize) {
     EXPECT_NEAR(boxes[i].width, layout.wells[i].box.width / 2.0, 1.0);
   }
 }
+
+// Raw binary and a 1 MB id echoed into an error are escaped and cut: the
+// message stays one short line that still names file, line and well.
+TEST(LayoutErrors, BinaryAndHugeIdsAreEscapedAndCut) {
+  const std::string huge(1 << 20, 'w');
+  std::string msg = error_of("reference 10 10\nwell " + huge + " 0 0 1 1\n");
+  EXPECT_TRUE(mentions(msg, "t.wells:2: well 'wwww"));
+  EXPECT_TRUE(mentions(msg, "... (1048576 bytes)': bad id"));
+  EXPECT_LT(msg.size(), 500u);
+  msg = error_of("reference 10 10\n\x01\x02\xfe\x1b[2J 1 2\n");
+  EXPECT_TRUE(mentions(msg, "t.wells:2: unknown statement '\\x01\\x02\\xFE\\x1B[2J'"));
+  EXPECT_EQ(msg.find('\x1b'), std::string::npos) << msg;
+  msg = error_of("reference 10 10\nwell a 0 0 1 " + huge + "\n");
+  EXPECT_TRUE(mentions(msg, "... (1048576 bytes)' is not an integer"));
+  EXPECT_LT(msg.size(), 500u);
+}

@@ -556,3 +556,40 @@ TEST(ErrorText, LibTorchErrorsLoseTheirBacktraceOthersKeepTheirText) {
   const std::runtime_error plain("model.wmm: cannot open model file");
   EXPECT_EQ(wm::error_text(plain), plain.what());
 }
+
+// Input echoed into an error stays one short, readable line: control bytes and
+// bytes that are no UTF-8 are escaped, valid UTF-8 kept, long input cut with
+// its length said.
+TEST(ErrorText, PrintableEscapesBinaryAndCutsLongInput) {
+  EXPECT_EQ(wm::printable("well-7"), "well-7");
+  EXPECT_EQ(wm::printable("a\nb\tc\rd"), "a\\nb\\tc\\rd");
+  EXPECT_EQ(wm::printable(std::string("\x00\x01\xff\x80", 4)), "\\x00\\x01\\xFF\\x80");
+  EXPECT_EQ(wm::printable("Gie\xc3\x9f" "form \xe2\x82\xac"), "Gie\xc3\x9f" "form \xe2\x82\xac");  // UTF-8 stays
+  EXPECT_EQ(wm::printable("\xc3"), "\\xC3");              // a cut sequence is no UTF-8
+  EXPECT_EQ(wm::printable("\xed\xa0\x80"), "\\xED\\xA0\\x80");  // nor a surrogate
+  const std::string huge(1 << 20, 'x');
+  const std::string cut = wm::printable(huge);
+  EXPECT_EQ(cut, std::string(wm::kMaxQuotedBytes, 'x') + "... (1048576 bytes)");
+  // A multi-byte character that does not fit whole is left out, never split.
+  EXPECT_EQ(wm::printable("ab\xe2\x82\xac", 3), "ab... (5 bytes)");
+  const std::runtime_error binary(std::string("bad \x01\x02 line\nnext"));
+  EXPECT_EQ(wm::error_text(binary), "bad \\x01\\x02 line\\nnext");
+}
+
+// A crafted model whose tensor name is 1 MB long: the error quotes a short part
+// of it, on one line that names the file.
+TEST_F(ModelFileTest, LongAndBinaryNamesAreEscapedAndCutInErrors) {
+  const auto p = crafted("long_name.wmm", [&](nlohmann::json& m) {
+    m["tensors"][0]["name"] = "param:" + std::string((1 << 20) - 6, 'n');
+  });
+  const auto msg = load_error(p);
+  EXPECT_TRUE(contains(msg, p)) << msg.substr(0, 300);
+  EXPECT_TRUE(contains(msg, "unexpected tensor 'param:nnn")) << msg.substr(0, 300);
+  EXPECT_TRUE(contains(msg, "(1048576 bytes)")) << msg.substr(0, 300);
+  EXPECT_LT(msg.size(), 1000u) << msg.substr(0, 300);
+  // Control characters (a terminal escape) in the architecture's name.
+  const auto q = crafted("binary_arch.wmm", [&](nlohmann::json& m) { m["arch"] = "\x07\x1b[2Jcompact"; });
+  const auto msg2 = load_error(q);
+  EXPECT_TRUE(contains(msg2, "\\x07\\x1B[2Jcompact")) << msg2;
+  EXPECT_EQ(msg2.find('\x1b'), std::string::npos) << msg2;
+}

@@ -475,12 +475,59 @@ TEST(TrainerDivergence, NonFiniteLossStopsWithAnErrorAndKeepsTheLastCheckpoint) 
     }
     EXPECT_EQ(batches, 3) << "stops at the first bad batch";
     torch::serialize::InputArchive in;
-    in.load_from(o.checkpoint);
+    std::istringstream archive(wm::read_checkpoint(o.checkpoint));
+    in.load_from(archive);
     torch::Tensor epoch;
     in.read("epoch", epoch);
     EXPECT_EQ(epoch.item<int64_t>(), 1) << "the checkpoint keeps the last good epoch";
     fs::remove(o.checkpoint);
   }
+}
+
+// A checkpoint with one byte flipped anywhere (here in the middle of the
+// archive, and in its checksum) is refused on resume with one line naming it,
+// never resumed from weights it no longer holds.
+TEST(TrainerResume, CheckpointWithOneFlippedByteIsRefused) {
+  const fs::path dir = fs::temp_directory_path() / ("wm_flipped_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  torch::manual_seed(1);
+  torch::nn::Linear net(4, 1);
+  const auto x = torch::randn({16, 4});
+  const wm::BatchLoss loss = [&](const torch::Tensor& idx, uint64_t) {
+    return std::make_pair(net->forward(x.index_select(0, idx)).pow(2).mean(), idx.size(0));
+  };
+  wm::TrainOptions o;
+  o.epochs = 1;
+  o.batch_size = 8;
+  o.patience = 0;
+  o.checkpoint = (dir / "run.ckpt").string();
+  o.fingerprint = "flipped";
+  wm::train_loop(*net, 16, loss, nullptr, o, torch::kCPU);
+  std::string good;
+  {
+    std::ifstream f(o.checkpoint, std::ios::binary);
+    good.assign(std::istreambuf_iterator<char>(f), {});
+  }
+  ASSERT_GT(good.size(), 200u);
+  EXPECT_NO_THROW(wm::read_checkpoint(o.checkpoint));
+  o.epochs = 2;
+  o.resume = true;
+  for (const size_t at : {good.size() / 2, good.size() - 1}) {
+    std::string bad = good;
+    bad[at] = static_cast<char>(bad[at] ^ 0x01);
+    std::ofstream(o.checkpoint, std::ios::binary | std::ios::trunc) << bad;
+    try {
+      wm::train_loop(*net, 16, loss, nullptr, o, torch::kCPU);
+      ADD_FAILURE() << "resumed from a checkpoint with byte " << at << " flipped";
+    } catch (const std::runtime_error& e) {
+      const std::string msg = e.what();
+      EXPECT_EQ(msg.rfind(o.checkpoint + ": cannot resume", 0), 0u) << msg;
+      EXPECT_TRUE(contains(msg, "checksum mismatch")) << msg;
+      EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+    }
+  }
+  fs::remove_all(dir);
 }
 
 // A run killed while writing its checkpoint leaves `<checkpoint>.tmp`; the next

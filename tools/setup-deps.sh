@@ -11,9 +11,10 @@ packages=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-libav
-  libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libcli11-dev nlohmann-json3-dev libfmt-dev
+  libgtest-dev
   libmosquitto-dev mosquitto mosquitto-clients openssl python3-gi gir1.2-gst-rtsp-server-1.0
+  clang-14 libfuzzer-14-dev valgrind
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(python3-torch python3-pil python3-numpy)

@@ -19,3 +19,8 @@ meson test -C build-meson --num-processes "$jobs" --print-errorlogs
 
 echo "== CMake tests (ctest)"
 (cd build && ctest --output-on-failure -j "$jobs" --timeout 600)
+
+echo "== Fuzz harnesses (the fuzz preset: clang-14, ASan + UBSan; 20 s each)"
+cmake --preset fuzz
+cmake --build --preset fuzz -j "$jobs"
+bash tools/fuzz.sh 20

@@ -1,5 +1,7 @@
 #include "wellmonitor/architectures.h"
 
+#include "wellmonitor/errors.h"
+
 #include <stdexcept>
 
 namespace wellmonitor {
@@ -209,11 +211,11 @@ std::shared_ptr<AutoencoderImpl> make_autoencoder(const std::string& arch, const
       return std::make_shared<SpillCNNImpl>(o);
     }
   } catch (const nlohmann::json::exception& e) {
-    throw std::invalid_argument("bad parameters for architecture '" + arch + "': " + e.what());
+    throw std::invalid_argument("bad parameters for architecture '" + printable(arch) + "': " + e.what());
   }
   std::string known;
   for (const auto& n : architecture_names()) known += (known.empty() ? "" : ", ") + n;
-  throw std::invalid_argument("unknown architecture '" + arch + "' (known: " + known + ")");
+  throw std::invalid_argument("unknown architecture '" + printable(arch) + "' (known: " + known + ")");
 }
 
 double expected_parameter_count(const std::string& arch, const nlohmann::json& params, int channels, int height,
@@ -238,11 +240,11 @@ double expected_parameter_count(const std::string& arch, const nlohmann::json& p
       return conv_bn(c, b) + conv_bn(b, 2 * b) + conv_bn(2 * b, 4 * b) + conv_bn(4 * b, 4 * b) + linear(8 * b, 1);
     }
   } catch (const nlohmann::json::exception& e) {
-    throw std::invalid_argument("bad parameters for architecture '" + arch + "': " + e.what());
+    throw std::invalid_argument("bad parameters for architecture '" + printable(arch) + "': " + e.what());
   }
   std::string known;
   for (const auto& n : architecture_names()) known += (known.empty() ? "" : ", ") + n;
-  throw std::invalid_argument("unknown architecture '" + arch + "' (known: " + known + ")");
+  throw std::invalid_argument("unknown architecture '" + printable(arch) + "' (known: " + known + ")");
 }
 
 int64_t parameter_count(torch::nn::Module& module) {

@@ -1,5 +1,7 @@
 #include "wellmonitor/calibration.h"
 
+#include "wellmonitor/errors.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -221,7 +223,7 @@ Calibration calibrate(const std::string& method, const std::vector<double>& norm
   if (method == "quantile") return calibrate_quantile(normal, anomaly, parameter);
   if (method == "youden") return calibrate_youden(normal, anomaly);
   if (method == "youden-logit") return calibrate_youden_logit(normal, anomaly);
-  throw std::invalid_argument("unknown calibration method '" + method +
+  throw std::invalid_argument("unknown calibration method '" + printable(method) +
                               "' (known: tnr-target, quantile, youden, youden-logit)");
 }
 

@@ -1,5 +1,6 @@
 #include "wellmonitor/dataset.h"
 
+#include "wellmonitor/errors.h"
 #include "wellmonitor/file_io.h"
 
 #include <glib.h>
@@ -99,12 +100,16 @@ namespace {
 
 std::string size_text(const cv::Size& s) { return std::to_string(s.width) + "x" + std::to_string(s.height); }
 
-// Reads and decodes one file; returns false with `why` when it is no image.
-bool read_crop(const fs::path& path, Crop& crop, std::string& why) {
-  std::string bytes;
-  if (!read_regular_file(path.string(), kMaxCropFileBytes, bytes, why)) return false;
+}  // namespace
+
+bool decode_crop(const std::string& bytes, cv::Mat& image, std::string& why) {
+  image.release();
   if (bytes.empty()) {
     why = "empty file";
+    return false;
+  }
+  if (bytes.size() > kMaxCropFileBytes) {
+    why = "file is " + std::to_string(bytes.size()) + " bytes, over the " + describe_size(kMaxCropFileBytes) + " limit";
     return false;
   }
   const std::string too_large = " is larger than the " + std::to_string(kMaxCropSide) + "x" +
@@ -114,23 +119,34 @@ bool read_crop(const fs::path& path, Crop& crop, std::string& why) {
     why = "image of " + size_text(*s) + too_large;
     return false;
   }
-  crop.path = path.string();
-  crop.name = path.filename().string();
-  crop.sha256 = sha256_hex(bytes.data(), bytes.size());
   try {
-    crop.image = cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8UC1, bytes.data()), cv::IMREAD_COLOR);
+    image = cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data())),
+                         cv::IMREAD_COLOR);
   } catch (const cv::Exception&) {
-    crop.image.release();
+    image.release();
   }
-  if (crop.image.empty()) {
+  if (image.empty()) {
     why = "not a readable image";
     return false;
   }
-  if (crop.image.cols > kMaxCropSide || crop.image.rows > kMaxCropSide) {
-    why = "image of " + size_text(crop.image.size()) + too_large;
-    crop.image.release();
+  if (image.cols > kMaxCropSide || image.rows > kMaxCropSide) {
+    why = "image of " + size_text(image.size()) + too_large;
+    image.release();
     return false;
   }
+  return true;
+}
+
+namespace {
+
+// Reads and decodes one file; returns false with `why` when it is no image.
+bool read_crop(const fs::path& path, Crop& crop, std::string& why) {
+  std::string bytes;
+  if (!read_regular_file(path.string(), kMaxCropFileBytes, bytes, why)) return false;
+  if (!decode_crop(bytes, crop.image, why)) return false;
+  crop.path = path.string();
+  crop.name = path.filename().string();
+  crop.sha256 = sha256_hex(bytes.data(), bytes.size());
   if (auto s = parse_spill_name(crop.name)) {
     crop.group = s->well;
     crop.time_ms = s->time_ms;
@@ -194,14 +210,14 @@ std::vector<Crop> load_labelled(const std::string& dir, const std::string& label
   std::set<std::string> names;
   for (const auto& [line_no, name, label] : read_name_value_lines(labels_file, "labels", "<file name> <0|1>")) {
     const std::string where = labels_file + ":" + std::to_string(line_no) + ": ";
-    if (label != "0" && label != "1") throw DataError(where + "label must be 0 or 1, got '" + label + "'");
+    if (label != "0" && label != "1") throw DataError(where + "label must be 0 or 1, got '" + printable(label) + "'");
     // Names are read inside the images folder only.
     const fs::path rel(name);
     if (rel.is_absolute() || std::any_of(rel.begin(), rel.end(), [](const fs::path& part) { return part == ".."; }))
-      throw DataError(where + "'" + name + "' is not a file name inside " + dir + " (no absolute paths, no '..')");
-    if (!names.insert(name).second) throw DataError(where + "'" + name + "' is listed twice");
+      throw DataError(where + "'" + printable(name) + "' is not a file name inside " + dir + " (no absolute paths, no '..')");
+    if (!names.insert(name).second) throw DataError(where + "'" + printable(name) + "' is listed twice");
     const fs::path p = fs::path(dir) / name;
-    if (!fs::exists(p, ec)) throw DataError(where + "no file '" + name + "' in " + dir);
+    if (!fs::exists(p, ec)) throw DataError(where + "no file '" + printable(name) + "' in " + dir);
     ++report.files;
     Crop crop;
     std::string why;
@@ -236,7 +252,7 @@ std::vector<NameValueLine> read_name_value_lines(const std::string& file, const 
     std::istringstream in(line);
     std::string name, value, extra;
     if (!(in >> name >> value) || (in >> extra))
-      throw DataError(file + ":" + std::to_string(line_no) + ": expected '" + expected + "', got '" + line + "'");
+      throw DataError(file + ":" + std::to_string(line_no) + ": expected '" + expected + "', got '" + printable(line) + "'");
     out.push_back({line_no, name, value});
   }
   return out;

@@ -1,5 +1,7 @@
 #include "wellmonitor/folds.h"
 
+#include "wellmonitor/errors.h"
+
 #include <algorithm>
 #include <fstream>
 #include <numeric>
@@ -14,7 +16,7 @@ std::map<std::string, std::string> read_groups(const std::string& groups_file) {
   std::map<std::string, std::string> out;
   for (const auto& [line_no, name, group] : read_name_value_lines(groups_file, "groups", "<file name> <group>"))
     if (!out.emplace(name, group).second)
-      throw DataError(groups_file + ":" + std::to_string(line_no) + ": '" + name + "' is listed twice");
+      throw DataError(groups_file + ":" + std::to_string(line_no) + ": '" + printable(name) + "' is listed twice");
   if (out.empty()) throw DataError(groups_file + ": no groups");
   return out;
 }
@@ -27,7 +29,7 @@ GroupedSet load_grouped(const std::string& dir, const LoadOptions& options, Load
   const auto groups = read_groups(dir + "/groups.txt");
   for (const auto& c : set.crops) {
     const auto it = groups.find(c.name);
-    if (it == groups.end()) throw DataError(dir + "/groups.txt: no group for '" + c.name + "'");
+    if (it == groups.end()) throw DataError(dir + "/groups.txt: no group for '" + printable(c.name) + "'");
     set.groups.push_back(it->second);
   }
   return set;

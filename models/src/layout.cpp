@@ -1,6 +1,7 @@
 // Well layout files: parser, scaling and serialisation (format in layout.h).
 #include "wellmonitor/layout.h"
 
+#include "wellmonitor/errors.h"
 #include "wellmonitor/file_io.h"
 
 #include <algorithm>
@@ -23,7 +24,7 @@ namespace {
   std::string msg = origin.empty() ? std::string("<layout>") : origin;
   if (line > 0) msg += ":" + std::to_string(line);
   msg += ": ";
-  if (!well.empty()) msg += "well '" + well + "': ";
+  if (!well.empty()) msg += "well '" + printable(well) + "': ";
   msg += reason;
   throw LayoutError(msg);
 }
@@ -128,10 +129,10 @@ WellLayout parse_layout(const std::string& text, const std::string& origin) {
       const auto h = to_int(fields[2]);
       if (!w || !h)
         fail(origin, line_no, "",
-             "reference size must be two integers, got '" + fields[1] + " " + fields[2] + "'");
+             "reference size must be two integers, got '" + printable(fields[1]) + " " + printable(fields[2]) + "'");
       if (*w <= 0 || *h <= 0)
         fail(origin, line_no, "",
-             "reference size must be positive, got " + fields[1] + "x" + fields[2]);
+             "reference size must be positive, got " + printable(fields[1]) + "x" + printable(fields[2]));
       layout.ref_width = *w;
       layout.ref_height = *h;
       reference_line = line_no;
@@ -147,7 +148,7 @@ WellLayout parse_layout(const std::string& text, const std::string& origin) {
       for (int i = 0; i < 4; ++i) {
         const auto n = to_int(fields[2 + i]);
         if (!n)
-          fail(origin, line_no, id, "'" + fields[2 + i] + "' is not an integer (x y width height)");
+          fail(origin, line_no, id, "'" + printable(fields[2 + i]) + "' is not an integer (x y width height)");
         v[i] = *n;
       }
       if (reference_line == 0)
@@ -174,7 +175,7 @@ WellLayout parse_layout(const std::string& text, const std::string& origin) {
       layout.wells.push_back(WellBox{id, box, line_no});
     } else {
       fail(origin, line_no, "",
-           "unknown statement '" + keyword + "' (expected 'reference' or 'well')");
+           "unknown statement '" + printable(keyword) + "' (expected 'reference' or 'well')");
     }
   }
 

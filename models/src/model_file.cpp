@@ -30,7 +30,7 @@ std::string dtype_name(const torch::Tensor& t) {
 torch::ScalarType dtype_from_name(const std::string& name) {
   if (name == "float32") return torch::kFloat32;
   if (name == "int64") return torch::kInt64;
-  throw std::invalid_argument("unsupported tensor type '" + name + "'");
+  throw std::invalid_argument("unsupported tensor type '" + printable(name) + "'");
 }
 
 // Parameters and buffers by their full names, as the file stores them.
@@ -140,7 +140,7 @@ std::vector<TensorEntry> read_table(const nlohmann::json& m, uint64_t payload_si
                 where);
     TensorEntry t;
     t.name = required(e, "name", where).get<std::string>();
-    if (!names.insert(t.name).second) throw std::invalid_argument("tensor '" + t.name + "' is listed twice");
+    if (!names.insert(t.name).second) throw std::invalid_argument("tensor '" + printable(t.name) + "' is listed twice");
     t.dtype = dtype_from_name(required(e, "dtype", where).get<std::string>());
     const uint64_t element = t.dtype == torch::kInt64 ? 8 : 4;
     t.numel = 1;
@@ -150,16 +150,16 @@ std::vector<TensorEntry> read_table(const nlohmann::json& m, uint64_t payload_si
       const uint64_t n = d.get<uint64_t>();
       // numel * element <= payload_size, checked without overflow.
       if (n != 0 && t.numel > payload_size / element / n)
-        throw std::invalid_argument("tensor '" + t.name + "' is larger than the weights");
+        throw std::invalid_argument("tensor '" + printable(t.name) + "' is larger than the weights");
       t.numel *= n;
       t.shape.push_back(static_cast<int64_t>(n));
     }
     t.offset = required(e, "offset", where).get<uint64_t>();
     t.nbytes = required(e, "nbytes", where).get<uint64_t>();
     if (t.nbytes != t.numel * element)
-      throw std::invalid_argument("tensor '" + t.name + "': nbytes " + std::to_string(t.nbytes) + " does not match its shape");
+      throw std::invalid_argument("tensor '" + printable(t.name) + "': nbytes " + std::to_string(t.nbytes) + " does not match its shape");
     if (t.nbytes > payload_size || t.offset > payload_size - t.nbytes)
-      throw std::invalid_argument("tensor '" + t.name + "' lies outside the weights");
+      throw std::invalid_argument("tensor '" + printable(t.name) + "' lies outside the weights");
     out.push_back(std::move(t));
   }
   return out;
@@ -344,13 +344,14 @@ ModelFile load_model(const std::string& path) {
     const double wanted = expected_parameter_count(model.arch, model.arch_params, model.preprocess.channels(),
                                                    model.preprocess.height, model.preprocess.width);
     if (wanted != static_cast<double>(held))
-      throw std::invalid_argument("arch " + model.arch + " with parameters " + model.arch_params.dump() + " at " +
+      throw std::invalid_argument("arch " + printable(model.arch) + " with parameters " +
+                                  printable(model.arch_params.dump(), 256) + " at " +
                                   std::to_string(model.preprocess.width) + "x" + std::to_string(model.preprocess.height) +
                                   " has " + number(wanted) +
                                   " weights; the tensor table holds " + std::to_string(held));
     model.build_network();
     if (model.network->is_classifier() != probability)
-      throw std::invalid_argument("score '" + to_string(model.score.kind) + "' does not fit architecture " + model.arch);
+      throw std::invalid_argument("score '" + to_string(model.score.kind) + "' does not fit architecture " + printable(model.arch));
   } catch (const nlohmann::json::exception& e) {
     throw ModelFileError(path + ": unusable model file: " + json_reason(e));
   } catch (const std::exception& e) {
@@ -364,14 +365,14 @@ ModelFile load_model(const std::string& path) {
     for (const auto& entry : table) {
       auto it = by_name.find(entry.name);
       if (it == by_name.end())
-        throw std::invalid_argument("unexpected tensor '" + entry.name + "' for arch " + model.arch);
+        throw std::invalid_argument("unexpected tensor '" + printable(entry.name) + "' for arch " + printable(model.arch));
       torch::Tensor& dst = it->second;
       if (dst.sizes().vec() != entry.shape || dst.scalar_type() != entry.dtype)
-        throw std::invalid_argument("tensor '" + entry.name + "' has the wrong shape or type for arch " + model.arch);
+        throw std::invalid_argument("tensor '" + printable(entry.name) + "' has the wrong shape or type for arch " + printable(model.arch));
       auto src = torch::from_blob(raw.payload.data() + entry.offset, entry.shape,
                                   torch::TensorOptions().dtype(entry.dtype));
       if (entry.dtype == torch::kFloat32 && !torch::isfinite(src).all().item<bool>())
-        throw std::invalid_argument("tensor '" + entry.name + "' holds NaN or infinite values");
+        throw std::invalid_argument("tensor '" + printable(entry.name) + "' holds NaN or infinite values");
       dst.copy_(src);
       ++filled;
     }

@@ -1,6 +1,7 @@
 #include "wellmonitor/preprocess.h"
 
 #include "wellmonitor/crop_preprocessor.h"
+#include "wellmonitor/errors.h"
 
 #include <opencv2/imgproc.hpp>
 
@@ -15,7 +16,7 @@ std::string to_string(ColorMode mode) { return mode == ColorMode::Gray ? "gray" 
 ColorMode color_mode_from_string(const std::string& name) {
   if (name == "gray" || name == "grey" || name == "L") return ColorMode::Gray;
   if (name == "rgb" || name == "color" || name == "colour") return ColorMode::Rgb;
-  throw std::invalid_argument("unknown colour mode '" + name + "' (expected gray or rgb)");
+  throw std::invalid_argument("unknown colour mode '" + printable(name) + "' (expected gray or rgb)");
 }
 
 nlohmann::json PreprocessConfig::to_json() const {

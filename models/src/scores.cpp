@@ -1,5 +1,7 @@
 #include "wellmonitor/scores.h"
 
+#include "wellmonitor/errors.h"
+
 #include <cmath>
 #include <stdexcept>
 
@@ -23,7 +25,7 @@ ScoreConfig ScoreConfig::from_name(const std::string& name) {
   else if (name == "l1") c.kind = ScoreKind::L1;
   else if (name == "hybrid") { c.kind = ScoreKind::Hybrid; c.a = 0.5; c.b = 0.5; }
   else if (name == "probability") c.kind = ScoreKind::Probability;
-  else throw std::invalid_argument("unknown score '" + name + "' (known: mse, l1, hybrid)");
+  else throw std::invalid_argument("unknown score '" + printable(name) + "' (known: mse, l1, hybrid)");
   return c;
 }
 

@@ -1,9 +1,15 @@
 #include "wellmonitor/training.h"
 
+#include "wellmonitor/dataset.h"
+#include "wellmonitor/file_io.h"
+
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 
 namespace wellmonitor {
@@ -29,6 +35,52 @@ void restore(torch::nn::Module& net, const std::vector<torch::Tensor>& state) {
 torch::Tensor history_tensor(const std::vector<double>& v) {
   return torch::tensor(v.empty() ? std::vector<double>{} : v, torch::kFloat64);
 }
+
+// A checkpoint is LibTorch's archive followed by kCheckpointMagic and the
+// archive's SHA-256 in hex: a damaged file (one flipped byte) is refused
+// instead of resuming from weights it no longer holds.
+constexpr char kCheckpointMagic[8] = {'W', 'M', 'C', 'K', 'P', 'T', '0', '1'};
+constexpr size_t kCheckpointTrailer = sizeof(kCheckpointMagic) + 64;
+
+void write_checkpoint(torch::serialize::OutputArchive& archive, const std::string& path) {
+  std::ostringstream buf;
+  archive.save_to(buf);
+  std::string bytes = buf.str();
+  const std::string hash = sha256_hex(bytes.data(), bytes.size());
+  bytes.append(kCheckpointMagic, sizeof(kCheckpointMagic));
+  bytes += hash;
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    f.flush();
+    if (!f) throw std::runtime_error(path + ": cannot write the checkpoint (" + std::strerror(errno) + ")");
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+}  // namespace
+
+// The archive of a checkpoint whose checksum matches; throws naming the file otherwise.
+std::string read_checkpoint(const std::string& path) {
+  std::string bytes, why;
+  if (!read_regular_file(path, kMaxCheckpointBytes, bytes, why))
+    throw std::runtime_error(path + ": cannot resume: " + why + "; delete it or train without --resume");
+  const auto damaged = [&](const std::string& reason) {
+    return std::runtime_error(path + ": cannot resume: the checkpoint is damaged or not a checkpoint (" + reason +
+                              "); delete it or train without --resume");
+  };
+  if (bytes.size() < kCheckpointTrailer ||
+      std::memcmp(bytes.data() + bytes.size() - kCheckpointTrailer, kCheckpointMagic, sizeof(kCheckpointMagic)) != 0)
+    throw damaged("no checksum at its end");
+  const size_t archive = bytes.size() - kCheckpointTrailer;
+  if (sha256_hex(bytes.data(), archive) != bytes.substr(archive + sizeof(kCheckpointMagic)))
+    throw damaged("checksum mismatch");
+  bytes.resize(archive);
+  return bytes;
+}
+
+namespace {
 
 std::vector<double> history_vector(const torch::Tensor& t) {
   auto c = t.to(torch::kFloat64).contiguous();
@@ -72,8 +124,10 @@ TrainResult train_loop(torch::nn::Module& net, int64_t n, const BatchLoss& batch
     torch::serialize::InputArchive in;
     c10::IValue fp;
     bool has_fingerprint = false;
+    const std::string archive = read_checkpoint(o.checkpoint);
     try {
-      in.load_from(o.checkpoint, device);
+      std::istringstream stream(archive);
+      in.load_from(stream, device);
       has_fingerprint = in.try_read("fingerprint", fp) && fp.isString();
     } catch (const std::exception&) {
       throw std::runtime_error(o.checkpoint + ": cannot resume: the checkpoint is damaged or not a checkpoint; "
@@ -176,9 +230,7 @@ TrainResult train_loop(torch::nn::Module& net, int64_t n, const BatchLoss& batch
       out.write("bad_epochs", torch::tensor(static_cast<int64_t>(bad_epochs)));
       out.write("train_loss", history_tensor(r.train_loss));
       out.write("val_loss", history_tensor(r.val_loss));
-      const std::string tmp = o.checkpoint + ".tmp";
-      out.save_to(tmp);
-      std::filesystem::rename(tmp, o.checkpoint);
+      write_checkpoint(out, o.checkpoint);
     }
     if (o.on_epoch) o.on_epoch(epoch, train_loss, val_loss, improved);
   }

@@ -49,6 +49,12 @@ constexpr int kMaxCropSide = 4096;
 // nullopt for other or unreadable headers.
 std::optional<cv::Size> image_header_size(const std::string& bytes);
 
+// Decodes the bytes of one crop file into 8-bit BGR `image` with the limits
+// above (the side checked from the header where it can be, before decoding).
+// Returns false with `why` ("empty file", "not a readable image", "image of
+// 5000x10 is larger than ...") when they are no crop.
+bool decode_crop(const std::string& bytes, cv::Mat& image, std::string& why);
+
 // True for the image extensions the loader reads (.jpg .jpeg .png .bmp, any case).
 bool is_image_file(const std::string& name);
 

@@ -11,6 +11,10 @@
 
 namespace wellmonitor {
 
+// The largest checkpoint --resume reads (weights, Adam's state and the best
+// weights: about four times the model).
+constexpr uint64_t kMaxCheckpointBytes = 1ull << 30;  // 1 GiB
+
 struct TrainOptions {
   int epochs = 60;           // upper bound; early stopping usually ends sooner
   int batch_size = 128;      // the reference's batch size
@@ -18,7 +22,9 @@ struct TrainOptions {
   int patience = 8;          // epochs without a better validation loss before stopping (0 = never stop early)
   double min_delta = 0.0;    // a validation loss must improve by more than this to count
   uint64_t seed = 1;         // weight init and shuffling; the same seed reproduces a run
-  std::string checkpoint;    // written after every epoch when not empty
+  // Written after every epoch when not empty: LibTorch's archive and its
+  // SHA-256, so that a damaged checkpoint is refused rather than resumed.
+  std::string checkpoint;
   bool resume = false;       // continue from `checkpoint` when it exists
   std::string fingerprint;   // identifies data + settings; a checkpoint of another run is refused
 
@@ -65,6 +71,11 @@ TrainResult train_classifier(AutoencoderImpl& net, int64_t n, const LabelledBatc
 // std::runtime_error when a batch or validation loss is NaN or infinite (a
 // diverging run), before that epoch's checkpoint is written, so the last good
 // checkpoint stays.
+// The LibTorch archive inside the checkpoint `path`, its checksum checked.
+// Throws std::runtime_error, one line naming the file, when it cannot be read,
+// has no checksum or the checksum does not match (a damaged file).
+std::string read_checkpoint(const std::string& path);
+
 using BatchLoss = std::function<std::pair<torch::Tensor, int64_t>(const torch::Tensor&, uint64_t)>;
 TrainResult train_loop(torch::nn::Module& net, int64_t n, const BatchLoss& batch_loss,
                        const std::function<double()>& validation_loss, const TrainOptions& options,

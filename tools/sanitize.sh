@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Builds the asan preset (GCC, AddressSanitizer + UndefinedBehaviorSanitizer)
+# and runs the whole test suite under it.
+#
+#   tools/sanitize.sh [ctest arguments, e.g. -R Layout]
+#
+# The environment GStreamer needs under the sanitizers is set here:
+#  - GST_REGISTRY_FORK=no: plugins are scanned in the test process itself, not
+#    in gst-plugin-scanner, an uninstrumented child that cannot load the
+#    sanitized plugin;
+#  - LD_PRELOAD of GCC's ASan and UBSan runtimes: the tests also start
+#    uninstrumented programs (gst-launch-1.0, python3) that load the plugin or
+#    run the sanitized tools; with the runtimes first in every process they can;
+#  - detect_leaks=0: GLib's type system and LibTorch's registries keep their
+#    allocations until exit by design; leaks are checked with valgrind instead
+#    (README, "Sanitizers and valgrind").
+# Any finding aborts the test that hit it, so ctest fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=${JOBS:-$(nproc)}
+
+cmake --preset asan
+cmake --build --preset asan -j "$jobs"
+
+asan=$(gcc -print-file-name=libasan.so)
+ubsan=$(gcc -print-file-name=libubsan.so)
+export GST_REGISTRY_FORK=no
+export LD_PRELOAD="$asan $ubsan${LD_PRELOAD:+ $LD_PRELOAD}"
+export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:detect_odr_violation=0:verify_asan_link_order=0"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+# Everything runs several times slower: one test at a time per core, long timeouts.
+ctest --preset asan -j "$jobs" --timeout 1800 "$@"
