@@ -6,6 +6,10 @@
 #include <string>
 #include <vector>
 
+namespace CLI {
+class App;
+}
+
 namespace wellmonitor {
 
 struct CommonOptions {
@@ -107,6 +111,16 @@ struct InfoCommand {
   bool full = false;
 };
 
+// Every well's crop from a recording, through the element's crop code (extract.cpp).
+struct ExtractCommand {
+  CommonOptions common;
+  std::string video, wells, out, model;
+  std::string from, to;     // stream times; empty: the start / the end
+  int every = 1;            // analyse every Nth frame
+  bool all = false;         // also write crops of wells that did not change
+  double min_change = 2.0;  // mean absolute difference (8-bit levels) that counts as a change
+};
+
 int run_train(const TrainCommand& c);
 int run_calibrate(const CalibrateCommand& c);
 int run_evaluate(const EvaluateCommand& c);
@@ -114,5 +128,9 @@ int run_info(const InfoCommand& c);
 int run_stress(const StressCommand& c);
 int run_verify(const VerifyCommand& c);
 int run_crossval(const CrossvalCommand& c);
+int run_extract(const ExtractCommand& c);
+
+// Subcommands that declare their own options (each in its own file).
+CLI::App* add_extract_command(CLI::App& app, ExtractCommand& c);
 
 }  // namespace wellmonitor

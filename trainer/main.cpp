@@ -304,7 +304,11 @@ int main(int argc, char** argv) {
   x->add_option("--scores", cv.scores_out, "Also write every out-of-fold score as CSV (file,label,group,fold,seed,score)");
   add_common(x, cv.common);
 
+  wellmonitor::ExtractCommand extract;
+  auto* ex = wellmonitor::add_extract_command(app, extract);
+
   CLI11_PARSE(app, argc, argv);
+  if (ex->parsed()) return wellmonitor::run_extract(extract);
   if (x->parsed()) return wellmonitor::run_crossval(cv);
   if (v->parsed()) return wellmonitor::run_verify(ver);
   if (st->parsed()) return wellmonitor::run_stress(stress);
