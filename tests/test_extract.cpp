@@ -45,12 +45,14 @@ std::map<int64_t, std::map<std::string, double>> g_element;
 
 int64_t ms_of(double seconds) { return static_cast<int64_t>(std::llround(seconds * 1000.0)); }
 
-// The element's scores of the replay's first kSeconds.
-std::string run_element() {
+using ElementScores = std::map<int64_t, std::map<std::string, double>>;
+
+// The element's scores of the replay's first `seconds` with `model`.
+std::string run_element(const std::string& model, double seconds, ElementScores& scores_out) {
   GError* err = nullptr;
   GstElement* pipe = gst_parse_launch(
       ("filesrc location=" + kVideo + " ! decodebin ! videoconvert ! wellmonitor post-scores=true threads=1 wells=" +
-       kLayout + " model=" + kModel + " ! fakesink sync=false")
+       kLayout + " model=" + model + " ! fakesink sync=false")
           .c_str(),
       &err);
   if (!pipe || err) return err ? err->message : "cannot build the pipeline";
@@ -77,12 +79,12 @@ std::string run_element() {
       if (gst_structure_has_name(s, "wellmonitor-scores")) {
         guint64 t = 0;
         gst_structure_get_uint64(s, "stream-time", &t);
-        if (static_cast<double>(t) > kSeconds * GST_SECOND) {
+        if (static_cast<double>(t) > seconds * GST_SECOND) {
           done = true;
         } else {
           const GValue* wells = gst_structure_get_value(s, "wells");
           const GValue* scores = gst_structure_get_value(s, "scores");
-          auto& row = g_element[static_cast<int64_t>((t + GST_MSECOND / 2) / GST_MSECOND)];
+          auto& row = scores_out[static_cast<int64_t>((t + GST_MSECOND / 2) / GST_MSECOND)];
           for (guint i = 0; i < gst_value_array_get_size(wells); ++i)
             row[g_value_get_string(gst_value_array_get_value(wells, i))] =
                 g_value_get_double(gst_value_array_get_value(scores, i));
@@ -102,7 +104,7 @@ class Environment : public ::testing::Environment {
   void SetUp() override {
     g_tmp = wellmonitor_test::init_isolated_gstreamer("extract");
     ASSERT_FALSE(g_tmp.empty());
-    const std::string error = run_element();
+    const std::string error = run_element(kModel, kSeconds, g_element);
     ASSERT_EQ(error, "");
     ASSERT_GE(g_element.size(), 20u);
   }
@@ -216,6 +218,31 @@ TEST(Extract, WellsThatDidNotChangeAreSkippedUnlessAll) {
     EXPECT_TRUE(fs::exists(out / (w.id + "_00-00-00-000.png"))) << w.id;
   EXPECT_NE(r.out.find(std::to_string(all - files.size()) + " unchanged crops skipped"), std::string::npos) << r.out;
   EXPECT_FALSE(fs::exists(out / "scores.csv"));
+}
+
+// The element and extract load a network exported from Python as TorchScript
+// (tests/tools/export_torchscript.py, as test_torchscript.cpp) and score with it
+// as with the model file it came from.
+TEST(Extract, TheElementAndExtractScoreWithATorchScriptExportAsWithItsModelFile) {
+  const std::string python = "/usr/bin/python3";
+  if (run_process(python, {"-c", "import torch, numpy, PIL"}, g_tmp.string()).exit_code != 0)
+    GTEST_SKIP() << python << " has no torch, numpy or PIL (Debian: python3-torch)";
+  const std::string scripted = (g_tmp / "default.pt").string();
+  const auto r = run_process(python, {kSource + "/tests/tools/export_torchscript.py", kModel, scripted}, g_tmp.string());
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+
+  ElementScores element;
+  ASSERT_EQ(run_element(scripted, 1.0, element), "");
+  ASSERT_GE(element.size(), 10u);
+  double worst = 0;
+  for (const auto& [t, wells] : element)
+    for (const auto& [well, score] : wells) worst = std::max(worst, std::abs(score - g_element.at(t).at(well)));
+  EXPECT_LE(worst, kTolerance);
+
+  const fs::path out = g_tmp / "scripted";
+  extract({"--to", "1", "--all", "--model", scripted}, out);
+  for (const Row& row : read_scores(out / "scores.csv"))
+    EXPECT_NEAR(row.score, g_element.at(ms_of(row.time)).at(row.well), kTolerance) << row.file;
 }
 
 TEST(Extract, BadInputGivesOneLineNamingTheFile) {
