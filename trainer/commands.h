@@ -121,6 +121,17 @@ struct ExtractCommand {
   double min_change = 2.0;  // mean absolute difference (8-bit levels) that counts as a change
 };
 
+// Proposes the wells of a camera's frame (propose-layout.cpp).
+struct LayoutCommand {
+  std::string image, out, picture, templ;
+  int min_per_row = 4;          // rows with fewer cups are dropped
+  double min_scale = 0.3, max_scale = 3.0;  // cup sizes tried, relative to the template
+  double min_match = 0.35;      // lowest normalised cross-correlation of a cup
+  double relative_match = 0.6;  // and as a share of the best matches' mean
+  double seed_match = 0.8;      // matches that start a row, as a share of the best matches' mean
+  bool feeding_cups = true;     // the best matches are feeding cups; the wells are the cups under them
+};
+
 int run_train(const TrainCommand& c);
 int run_calibrate(const CalibrateCommand& c);
 int run_evaluate(const EvaluateCommand& c);
@@ -129,8 +140,10 @@ int run_stress(const StressCommand& c);
 int run_verify(const VerifyCommand& c);
 int run_crossval(const CrossvalCommand& c);
 int run_extract(const ExtractCommand& c);
+int run_layout(const LayoutCommand& c);
 
 // Subcommands that declare their own options (each in its own file).
 CLI::App* add_extract_command(CLI::App& app, ExtractCommand& c);
+CLI::App* add_layout_command(CLI::App& app, LayoutCommand& c);
 
 }  // namespace wellmonitor

@@ -306,9 +306,12 @@ int main(int argc, char** argv) {
 
   wellmonitor::ExtractCommand extract;
   auto* ex = wellmonitor::add_extract_command(app, extract);
+  wellmonitor::LayoutCommand layout;
+  auto* lay = wellmonitor::add_layout_command(app, layout);
 
   CLI11_PARSE(app, argc, argv);
   if (ex->parsed()) return wellmonitor::run_extract(extract);
+  if (lay->parsed()) return wellmonitor::run_layout(layout);
   if (x->parsed()) return wellmonitor::run_crossval(cv);
   if (v->parsed()) return wellmonitor::run_verify(ver);
   if (st->parsed()) return wellmonitor::run_stress(stress);
