@@ -13,6 +13,7 @@ packages=(
   gstreamer1.0-plugins-bad gstreamer1.0-libav
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libjs-chart.js chromium python3-torch python3-pil python3-numpy
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(python3-torch python3-pil python3-numpy)

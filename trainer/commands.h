@@ -45,6 +45,7 @@ struct TrainCommand {
   double augment_p = 0.5;        // share of training crops shifted in each batch
   std::string shifts = "occluder,box,photometric";  // kinds of shifts used in training
   std::string synthetic = "blob,blend";              // spill-cnn: kinds of synthetic spills
+  std::string report;  // HTML report of the test and calibration parts (report.h)
 };
 
 struct CalibrateCommand {
@@ -60,6 +61,7 @@ struct EvaluateCommand {
   CommonOptions common;
   std::string model, images_dir, labels, json_out, scores_out;
   double threshold = -1.0;  // < 0: the model's
+  std::string report;       // HTML report (report.h)
 };
 
 struct StressCommand {

@@ -162,6 +162,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   t->add_option("--checkpoint", train.checkpoint, "Checkpoint written after every epoch (default: OUT.ckpt)");
   t->add_flag("--resume", train.resume, "Continue an interrupted run from its checkpoint");
+  t->add_option("--report", train.report, "Also write a self-contained HTML report of the test and calibration parts here");
   add_common(t, train.common);
 
   wellmonitor::CalibrateCommand cal;
@@ -186,6 +187,7 @@ int main(int argc, char** argv) {
   e->add_option("--json", ev.json_out, "Also write the figures as JSON here");
   e->add_option("--scores", ev.scores_out, "Also write every crop's score as CSV (file,label,score,predicted)");
   e->add_option("--threshold", ev.threshold, "Use this threshold instead of the model's");
+  e->add_option("--report", ev.report, "Also write a self-contained HTML report here (curves, rates, worst crops)");
   add_common(e, ev.common);
 
   wellmonitor::InfoCommand info;
