@@ -1,6 +1,6 @@
 // `--report FILE.html` writes one self-contained page that a browser renders.
 //
-// `train --report` (a tiny autoencoder on the fixture crops: reconstructions
+// `train --report` and `stress --report` (a tiny autoencoder on the fixture crops: reconstructions
 // and error maps in its tiles) and `evaluate --report` (the shipped classifier
 // at a threshold that makes false alarms) each write a page; headless Chromium
 // (Debian's chromium) loads it with no network, runs its scripts and dumps the
@@ -93,6 +93,21 @@ TEST_F(Report, TrainWritesAReportWithReconstructionsThatRendersEverySection) {
   EXPECT_NE(html.find("title=\"error map\""), std::string::npos);
   EXPECT_NE(html.find("<td>test</td>"), std::string::npos);
   EXPECT_NE(html.find("<td>calibration</td>"), std::string::npos);
+}
+
+TEST_F(Report, StressWritesAReportOfItsPartsThatRendersEverySection) {
+  const std::string model = (dir_ / "s.wmm").string(), page = (dir_ / "stress.html").string();
+  auto r = trainer({"train", "--normal", kData + "/crops/normal", "--anomalies", kData + "/crops/spill", "--out", model,
+                    "--arch", "compact-ae", "--arch-param", "base=4", "--arch-param", "latent=8", "--epochs", "2",
+                    "--threads", "1", "--device", "cpu", "-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  r = trainer({"stress", "--model", model, "--normal", kData + "/crops/normal", "--anomalies", kData + "/crops/spill",
+               "--seeds", "1", "--threads", "1", "-q", "--report", page});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  expect_rendered(page);
+  const std::string html = read_all(page);
+  for (const char* part : {"held-out normals", "shifted normals", "real spills", "blob spills", "blend spills", "smooth spills"})
+    EXPECT_NE(html.find(std::string("<td>") + part + "</td>"), std::string::npos) << part;
 }
 
 TEST_F(Report, EvaluateWritesAReportWithTheWorstFalseAlarmsThatRendersEverySection) {

@@ -71,6 +71,7 @@ struct StressCommand {
   int seeds = 3;                    // seeds of the synthetic shifts and spills
   double threshold = -1.0;          // < 0: each model's own
   bool ensemble = false;            // score with the mean of all models' scores
+  std::string report;               // HTML report of the first model, first seed (report.h)
 };
 
 struct VerifyCommand {

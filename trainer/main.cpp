@@ -217,6 +217,9 @@ int main(int argc, char** argv) {
   st->add_option("--histogram", stress.histogram,
                  "Write a PNG of the score distributions (held-out and shifted normals, real and synthetic spills) "
                  "with the threshold marked (first model, first seed)");
+  st->add_option("--report", stress.report,
+                 "Also write a self-contained HTML report here (first model, first seed: held-out and shifted "
+                 "normals, real and synthetic spills)");
   add_common(st, stress.common);
 
   wellmonitor::VerifyCommand ver;
