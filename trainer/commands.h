@@ -135,6 +135,11 @@ struct LayoutCommand {
   bool feeding_cups = true;     // the best matches are feeding cups; the wells are the cups under them
 };
 
+// A page to label crops by hand (review.cpp).
+struct ReviewCommand {
+  std::string images, scores, out;
+};
+
 int run_train(const TrainCommand& c);
 int run_calibrate(const CalibrateCommand& c);
 int run_evaluate(const EvaluateCommand& c);
@@ -144,9 +149,11 @@ int run_verify(const VerifyCommand& c);
 int run_crossval(const CrossvalCommand& c);
 int run_extract(const ExtractCommand& c);
 int run_layout(const LayoutCommand& c);
+int run_review(const ReviewCommand& c);
 
 // Subcommands that declare their own options (each in its own file).
 CLI::App* add_extract_command(CLI::App& app, ExtractCommand& c);
 CLI::App* add_layout_command(CLI::App& app, LayoutCommand& c);
+CLI::App* add_review_command(CLI::App& app, ReviewCommand& c);
 
 }  // namespace wellmonitor

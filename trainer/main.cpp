@@ -313,10 +313,13 @@ int main(int argc, char** argv) {
   auto* ex = wellmonitor::add_extract_command(app, extract);
   wellmonitor::LayoutCommand layout;
   auto* lay = wellmonitor::add_layout_command(app, layout);
+  wellmonitor::ReviewCommand review;
+  auto* rev = wellmonitor::add_review_command(app, review);
 
   CLI11_PARSE(app, argc, argv);
   if (ex->parsed()) return wellmonitor::run_extract(extract);
   if (lay->parsed()) return wellmonitor::run_layout(layout);
+  if (rev->parsed()) return wellmonitor::run_review(review);
   if (x->parsed()) return wellmonitor::run_crossval(cv);
   if (v->parsed()) return wellmonitor::run_verify(ver);
   if (st->parsed()) return wellmonitor::run_stress(stress);
