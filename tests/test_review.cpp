@@ -26,6 +26,12 @@ const std::string kData = WELLMONITOR_TEST_DATA;
 const std::string kEval = kData + "/crops/eval";
 const std::string kChromium = "/usr/bin/chromium";
 
+size_t crops_n(const std::map<std::string, int>& labels, int v) {
+  size_t n = 0;
+  for (const auto& [_, l] : labels) n += l == v;
+  return n;
+}
+
 TEST(Review, TheLabelsExportedAreTheOnesClickedAndEvaluateReadsThem) {
   if (!fs::exists(kChromium)) GTEST_SKIP() << kChromium << " is missing (Debian: chromium)";
   const fs::path dir = fs::temp_directory_path() / ("wellmonitor-review-" + std::to_string(::getpid()));
@@ -94,6 +100,20 @@ document.body.appendChild(pre);
                   dir.string());
   EXPECT_EQ(r.exit_code, 0) << r.describe();
   EXPECT_NE(r.out.find("TP=" ), std::string::npos) << r.out;
+
+  // train --labels takes the same file beside the folders (names relative to the file's folder).
+  const fs::path copy = dir / "crops";
+  fs::create_directories(copy);
+  for (const auto& e : fs::directory_iterator(kEval)) fs::copy_file(e.path(), copy / e.path().filename());
+  std::ofstream(copy / "labels.txt") << text;
+  r = run_process(WELLMONITOR_TRAINER,
+                  {"train", "--normal", kData + "/crops/normal", "--labels", (copy / "labels.txt").string(), "--out",
+                   (dir / "m.wmm").string(), "--arch", "compact-ae", "--arch-param", "base=4", "--arch-param",
+                   "latent=8", "--epochs", "1", "--threads", "1", "--device", "cpu"},
+                  dir.string());
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_NE(r.err.find("labels.txt: " + std::to_string(crops_n(labels, 0)) + " normal(s), 2 spill(s)"), std::string::npos)
+      << r.err;
   fs::remove_all(dir);
 }
 

@@ -51,6 +51,18 @@ int run_train(const TrainCommand& c) {
       const size_t amb = drop_ambiguous(normal, spills);
       if (amb) warn(fmt::format("{} image(s) appear among both normals and spills; left out of both as ambiguous", amb));
     }
+    // Labels files (review's export) beside the folders: names relative to the file's folder.
+    for (const auto& lf : c.labels) {
+      LoadOptions lo;
+      lo.skip_bad = o.skip_bad;
+      const std::string dir = std::filesystem::path(lf).parent_path().string();
+      auto more = load_labelled(dir.empty() ? "." : dir, lf, lo);
+      size_t n_spill = 0;
+      for (auto& cr : more) (cr.label ? (++n_spill, spills) : normal).push_back(std::move(cr));
+      note(o, fmt::format("{}: {} normal(s), {} spill(s)", lf, more.size() - n_spill, n_spill));
+      if (const size_t amb = drop_ambiguous(normal, spills))
+        warn(fmt::format("{} image(s) labelled both normal and spill; left out of both as ambiguous", amb));
+    }
     const std::string method = default_method(c.method, !spills.empty());
     if ((method == "youden") && spills.empty()) throw std::invalid_argument("--method youden needs --anomalies");
 

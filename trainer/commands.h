@@ -46,6 +46,7 @@ struct TrainCommand {
   std::string shifts = "occluder,box,photometric";  // kinds of shifts used in training
   std::string synthetic = "blob,blend";              // spill-cnn: kinds of synthetic spills
   std::string report;  // HTML report of the test and calibration parts (report.h)
+  std::vector<std::string> labels;  // labels files '<file> <0|1>' (names relative to the file's folder)
 };
 
 struct CalibrateCommand {

@@ -162,6 +162,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   t->add_option("--checkpoint", train.checkpoint, "Checkpoint written after every epoch (default: OUT.ckpt)");
   t->add_flag("--resume", train.resume, "Continue an interrupted run from its checkpoint");
+  t->add_option("--labels", train.labels,
+                "Labels file '<file> <0|1>' (1 = spill; review exports them), repeatable: its crops join the normals "
+                "and spills; names are relative to the file's folder");
   t->add_option("--report", train.report, "Also write a self-contained HTML report of the test and calibration parts here");
   add_common(t, train.common);
 
