@@ -17,17 +17,20 @@ the camera must frame the table as the layout's reference frame does.
   v4l2src ! [caps] ! videoconvert ! wellmonitor ! welloverlay ! videoconvert ! autovideosink
 
 Options:
-  --camera DEV          V4L2 device (default /dev/video0)
+  --video-device DEV    V4L2 device (default /dev/video0; --camera /dev/... also
+                        works, as before: --camera ID otherwise names the camera
+                        in published events)
   --caps CAPS           caps to ask the camera for, e.g.
                         'video/x-raw,width=1920,height=1200,framerate=15/1'
                         or 'image/jpeg,width=1920,height=1080' (then decoded by jpegdec)
-  --no-display          no window (fakesink): alarms only
+  --no-display          no window (fakesink): alarms only (the default when
+                        neither DISPLAY nor WAYLAND_DISPLAY is set)
 EOF
   wm_common_help
   cat <<EOF
 
 Example:
-  $WM_NAME --camera /dev/video2 --caps 'video/x-raw,width=1280,height=800' --log alarms.log
+  $WM_NAME --video-device /dev/video2 --caps 'video/x-raw,width=1280,height=800' --log alarms.log
 EOF
 }
 
@@ -37,7 +40,11 @@ SINK=autovideosink
 while [[ $# -gt 0 ]]; do
   case "$1" in
     -h | --help) usage; exit 0 ;;
-    --camera) wm_need_value "$@"; CAMERA="$2"; shift 2 ;;
+    --video-device) wm_need_value "$@"; CAMERA="$2"; shift 2 ;;
+    --camera)
+      # a device path, as this option meant before --camera ID named the camera
+      if [[ $# -ge 2 && "$2" == /dev/* ]]; then CAMERA="$2"; shift 2
+      else wm_parse_common "$@"; shift "$WM_SHIFT"; fi ;;
     --caps) wm_need_value "$@"; CAPS="$2"; shift 2 ;;
     --no-display) SINK=fakesink; shift ;;
     -*)
@@ -50,6 +57,8 @@ done
 wm_check_common
 [[ "$WM_DRY_RUN" == 1 || -e "$CAMERA" ]] || wm_die "no camera at '$CAMERA' (see v4l2-ctl --list-devices)"
 wm_require_tools
+wm_display_sink "$SINK"
+SINK="$WM_SINK"
 wm_setup_plugin
 wm_require_elements v4l2src videoconvert "$SINK"
 wm_monitor_words

@@ -17,7 +17,8 @@ monitor and shows it with every well's box; alarms are printed as they happen.
 
 Options:
   --fast                decode as fast as possible instead of at the video's own pace
-  --no-display          no window (fakesink): alarms only
+  --no-display          no window (fakesink): alarms only (the default when
+                        neither DISPLAY nor WAYLAND_DISPLAY is set)
 EOF
   wm_common_help
   cat <<EOF
@@ -48,6 +49,8 @@ done
 [[ -r "$INPUT" ]] || wm_die "cannot read video '$INPUT'"
 wm_check_common
 wm_require_tools
+wm_display_sink "$SINK"
+SINK="$WM_SINK"
 wm_setup_plugin
 wm_require_elements decodebin videoconvert "$SINK"
 wm_monitor_words

@@ -18,7 +18,8 @@ printed as they happen. One pipeline per camera: run one script per camera.
 Options:
   --latency MS          jitter buffer in milliseconds (default 200)
   --tcp                 RTP over TCP (through firewalls/NAT; default: rtspsrc chooses)
-  --no-display          no window (fakesink): alarms only
+  --no-display          no window (fakesink): alarms only (the default when
+                        neither DISPLAY nor WAYLAND_DISPLAY is set)
 EOF
   wm_common_help
   cat <<EOF
@@ -52,6 +53,8 @@ done
 wm_is_uint "$LATENCY" || wm_die "--latency must be a whole number of milliseconds"
 wm_check_common
 wm_require_tools
+wm_display_sink "$SINK"
+SINK="$WM_SINK"
 wm_setup_plugin
 wm_require_elements rtspsrc decodebin videoconvert "$SINK"
 wm_monitor_words

@@ -71,6 +71,26 @@
  * posted, and a well still spilling is reported again once it has been over
  * the threshold for #GstWellMonitor:alarm-frames frames.
  *
+ * ## Camera-shift watchdog
+ *
+ * With #GstWellMonitor:reference-frame (the picture the layout was drawn on),
+ * the element estimates every #GstWellMonitor:shift-interval seconds of
+ * stream time (and on the first frame) how far the table has moved in the
+ * picture: phase correlation of the frame against the reference on the
+ * static parts of the picture (the wells are faded out of the reference),
+ * at most 640 pixels across. When the estimate differs by more than
+ * #GstWellMonitor:shift-tolerance pixels from the last one reported (at
+ * first: from no move), with a confidence of #GstWellMonitor:shift-min-confidence
+ * or more, it posts "wellmonitor-camera-moved": "dx", "dy" (#G_TYPE_DOUBLE,
+ * stream pixels: a point of the reference is now at x + dx, y + dy),
+ * "confidence" (#G_TYPE_DOUBLE, the correlation's peak, 0..1: 0.5-0.8 for
+ * the replay moved 20 pixels, under 0.1 for an unrelated picture),
+ * "followed" (#G_TYPE_BOOLEAN), "offset-x", "offset-y" (#G_TYPE_INT: the
+ * boxes' offset from the layout now) and the time fields below. With
+ * #GstWellMonitor:follow-shift the wells' boxes move with the table from
+ * that frame on (rounded to whole pixels, kept inside the frame); the metas
+ * carry the moved boxes.
+ *
  * #GstWellMonitor:threshold is controllable: a #GstControlBinding on it is
  * brought to each buffer's stream time before the buffer is analysed.
  *
@@ -96,6 +116,7 @@
  */
 
 #include "gstwellmonitor.h"
+#include "camera-shift.h"
 #include "well-crops.h"
 #include "wellmonitor-meta.h"
 
@@ -126,6 +147,11 @@ GST_DEBUG_CATEGORY_STATIC (gst_well_monitor_debug);
 #define DEFAULT_PROP_INTERVAL 1
 #define DEFAULT_PROP_POST_SCORES FALSE
 #define DEFAULT_PROP_THREADS 0
+#define DEFAULT_PROP_REFERENCE_FRAME NULL
+#define DEFAULT_PROP_SHIFT_INTERVAL 5.0
+#define DEFAULT_PROP_SHIFT_TOLERANCE 4.0
+#define DEFAULT_PROP_SHIFT_MIN_CONFIDENCE 0.15
+#define DEFAULT_PROP_FOLLOW_SHIFT FALSE
 
 enum
 {
@@ -140,6 +166,11 @@ enum
   PROP_POST_SCORES,
   PROP_THREADS,
   PROP_ACTIVE_DEVICE,
+  PROP_REFERENCE_FRAME,
+  PROP_SHIFT_INTERVAL,
+  PROP_SHIFT_TOLERANCE,
+  PROP_SHIFT_MIN_CONFIDENCE,
+  PROP_FOLLOW_SHIFT,
 };
 
 #define VIDEO_CAPS GST_VIDEO_CAPS_MAKE ("{ BGR, BGRx, BGRA, RGB, RGBx, RGBA, GRAY8, I420, NV12 }")
@@ -166,6 +197,7 @@ struct FrameSettings
   guint clear_frames = DEFAULT_PROP_CLEAR_FRAMES;
   guint interval = DEFAULT_PROP_INTERVAL;
   bool post_scores = DEFAULT_PROP_POST_SCORES;
+  wellmonitor::CameraShiftSettings shift;
 };
 
 }  // namespace
@@ -193,6 +225,8 @@ struct GstWellMonitorPrivate
   guint64 frames = 0;                   /* buffers seen since start */
   guint64 last_analysed = 0;            /* index of the last analysed buffer */
   GValue well_ids = G_VALUE_INIT;       /* GstValueArray of the ids, for the scores message */
+  cv::Mat reference;                    /* the reference frame, grey (watchdog) */
+  wellmonitor::CameraShiftWatchdog watchdog;
 
   /* Forgets every well's debounce: no well is in alarm, and the next frame
    * is analysed whatever the interval. */
@@ -219,6 +253,8 @@ struct GstWellMonitorPrivate
     last_analysed = 0;
     if (G_IS_VALUE (&well_ids))
       g_value_unset (&well_ids);
+    reference.release ();
+    watchdog.clear ();
   }
 };
 
@@ -237,6 +273,11 @@ struct _GstWellMonitor
   gboolean post_scores;
   gint threads;
   gchar *active_device;
+  gchar *reference_frame;
+  gdouble shift_interval;
+  gdouble shift_tolerance;
+  gdouble shift_min_confidence;
+  gboolean follow_shift;
 
   GstWellMonitorPrivate *priv;
 };
@@ -286,9 +327,19 @@ gst_well_monitor_start (GstBaseTransform * trans)
   std::string wells = self->wells ? self->wells : "";
   std::string device = self->device ? self->device : DEFAULT_PROP_DEVICE;
   const gint threads = self->threads;
+  const std::string reference = self->reference_frame ? self->reference_frame : "";
   GST_OBJECT_UNLOCK (self);
 
   priv->reset ();
+  if (!reference.empty ()) {
+    try {
+      priv->reference = wellmonitor::load_reference_frame (reference);
+    } catch (const std::exception & e) {
+      GST_ELEMENT_ERROR (self, RESOURCE, READ, ("%s", e.what ()),
+          ("reference-frame=%s", reference.c_str ()));
+      return FALSE;
+    }
+  }
 
   /* the layout first: it is the property users forget */
   if (wells.empty ()) {
@@ -490,6 +541,8 @@ gst_well_monitor_set_info (GstVideoFilter * filter, GstCaps * incaps,
     }
 
     priv->crops.configure (in_info, boxes);
+    if (!priv->reference.empty ())
+      priv->watchdog.configure (priv->reference, in_info, boxes);
     priv->boxes = std::move (boxes);
   } catch (const std::exception & e) {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT,
@@ -651,6 +704,41 @@ post_messages (GstWellMonitor * self, GstBuffer * buffer, guint64 frame,
   }
 }
 
+/* The camera-shift watchdog's turn on this frame: posts
+ * wellmonitor-camera-moved and, with follow-shift, moves the boxes. */
+static void
+watch_camera (GstWellMonitor * self, GstVideoFrame * frame, guint64 index,
+    const FrameSettings & settings)
+{
+  GstWellMonitorPrivate *priv = self->priv;
+  if (!priv->watchdog.armed ())
+    return;
+  GstSegment *segment = &GST_BASE_TRANSFORM (self)->segment;
+  const GstClockTime pts = GST_BUFFER_PTS (frame->buffer);
+  const GstClockTime stream_time = GST_CLOCK_TIME_IS_VALID (pts)
+      && segment->format == GST_FORMAT_TIME ?
+      gst_segment_to_stream_time (segment, GST_FORMAT_TIME, pts) : GST_CLOCK_TIME_NONE;
+  wellmonitor::CameraMove move;
+  if (!priv->watchdog.update (frame, stream_time, settings.shift, move,
+          priv->boxes))
+    return;
+  if (move.followed)
+    priv->crops.configure (&frame->info, priv->boxes);
+  GST_WARNING_OBJECT (self, "camera moved by %.1f, %.1f px (confidence %.2f)%s",
+      move.shift.dx, move.shift.dy, move.shift.confidence,
+      move.followed ? ": boxes follow" : "");
+  GstStructure *s = new_message_structure (self, "wellmonitor-camera-moved",
+      frame->buffer, index);
+  gst_structure_set (s, "dx", G_TYPE_DOUBLE, move.shift.dx,
+      "dy", G_TYPE_DOUBLE, move.shift.dy,
+      "confidence", G_TYPE_DOUBLE, move.shift.confidence,
+      "followed", G_TYPE_BOOLEAN, (gboolean) move.followed,
+      "offset-x", G_TYPE_INT, move.offset.x,
+      "offset-y", G_TYPE_INT, move.offset.y, NULL);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+}
+
 static GstFlowReturn
 gst_well_monitor_transform_frame_ip (GstVideoFilter * filter,
     GstVideoFrame * frame)
@@ -665,6 +753,10 @@ gst_well_monitor_transform_frame_ip (GstVideoFilter * filter,
   settings.clear_frames = self->clear_frames;
   settings.interval = self->interval;
   settings.post_scores = self->post_scores;
+  settings.shift.interval = (GstClockTime) (self->shift_interval * GST_SECOND);
+  settings.shift.tolerance = self->shift_tolerance;
+  settings.shift.min_confidence = self->shift_min_confidence;
+  settings.shift.follow = self->follow_shift;
   GST_OBJECT_UNLOCK (self);
 
   const guint64 index = priv->frames++;
@@ -679,6 +771,7 @@ gst_well_monitor_transform_frame_ip (GstVideoFilter * filter,
       || index - priv->last_analysed >= settings.interval;
 
   try {
+    watch_camera (self, frame, index, settings);
     if (analyse) {
       analyse_frame (self, frame, settings);
       priv->last_analysed = index;
@@ -794,6 +887,48 @@ gst_well_monitor_class_init (GstWellMonitorClass * klass)
           "element has started)",
           NULL, (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
 
+  /**
+   * GstWellMonitor:reference-frame:
+   *
+   * The picture the layout was drawn on; turns the camera-shift watchdog on.
+   */
+  g_object_class_install_property (gobject_class, PROP_REFERENCE_FRAME,
+      g_param_spec_string ("reference-frame", "Reference frame",
+          "Image (PNG, JPEG, ...) of the table as the layout was drawn on it; "
+          "turns on the camera-shift watchdog, which posts "
+          "wellmonitor-camera-moved (dx, dy, confidence) when the table has "
+          "moved in the picture. Read when the element starts; scaled to the "
+          "stream", DEFAULT_PROP_REFERENCE_FRAME,
+          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property (gobject_class, PROP_SHIFT_INTERVAL,
+      g_param_spec_double ("shift-interval", "Shift interval",
+          "Seconds of stream time between two camera-shift estimates (the "
+          "first frame is always checked); each costs a few ms",
+          0.0, 3600.0, DEFAULT_PROP_SHIFT_INTERVAL,
+          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_PLAYING)));
+  g_object_class_install_property (gobject_class, PROP_SHIFT_TOLERANCE,
+      g_param_spec_double ("shift-tolerance", "Shift tolerance",
+          "Pixels: wellmonitor-camera-moved is posted when the estimated "
+          "shift differs by more than this from the last one posted (at "
+          "first: from none)", 0.0, 10000.0, DEFAULT_PROP_SHIFT_TOLERANCE,
+          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_PLAYING)));
+  g_object_class_install_property (gobject_class, PROP_SHIFT_MIN_CONFIDENCE,
+      g_param_spec_double ("shift-min-confidence", "Shift minimum confidence",
+          "Estimates whose confidence (the phase correlation's peak, 0..1) is "
+          "under this are ignored: something covers the view", 0.0, 1.0,
+          DEFAULT_PROP_SHIFT_MIN_CONFIDENCE,
+          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_PLAYING)));
+  g_object_class_install_property (gobject_class, PROP_FOLLOW_SHIFT,
+      g_param_spec_boolean ("follow-shift", "Follow shift",
+          "When the watchdog reports a move, move the wells' boxes with the "
+          "table (else only report it)", DEFAULT_PROP_FOLLOW_SHIFT,
+          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_PLAYING)));
+
   gst_element_class_set_static_metadata (element_class,
       "Well spill monitor",
       "Filter/Analyzer/Video",
@@ -828,6 +963,11 @@ gst_well_monitor_init (GstWellMonitor * self)
   self->post_scores = DEFAULT_PROP_POST_SCORES;
   self->threads = DEFAULT_PROP_THREADS;
   self->active_device = NULL;
+  self->reference_frame = g_strdup (DEFAULT_PROP_REFERENCE_FRAME);
+  self->shift_interval = DEFAULT_PROP_SHIFT_INTERVAL;
+  self->shift_tolerance = DEFAULT_PROP_SHIFT_TOLERANCE;
+  self->shift_min_confidence = DEFAULT_PROP_SHIFT_MIN_CONFIDENCE;
+  self->follow_shift = DEFAULT_PROP_FOLLOW_SHIFT;
   self->priv = new GstWellMonitorPrivate ();
 
   /* analyses in place: never a copy, never a change to the pixels */
@@ -846,6 +986,7 @@ gst_well_monitor_finalize (GObject * object)
   g_free (self->wells);
   g_free (self->device);
   g_free (self->active_device);
+  g_free (self->reference_frame);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -856,7 +997,8 @@ gst_well_monitor_set_property (GObject * object, guint prop_id,
 {
   GstWellMonitor *self = GST_WELL_MONITOR (object);
   const bool needs_restart = prop_id == PROP_MODEL || prop_id == PROP_WELLS
-      || prop_id == PROP_DEVICE || prop_id == PROP_THREADS;
+      || prop_id == PROP_DEVICE || prop_id == PROP_THREADS
+      || prop_id == PROP_REFERENCE_FRAME;
 
   GST_OBJECT_LOCK (self);
   const bool running = GST_STATE (self) >= GST_STATE_PAUSED;
@@ -890,6 +1032,22 @@ gst_well_monitor_set_property (GObject * object, guint prop_id,
       break;
     case PROP_THREADS:
       self->threads = g_value_get_int (value);
+      break;
+    case PROP_REFERENCE_FRAME:
+      g_free (self->reference_frame);
+      self->reference_frame = g_value_dup_string (value);
+      break;
+    case PROP_SHIFT_INTERVAL:
+      self->shift_interval = g_value_get_double (value);
+      break;
+    case PROP_SHIFT_TOLERANCE:
+      self->shift_tolerance = g_value_get_double (value);
+      break;
+    case PROP_SHIFT_MIN_CONFIDENCE:
+      self->shift_min_confidence = g_value_get_double (value);
+      break;
+    case PROP_FOLLOW_SHIFT:
+      self->follow_shift = g_value_get_boolean (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -942,6 +1100,21 @@ gst_well_monitor_get_property (GObject * object, guint prop_id,
       break;
     case PROP_ACTIVE_DEVICE:
       g_value_set_string (value, self->active_device);
+      break;
+    case PROP_REFERENCE_FRAME:
+      g_value_set_string (value, self->reference_frame);
+      break;
+    case PROP_SHIFT_INTERVAL:
+      g_value_set_double (value, self->shift_interval);
+      break;
+    case PROP_SHIFT_TOLERANCE:
+      g_value_set_double (value, self->shift_tolerance);
+      break;
+    case PROP_SHIFT_MIN_CONFIDENCE:
+      g_value_set_double (value, self->shift_min_confidence);
+      break;
+    case PROP_FOLLOW_SHIFT:
+      g_value_set_boolean (value, self->follow_shift);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);

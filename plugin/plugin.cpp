@@ -3,6 +3,7 @@
 
 #include "gstwellmonitor.h"
 #include "gstwelloverlay.h"
+#include "gstwellpublish.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -11,6 +12,7 @@ plugin_init (GstPlugin * plugin)
 
   ret |= GST_ELEMENT_REGISTER (wellmonitor, plugin);
   ret |= GST_ELEMENT_REGISTER (welloverlay, plugin);
+  ret |= GST_ELEMENT_REGISTER (wellpublish, plugin);
 
   return ret;
 }
@@ -18,5 +20,5 @@ plugin_init (GstPlugin * plugin)
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR,
     GST_VERSION_MINOR,
     wellmonitor,
-    "Spill monitoring of casting-table wells: per-well anomaly scores and alarms, and their overlay",
+    "Spill monitoring of casting-table wells: per-well anomaly scores and alarms, their overlay, and their publication (MQTT, JSON lines)",
     plugin_init, VERSION, "Proprietary", GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN)

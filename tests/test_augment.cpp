@@ -10,7 +10,11 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <filesystem>
+#include <set>
 #include <stdexcept>
+
+#include <unistd.h>
 
 namespace wm = wellmonitor;
 
@@ -322,4 +326,119 @@ TEST(Augment, KindLists) {
   EXPECT_EQ(wm::to_string(wm::SpillKind::Smooth), "smooth");
   EXPECT_THROW(wm::parse_spill_kinds("streak"), std::invalid_argument);
   EXPECT_THROW(wm::parse_spill_kinds(" , "), std::invalid_argument);
+}
+
+// A real H.264 round trip: each crop comes back at its box's size, as itself
+// (not another well's crop), its colour kept and fine texture softened.
+TEST(Augment, CodecRoundTripReturnsEachCropThroughH264) {
+  wm::CodecScene scene;
+  scene.background = cv::Mat(240, 320, CV_8UC3, cv::Scalar(90, 100, 110));
+  scene.boxes = {{16, 16, 48, 32}, {96, 16, 40, 30}, {176, 96, 56, 36}, {32, 160, 48, 28}};
+  scene.min_hold = 2;
+  scene.max_hold = 4;
+  std::vector<cv::Mat> crops;
+  std::vector<cv::Scalar> colours;
+  for (int i = 0; i < 12; ++i) {
+    colours.emplace_back(20 + 18 * i, 230 - 15 * i, 60 + 10 * (i % 5));
+    crops.emplace_back(30 + i, 50 - i, CV_8UC3, colours.back());
+  }
+  // One crop is a fine checkerboard: the codec must soften it.
+  cv::Mat checker(32, 48, CV_8UC3);
+  for (int y = 0; y < checker.rows; ++y)
+    for (int x = 0; x < checker.cols; ++x) checker.at<cv::Vec3b>(y, x) = ((x + y) % 2) ? cv::Vec3b(230, 230, 230) : cv::Vec3b(20, 20, 20);
+  crops.push_back(checker);
+  wm::Rng rng(7);
+  const auto scratch = (std::filesystem::temp_directory_path() / ("wm-codec-test-" + std::to_string(::getpid()))).string();
+  std::vector<cv::Mat> out;
+  try {
+    out = wm::codec_round_trip(crops, scene, rng, scratch);
+  } catch (const std::runtime_error& e) {
+    FAIL() << "no H.264 round trip on this machine: " << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(scratch + ".mp4")) << "the scratch video is removed";
+  ASSERT_EQ(out.size(), crops.size());
+  std::set<std::pair<int, int>> box_sizes;
+  for (const auto& b : scene.boxes) box_sizes.insert({b.width, b.height});
+  for (size_t i = 0; i < out.size(); ++i) {
+    ASSERT_FALSE(out[i].empty());
+    EXPECT_EQ(out[i].type(), CV_8UC3);
+    EXPECT_TRUE(box_sizes.count({out[i].cols, out[i].rows})) << "crop " << i << " comes back at a box's size";
+  }
+  for (size_t i = 0; i < colours.size(); ++i) {
+    // Its inner part (away from the box edge) keeps the crop's colour.
+    const cv::Rect inner(4, 4, out[i].cols - 8, out[i].rows - 8);
+    const cv::Scalar m = cv::mean(out[i](inner));
+    for (int ch = 0; ch < 3; ++ch) EXPECT_NEAR(m[ch], colours[i][ch], 12.0) << "crop " << i << " channel " << ch;
+  }
+  // The checkerboard keeps its mean, and comes back changed: the codec is lossy.
+  cv::Mat grey;
+  cv::cvtColor(out.back(), grey, cv::COLOR_BGR2GRAY);
+  EXPECT_NEAR(cv::mean(grey)[0], 125.0, 20.0);
+  cv::Mat resized;
+  cv::resize(checker, resized, out.back().size(), 0, 0, cv::INTER_AREA);
+  EXPECT_GT(cv::norm(out.back(), resized, cv::NORM_INF), 0.0);
+
+  // Runs of showings with the gain redrawn: still one crop per input, as itself.
+  wm::CodecScene runs = scene;
+  runs.min_run = 2;
+  runs.max_run = 3;
+  runs.gain_jitter = 0.03;
+  wm::Rng rng3(9);
+  const auto out_runs = wm::codec_round_trip(crops, runs, rng3, scratch);
+  ASSERT_EQ(out_runs.size(), crops.size());
+  for (size_t i = 0; i < colours.size(); ++i) {
+    const cv::Rect inner(4, 4, out_runs[i].cols - 8, out_runs[i].rows - 8);
+    const cv::Scalar m = cv::mean(out_runs[i](inner));
+    for (int ch = 0; ch < 3; ++ch)
+      EXPECT_NEAR(m[ch], colours[i][ch], 12.0 + 0.03 * colours[i][ch]) << "crop " << i << " channel " << ch;
+  }
+  runs.max_run = 0;
+  EXPECT_THROW(wm::codec_round_trip(crops, runs, rng3, scratch), std::invalid_argument);
+
+  // Grey in, grey out.
+  wm::Rng rng2(8);
+  const auto grey_out = wm::codec_round_trip({cv::Mat(30, 40, CV_8UC1, cv::Scalar(140))}, scene, rng2, scratch);
+  ASSERT_EQ(grey_out.size(), 1u);
+  EXPECT_EQ(grey_out[0].type(), CV_8UC1);
+  EXPECT_NEAR(cv::mean(grey_out[0])[0], 140.0, 8.0);
+
+  // A bad scene is refused before anything is written.
+  wm::CodecScene bad = scene;
+  bad.boxes.push_back({300, 220, 48, 32});  // beyond the frame
+  EXPECT_THROW(wm::codec_round_trip(crops, bad, rng, scratch), std::invalid_argument);
+  bad = scene;
+  bad.boxes.clear();
+  EXPECT_THROW(wm::codec_round_trip(crops, bad, rng, scratch), std::invalid_argument);
+  EXPECT_TRUE(wm::codec_round_trip({}, scene, rng, scratch).empty());
+}
+
+// Worked by hand: a BT.601 encode read as BT.709 keeps grey, keeps Y'CbCr (the
+// numbers the stream carries) and moves colours the known way; the two
+// directions undo each other.
+TEST(Augment, MisreadColourMatrixIsTheOtherMatrixOnTheSameNumbers) {
+  const cv::Mat grey(4, 4, CV_8UC3, cv::Scalar(90, 90, 90));
+  EXPECT_EQ(cv::norm(wm::misread_colour_matrix(grey, true), grey, cv::NORM_INF), 0.0);
+  EXPECT_EQ(cv::norm(wm::misread_colour_matrix(grey, false), grey, cv::NORM_INF), 0.0);
+
+  // Pure red (R 200): BT.601 gives Y = 59.8, Cr = (200 - 59.8) / 1.402 = 100;
+  // read as BT.709: R = Y + 1.5748 Cr = 217.3, B = Y + 1.8556 Cb = 59.8 - 1.8556 * 33.7 = -2.7 -> 0,
+  // G = (Y - 0.2126 R - 0.0722 B) / 0.7152 = 16.5 (with B unclipped).
+  const cv::Mat red(2, 2, CV_8UC3, cv::Scalar(0, 0, 200));
+  const cv::Vec3b r = wm::misread_colour_matrix(red, true).at<cv::Vec3b>(0, 0);
+  const double y = 0.299 * 200, cb = -y / 1.772, cr = (200 - y) / 1.402;
+  const double R = y + 1.5748 * cr, B = y + 1.8556 * cb, G = (y - 0.2126 * R - 0.0722 * B) / 0.7152;
+  EXPECT_NEAR(r[2], R, 0.6);
+  EXPECT_NEAR(r[1], G, 0.6);
+  EXPECT_EQ(r[0], 0);  // saturated
+  EXPECT_GT(r[2], 200) << "BT.601 red read as BT.709 comes out redder";
+
+  cv::Mat mid(8, 8, CV_8UC3);
+  cv::randu(mid, cv::Scalar(60, 60, 60), cv::Scalar(190, 190, 190));
+  const cv::Mat there = wm::misread_colour_matrix(mid, true);
+  EXPECT_GT(cv::norm(there, mid, cv::NORM_INF), 2.0);
+  EXPECT_LE(cv::norm(wm::misread_colour_matrix(there, false), mid, cv::NORM_INF), 2.0);
+
+  const cv::Mat g1(3, 3, CV_8UC1, cv::Scalar(77));
+  EXPECT_EQ(cv::norm(wm::misread_colour_matrix(g1, true), g1, cv::NORM_INF), 0.0);
+  EXPECT_THROW(wm::misread_colour_matrix(cv::Mat(2, 2, CV_32FC3), true), std::invalid_argument);
 }

@@ -382,6 +382,68 @@ TEST_F(Crossval, BadInputIsOneLine) {
   EXPECT_TRUE(contains(r.err, "names a folder")) << r.err;
 }
 
+// --augment h264: the crops' H.264 copies train the model, are scored out of
+// fold beside the crops, and with --calibrate-on crops+h264 the rule sees them too.
+TEST_F(Crossval, H264JitterScoresTheCopiesOutOfFoldAndCalibratesOnThem) {
+  const std::string frame = std::string(WELLMONITOR_SOURCE_DIR) + "/tests/fixtures/replay-frame.jpg";
+  const std::string wells = std::string(WELLMONITOR_SOURCE_DIR) + "/pipelines/casting-table.wells.txt";
+  auto args = tiny();
+  for (const std::string& a : {"--augment", "flip,h264"}) args.push_back(a);
+  auto r = trainer(args);
+  EXPECT_EQ(r.exit_code, 1) << r.describe();
+  EXPECT_TRUE(contains(r.err, "--augment h264 needs --codec-frame")) << r.err;
+
+  for (const std::string& a : {std::string("--codec-frame"), frame, std::string("--codec-wells"), wells,
+                               std::string("--calibrate-on"), std::string("crops+h264"), std::string("--scores"),
+                               path("oof.csv"), std::string("--json"), path("cv.json")})
+    args.push_back(a);
+  r = trainer(args);
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_TRUE(contains(r.out, "their 2 H.264 copies, same thresholds")) << r.out;
+
+  // Two copies of every crop, each scored by the model of the crop's own fold.
+  std::map<std::string, int> fold_of;
+  {
+    std::ifstream csv(path("oof.csv"));
+    std::string line;
+    std::getline(csv, line);
+    while (std::getline(csv, line)) {
+      std::vector<std::string> f;
+      std::stringstream ss(line);
+      for (std::string x; std::getline(ss, x, ',');) f.push_back(x);
+      fold_of[f[0]] = std::stoi(f[3]);
+    }
+  }
+  std::ifstream h(path("oof-h264.csv"));
+  ASSERT_TRUE(h.good()) << "the copies' scores are written beside --scores";
+  std::string line;
+  std::getline(h, line);
+  EXPECT_EQ(line, "file,label,group,fold,seed,copy,score");
+  std::map<int, std::vector<double>> normals_by_fold;
+  size_t rows = 0;
+  while (std::getline(h, line)) {
+    ++rows;
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    for (std::string x; std::getline(ss, x, ',');) f.push_back(x);
+    ASSERT_EQ(f.size(), 7u) << line;
+    EXPECT_EQ(std::stoi(f[3]), fold_of.at(f[0])) << line;
+    const double s = std::stod(f[6]);
+    EXPECT_TRUE(s >= 0.0 && s <= 1.0) << line;
+    if (f[1] == "0") normals_by_fold[std::stoi(f[3])].push_back(s);
+  }
+  EXPECT_EQ(rows, 2u * 33u);
+
+  // far 0 on crops and copies: each fold's threshold is at least every other
+  // fold's copy of a normal.
+  const auto cv = nlohmann::json::parse(std::ifstream(path("cv.json")));
+  EXPECT_EQ(cv["calibrated_on"], "crops+h264");
+  EXPECT_EQ(cv["h264_copies"]["copies"], 2);
+  EXPECT_EQ(cv["h264_copies"]["per_fold"].size(), 2u * 2u);
+  for (int fold = 0; fold < 2; ++fold)
+    for (double s : normals_by_fold[1 - fold]) EXPECT_GE(cv["fold_thresholds"][fold].get<double>(), s - 1e-9);
+}
+
 // ---------------------------------------------------------------- replay of other days
 
 TEST_F(Crossval, ReplayOfGroupsPlaysSpillGroupsAsSequencesAndNormalsByGroup) {
@@ -398,10 +460,32 @@ TEST_F(Crossval, ReplayOfGroupsPlaysSpillGroupsAsSequencesAndNormalsByGroup) {
                            "--spills",   "3",
                            "--codec",    "mjpeg",
                            "-o",         path("r.avi"),
-                           "--truth",    path("r.csv")},
+                           "--truth",    path("r.csv"),
+                           "--shown",    path("shown.csv")},
       dir_.string());
   ASSERT_EQ(r.exit_code, 0) << r.describe();
-  EXPECT_TRUE(contains(r.out, "13 normal groups")) << r.out;  // 12 normal groups + the copy's group
+  EXPECT_TRUE(contains(r.out, "13 normal groups")) << r.out;
+  // --shown: every well's showings follow each other from frame 0 to the last
+  // (40 s at 4 fps), each naming a crop of the fixture.
+  {
+    std::ifstream shown(path("shown.csv"));
+    std::string line;
+    std::getline(shown, line);
+    EXPECT_EQ(line, "well,first_frame,last_frame,file");
+    std::map<std::string, int> next_frame;
+    while (std::getline(shown, line)) {
+      std::vector<std::string> f;
+      std::stringstream ss(line);
+      for (std::string x; std::getline(ss, x, ',');) f.push_back(x);
+      ASSERT_EQ(f.size(), 4u) << line;
+      EXPECT_EQ(std::stoi(f[1]), next_frame[f[0]]) << line;
+      EXPECT_GE(std::stoi(f[2]), std::stoi(f[1])) << line;
+      next_frame[f[0]] = std::stoi(f[2]) + 1;
+      EXPECT_TRUE(fs::exists(f[3])) << line;
+    }
+    EXPECT_EQ(next_frame.size(), 42u);
+    for (const auto& [w, n] : next_frame) EXPECT_EQ(n, 160) << "well " << w;
+  }  // 12 normal groups + the copy's group
   // Each spill is one spill group of the fixture, played whole.
   std::set<std::string> spill_groups;
   {

@@ -18,7 +18,8 @@ it builds one replay per fold from that fold's crops only (wellmonitor-replay
 --labels --groups: every spill group of the fold is one spill event, normal wells
 show runs of one group's crops) and scores it with that fold's model, which never
 trained on them, at that fold's threshold: an honest end-to-end check on the
-plant's other days. Needs the plugin and the replay tool built (build/) and
+plant's other days. It then names the normal crops behind the false well-frames
+(from the replay's --shown list), so that a false alarm can be looked at. Needs the plugin and the replay tool built (build/) and
 gst-launch-1.0; standard library only.
 """
 import argparse
@@ -33,10 +34,13 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def element_scores(model, video, wells, plugin_dir):
+def element_scores(model, video, wells, plugin_dir, colorimetry=None):
     """[(frame, [well ids], [scores], threshold)] of every analysed frame."""
     env = dict(os.environ, GST_PLUGIN_PATH=plugin_dir, OMP_WAIT_POLICY="PASSIVE")
-    cmd = ["gst-launch-1.0", "-m", "filesrc", f"location={video}", "!", "decodebin", "!", "videoconvert", "!",
+    # A stream that does not say its colour matrix is read as GStreamer guesses
+    # it (BT.709 at this size); --colorimetry says it instead.
+    tag = ["capssetter", f"caps=video/x-raw,colorimetry={colorimetry}", "!"] if colorimetry else []
+    cmd = ["gst-launch-1.0", "-m", "filesrc", f"location={video}", "!", "decodebin", "!"] + tag + ["videoconvert", "!",
            "wellmonitor", f"model={model}", f"wells={wells}", "device=cpu", "threads=1", "post-scores=true",
            "!", "fakesink"]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True)
@@ -75,6 +79,22 @@ def per_frame(frames, truth, thresholds):
                     fp += s > t
         out[t] = (fp, n, tp, p)
     return out
+
+
+def false_crops(frames, truth, threshold, shown_csv, group_of, top=8):
+    """The normal crops shown at false well-frames: [(file, group, false well-frames, max score)]."""
+    spans = {}
+    for r in csv.DictReader(open(shown_csv)):
+        spans.setdefault(r["well"], []).append((int(r["first_frame"]), int(r["last_frame"]), r["file"]))
+    hits = {}
+    for frame, ids, scores, _ in frames:
+        for w, s in zip(ids, scores):
+            if s > threshold and not any(w == tw and a <= frame <= b for tw, a, b in truth):
+                f = next((f for a, b, f in spans.get(w, []) if a <= frame <= b), "?")
+                n, m = hits.get(f, (0, 0.0))
+                hits[f] = (n + 1, max(m, s))
+    rows = sorted(hits.items(), key=lambda kv: -kv[1][0])[:top]
+    return [(os.path.basename(f), group_of.get(os.path.basename(f), "?"), n, m) for f, (n, m) in rows]
 
 
 def debounce(frames, truth, threshold, alarm_frames, clear_frames, slack):
@@ -124,11 +144,11 @@ def fold_replays(a, tmp):
         cmd = [os.path.join(ROOT, "build/pipelines/wellmonitor-replay"), "--labels", labels, "--images",
                os.path.join(a.otherdays, "imgs"), "--groups", groups, "--layout", a.wells, "--frame", a.frame,
                "--duration", str(a.duration), "--spills", str(len(spill_groups)), "--seed", fold, "-q",
-               "-o", video, "--truth", truth]
+               "-o", video, "--truth", truth, "--shown", video + ".shown.csv"]
         r = subprocess.run(cmd, capture_output=True, text=True)
         if r.returncode != 0:
             sys.exit(f"replay-scores: the replay of fold {fold} failed:\n{r.stderr}")
-        runs.append((models[0], video, truth))
+        runs.append((models[0], video, truth, (video + ".shown.csv", group_of)))
     if not runs:
         sys.exit(f"replay-scores: no fold-*.labels.txt in {a.folds}")
     return runs
@@ -149,17 +169,18 @@ def main():
     ap.add_argument("--otherdays", default=os.path.join(ROOT, "../shared/data/otherdays"))
     ap.add_argument("--frame", default=os.path.join(ROOT, "../shared/data/frames/casting_table_1920x1200.png"))
     ap.add_argument("--duration", type=float, default=80)
+    ap.add_argument("--colorimetry", help="read the video with this colour matrix (e.g. bt601), not GStreamer's guess")
     a = ap.parse_args()
     if bool(a.model) == bool(a.folds):
         sys.exit("replay-scores: give a MODEL or --folds DIR")
     with tempfile.TemporaryDirectory() as tmp:
-        runs = fold_replays(a, tmp) if a.folds else [(a.model, a.video, a.truth)]
-        for path in [p for run in runs for p in run] + [a.wells]:
+        runs = fold_replays(a, tmp) if a.folds else [(a.model, a.video, a.truth, None)]
+        for path in [p for run in runs for p in run[:3]] + [a.wells]:
             if not os.path.exists(path):
                 sys.exit(f"replay-scores: {path}: no such file")
         results = []
-        for model, video, truth_path in runs:
-            frames, truth = element_scores(model, video, a.wells, a.plugin_dir), read_truth(truth_path)
+        for model, video, truth_path, shown in runs:
+            frames, truth = element_scores(model, video, a.wells, a.plugin_dir, a.colorimetry), read_truth(truth_path)
             thr = frames[0][3]
             results.append((model, frames, truth, thr))
             fig = per_frame(frames, truth, [thr] + (a.threshold or []))
@@ -170,6 +191,12 @@ def main():
                 tpr = f"{tp / p:.4f}" if p else "n/a"
                 mark = " (the model's)" if t == thr else ""
                 print(f"| {t:.4g}{mark} | {1 - fp / n:.4f} | {tpr} | {fp} |")
+            if shown:
+                worst = false_crops(frames, truth, thr, *shown)
+                if worst:
+                    print("normal crops behind its false well-frames (file, group, false well-frames, top score):")
+                    for f, g, n, m in worst:
+                        print(f"  {f} {g} {n} {m:.3f}")
         if a.alarm_frames:
             print(f"debounce over all {len(runs)} replay(s), clear-frames {a.clear_frames}:")
             print("| alarm-frames | spill events alarmed | mean / max delay (frames) | false alarms |")

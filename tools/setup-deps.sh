@@ -13,6 +13,7 @@ packages=(
   gstreamer1.0-plugins-bad gstreamer1.0-libav
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libmosquitto-dev mosquitto mosquitto-clients openssl python3-gi gir1.2-gst-rtsp-server-1.0
   libjs-chart.js chromium python3-torch python3-pil python3-numpy
 )
 if [[ "${1:-}" == "--bench" ]]; then

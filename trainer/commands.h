@@ -103,6 +103,9 @@ struct CrossvalCommand {
   double od_normal_share = 0.25;  // share of a batch's normals drawn from the other days' training folds
   double od_spill_share = 0.5;    // share of a batch's spills drawn from them
   std::string augment = "flip,light,video";
+  std::string codec_frame, codec_wells;  // the scene of the h264 jitter: a camera frame and its layout
+  int codec_copies = 2;                  // H.264 copies made of each training crop
+  std::string calibrate_on = "crops";    // or "crops+h264": the rule also sees the other days' H.264 copies
   double test_fraction = 0.10;  // recorded-day normals held out (for verify)
   int normal_stride = 1;        // train on every Nth recorded-day training normal
   std::string method = "quantile";

@@ -2,6 +2,7 @@
 // by group-wise cross-validation; or existing models scored on those days fold
 // by fold.
 #include <ATen/CPUGeneratorImpl.h>
+#include <opencv2/imgcodecs.hpp>
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
@@ -10,7 +11,10 @@
 #include <filesystem>
 #include <fstream>
 #include <numeric>
+#include <chrono>
 #include <set>
+
+#include <unistd.h>
 
 #include "commands.h"
 #include "common.h"
@@ -21,6 +25,7 @@
 #include "wellmonitor/detector.h"
 #include "wellmonitor/device.h"
 #include "wellmonitor/folds.h"
+#include "wellmonitor/layout.h"
 #include "wellmonitor/model_file.h"
 #include "wellmonitor/training.h"
 #include "wellmonitor/version.h"
@@ -129,6 +134,30 @@ std::pair<std::vector<double>, std::vector<double>> pooled(const OtherDays& od,
   return {n, s};
 }
 
+// As above, with the out-of-fold scores of the crops' H.264 copies added
+// ([seed][copy][crop]) when `with_copies`.
+std::pair<std::vector<double>, std::vector<double>> pooled(const OtherDays& od,
+                                                           const std::vector<std::vector<double>>& oof,
+                                                           const std::vector<std::vector<std::vector<double>>>& copies,
+                                                           bool with_copies, int skip_fold) {
+  auto ns = pooled(od, oof, skip_fold);
+  if (with_copies)
+    for (const auto& per_seed : copies) {
+      const auto [n, s] = pooled(od, per_seed, skip_fold);
+      ns.first.insert(ns.first.end(), n.begin(), n.end());
+      ns.second.insert(ns.second.end(), s.begin(), s.end());
+    }
+  return ns;
+}
+
+// The images at `idx`, preprocessed.
+torch::Tensor images_tensor(const std::vector<cv::Mat>& images, const std::vector<size_t>& idx,
+                            const PreprocessConfig& pc) {
+  std::vector<cv::Mat> v;
+  for (size_t i : idx) v.push_back(images[i]);
+  return preprocess_batch(v, pc);
+}
+
 std::set<std::string> short_hash_set(const std::vector<Crop>& crops) {
   std::set<std::string> h;
   for (const auto& c : crops) h.insert(c.sha256.substr(0, kHashChars));
@@ -212,6 +241,8 @@ struct RecipeData {
   std::vector<int> od_label;
   // The same crops as images, for augmentations that work on pixels.
   std::vector<cv::Mat> normal_images, spill_images, od_images;
+  // With --augment h264: copies of those images through a real H.264 stream, [copy][crop].
+  std::vector<std::vector<cv::Mat>> normal_h264, spill_h264, od_h264;
 };
 
 ModelFile train_recipe(const CrossvalCommand& c, const RecipeData& d, const std::vector<size_t>& od_train,
@@ -237,6 +268,8 @@ ModelFile train_recipe(const CrossvalCommand& c, const RecipeData& d, const std:
   const auto ods_t = torch::tensor(ods.empty() ? std::vector<int64_t>{0} : ods, torch::kInt64);
 
   const bool video = c.augment.find("video") != std::string::npos;
+  const bool h264 = !d.normal_h264.empty();
+  const bool matrix = c.augment.find("matrix") != std::string::npos;
   const LabelledBatch make_batch = [&](const torch::Tensor& idx, uint64_t bseed) {
     torch::Generator gen = at::detail::createCPUGenerator(bseed);
     // Rows of each source: recorded-day normals (the epoch's order), other-day
@@ -252,7 +285,7 @@ ModelFile train_recipe(const CrossvalCommand& c, const RecipeData& d, const std:
     const torch::Tensor rows_ods = draw(ods_t, static_cast<int64_t>(ods.size()), more_spills);
     const int64_t n_normal = idx.size(0) + more_normals;
     torch::Tensor x;
-    if (!video) {
+    if (!video && !h264 && !matrix) {
       x = torch::cat({d.normal.index_select(0, idx), d.od.index_select(0, rows_odn), d.spills.index_select(0, rows_s),
                       d.od.index_select(0, rows_ods)});
     } else {
@@ -260,17 +293,32 @@ ModelFile train_recipe(const CrossvalCommand& c, const RecipeData& d, const std:
       Rng rng(bseed ^ 0x5851f42d4c957f2dULL);
       std::bernoulli_distribution take(0.5);
       std::vector<cv::Mat> v;
-      auto add = [&](const std::vector<cv::Mat>& images, const torch::Tensor& rows) {
+      auto add = [&](const std::vector<cv::Mat>& images, const std::vector<std::vector<cv::Mat>>& copies,
+                     const torch::Tensor& rows) {
         const auto r = rows.contiguous();
         for (int64_t k = 0; k < r.numel(); ++k) {
-          const cv::Mat& m = images[static_cast<size_t>(r.data_ptr<int64_t>()[k])];
-          v.push_back(take(rng) ? video_like(m, rng) : m);
+          const size_t i = static_cast<size_t>(r.data_ptr<int64_t>()[k]);
+          const cv::Mat& m = images[i];
+          if (!h264 && !video) {
+            v.push_back(m);
+          } else if (!h264) {
+            v.push_back(take(rng) ? video_like(m, rng) : m);
+          } else if (!take(rng)) {
+            v.push_back(m);
+          } else if (video && take(rng)) {
+            v.push_back(video_like(m, rng));
+          } else {
+            const int c = std::uniform_int_distribution<int>(0, static_cast<int>(copies.size()) - 1)(rng);
+            v.push_back(copies[static_cast<size_t>(c)][i]);
+          }
+          // A quarter of the crops read with the other colour matrix.
+          if (matrix && take(rng) && take(rng)) v.back() = misread_colour_matrix(v.back(), take(rng));
         }
       };
-      add(d.normal_images, idx);
-      add(d.od_images, rows_odn);
-      add(d.spill_images, rows_s);
-      add(d.od_images, rows_ods);
+      add(d.normal_images, d.normal_h264, idx);
+      add(d.od_images, d.od_h264, rows_odn);
+      add(d.spill_images, d.spill_h264, rows_s);
+      add(d.od_images, d.od_h264, rows_ods);
       x = preprocess_batch(v, model.preprocess);
     }
     x = flip_and_light(x, bseed ^ 0x9e3779b97f4a7c15ULL, flip, light);
@@ -313,7 +361,43 @@ ModelFile train_recipe(const CrossvalCommand& c, const RecipeData& d, const std:
                     {"seed", seed},
                     {"train_loss", tr.train_loss},
                     {"crops_per_second", tr.crops_per_second}};
+  if (h264) model.training["h264_copies"] = d.normal_h264.size();
   return model;
+}
+
+// --augment h264: every training image shown in the camera's frame and sent
+// through H.264, --codec-copies times (each copy its own schedule).
+void make_h264_copies(const CrossvalCommand& c, RecipeData& d) {
+  if (c.codec_frame.empty() || c.codec_wells.empty())
+    throw std::invalid_argument("--augment h264 needs --codec-frame (a camera frame) and --codec-wells (its layout)");
+  CodecScene scene;
+  scene.background = cv::imread(c.codec_frame, cv::IMREAD_COLOR);
+  if (scene.background.empty()) throw std::invalid_argument(c.codec_frame + ": not a readable picture");
+  const WellLayout layout = load_layout(c.codec_wells);
+  scene.boxes = layout.scaled(scene.background.cols, scene.background.rows);
+  // As a static well over a few seconds: runs of 1-3 showings of 3-6 frames, gain +-3%.
+  scene.min_hold = 3;
+  scene.max_hold = 6;
+  scene.min_run = 1;
+  scene.max_run = 3;
+  scene.gain_jitter = 0.03;
+  std::vector<cv::Mat> all;
+  for (const auto* v : {&d.normal_images, &d.spill_images, &d.od_images}) all.insert(all.end(), v->begin(), v->end());
+  const auto scratch = std::filesystem::temp_directory_path() / fmt::format("wellmonitor-h264-{}", ::getpid());
+  for (int k = 0; k < c.codec_copies; ++k) {
+    const auto t0 = std::chrono::steady_clock::now();
+    Rng rng(c.seed * 0x9e3779b97f4a7c15ULL + static_cast<uint64_t>(k) + 1);
+    const std::vector<cv::Mat> out = codec_round_trip(all, scene, rng, scratch.string());
+    auto it = out.begin();
+    for (auto [src, dst] : {std::pair{&d.normal_images, &d.normal_h264}, std::pair{&d.spill_images, &d.spill_h264},
+                            std::pair{&d.od_images, &d.od_h264}}) {
+      dst->emplace_back(it, it + static_cast<std::ptrdiff_t>(src->size()));
+      it += static_cast<std::ptrdiff_t>(src->size());
+    }
+    note(c.common, fmt::format("H.264 copy {}/{} of {} crops in {} wells of {}: {:.0f} s", k + 1, c.codec_copies,
+                               all.size(), scene.boxes.size(), c.codec_frame,
+                               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()));
+  }
 }
 
 }  // namespace
@@ -364,25 +448,33 @@ int run_crossval(const CrossvalCommand& c) {
     d.spills = to_tensor(spills, all_indices(spills.size()), pc);
     d.od = to_tensor(od.set.crops, all_indices(od.set.crops.size()), pc);
     for (const auto& cr : od.set.crops) d.od_label.push_back(cr.label);
-    if (c.augment.find("video") != std::string::npos) {
+    const bool h264 = c.augment.find("h264") != std::string::npos;
+    if (c.augment.find("video") != std::string::npos || c.augment.find("matrix") != std::string::npos || h264) {
       for (size_t i : train_idx) d.normal_images.push_back(normal[i].image);
       for (const auto& cr : spills) d.spill_images.push_back(cr.image);
       for (const auto& cr : od.set.crops) d.od_images.push_back(cr.image);
     }
+    if (h264) make_h264_copies(c, d);
     const bool use_od = c.od_normal_share > 0 || c.od_spill_share > 0;
 
     // Out-of-fold scores, one vector per seed; the fold models, with --save-folds.
     std::vector<std::vector<double>> oof;
+    // With --augment h264: the out-of-fold scores of the other days' H.264 copies, [seed][copy][crop].
+    std::vector<std::vector<std::vector<double>>> oof_h264;
+    const size_t n_copies = d.od_h264.size();
     std::vector<std::pair<std::pair<int, uint64_t>, ModelFile>> fold_models;
     if (!c.save_folds.empty()) std::filesystem::create_directories(c.save_folds);
     for (int s = 0; s < c.seeds; ++s) {
       const uint64_t seed = c.seed + static_cast<uint64_t>(s);
       std::vector<double> scores(od.set.crops.size(), std::nan(""));
+      std::vector<std::vector<double>> copy_scores(n_copies, std::vector<double>(od.set.crops.size(), std::nan("")));
       if (!use_od) {
         // The recipe never sees the other days: one model scores all of them.
         ModelFile m = train_recipe(c, d, {}, seed, device, fmt::format("seed {}", seed));
         Detector det(m, device);
         scores = score_all(det, d.od);
+        for (size_t k = 0; k < n_copies; ++k)
+          copy_scores[k] = score_all(det, images_tensor(d.od_h264[k], all_indices(od.set.crops.size()), pc));
       } else {
         for (int f = 0; f < c.folds; ++f) {
           std::vector<size_t> tr, va;
@@ -391,6 +483,10 @@ int run_crossval(const CrossvalCommand& c) {
           Detector det(m, device);
           const auto sv = score_all(det, to_tensor(od.set.crops, va, pc));
           for (size_t k = 0; k < va.size(); ++k) scores[va[k]] = sv[k];
+          for (size_t k = 0; k < n_copies; ++k) {
+            const auto cv = score_all(det, images_tensor(d.od_h264[k], va, pc));
+            for (size_t j = 0; j < va.size(); ++j) copy_scores[k][va[j]] = cv[j];
+          }
           if (!c.save_folds.empty()) {
             std::vector<size_t> od_tr(tr);
             m.provenance = {{"trainer_version", WELLMONITOR_VERSION},
@@ -405,7 +501,11 @@ int run_crossval(const CrossvalCommand& c) {
         }
       }
       oof.push_back(std::move(scores));
+      oof_h264.push_back(std::move(copy_scores));
     }
+    const bool cal_copies = c.calibrate_on == "crops+h264";
+    if (cal_copies && n_copies == 0)
+      throw std::invalid_argument("--calibrate-on crops+h264 needs --augment h264 (the crops' H.264 copies)");
 
     // Each fold's figures at a threshold chosen without that fold: the rule on
     // the other folds' out-of-fold scores (or the fixed --threshold).
@@ -415,7 +515,7 @@ int run_crossval(const CrossvalCommand& c) {
         fold_thr.push_back(c.threshold);
         continue;
       }
-      const auto [n, s] = pooled(od, oof, f);
+      const auto [n, s] = pooled(od, oof, oof_h264, cal_copies, f);
       fold_thr.push_back(calibrate(c.method, n, s, c.false_alarm_rate).threshold);
     }
     std::vector<FoldFigure> figs;
@@ -451,8 +551,23 @@ int run_crossval(const CrossvalCommand& c) {
       pooled_m.push_back(m);
     }
 
+    // The same folds' H.264 copies at the same thresholds: what the element sees
+    // of those crops through a camera's stream.
+    std::vector<FoldFigure> copy_figs;
+    for (int s = 0; s < c.seeds; ++s)
+      for (size_t k = 0; k < n_copies; ++k) {
+        auto f = per_fold(od, oof_h264[static_cast<size_t>(s)][k], c.folds, c.seed + static_cast<uint64_t>(s), fold_thr);
+        copy_figs.insert(copy_figs.end(), f.begin(), f.end());
+      }
+    if (!copy_figs.empty()) {
+      size_t tp = 0, fn = 0, tn = 0, fp = 0;
+      for (const auto& f : copy_figs) tp += f.m.tp, fn += f.m.fn, tn += f.m.tn, fp += f.m.fp;
+      print_summary(copy_figs, fmt::format("their {} H.264 copies, same thresholds", n_copies));
+      fmt::print("  pooled over seeds and copies: TP={} FN={} TN={} FP={}\n", tp, fn, tn, fp);
+    }
+
     // The shipped threshold: the rule on all out-of-fold scores.
-    const auto [all_n, all_s] = pooled(od, oof, -1);
+    const auto [all_n, all_s] = pooled(od, oof, oof_h264, cal_copies, -1);
     Calibration cal;
     if (c.threshold >= 0) {
       cal.method = "fixed";
@@ -500,6 +615,11 @@ int run_crossval(const CrossvalCommand& c) {
                           "merged); each fold scored by a model that never trained on it, at a threshold "
                           "chosen on the other folds' out-of-fold scores"}};
     for (const auto& f : figs) cv["per_fold"].push_back(figure_json(f));
+    if (!copy_figs.empty()) {
+      cv["h264_copies"] = {{"copies", n_copies}, {"summary", summary_json(copy_figs)}};
+      cv["calibrated_on"] = c.calibrate_on;
+      for (const auto& f : copy_figs) cv["h264_copies"]["per_fold"].push_back(figure_json(f));
+    }
     for (const auto& m : pooled_m) cv["pooled"].push_back(m.to_json());
     if (!c.scores_out.empty()) {
       std::ofstream f(c.scores_out);
@@ -510,6 +630,20 @@ int run_crossval(const CrossvalCommand& c) {
           f << od.set.crops[i].name << ',' << od.set.crops[i].label << ',' << od.set.groups[i] << ',' << od.fold[i]
             << ',' << c.seed + static_cast<uint64_t>(s) << ',' << fmt::format("{:.9g}", oof[static_cast<size_t>(s)][i])
             << '\n';
+      if (n_copies > 0) {
+        // The H.264 copies' scores beside it: <name>-h264.csv, one more column.
+        std::filesystem::path hp(c.scores_out);
+        hp.replace_filename(hp.stem().string() + "-h264" + hp.extension().string());
+        std::ofstream h(hp);
+        if (!h) throw std::runtime_error(hp.string() + ": cannot write");
+        h << "file,label,group,fold,seed,copy,score\n";
+        for (int s = 0; s < c.seeds; ++s)
+          for (size_t k = 0; k < n_copies; ++k)
+            for (size_t i = 0; i < od.set.crops.size(); ++i)
+              h << od.set.crops[i].name << ',' << od.set.crops[i].label << ',' << od.set.groups[i] << ','
+                << od.fold[i] << ',' << c.seed + static_cast<uint64_t>(s) << ',' << k + 1 << ','
+                << fmt::format("{:.9g}", oof_h264[static_cast<size_t>(s)][k][i]) << '\n';
+      }
     }
     if (!c.json_out.empty()) {
       std::ofstream f(c.json_out);

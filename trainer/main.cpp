@@ -281,15 +281,30 @@ int main(int argc, char** argv) {
   x->add_option("--augment", cv.augment,
                 "Training jitter, comma-separated: flip (mirror left-right), light (brightness +-0.1, contrast "
                 "0.8-1.2), video (half of the crops resampled to another box, gain +-4% and JPEG quality 30-90, as "
-                "the way through a video stream does), or none")
+                "the way through a video stream does), h264 (a share of the crops replaced by copies shown in a camera's "
+                "frame and sent through a real H.264 encoder and decoder; needs --codec-frame and --codec-wells), matrix (a "
+                "quarter of the crops read with the other colour matrix, BT.601 as BT.709 or back, as a decoder that "
+                "guesses it does), or none")
       ->check([](const std::string& v) {
         if (v == "none") return std::string();
         std::stringstream ss(v);
         for (std::string k; std::getline(ss, k, ',');)
-          if (k != "flip" && k != "light" && k != "video") return "unknown jitter '" + k + "' (flip, light, video)";
+          if (k != "flip" && k != "light" && k != "video" && k != "h264" && k != "matrix")
+            return "unknown jitter '" + k + "' (flip, light, video, h264, matrix)";
         return std::string();
       })
       ->capture_default_str();
+  x->add_option("--codec-frame", cv.codec_frame,
+                "With --augment h264: the camera frame (a picture) the crops are shown in")
+      ->check(CLI::ExistingFile);
+  x->add_option("--codec-wells", cv.codec_wells, "With --augment h264: the layout of the wells in that frame")
+      ->check(CLI::ExistingFile);
+  x->add_option("--codec-copies", cv.codec_copies, "With --augment h264: H.264 copies made of each training crop")
+      ->check(CLI::Range(1, 8))->capture_default_str();
+  x->add_option("--calibrate-on", cv.calibrate_on,
+                "Out-of-fold scores the threshold rule sees: crops (the other days' crops), or crops+h264 (also "
+                "their H.264 copies, as the element sees them through a camera's stream; needs --augment h264)")
+      ->check(CLI::IsMember({"crops", "crops+h264"}))->capture_default_str();
   x->add_option("--test-fraction", cv.test_fraction, "Share of recorded-day normals held out for verify")
       ->check(CLI::Range(0.0, 0.5))->capture_default_str();
   x->add_option("--normal-stride", cv.normal_stride, "Train on every Nth recorded-day training normal")
@@ -309,7 +324,7 @@ int main(int argc, char** argv) {
                 "Also write each fold's model (fold-F-seed-S.wmm, at that fold's threshold) and the fold's crops "
                 "(fold-F.labels.txt, fold-F.groups.txt) into this folder: a replay of a fold's crops through the "
                 "element with that fold's model is an honest end-to-end check");
-  x->add_option("--scores", cv.scores_out, "Also write every out-of-fold score as CSV (file,label,group,fold,seed,score)");
+  x->add_option("--scores", cv.scores_out, "Also write every out-of-fold score as CSV (file,label,group,fold,seed,score); with --augment h264 the H.264 copies' scores go to NAME-h264.csv beside it (one more column, copy)");
   add_common(x, cv.common);
 
   wellmonitor::ExtractCommand extract;

@@ -177,6 +177,33 @@ cv::Mat video_like(const cv::Mat& bgr, Rng& rng) {
   return cv::imdecode(buf, bgr.channels() == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
 }
 
+namespace {
+
+// R'G'B' -> Y'CbCr (unscaled: Cb = (B - Y) / (2 - 2 Kb), Cr = (R - Y) / (2 - 2 Kr)) for luma weights kr, kb.
+cv::Matx33d rgb_to_ycbcr(double kr, double kb) {
+  const double kg = 1.0 - kr - kb;
+  return {kr, kg, kb, -kr / (2 - 2 * kb), -kg / (2 - 2 * kb), 0.5, 0.5, -kg / (2 - 2 * kr), -kb / (2 - 2 * kr)};
+}
+
+}  // namespace
+
+cv::Mat misread_colour_matrix(const cv::Mat& bgr, bool bt601_as_bt709) {
+  if (bgr.empty() || bgr.channels() == 1) return bgr.clone();
+  if (bgr.type() != CV_8UC3) throw std::invalid_argument("misread_colour_matrix: an 8-bit BGR crop is needed");
+  const cv::Matx33d m601 = rgb_to_ycbcr(0.299, 0.114), m709 = rgb_to_ycbcr(0.2126, 0.0722);
+  const cv::Matx33d rgb = bt601_as_bt709 ? m709.inv() * m601 : m601.inv() * m709;
+  // The same map on B, G, R order.
+  cv::Matx33d b;
+  const int order[3] = {2, 1, 0};
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j) b(i, j) = rgb(order[i], order[j]);
+  cv::Mat f, out;
+  bgr.convertTo(f, CV_64FC3);
+  cv::transform(f, f, b);
+  f.convertTo(out, CV_8UC3);  // rounds and saturates
+  return out;
+}
+
 cv::Mat apply_shift(const cv::Mat& bgr, ShiftKind kind, Rng& rng) {
   switch (kind) {
     case ShiftKind::Occluder: return add_occluder(bgr, rng);

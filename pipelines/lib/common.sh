@@ -32,6 +32,10 @@ WM_INTERVAL=""
 WM_THREADS=""
 WM_LOG=""
 WM_DRY_RUN=0
+WM_MQTT=""
+WM_CAMERA_ID=""
+WM_EVENTS=""
+WM_FRAME_DIR=""
 
 wm_common_help() {
   cat <<EOF
@@ -44,6 +48,14 @@ Monitor options (unset ones keep the element's defaults):
   --clear-frames N      analysed frames under it before the alarm clears (element default 5)
   --interval N          analyse every N-th frame (element default 1)
   --threads N           CPU threads for inference (element default: LibTorch's)
+Publishing (element wellpublish, after wellmonitor):
+  --mqtt URL            publish each alarm and clear as a JSON event with a snapshot of the
+                        well to the MQTT broker at URL: mqtt://[user[:password]@]host[:port]
+                        (mqtts:// for TLS); topics wellmonitor/CAMERA/WELL, availability on
+                        wellmonitor/CAMERA/status (schema: pipelines/wellmonitor-event.schema.json)
+  --camera ID           the camera's id in the events and topics (default: camera)
+  --events FILE         also append every event to FILE, one JSON object per line
+  --frame-dir DIR       also save each event's whole frame as a JPEG in DIR (its path in the event)
 Other options:
   --build DIR           use the plugin built in DIR/plugin (default: \$WELLMONITOR_BUILD,
                         else <repo>/build/plugin when it holds the plugin, else the installed one)
@@ -82,6 +94,10 @@ wm_parse_common() {
     --interval) wm_need_value "$@"; WM_INTERVAL="$2" ;;
     --threads) wm_need_value "$@"; WM_THREADS="$2" ;;
     --log) wm_need_value "$@"; WM_LOG="$2" ;;
+    --mqtt) wm_need_value "$@"; WM_MQTT="$2" ;;
+    --camera) wm_need_value "$@"; WM_CAMERA_ID="$2" ;;
+    --events) wm_need_value "$@"; WM_EVENTS="$2" ;;
+    --frame-dir) wm_need_value "$@"; WM_FRAME_DIR="$2" ;;
     --dry-run) WM_DRY_RUN=1; WM_SHIFT=1 ;;
     *) WM_SHIFT=0 ;;
   esac
@@ -112,6 +128,15 @@ wm_check_common() {
     WM_WELLS="$(wm_default_layout)" || wm_die "no layout found next to the scripts; give --wells FILE"
   fi
   if [[ ! -r "$WM_WELLS" ]]; then wm_die "cannot read layout '$WM_WELLS'"; fi
+  if [[ -n "$WM_MQTT" && "$WM_MQTT" != mqtt://* && "$WM_MQTT" != mqtts://* ]]; then
+    wm_die "--mqtt needs an mqtt:// or mqtts:// URL, got '$WM_MQTT'"
+  fi
+  if [[ -n "$WM_CAMERA_ID" && -z "$WM_MQTT" && -z "$WM_EVENTS" ]]; then
+    wm_die "--camera ID names the camera in published events: give --mqtt URL or --events FILE too"
+  fi
+  if [[ -n "$WM_FRAME_DIR" && -z "$WM_MQTT" && -z "$WM_EVENTS" ]]; then
+    wm_die "--frame-dir goes with --mqtt URL or --events FILE"
+  fi
   if [[ -n "$WM_LOG" && "$WM_DRY_RUN" != 1 ]]; then
     mkdir -p "$(dirname -- "$WM_LOG")" 2>/dev/null || true
     : >"$WM_LOG" 2>/dev/null || wm_die "cannot write log '$WM_LOG'"
@@ -166,7 +191,9 @@ wm_require_elements() {
   local e
   # A dry run only prints the command: it needs no plugin.
   if [[ "$WM_DRY_RUN" == 1 || "${WELLMONITOR_STUB_ELEMENTS:-0}" == 1 ]]; then return 0; fi
-  for e in wellmonitor welloverlay; do
+  local ours=(wellmonitor welloverlay)
+  if [[ -n "$WM_MQTT" || -n "$WM_EVENTS" ]]; then ours+=(wellpublish); fi
+  for e in "${ours[@]}"; do
     wm_have_element "$e" || wm_die "GStreamer element '$e' not found (plugin dir: $WM_PLUGIN_DIR); build the plugin and pass --build DIR, or install it"
   done
   for e in "$@"; do
@@ -195,7 +222,31 @@ wm_monitor_words() {
   [[ -n "$WM_CLEAR_FRAMES" ]] && WM_MONITOR+=("clear-frames=$WM_CLEAR_FRAMES")
   [[ -n "$WM_INTERVAL" ]] && WM_MONITOR+=("interval=$WM_INTERVAL")
   [[ -n "$WM_THREADS" ]] && WM_MONITOR+=("threads=$WM_THREADS")
+  # the publishers see the frames before the overlay draws on them
+  local extra=()
+  [[ -n "$WM_CAMERA_ID" ]] && extra+=("camera=$(wm_q "$WM_CAMERA_ID")")
+  [[ -n "$WM_FRAME_DIR" ]] && extra+=("frame-dir=$(wm_q "$WM_FRAME_DIR")")
+  if [[ -n "$WM_MQTT" ]]; then
+    WM_MONITOR+=(! wellpublish name=publish method=mqtt "address=$(wm_q "$WM_MQTT")" "${extra[@]}")
+    echo "$WM_NAME: publishing alarms to $WM_MQTT as camera ${WM_CAMERA_ID:-camera}" >&2
+  fi
+  if [[ -n "$WM_EVENTS" ]]; then
+    WM_MONITOR+=(! wellpublish name=events method=file "address=$(wm_q "$WM_EVENTS")" "${extra[@]}")
+    echo "$WM_NAME: appending events to $WM_EVENTS" >&2
+  fi
   WM_MONITOR+=(! welloverlay)
+}
+
+# The video sink of a script that shows a window (variable WM_SINK): SINK (default
+# autovideosink) when there is a display, else fakesink, and says so. Without a
+# display autovideosink picks a sink that cannot open one, and crashes on some
+# machines (exit 139), so it is never tried there.
+wm_display_sink() {
+  WM_SINK="${1:-autovideosink}"
+  if [[ "$WM_SINK" != fakesink && -z "${DISPLAY:-}" && -z "${WAYLAND_DISPLAY:-}" ]]; then
+    echo "$WM_NAME: no display (DISPLAY and WAYLAND_DISPLAY are unset): running without a window" >&2
+    WM_SINK=fakesink
+  fi
 }
 
 # The encoder for an MP4 file, as words for gst-launch (array WM_ENCODER): H.264

@@ -55,6 +55,7 @@ struct Options {
   int spills = 5;
   std::string out;
   std::string truth;
+  std::string shown;  // optional CSV: which crop each well showed when
   std::string size;          // "WxH"; empty = the background's size
   int hold = 6;              // frames per spill crop
   int change = 4;            // frames between two normal crops at a well
@@ -239,6 +240,12 @@ int run(const Options& o) {
     throw ReplayError("cannot open video writer for '" + o.out +
                       "' (OpenCV's FFmpeg backend; is the folder writable?)");
 
+  std::ofstream shown;
+  if (!o.shown.empty()) {
+    shown.open(o.shown);
+    if (!shown) throw ReplayError("cannot write '" + o.shown + "'");
+    shown << "well,first_frame,last_frame,file\n";
+  }
   truth << "well,first_frame,last_frame\n";
   for (const auto& s : schedule) truth << s.well << ',' << s.first_frame << ',' << s.last_frame << '\n';
   truth.close();
@@ -267,6 +274,14 @@ int run(const Options& o) {
   std::vector<int> spill_of(n_wells, -1);  // index into schedule while that spill is on
   std::vector<int> spill_crop(n_wells, -1);
   std::vector<int> run_group(n_wells, -1), run_pos(n_wells, 0);  // with --groups: the normal run shown
+  std::vector<std::string> shown_file(n_wells);
+  std::vector<int> shown_since(n_wells, 0);
+  auto show = [&](size_t w, const std::string& file, int f) {
+    if (shown.is_open() && !shown_file[w].empty())
+      shown << layout.wells[w].id << ',' << shown_since[w] << ',' << f - 1 << ',' << shown_file[w] << '\n';
+    shown_file[w] = file;
+    shown_since[w] = f;
+  };
   CropCache cache;
   auto gain = [&] { return 1.0 + o.jitter * (2.0 * rng.uniform() - 1.0); };
 
@@ -288,6 +303,7 @@ int run(const Options& o) {
         const int k = (f - s.first_frame) / s.hold;
         if (spill_of[w] != active || spill_crop[w] != k) {
           current[w] = fit(cache.get(s.files[k]), box.size(), gain());
+          show(w, s.files[k], f);
           spill_of[w] = active;
           spill_crop[w] = k;
         }
@@ -311,6 +327,7 @@ int run(const Options& o) {
             path = normal_groups[run_group[w]].files[run_pos[w]++];
           }
           current[w] = fit(cache.get(path), box.size(), gain());
+          show(w, path, f);
           next_change[w] = f + wait;
         }
       }
@@ -325,6 +342,8 @@ int run(const Options& o) {
   }
   writer.release();
   if (progress) std::fprintf(stderr, "\n");
+  for (size_t w = 0; w < n_wells; ++w) show(w, "", total);
+  if (shown.is_open() && !shown) throw ReplayError("error while writing '" + o.shown + "'");
   std::error_code ec;
   const auto bytes = fs::file_size(o.out, ec);
   if (ec || bytes == 0) throw ReplayError("the video '" + o.out + "' was not written");
@@ -385,6 +404,9 @@ int main(int argc, char** argv) {
   app.add_option("-o,--out", o.out, "Output video (.mp4/.mkv/.mov: H.264; .avi: MJPEG)")->required();
   app.add_option("--truth", o.truth, "Output ground-truth CSV (well,first_frame,last_frame)")
       ->required();
+  app.add_option("--shown", o.shown,
+                 "Also write which crop each well showed when, as CSV (well,first_frame,last_frame,file): to "
+                 "trace a false alarm back to its crop");
   app.add_option("--size", o.size, "Video size WxH (default: the background frame's size)");
   app.add_option("--hold", o.hold, "Frames each spill crop stays on screen")->capture_default_str();
   app.add_option("--change", o.change, "Frames between two normal crops at a well")

@@ -47,6 +47,41 @@ cv::Mat apply_shift(const cv::Mat& bgr, ShiftKind kind, Rng& rng);
 // decoded frame do. The crop stays what it was (a normal stays normal).
 cv::Mat video_like(const cv::Mat& bgr, Rng& rng);
 
+// A colour stream read with the wrong colour matrix, as a decoder that guesses
+// it does: the crop converted to Y'CbCr with BT.601 and back with BT.709
+// (`bt601_as_bt709`, what GStreamer does to an HD H.264 stream written by
+// OpenCV, which does not say its matrix), or the other way round. Grey stays
+// grey; saturated colours shift. Grey crops come back unchanged.
+cv::Mat misread_colour_matrix(const cv::Mat& bgr, bool bt601_as_bt709);
+
+// A scene in which codec_round_trip shows crops: a camera's frame and the
+// wells' boxes in it.
+struct CodecScene {
+  cv::Mat background;           // 8-bit BGR
+  std::vector<cv::Rect> boxes;  // inside the background
+  double fps = 12.0;
+  int min_hold = 3, max_hold = 12;  // frames each crop stays in its box
+  // Each crop is shown max(1, runs drawn in min_run..max_run) times in a row,
+  // each time with its gain redrawn in [1 - gain_jitter, 1 + gain_jitter]: a
+  // well that hardly changes, as a camera sees it (the encoder then codes only
+  // the small change) and as a replay shows a run of one group's crops.
+  int min_run = 1, max_run = 1;
+  double gain_jitter = 0.0;
+};
+
+// What a camera's H.264 stream does to a well, for real: the crops are shown
+// in the scene's boxes (resized to the box, area-averaged when they shrink),
+// each for min_hold..max_hold frames with the wells changing out of step, as
+// wells do (and, with runs, shown again with a slightly other gain); the frames
+// are encoded as H.264 by OpenCV's FFmpeg writer (the encoder
+// wellmonitor-replay uses), decoded again, and each crop is cut back out of a
+// random frame of its last showing. Returns one crop per input, at the
+// size of the box it was shown in (grey in, grey out). The video is written to
+// `scratch_path` + ".mp4" and removed. Throws std::runtime_error when no H.264
+// writer is available, std::invalid_argument for a bad scene.
+std::vector<cv::Mat> codec_round_trip(const std::vector<cv::Mat>& crops, const CodecScene& scene, Rng& rng,
+                                      const std::string& scratch_path);
+
 // One to three shifts chosen at random (each with probability 1/2, at least one).
 cv::Mat random_shift(const cv::Mat& bgr, Rng& rng);
 
