@@ -1,6 +1,7 @@
 #include "commands.h"
 
 #include "common.h"
+#include "report.h"
 #include "progress.h"
 #include "wellmonitor/augment.h"
 #include "wellmonitor/calibration.h"
@@ -49,6 +50,18 @@ int run_train(const TrainCommand& c) {
       spills = load_dir(c.anomaly_dir, 1, o, "spills");
       const size_t amb = drop_ambiguous(normal, spills);
       if (amb) warn(fmt::format("{} image(s) appear among both normals and spills; left out of both as ambiguous", amb));
+    }
+    // Labels files (review's export) beside the folders: names relative to the file's folder.
+    for (const auto& lf : c.labels) {
+      LoadOptions lo;
+      lo.skip_bad = o.skip_bad;
+      const std::string dir = std::filesystem::path(lf).parent_path().string();
+      auto more = load_labelled(dir.empty() ? "." : dir, lf, lo);
+      size_t n_spill = 0;
+      for (auto& cr : more) (cr.label ? (++n_spill, spills) : normal).push_back(std::move(cr));
+      note(o, fmt::format("{}: {} normal(s), {} spill(s)", lf, more.size() - n_spill, n_spill));
+      if (const size_t amb = drop_ambiguous(normal, spills))
+        warn(fmt::format("{} image(s) labelled both normal and spill; left out of both as ambiguous", amb));
     }
     const std::string method = default_method(c.method, !spills.empty());
     if ((method == "youden") && spills.empty()) throw std::invalid_argument("--method youden needs --anomalies");
@@ -251,6 +264,22 @@ int run_train(const TrainCommand& c) {
                                  {"test", ns.test.size()}, {"calib_spills", ss.calib.size()},
                                  {"test_spills", ss.test.size()}, {"calib_spill_wells", ss.calib_wells},
                                  {"test_spill_wells", ss.test_wells}}}});
+    if (!c.report.empty()) {
+      ReportData rd{"train", c.out, model.threshold(), {}, model.training.to_json()};
+      const auto add = [&](const std::vector<Crop>& set, const std::vector<size_t>& idx, const std::vector<double>& sc,
+                           const char* part) {
+        for (size_t k = 0; k < idx.size() && k < sc.size(); ++k) {
+          const Crop& cr = set[idx[k]];
+          rd.crops.push_back({cr.name, part, cr.label, sc[k], cr.image, cr.group >= 0 ? cr.group : well_of_name(cr.name)});
+        }
+      };
+      add(normal, ns.test, test_n, "test");
+      add(spills, ss.test, test_s, "test");
+      add(normal, ns.calib, calib_n, "calibration");
+      add(spills, ss.calib, calib_s, "calibration");
+      write_report(rd, det, c.report);
+      note(o, "report written to " + c.report);
+    }
     std::vector<size_t> heldout(ns.test);
     model.provenance = ProvenanceRecord::from_json({{"trainer_version", WELLMONITOR_VERSION},
                         {"date", now_iso8601()},
@@ -372,6 +401,14 @@ int run_evaluate(const EvaluateCommand& c) {
       std::ofstream f(c.json_out);
       if (!f) throw std::runtime_error(c.json_out + ": cannot write");
       f << j.dump(2) << "\n";
+    }
+    if (!c.report.empty()) {
+      ReportData rd{"evaluate", c.model, thr, {}, nullptr};
+      for (size_t k = 0; k < crops.size(); ++k)
+        rd.crops.push_back({crops[k].name, "all", crops[k].label, scores[k], crops[k].image,
+                            crops[k].group >= 0 ? crops[k].group : well_of_name(crops[k].name)});
+      write_report(rd, det, c.report);
+      fmt::print("report: {}\n", c.report);
     }
     if (!c.scores_out.empty()) {
       std::ofstream f(c.scores_out);

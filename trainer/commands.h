@@ -6,6 +6,10 @@
 #include <string>
 #include <vector>
 
+namespace CLI {
+class App;
+}
+
 namespace wellmonitor {
 
 struct CommonOptions {
@@ -41,6 +45,8 @@ struct TrainCommand {
   double augment_p = 0.5;        // share of training crops shifted in each batch
   std::string shifts = "occluder,box,photometric";  // kinds of shifts used in training
   std::string synthetic = "blob,blend";              // spill-cnn: kinds of synthetic spills
+  std::string report;  // HTML report of the test and calibration parts (report.h)
+  std::vector<std::string> labels;  // labels files '<file> <0|1>' (names relative to the file's folder)
 };
 
 struct CalibrateCommand {
@@ -56,6 +62,7 @@ struct EvaluateCommand {
   CommonOptions common;
   std::string model, images_dir, labels, json_out, scores_out;
   double threshold = -1.0;  // < 0: the model's
+  std::string report;       // HTML report (report.h)
 };
 
 struct StressCommand {
@@ -65,6 +72,7 @@ struct StressCommand {
   int seeds = 3;                    // seeds of the synthetic shifts and spills
   double threshold = -1.0;          // < 0: each model's own
   bool ensemble = false;            // score with the mean of all models' scores
+  std::string report;               // HTML report of the first model, first seed (report.h)
 };
 
 struct VerifyCommand {
@@ -110,6 +118,32 @@ struct InfoCommand {
   bool full = false;
 };
 
+// Every well's crop from a recording, through the element's crop code (extract.cpp).
+struct ExtractCommand {
+  CommonOptions common;
+  std::string video, wells, out, model;
+  std::string from, to;     // stream times; empty: the start / the end
+  int every = 1;            // analyse every Nth frame
+  bool all = false;         // also write crops of wells that did not change
+  double min_change = 2.0;  // mean absolute difference (8-bit levels) that counts as a change
+};
+
+// Proposes the wells of a camera's frame (propose-layout.cpp).
+struct LayoutCommand {
+  std::string image, out, picture, templ;
+  int min_per_row = 4;          // rows with fewer cups are dropped
+  double min_scale = 0.3, max_scale = 3.0;  // cup sizes tried, relative to the template
+  double min_match = 0.35;      // lowest normalised cross-correlation of a cup
+  double relative_match = 0.6;  // and as a share of the best matches' mean
+  double seed_match = 0.8;      // matches that start a row, as a share of the best matches' mean
+  bool feeding_cups = true;     // the best matches are feeding cups; the wells are the cups under them
+};
+
+// A page to label crops by hand (review.cpp).
+struct ReviewCommand {
+  std::string images, scores, out;
+};
+
 int run_train(const TrainCommand& c);
 int run_calibrate(const CalibrateCommand& c);
 int run_evaluate(const EvaluateCommand& c);
@@ -117,5 +151,13 @@ int run_info(const InfoCommand& c);
 int run_stress(const StressCommand& c);
 int run_verify(const VerifyCommand& c);
 int run_crossval(const CrossvalCommand& c);
+int run_extract(const ExtractCommand& c);
+int run_layout(const LayoutCommand& c);
+int run_review(const ReviewCommand& c);
+
+// Subcommands that declare their own options (each in its own file).
+CLI::App* add_extract_command(CLI::App& app, ExtractCommand& c);
+CLI::App* add_layout_command(CLI::App& app, LayoutCommand& c);
+CLI::App* add_review_command(CLI::App& app, ReviewCommand& c);
 
 }  // namespace wellmonitor

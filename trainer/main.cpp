@@ -162,6 +162,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   t->add_option("--checkpoint", train.checkpoint, "Checkpoint written after every epoch (default: OUT.ckpt)");
   t->add_flag("--resume", train.resume, "Continue an interrupted run from its checkpoint");
+  t->add_option("--labels", train.labels,
+                "Labels file '<file> <0|1>' (1 = spill; review exports them), repeatable: its crops join the normals "
+                "and spills; names are relative to the file's folder");
+  t->add_option("--report", train.report, "Also write a self-contained HTML report of the test and calibration parts here");
   add_common(t, train.common);
 
   wellmonitor::CalibrateCommand cal;
@@ -186,6 +190,7 @@ int main(int argc, char** argv) {
   e->add_option("--json", ev.json_out, "Also write the figures as JSON here");
   e->add_option("--scores", ev.scores_out, "Also write every crop's score as CSV (file,label,score,predicted)");
   e->add_option("--threshold", ev.threshold, "Use this threshold instead of the model's");
+  e->add_option("--report", ev.report, "Also write a self-contained HTML report here (curves, rates, worst crops)");
   add_common(e, ev.common);
 
   wellmonitor::InfoCommand info;
@@ -215,6 +220,9 @@ int main(int argc, char** argv) {
   st->add_option("--histogram", stress.histogram,
                  "Write a PNG of the score distributions (held-out and shifted normals, real and synthetic spills) "
                  "with the threshold marked (first model, first seed)");
+  st->add_option("--report", stress.report,
+                 "Also write a self-contained HTML report here (first model, first seed: held-out and shifted "
+                 "normals, real and synthetic spills)");
   add_common(st, stress.common);
 
   wellmonitor::VerifyCommand ver;
@@ -319,7 +327,17 @@ int main(int argc, char** argv) {
   x->add_option("--scores", cv.scores_out, "Also write every out-of-fold score as CSV (file,label,group,fold,seed,score); with --augment h264 the H.264 copies' scores go to NAME-h264.csv beside it (one more column, copy)");
   add_common(x, cv.common);
 
+  wellmonitor::ExtractCommand extract;
+  auto* ex = wellmonitor::add_extract_command(app, extract);
+  wellmonitor::LayoutCommand layout;
+  auto* lay = wellmonitor::add_layout_command(app, layout);
+  wellmonitor::ReviewCommand review;
+  auto* rev = wellmonitor::add_review_command(app, review);
+
   CLI11_PARSE(app, argc, argv);
+  if (ex->parsed()) return wellmonitor::run_extract(extract);
+  if (lay->parsed()) return wellmonitor::run_layout(layout);
+  if (rev->parsed()) return wellmonitor::run_review(review);
   if (x->parsed()) return wellmonitor::run_crossval(cv);
   if (v->parsed()) return wellmonitor::run_verify(ver);
   if (st->parsed()) return wellmonitor::run_stress(stress);

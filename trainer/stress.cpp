@@ -4,6 +4,7 @@
 // and synthetic subtle spills, over several seeds, reported as mean and spread.
 #include "commands.h"
 #include "common.h"
+#include "report.h"
 #include "wellmonitor/augment.h"
 
 #include <fmt/core.h>
@@ -256,6 +257,22 @@ int run_stress(const StressCommand& c) {
                           {{"held-out normals", clean_n}, {"shifted normals", mixed_s}, {"real spills", clean_s},
                            {"blob spills", blob_s}, {"blend spills", blend_s}, {"smooth spills", smooth_s}},
                           thr, mf.score.kind == ScoreKind::Probability);
+        if (!c.report.empty() && seed == 1 && per_model.empty()) {
+          ReportData rd{"stress", path, thr, {}, nullptr};
+          const auto add = [&](const std::vector<cv::Mat>& imgs, const std::vector<double>& sc, int label,
+                               const char* part) {
+            for (size_t k = 0; k < imgs.size() && k < sc.size(); ++k)
+              rd.crops.push_back({fmt::format("{} #{}", part, k + 1), part, label, sc[k], imgs[k], -1});
+          };
+          add(test_normals, clean_n, 0, "held-out normals");
+          add(mixed, mixed_s, 0, "shifted normals");
+          add(test_spills, clean_s, 1, "real spills");
+          add(blob, blob_s, 1, "blob spills");
+          add(blend, blend_s, 1, "blend spills");
+          add(smooth, smooth_s, 1, "smooth spills");
+          write_report(rd, *det.detectors.front(), c.report);
+          note(o, "report written to " + c.report);
+        }
         record(part("mixed-shift"), mixed_s, clean_s, thr);
         record(part("blob-spill"), clean_n, blob_s, thr);
         record(part("blend-spill"), clean_n, blend_s, thr);

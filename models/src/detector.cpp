@@ -1,6 +1,7 @@
 #include "wellmonitor/detector.h"
 
 #include "wellmonitor/device.h"
+#include "wellmonitor/torchscript.h"
 
 namespace wellmonitor {
 
@@ -20,6 +21,11 @@ Detector::Detector(ModelFile model, torch::Device device, InferenceOptions optio
   model_.network->to(device_);
   model_.network->eval();
   // A network of its own, so that model_ stays what the file holds.
+  if (model_.arch == kTorchScriptArch) {
+    net_ = model_.network;  // a script runs as exported
+    options_ = InferenceOptions{false, false};
+    return;
+  }
   net_ = make_autoencoder(model_.arch, model_.arch_params, model_.preprocess.channels(), model_.preprocess.height,
                           model_.preprocess.width);
   net_->to(device_);

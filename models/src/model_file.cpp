@@ -1,4 +1,5 @@
 #include "wellmonitor/model_file.h"
+#include "wellmonitor/torchscript.h"
 
 #include "wellmonitor/dataset.h"
 #include "wellmonitor/file_io.h"
@@ -195,6 +196,8 @@ nlohmann::json ModelFile::metadata(bool brief) const {
 
 void save_model(const ModelFile& model, const std::string& path) {
   if (!model.network) throw ModelFileError(path + ": no network to save");
+  if (model.arch == kTorchScriptArch)
+    throw ModelFileError(path + ": a TorchScript model is not written as a model file; change its JSON instead");
   torch::NoGradGuard no_grad;
   std::string payload;
   nlohmann::json table = nlohmann::json::array();
@@ -291,9 +294,13 @@ RawModel read_raw(const std::string& path, bool with_payload) {
 
 }  // namespace
 
-nlohmann::json read_model_metadata(const std::string& path) { return read_raw(path, false).meta; }
+nlohmann::json read_model_metadata(const std::string& path) {
+  if (is_torchscript_file(path)) return load_torchscript(path).metadata();
+  return read_raw(path, false).meta;
+}
 
 ModelFile load_model(const std::string& path) {
+  if (is_torchscript_file(path)) return load_torchscript(path);
   RawModel raw = read_raw(path, true);
   const auto& m = raw.meta;
   ModelFile model;

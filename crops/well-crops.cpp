@@ -1,4 +1,4 @@
-/* The wells' crops of a mapped video frame, for wellmonitor. */
+/* The wells' crops of a mapped video frame, for wellmonitor and wellmonitor-trainer extract. */
 
 #include "well-crops.h"
 
