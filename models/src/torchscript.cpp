@@ -57,6 +57,9 @@ std::string read_small(const fs::path& p) {
 }  // namespace
 
 bool is_torchscript_file(const std::string& path) {
+  // Only a regular file is opened to look: a FIFO would block, a device never end.
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) return false;
   std::ifstream in(path, std::ios::binary);
   char magic[4] = {};
   return in.read(magic, 4) && magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4;
