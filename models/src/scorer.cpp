@@ -54,7 +54,7 @@ Scorer::Scorer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Scorer::~Scorer() = default;
 
 std::unique_ptr<Scorer> Scorer::open(const std::string& path, const ScorerOptions& options) {
-  const torch::Device device = resolve_device(options.device, options.device_hint);  // DeviceError
+  const torch::Device device = resolve_device(options.device, options.device_hint.empty() ? kElementDeviceHint : options.device_hint);  // DeviceError
   ModelFile file = load_model(path);                              // ModelFileError
   auto impl = std::make_unique<Impl>(std::move(file), device, options.delay_us);
   const int threads =

@@ -23,9 +23,9 @@ struct ScorerOptions {
   // Sleeps this many microseconds in every score() call: a deliberately slow
   // model, for tests of what the element does when frames come faster.
   long delay_us = 0;
-  // How the user picks another device, ending a DeviceError's message: the
-  // element's words by default (this is its façade); device.h has the trainer's.
-  std::string device_hint = "set the element's device property to cpu or auto";
+  // How the user picks another device, ending a DeviceError's message; empty:
+  // the element's words (kElementDeviceHint in device.h: this is its façade).
+  std::string device_hint;
 };
 
 // What a loaded model is and what its file records, for logs and the README.
