@@ -15,6 +15,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <fstream>
 #include <regex>
 #include <string>
 #include <vector>
@@ -187,6 +188,58 @@ TEST(Pipelines, RtspShRaisesTheAlarmFromARealRtspServer) {
   ASSERT_EQ(r.exit_code, 0) << r.describe();
   EXPECT_NE(r.err.find("no display"), std::string::npos) << r.err;
   expect_the_r1w4_spill(alarm_lines(r.out), false, r.describe());
+}
+
+// gst-launch-1.0 stood in for by a script that prints `transcript` and exits 1,
+// run through the scripts' wm_run: its exit status and output.
+ProcessResult wm_run_with_a_failing_gst_launch(const std::string& name, const std::string& transcript) {
+  const fs::path bin = g_tmp / ("fake-gst-" + name);
+  fs::create_directories(bin);
+  {
+    std::ofstream f(bin / "transcript.txt");
+    f << transcript;
+  }
+  {
+    std::ofstream f(bin / "gst-launch-1.0");
+    f << "#!/bin/sh\ncat '" << (bin / "transcript.txt").string() << "'\nexit 1\n";
+  }
+  fs::permissions(bin / "gst-launch-1.0", fs::perms::owner_all);
+  const std::string script = "PATH='" + bin.string() + "':\"$PATH\"; WM_NAME=rtsp.sh; WM_SCRIPT_DIR='" + kPipelines +
+                             "'; source \"$WM_SCRIPT_DIR/lib/common.sh\"; wm_run fakesrc";
+  return run_process("/bin/bash", {"-c", script}, g_tmp.string());
+}
+
+const char* const kAlarmMessage =
+    "Got message #40 from element \"monitor\" (element): wellmonitor-alarm, well=(string)r1w4, "
+    "score=(double)1.0, threshold=(double)0.415, timestamp=(guint64)4084000000, "
+    "stream-time=(guint64)4084000000, frame=(guint64)50;\n";
+const char* const kShutdownError =
+    "ERROR: from element /GstPipeline:pipeline0/GstRTSPSrc:rtspsrc0: Could not write to resource.\n"
+    "Could not send message. (Received end-of-file)\n";
+
+TEST(Pipelines, ErrorsOnlyWhileShuttingDownAfterTheStreamEndedAreNotAFailedRun) {
+  // an RTSP server that hangs up at the end of its stream, before the client's TEARDOWN
+  const ProcessResult r = wm_run_with_a_failing_gst_launch(
+      "late", std::string(kAlarmMessage) + "Got EOS from element \"pipeline0\".\nEOS received - stopping pipeline...\n" +
+                  "Setting pipeline to NULL ...\n" + kShutdownError + "Freeing pipeline ...\n");
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_NE(r.out.find("ALARM well=r1w4 time=4.084s frame=50"), std::string::npos) << r.describe();
+  EXPECT_NE(r.err.find("Could not write to resource"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("rtsp.sh: the stream ended; the errors above came only while shutting down"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST(Pipelines, AnErrorBeforeTheStreamEndedFailsTheRun) {
+  const ProcessResult mid = wm_run_with_a_failing_gst_launch(
+      "early", std::string(kAlarmMessage) + kShutdownError + "Execution ended after 0:00:01.0\n");
+  EXPECT_EQ(mid.exit_code, 1) << mid.describe();
+  EXPECT_NE(mid.out.find("ALARM well=r1w4"), std::string::npos) << mid.describe();
+  // an error, then the end of the stream, then more errors: still a failed run
+  const ProcessResult both = wm_run_with_a_failing_gst_launch(
+      "both", std::string(kShutdownError) + "EOS received - stopping pipeline...\n" + kShutdownError);
+  EXPECT_EQ(both.exit_code, 1) << both.describe();
+  EXPECT_EQ(both.err.find("the stream ended"), std::string::npos) << both.err;
 }
 
 TEST(Pipelines, EveryScriptTakesMqttAndCamera) {

@@ -8,6 +8,11 @@
 # Alarm lines go to stdout and, when -v logfile=FILE is set, to FILE. Other
 # "Got message" lines are dropped; every other line (gst-launch's own status and
 # errors) goes to stderr. Works with mawk and gawk.
+#
+# Exit status: 3 when the stream ended (EOS) before any error and errors came
+# only while the pipeline was shutting down (a server that closed the
+# connection before the teardown): every alarm of the stream was delivered.
+# 0 otherwise.
 
 function field(s, key,    n, parts, i, eq, k, v) {
   n = split(s, parts, ", ")
@@ -55,6 +60,13 @@ function seconds(ns) {
 # although encoding goes on fine: not an error of the pipeline.
 /^\[OpenH264\] .*EncodeFrame\(\), cmInitParaError\.$/ { next }
 
+/^EOS received - stopping pipeline/ { eos = 1 }
+/^ERROR: / { if (eos) late_error = 1; else early_error = 1 }
+
 {
   print > "/dev/stderr"
+}
+
+END {
+  if (late_error && !early_error) exit 3
 }
