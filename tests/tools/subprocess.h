@@ -44,12 +44,22 @@ inline std::string read_all(const std::string& path) {
 }
 
 // Runs `program args...`; `scratch` is a folder for the captured output files.
+// The variables named in `unset` are removed from the environment it gets.
 inline ProcessResult run_process(const std::string& program, const std::vector<std::string>& args,
-                                 const std::string& scratch) {
+                                 const std::string& scratch, const std::vector<std::string>& unset = {}) {
   static int counter = 0;
   const std::string stem = scratch + "/proc" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
   const std::string out_path = stem + ".out", err_path = stem + ".err";
   ProcessResult r;
+  // The child's environment is made here: after fork only exec-safe calls.
+  std::vector<char*> envp;
+  for (char** e = environ; *e; ++e) {
+    bool keep = true;
+    for (const auto& name : unset)
+      if (std::string(*e).rfind(name + "=", 0) == 0) keep = false;
+    if (keep) envp.push_back(*e);
+  }
+  envp.push_back(nullptr);
   std::fflush(nullptr);
   const pid_t pid = ::fork();
   if (pid == 0) {
@@ -62,7 +72,7 @@ inline ProcessResult run_process(const std::string& program, const std::vector<s
     argv.push_back(const_cast<char*>(program.c_str()));
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
-    ::execv(program.c_str(), argv.data());
+    ::execve(program.c_str(), argv.data(), envp.data());
     ::_exit(127);
   }
   int status = 0;
