@@ -388,7 +388,7 @@ TEST_F(Crossval, H264JitterScoresTheCopiesOutOfFoldAndCalibratesOnThem) {
   const std::string frame = std::string(WELLMONITOR_SOURCE_DIR) + "/tests/fixtures/replay-frame.jpg";
   const std::string wells = std::string(WELLMONITOR_SOURCE_DIR) + "/pipelines/casting-table.wells.txt";
   auto args = tiny();
-  for (const std::string& a : {"--augment", "flip,h264"}) args.push_back(a);
+  for (const char* a : {"--augment", "flip,h264"}) args.push_back(a);
   auto r = trainer(args);
   EXPECT_EQ(r.exit_code, 1) << r.describe();
   EXPECT_TRUE(contains(r.err, "--augment h264 needs --codec-frame")) << r.err;

@@ -11,6 +11,7 @@
 // drawn at random (seeded) and change every few frames, each well on its own phase,
 // like a live camera; each spill plays one well's spill crops in capture order.
 #include "replay.h"
+#include "replay_truth.h"
 
 #include "wellmonitor/layout.h"
 
@@ -246,8 +247,11 @@ int run(const Options& o) {
     if (!shown) throw ReplayError("cannot write '" + o.shown + "'");
     shown << "well,first_frame,last_frame,file\n";
   }
-  truth << "well,first_frame,last_frame\n";
-  for (const auto& s : schedule) truth << s.well << ',' << s.first_frame << ',' << s.last_frame << '\n';
+  {
+    std::vector<TruthSpill> spills;
+    for (const auto& s : schedule) spills.push_back({s.well, s.first_frame, s.last_frame});
+    write_truth(truth, spills);
+  }
   truth.close();
   if (!truth) throw ReplayError("error while writing '" + o.truth + "'");
 
