@@ -285,6 +285,11 @@ std::vector<std::vector<Match>> place_wells(const cv::Mat& grey, const std::vect
                                             cv::Size t, double aspect, const LayoutCommand& c) {
   std::vector<std::vector<Match>> out;
   const cv::Rect frame(0, 0, grey.cols, grey.rows);
+  cv::Mat edges, gx, gy;
+  grey.convertTo(edges, CV_32F);
+  cv::Sobel(edges, gx, CV_32F, 1, 0);
+  cv::Sobel(edges, gy, CV_32F, 0, 1);
+  cv::magnitude(gx, gy, edges);
   for (const GridRow& g : rows) {
     const int tw = t.width * shrink, th = t.height * shrink, m = std::max(3, th / 2);
     const cv::Size patch(tw + 2 * m, th + 2 * m);
@@ -319,33 +324,60 @@ std::vector<std::vector<Match>> place_wells(const cv::Mat& grey, const std::vect
       }
     }
     if (mean.empty() || cv::countNonZero(mean) == 0) continue;
+    // How much a cup looks like its row: the correlation with the row's mean,
+    // of the grey levels and of the edges (gradient magnitude: a cup holding
+    // something dark still has the row's rim and rail).
+    cv::Mat edge_mean = cv::Mat::zeros(patch, CV_32F);
+    int n_edges = 0;
+    for (const cv::Point& p : tl)
+      if ((cv::Rect(p, patch) & frame) == cv::Rect(p, patch)) edge_mean += edges(cv::Rect(p, patch)), ++n_edges;
+    const cv::Mat edge_sum = edge_mean.clone();
+    edge_mean /= std::max(1, n_edges);
+    const auto correlation = [](const cv::Mat& a, const cv::Mat& b) {
+      cv::Mat r;
+      cv::matchTemplate(a, b, r, cv::TM_CCOEFF_NORMED);
+      return static_cast<double>(r.at<float>(0, 0));
+    };
+    std::vector<double> edge_ncc(tl.size(), -1);  // each against the mean of the others, as a new cup is
+    for (size_t i = 0; i < tl.size(); ++i)
+      if ((cv::Rect(tl[i], patch) & frame) == cv::Rect(tl[i], patch) && n_edges > 1) {
+        const cv::Mat own = edges(cv::Rect(tl[i], patch));
+        edge_ncc[i] = correlation(own, (edge_sum - own) / (n_edges - 1));
+      }
+    const auto share_of_median = [&](std::vector<double> v) {
+      std::sort(v.begin(), v.end());
+      return std::max(c.min_match, c.relative_match * v[v.size() / 2]);
+    };
+    const double accept = share_of_median(ncc), accept_edges = share_of_median(edge_ncc);
+    const auto looks_like_row = [&](double v, double e) { return v >= accept || e >= accept_edges; };
     // The row's ends: one pitch further along the row while the next cup still
-    // looks like the row's mean.
-    const auto look = [&](cv::Point at, cv::Point* found) {
+    // looks like the row (grey levels and edges together place it).
+    const auto look = [&](cv::Point at, cv::Point* found, double* v, double* e) {
       const int reach = std::max(2, th / 4);
       const cv::Rect win = cv::Rect(at.x - reach, at.y - reach, patch.width + 2 * reach, patch.height + 2 * reach) & frame;
-      if (win.width < patch.width || win.height < patch.height) return -1.0;
-      cv::Mat f, r;
+      if (win.width < patch.width || win.height < patch.height) return false;
+      cv::Mat f, r, re;
       grey(win).convertTo(f, CV_32F);
       cv::matchTemplate(f, mean, r, cv::TM_CCOEFF_NORMED);
-      double v = 0;
+      cv::matchTemplate(edges(win), edge_mean, re, cv::TM_CCOEFF_NORMED);
       cv::Point q;
-      cv::minMaxLoc(r, nullptr, &v, nullptr, &q);
-      *found = win.tl() + q;
-      return v;
+      cv::minMaxLoc(r + re, nullptr, nullptr, nullptr, &q);
+      *found = win.tl() + q, *v = r.at<float>(q), *e = re.at<float>(q);
+      return true;
     };
-    std::vector<double> sorted = ncc;
-    std::sort(sorted.begin(), sorted.end());
-    const double accept = std::max(c.min_match, c.relative_match * sorted[sorted.size() / 2]);
     const cv::Point2d step(g.pitch * shrink, g.slope * shrink);
     for (int dir : {-1, 1})
       for (;;) {
         const cv::Point end = dir < 0 ? tl.front() : tl.back();
         cv::Point found;
-        const double v = look(end + cv::Point(static_cast<int>(std::lround(dir * step.x)), static_cast<int>(std::lround(dir * step.y))), &found);
-        if (v < accept) break;
-        if (dir < 0) tl.insert(tl.begin(), found), ncc.insert(ncc.begin(), v);
-        else tl.push_back(found), ncc.push_back(v);
+        double v = 0, e = 0;
+        if (!look(end + cv::Point(static_cast<int>(std::lround(dir * step.x)), static_cast<int>(std::lround(dir * step.y))),
+                  &found, &v, &e) ||
+            !looks_like_row(v, e))
+          break;
+        if (dir < 0) tl.insert(tl.begin(), found), ncc.insert(ncc.begin(), v), edge_ncc.insert(edge_ncc.begin(), e);
+        else tl.push_back(found), ncc.push_back(v), edge_ncc.push_back(e);
+        if (v < accept || e < accept_edges) break;  // a cup like the row only in part ends it
       }
     // The bowl's sides: the steepest fall and rise of the mean across the cup.
     cv::Mat across;
@@ -384,7 +416,7 @@ std::vector<std::vector<Match>> place_wells(const cv::Mat& grey, const std::vect
     }
     std::vector<Match> wells;
     for (size_t i = 0; i < tl.size(); ++i)
-      if (ncc[i] >= accept) wells.push_back({cv::Rect(tl[i].x + x, tl[i].y + y, width, height) & frame, ncc[i]});
+      if (looks_like_row(ncc[i], edge_ncc[i])) wells.push_back({cv::Rect(tl[i].x + x, tl[i].y + y, width, height) & frame, ncc[i]});
     if (static_cast<int>(wells.size()) >= c.min_per_row) out.push_back(wells);
   }
   return out;
