@@ -269,18 +269,26 @@ std::vector<GridRow> propose_rows(const cv::Mat& grey, const cv::Mat& templ, con
   return kept;
 }
 
+// Each cup is placed by the part of its patch from this share (percent) of the
+// cup's height under the top of the template's box down: the bowl and what is
+// under it, not the rail over it (on the plant's frame the rails' edge and the
+// cups are not quite parallel: the edge drops a few px more along a row).
+constexpr int kBowlFrom = 15;
+
 // Step 2: the wells of each row placed on the full frame by the row's own
 // look. The mean of the row's cups is the row's template; every cup is moved to
-// where it matches that mean best, and the mean taken again (three times). The
-// box is then read off the row's mean: the cup's dark bowl spans its width with
-// a twelfth of that to spare on each side (the layout's framing), the top is the
-// rail's lower edge (the strongest step from dark to light between the cups)
-// with --feeding-cups (the middle of its shadow, from the darkest row to the
-// step into the light) or the template's centre height without, and the height
-// is the template's share of the width. The row is extended at both ends while
-// the next cup along it looks like the mean; a cup that matches the mean under
-// --min-match or under --relative-match of the row's median is dropped (a well
-// hidden behind something, a cup-like spot past the row's end).
+// where its bowl matches that mean best, and the mean taken again (three
+// times). The row is extended at both ends while the next cup along it looks
+// like the row: its correlation with the row's mean, of the grey levels or of
+// the edges (gradient magnitude), at least --relative-match of the row's median
+// and --min-match; a cup that looks like the row in only one of them ends it, and
+// one in neither is dropped (a well hidden behind something, a cup-like spot
+// past the row's end). The box is then read off the row's mean: the cup's dark
+// bowl spans its width with a twelfth of that to spare on each side (the
+// layout's framing); the top is, with --feeding-cups, the rail's lower edge
+// (the middle of its shadow, from the darkest row to the step into the light,
+// between the cups), without it the template's centre height; the height is the
+// template's share of the width.
 std::vector<std::vector<Match>> place_wells(const cv::Mat& grey, const std::vector<GridRow>& rows, int shrink,
                                             cv::Size t, double aspect, const LayoutCommand& c) {
   std::vector<std::vector<Match>> out;
@@ -314,13 +322,15 @@ std::vector<std::vector<Match>> place_wells(const cv::Mat& grey, const std::vect
       for (size_t i = 0; i < tl.size(); ++i) {
         const cv::Rect win = cv::Rect(tl[i].x - reach, tl[i].y - reach, patch.width + 2 * reach, patch.height + 2 * reach) & frame;
         if (win.width < patch.width || win.height < patch.height) continue;
-        cv::Mat f, r;
+        cv::Mat f, r, low;
         grey(win).convertTo(f, CV_32F);
         cv::matchTemplate(f, mean, r, cv::TM_CCOEFF_NORMED);
-        double v = 0;
+        // placed by the bowl alone (below the rail, which may tilt on its own)
+        const int lo = m + th * kBowlFrom / 100;
+        cv::matchTemplate(f, mean.rowRange(lo, patch.height), low, cv::TM_CCOEFF_NORMED);
         cv::Point q;
-        cv::minMaxLoc(r, nullptr, &v, nullptr, &q);
-        tl[i] = win.tl() + q, ncc[i] = v;
+        cv::minMaxLoc(low.rowRange(lo, lo + r.rows), nullptr, nullptr, nullptr, &q);
+        tl[i] = win.tl() + q, ncc[i] = r.at<float>(q);
       }
     }
     if (mean.empty() || cv::countNonZero(mean) == 0) continue;
