@@ -302,7 +302,8 @@ std::vector<std::vector<Match>> place_wells(const cv::Mat& grey, const std::vect
     const int tw = t.width * shrink, th = t.height * shrink, m = std::max(3, th / 2);
     const cv::Size patch(tw + 2 * m, th + 2 * m);
     std::vector<cv::Point> tl;  // patches' top-left corners
-    for (const auto& [k, cup] : g.cups) tl.push_back(cup.box.tl() * shrink - cv::Point(m, m));
+    std::vector<int> col;       // and their columns
+    for (const auto& [k, cup] : g.cups) tl.push_back(cup.box.tl() * shrink - cv::Point(m, m)), col.push_back(k);
     std::vector<double> ncc(tl.size(), 0);
     cv::Mat mean;
     for (int pass = 0; pass < 4; ++pass) {
@@ -385,10 +386,34 @@ std::vector<std::vector<Match>> place_wells(const cv::Mat& grey, const std::vect
                   &found, &v, &e) ||
             !looks_like_row(v, e))
           break;
-        if (dir < 0) tl.insert(tl.begin(), found), ncc.insert(ncc.begin(), v), edge_ncc.insert(edge_ncc.begin(), e);
-        else tl.push_back(found), ncc.push_back(v), edge_ncc.push_back(e);
+        if (dir < 0)
+          tl.insert(tl.begin(), found), ncc.insert(ncc.begin(), v), edge_ncc.insert(edge_ncc.begin(), e),
+              col.insert(col.begin(), col.front() - 1);
+        else
+          tl.push_back(found), ncc.push_back(v), edge_ncc.push_back(e), col.push_back(col.back() + 1);
         if (v < accept || e < accept_edges) break;  // a cup like the row only in part ends it
       }
+    // A row's cups stand on a straight line (their spacing along it may vary a
+    // little): a cup the alignment moved off the line in height (a robust fit,
+    // the farthest dropped while any lies off it) is put back on it.
+    {
+      GridRow fit;
+      for (size_t i = 0; i < tl.size(); ++i) fit.cups[col[i]] = {cv::Rect(tl[i], patch), 0};
+      const double off = std::max(2.0, th / 10.0);
+      while (fit_line(fit) && fit.cups.size() > 3) {
+        int worst = 0;
+        double far = 0;
+        for (const auto& [k, cup] : fit.cups)
+          if (std::abs(cup.box.y - (fit.y0 + fit.slope * k)) > far) far = std::abs(cup.box.y - (fit.y0 + fit.slope * k)), worst = k;
+        if (far <= off) break;
+        fit.cups.erase(worst);
+      }
+      if (fit.cups.size() > 3)
+        for (size_t i = 0; i < tl.size(); ++i) {
+          const double y = fit.y0 + fit.slope * col[i];
+          if (std::abs(tl[i].y - y) > off) tl[i].y = static_cast<int>(std::lround(y));
+        }
+    }
     // The bowl's sides: the steepest fall and rise of the mean across the cup.
     cv::Mat across;
     cv::reduce(mean.rowRange(m + th * 3 / 10, m + th * 8 / 10), across, 0, cv::REDUCE_AVG);
