@@ -8,7 +8,7 @@
 // layout's, and that no proposed box is a false well (its centre more than
 // 15 px from every well of the layout) and none is there twice. Measured now:
 // on the real frame 42 boxes, all 42 wells within 6 px (largest centre error
-// 5.4 px, size error 4 px; 31 within 4 px); on the half-size copy 41 boxes
+// 5.4 px, size error 4 px; 33 within 4 px); on the half-size copy 41 boxes
 // (r1w1, a rod in its cup, is not proposed), 38 within 6 px; no false well on
 // either. The floors below hold that, so a change that finds fewer fails. The
 // written layout is read back by the layout reader and the picture is written.
