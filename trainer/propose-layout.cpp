@@ -162,26 +162,6 @@ std::optional<GridRow> grid_row(std::vector<Match> band, const cv::Mat& r, cv::S
   return full;
 }
 
-// The darkest level of the strip between neighbouring cups of a row, in the
-// band of one cup height above the row (dy < 0) or below it (dy > 0).
-double darkest_between(const cv::Mat& grey, const GridRow& g, cv::Size t, int dy) {
-  double darkest = 255;
-  const int half = std::max(1, static_cast<int>(g.pitch / 10));
-  for (int y = 0; y < t.height; ++y) {
-    double sum = 0;
-    int n = 0;
-    for (auto it = g.cups.begin(); std::next(it) != g.cups.end(); ++it) {
-      const cv::Rect a = it->second.box, b = std::next(it)->second.box;
-      const int xm = (a.x + b.x + t.width) / 2;
-      const int ym = (a.y + b.y) / 2 + (dy < 0 ? -1 - y : t.height + y);
-      if (ym < 0 || ym >= grey.rows) continue;
-      for (int x = std::max(0, xm - half); x <= std::min(grey.cols - 1, xm + half); ++x) sum += grey.at<uchar>(ym, x), ++n;
-    }
-    if (n) darkest = std::min(darkest, sum / n);
-  }
-  return darkest;
-}
-
 // Step 1: the rows of cups at the camera's scale, found on `grey` (the frame,
 // or half of it). Boxes are the template's at that scale.
 std::vector<GridRow> propose_rows(const cv::Mat& grey, const cv::Mat& templ, const LayoutCommand& c, double* scale_out) {
