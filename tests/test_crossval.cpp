@@ -602,8 +602,6 @@ TEST_F(Crossval, DefaultModelReproducesItsCrossValidatedFiguresOnTheOtherDays) {
                           "2",
                           "--seeds",
                           "2",
-                          "--augment",
-                          "flip,light,video,matrix",
                           "--threads",
                           "1",
                           "--device",
