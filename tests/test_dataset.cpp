@@ -409,6 +409,20 @@ TEST(Dataset, ParseSpillName) {
   ASSERT_TRUE(s);
   EXPECT_EQ(s->well, 8);
   EXPECT_EQ(s->time_ms, 86399999);
+  // the date orders captures across days: the last millisecond of a day comes
+  // before the first of the next, and New Year's Day after New Year's Eve
+  const auto eve = wm::parse_spill_name("8_CAM_A_31-12-2023_23-59-59-999.png");
+  const auto day = wm::parse_spill_name("8_CAM_A_01-01-2024_00-00-00-000.png");
+  const auto next = wm::parse_spill_name("8_CAM_A_02-01-2024_00-00-00-000.png");
+  ASSERT_TRUE(eve && day && next);
+  EXPECT_LT(eve->ordering_ms(), day->ordering_ms());
+  EXPECT_EQ(next->ordering_ms() - day->ordering_ms(), 86400000);
+  EXPECT_EQ(day->time_ms, 0);
+  for (const char* bad : {"22_CAM_C_32-03-2023_05-39-13-364.jpg", "22_CAM_C_01-13-2023_05-39-13-364.jpg",
+                          "22_CAM_C_01-03-2023_24-39-13-364.jpg", "22_CAM_C_01-03-2023_05-60-13-364.jpg",
+                          "1234567_CAM_C_01-03-2023_05-39-13-364.jpg", "22_CAM_C_00-03-2023_05-39-13-364.jpg",
+                          "22_CAM_C_01-03-2023_05-39-13-364.jpg.txt", "22__01-03-2023_05-39-13-364.jpg"})
+    EXPECT_FALSE(wm::parse_spill_name(bad)) << bad;
   for (const char* bad : {"00e6e17b-3730-4113-8d35-e79c8bc30cac.jpg", "22_CAM_C_01-03-2023_05-39-13.jpg",
                           "CAM_C_01-03-2023_05-39-13-364.jpg", "22_CAM_C_01-03-2023_05-39-13-364", "x22_CAM_C_01-03-2023_05-39-13-364.jpg",
                           "22_CAM_C_1-3-2023_05-39-13-364.jpg", ""})

@@ -7,6 +7,7 @@
 // GStreamer is isolated: the build's plugin directory, GStreamer's own system
 // plugins, and a registry in a fresh temporary directory.
 
+#include "../pipelines/tools/replay_truth.h"
 #include "tools/gst_isolated.h"
 
 #include <gst/app/gstappsrc.h>
@@ -135,6 +136,43 @@ std::string run_command(const std::string& cmd, int* status) {
 // The same crops, scored by `wellmonitor-trainer evaluate` (files decoded
 // from disk) and by the element (the crops pasted unscaled into a BGR frame,
 // one well per crop), agree within 1e-5 with the shipped default model.
+// The replay's ground truth: what write_truth writes read_truth reads back, and
+// a damaged file is refused naming its line.
+TEST(ReplayTruth, WhatIsWrittenReadsBackAndADamagedLineIsNamed) {
+  namespace rp = wellmonitor::replay;
+  const fs::path dir = fs::temp_directory_path() / ("wellmonitor-truth-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::vector<rp::TruthSpill> spills = {{"r1w4", 46, 105}, {"r4w11", 382, 429}};
+  {
+    std::ofstream f(dir / "ok.csv");
+    rp::write_truth(f, spills);
+  }
+  const auto back = rp::read_truth((dir / "ok.csv").string());
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[1].well, "r4w11");
+  EXPECT_EQ(back[1].first_frame, 382);
+  EXPECT_EQ(back[1].last_frame, 429);
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"well,first,last\nr1w4,1,2\n", ":1: expected the header"},
+      {"well,first_frame,last_frame\nr1w4,1,2\nr1w5,x,2\n", ":3: expected"},
+      {"well,first_frame,last_frame\nr1w4,9,2\n", ":2: expected"},
+      {"well,first_frame,last_frame\nr1w4,1,2,3\n", ":2: expected"},
+      {"well,first_frame,last_frame\n,1,2\n", ":2: expected"},
+  };
+  for (size_t i = 0; i < bad.size(); ++i) {
+    const std::string path = (dir / ("bad" + std::to_string(i) + ".csv")).string();
+    std::ofstream(path) << bad[i].first;
+    try {
+      rp::read_truth(path);
+      ADD_FAILURE() << "accepted: " << bad[i].first;
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find(path + bad[i].second), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_THROW(rp::read_truth((dir / "missing.csv").string()), std::runtime_error);
+  fs::remove_all(dir);
+}
+
 TEST(EndToEnd, ElementScoresEqualTheTrainersForTheSameCrops) {
   const std::string images = std::string(WELLMONITOR_TEST_DATA) + "/crops/eval";
   const std::string labels = std::string(WELLMONITOR_TEST_DATA) + "/crops/labels.txt";
@@ -209,25 +247,8 @@ TEST(EndToEnd, ElementScoresEqualTheTrainersForTheSameCrops) {
 TEST(EndToEnd, DemoReplayAlarmsOnEveryScriptedSpillAndNowhereElse) {
   const std::string video = kSource + "/pipelines/demo/replay.mp4";
   const std::string truth_path = kSource + "/pipelines/demo/replay.truth.csv";
-  struct Spill {
-    std::string well;
-    uint64_t first, last;
-  };
-  std::vector<Spill> truth;
-  {
-    std::ifstream f(truth_path);
-    ASSERT_TRUE(f) << truth_path;
-    std::string line;
-    std::getline(f, line);
-    while (std::getline(f, line)) {
-      std::stringstream ss(line);
-      std::string well, a, b;
-      std::getline(ss, well, ',');
-      std::getline(ss, a, ',');
-      std::getline(ss, b, ',');
-      truth.push_back({well, std::stoull(a), std::stoull(b)});
-    }
-  }
+  std::vector<wellmonitor::replay::TruthSpill> truth;
+  ASSERT_NO_THROW(truth = wellmonitor::replay::read_truth(truth_path));
   ASSERT_GE(truth.size(), 4u);
   const std::string launch = "filesrc location=\"" + video + "\" ! decodebin ! videoconvert ! wellmonitor model=\"" +
                              kModel + "\" wells=\"" + kSource +
@@ -237,10 +258,11 @@ TEST(EndToEnd, DemoReplayAlarmsOnEveryScriptedSpillAndNowhereElse) {
   std::vector<bool> caught(truth.size(), false);
   for (const auto& a : r.alarms) {
     bool explained = false;
+    const auto frame = static_cast<int64_t>(a.frame);
     for (size_t k = 0; k < truth.size(); ++k) {
-      if (a.well == truth[k].well && a.frame >= truth[k].first && a.frame <= truth[k].last) {
+      if (a.well == truth[k].well && frame >= truth[k].first_frame && frame <= truth[k].last_frame) {
         EXPECT_FALSE(caught[k]) << "second alarm for the spill at " << a.well << " (frame " << a.frame << ")";
-        EXPECT_LE(a.frame, truth[k].first + 12) << "late alarm at " << a.well;
+        EXPECT_LE(frame, truth[k].first_frame + 12) << "late alarm at " << a.well;
         caught[k] = true;
         explained = true;
       }
@@ -248,6 +270,6 @@ TEST(EndToEnd, DemoReplayAlarmsOnEveryScriptedSpillAndNowhereElse) {
     EXPECT_TRUE(explained) << "false alarm at " << a.well << " frame " << a.frame;
   }
   for (size_t k = 0; k < truth.size(); ++k)
-    EXPECT_TRUE(caught[k]) << "missed the spill at " << truth[k].well << " frames " << truth[k].first << "-"
-                           << truth[k].last;
+    EXPECT_TRUE(caught[k]) << "missed the spill at " << truth[k].well << " frames " << truth[k].first_frame << "-"
+                           << truth[k].last_frame;
 }

@@ -7,6 +7,7 @@
 // DOM: every section (loss curve, score distributions, ROC, PR, rates, worst
 // false alarms, worst misses) says it rendered, and a screenshot is not blank.
 
+#include "tools/chromium.h"
 #include "tools/subprocess.h"
 
 #include <gtest/gtest.h>
@@ -25,10 +26,7 @@ namespace {
 
 const std::string kData = WELLMONITOR_TEST_DATA;
 const std::string kSource = WELLMONITOR_SOURCE_DIR;
-const std::string kChromium = "/usr/bin/chromium";
-// Chromium is not ours and does not start with the sanitizers' runtimes that
-// tools/sanitize.sh preloads into every program (it spins in its start-up).
-const std::vector<std::string> kNotOurs = {"LD_PRELOAD"};
+using wellmonitor_test::kChromium;
 const std::vector<std::string> kSections = {"loss", "scores", "roc", "pr", "rates", "alarms", "misses"};
 
 class Report : public ::testing::Test {
@@ -49,16 +47,13 @@ class Report : public ::testing::Test {
   }
   // The DOM after the page's scripts ran, in headless Chromium with no network.
   std::string render(const std::string& page, const std::string& screenshot) {
-    const std::vector<std::string> common = {"--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                                             "--user-data-dir=" + (dir_ / "chromium").string(),
-                                             "--proxy-server=127.0.0.1:9", "--virtual-time-budget=10000"};
-    auto args = common;
-    args.insert(args.end(), {"--dump-dom", "file://" + page});
-    const auto dom = run_process(kChromium, args, dir_.string(), kNotOurs);
+    const auto dom = wellmonitor_test::run_headless_chromium({"--virtual-time-budget=10000", "--dump-dom", "file://" + page},
+                                                              dir_.string());
     EXPECT_EQ(dom.exit_code, 0) << dom.err;
-    args = common;
-    args.insert(args.end(), {"--hide-scrollbars", "--window-size=1100,2400", "--screenshot=" + screenshot, "file://" + page});
-    const auto shot = run_process(kChromium, args, dir_.string(), kNotOurs);
+    const auto shot = wellmonitor_test::run_headless_chromium(
+        {"--virtual-time-budget=10000", "--hide-scrollbars", "--window-size=1100,2400", "--screenshot=" + screenshot,
+         "file://" + page},
+        dir_.string());
     EXPECT_EQ(shot.exit_code, 0) << shot.err;
     return dom.out;
   }

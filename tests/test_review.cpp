@@ -6,6 +6,7 @@
 // third with the keyboard (s), takes one click back with n, and presses Export.
 // The exported labels are exactly those marks, and evaluate reads the file.
 
+#include "tools/chromium.h"
 #include "tools/subprocess.h"
 
 #include <gtest/gtest.h>
@@ -24,10 +25,7 @@ namespace {
 
 const std::string kData = WELLMONITOR_TEST_DATA;
 const std::string kEval = kData + "/crops/eval";
-const std::string kChromium = "/usr/bin/chromium";
-// Chromium is not ours and does not start with the sanitizers' runtimes that
-// tools/sanitize.sh preloads into every program (it spins in its start-up).
-const std::vector<std::string> kNotOurs = {"LD_PRELOAD"};
+using wellmonitor_test::kChromium;
 
 size_t crops_n(const std::map<std::string, int>& labels, int v) {
   size_t n = 0;
@@ -69,11 +67,8 @@ document.body.appendChild(pre);
   html.insert(html.rfind("</body>"), driver);
   const std::string driven = (dir / "driven.html").string();
   std::ofstream(driven) << html;
-  r = run_process(kChromium,
-                  {"--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                   "--user-data-dir=" + (dir / "chromium").string(), "--proxy-server=127.0.0.1:9",
-                   "--virtual-time-budget=5000", "--dump-dom", "file://" + driven},
-                  dir.string(), kNotOurs);
+  r = wellmonitor_test::run_headless_chromium({"--virtual-time-budget=5000", "--dump-dom", "file://" + driven},
+                                             dir.string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const size_t at = r.out.find("<pre id=\"driven\">");
   ASSERT_NE(at, std::string::npos) << "the driver did not run";

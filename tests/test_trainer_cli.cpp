@@ -863,6 +863,43 @@ TEST_F(TrainerCli, DefaultModelReproducesItsRecordedScoresOnFixtures) {
   EXPECT_TRUE(j.at("verified").get<bool>());
 }
 
+// The other days' crops where the default's margin is thinnest (its 10 lowest
+// spills and 10 highest normals, committed) score as recorded within 1e-5, every
+// spill over the model's threshold and every normal under it.
+TEST_F(TrainerCli, DefaultModelScoresTheHardestOtherDayCropsAsRecorded) {
+  const std::string fixtures = std::string(WELLMONITOR_TEST_DATA) + "/default-model/otherdays";
+  const auto r = trainer({"evaluate", "--model", std::string(WELLMONITOR_SOURCE_DIR) + "/models/default.wmm",
+                          "--images", fixtures + "/imgs", "--labels", fixtures + "/labels.txt", "--threads", "1", "-q",
+                          "--scores", path("s.csv"), "--json", path("e.json")});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  auto read = [](const std::string& file) {
+    std::map<std::string, std::pair<int, double>> m;  // file -> label, score
+    std::ifstream f(file);
+    std::string line;
+    std::getline(f, line);
+    while (std::getline(f, line)) {
+      std::stringstream ss(line);
+      std::string name, label, score;
+      std::getline(ss, name, ',');
+      std::getline(ss, label, ',');
+      std::getline(ss, score, ',');
+      m[name] = {std::stoi(label), std::stod(score)};
+    }
+    return m;
+  };
+  const auto recorded = read(fixtures + "/scores.csv"), now = read(path("s.csv"));
+  ASSERT_EQ(recorded.size(), 20u);
+  ASSERT_EQ(now.size(), recorded.size());
+  for (const auto& [name, rec] : recorded) {
+    ASSERT_EQ(now.count(name), 1u) << name;
+    EXPECT_EQ(now.at(name).first, rec.first) << name;
+    EXPECT_NEAR(now.at(name).second, rec.second, 1e-5) << name;
+  }
+  const auto j = nlohmann::json::parse(std::ifstream(path("e.json")));
+  EXPECT_EQ(j.at("tp"), 10) << j.dump();
+  EXPECT_EQ(j.at("tn"), 10) << j.dump();
+}
+
 // The long check, on the plant's data beside the checkout: the whole recorded test
 // part (830 normals, 56 spills) is found, rescored, and gives the recorded TP, FN,
 // TN, FP and ROC AUC. Without the data it says so and is skipped.

@@ -7,6 +7,7 @@
 //  - without it the boxes stay where the layout puts them;
 //  - an unreadable reference frame fails the start, naming the file.
 
+#include "../pipelines/tools/replay_truth.h"
 #include "tools/gst_build_registry.h"
 
 #include <gst/gst.h>
@@ -135,25 +136,8 @@ std::string moved_replay(int frames, const std::string& monitor_options) {
          " ! fakesink name=sink sync=false";
 }
 
-struct Spill {
-  std::string well;
-  uint64_t first, last;
-};
-
-std::vector<Spill> truth() {
-  std::vector<Spill> t;
-  std::ifstream f(kSource + "/pipelines/demo/replay.truth.csv");
-  std::string line;
-  std::getline(f, line);
-  while (std::getline(f, line)) {
-    std::stringstream ss(line);
-    std::string w, a, b;
-    std::getline(ss, w, ',');
-    std::getline(ss, a, ',');
-    std::getline(ss, b, ',');
-    t.push_back({w, std::stoull(a), std::stoull(b)});
-  }
-  return t;
+std::vector<wellmonitor::replay::TruthSpill> truth() {
+  return wellmonitor::replay::read_truth(kSource + "/pipelines/demo/replay.truth.csv");
 }
 
 
@@ -188,19 +172,21 @@ TEST(Watchdog, AMovedCameraIsReportedAndFollowedAndTheSpillsStillAlarm) {
   EXPECT_TRUE(followed);
   EXPECT_EQ(frame, 0u) << "the first frame is checked";
 
-  const std::vector<Spill> spills = truth();
+  const auto spills = truth();
   std::vector<bool> caught(spills.size(), false);
   for (const auto& a : o.alarms) {
     bool explained = false;
     for (size_t k = 0; k < spills.size(); ++k)
-      if (a.well == spills[k].well && a.frame >= spills[k].first && a.frame <= spills[k].first + 12) {
+      if (a.well == spills[k].well && static_cast<int64_t>(a.frame) >= spills[k].first_frame && static_cast<int64_t>(a.frame) <= spills[k].first_frame + 12) {
         explained = true;
         caught[k] = true;
       }
     EXPECT_TRUE(explained) << "false alarm at " << a.well << " frame " << a.frame;
   }
   for (size_t k = 0; k < spills.size(); ++k)
-    if (spills[k].first + 12 < (uint64_t)kFrames) EXPECT_TRUE(caught[k]) << "missed the spill at " << spills[k].well;
+    if (spills[k].first_frame + 12 < static_cast<int64_t>(kFrames)) {
+      EXPECT_TRUE(caught[k]) << "missed the spill at " << spills[k].well;
+    }
 }
 
 TEST(Watchdog, WithoutFollowShiftTheMoveIsReportedAndTheBoxesStay) {

@@ -169,19 +169,33 @@ def main():
     ap.add_argument("--otherdays", default=os.path.join(ROOT, "../shared/data/otherdays"))
     ap.add_argument("--frame", default=os.path.join(ROOT, "../shared/data/frames/casting_table_1920x1200.png"))
     ap.add_argument("--duration", type=float, default=80)
+    ap.add_argument("--fold-thresholds",
+                    help="with --folds: comma-separated thresholds, one per fold in fold order, that the figures "
+                         "and the debounce use instead of the fold models' own (e.g. the fold thresholds a "
+                         "crossval run recorded)")
     ap.add_argument("--colorimetry", help="read the video with this colour matrix (e.g. bt601), not GStreamer's guess")
     a = ap.parse_args()
     if bool(a.model) == bool(a.folds):
         sys.exit("replay-scores: give a MODEL or --folds DIR")
+    fold_thresholds = None
+    if a.fold_thresholds:
+        if not a.folds:
+            sys.exit("replay-scores: --fold-thresholds needs --folds")
+        try:
+            fold_thresholds = [float(t) for t in a.fold_thresholds.split(",")]
+        except ValueError:
+            sys.exit(f"replay-scores: --fold-thresholds must be numbers separated by commas, got '{a.fold_thresholds}'")
     with tempfile.TemporaryDirectory() as tmp:
         runs = fold_replays(a, tmp) if a.folds else [(a.model, a.video, a.truth, None)]
         for path in [p for run in runs for p in run[:3]] + [a.wells]:
             if not os.path.exists(path):
                 sys.exit(f"replay-scores: {path}: no such file")
         results = []
-        for model, video, truth_path, shown in runs:
+        if fold_thresholds is not None and len(fold_thresholds) != len(runs):
+            sys.exit(f"replay-scores: --fold-thresholds gives {len(fold_thresholds)} threshold(s) for {len(runs)} folds")
+        for i, (model, video, truth_path, shown) in enumerate(runs):
             frames, truth = element_scores(model, video, a.wells, a.plugin_dir, a.colorimetry), read_truth(truth_path)
-            thr = frames[0][3]
+            thr = fold_thresholds[i] if fold_thresholds is not None else frames[0][3]
             results.append((model, frames, truth, thr))
             fig = per_frame(frames, truth, [thr] + (a.threshold or []))
             print(f"model {model}: {len(frames)} frames, {len(truth)} spill events, threshold {thr:.4g}")
@@ -189,7 +203,7 @@ def main():
             print("|---|---|---|---|")
             for t, (fp, n, tp, p) in fig.items():
                 tpr = f"{tp / p:.4f}" if p else "n/a"
-                mark = " (the model's)" if t == thr else ""
+                mark = (" (the model's)" if fold_thresholds is None else " (given)") if t == thr else ""
                 print(f"| {t:.4g}{mark} | {1 - fp / n:.4f} | {tpr} | {fp} |")
             if shown:
                 worst = false_crops(frames, truth, thr, *shown)

@@ -38,12 +38,18 @@ bool is_image_file(const std::string& name) {
 }
 
 std::optional<SpillName> parse_spill_name(const std::string& name) {
-  static const std::regex re(R"(^(\d+)_CAM_[A-Za-z0-9]+_\d{2}-\d{2}-\d{4}_(\d{2})-(\d{2})-(\d{2})-(\d{3})\.[A-Za-z]+$)");
+  static const std::regex re(
+      R"(^(\d{1,6})_CAM_[A-Za-z0-9]+_(\d{2})-(\d{2})-(\d{4})_(\d{2})-(\d{2})-(\d{2})-(\d{3})\.[A-Za-z]+$)");
   std::smatch m;
   if (!std::regex_match(name, m, re)) return std::nullopt;
+  auto num = [&](int i) { return std::stoll(m[i].str()); };
+  const int64_t day = num(2), month = num(3), year = num(4);
+  const int64_t h = num(5), min = num(6), sec = num(7), ms = num(8);
+  if (day < 1 || day > 31 || month < 1 || month > 12 || h > 23 || min > 59 || sec > 59) return std::nullopt;
   SpillName s;
-  s.well = std::stoi(m[1]);
-  s.time_ms = ((std::stoll(m[2]) * 60 + std::stoll(m[3])) * 60 + std::stoll(m[4])) * 1000 + std::stoll(m[5]);
+  s.well = static_cast<int>(num(1));
+  s.time_ms = ((h * 60 + min) * 60 + sec) * 1000 + ms;
+  s.day = (year * 12 + (month - 1)) * 31 + (day - 1);
   return s;
 }
 

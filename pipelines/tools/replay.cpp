@@ -1,5 +1,6 @@
 #include "replay.h"
 
+#include "wellmonitor/dataset.h"
 #include "wellmonitor/folds.h"
 
 #include <algorithm>
@@ -7,7 +8,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -68,24 +68,6 @@ std::vector<std::string> list_images(const std::string& dir, const std::string& 
   return files;
 }
 
-std::optional<SpillName> parse_spill_name(const std::string& file_name) {
-  static const std::regex pattern(
-      R"(^(\d+)_.*_(\d{2})-(\d{2})-(\d{4})_(\d{2})-(\d{2})-(\d{2})-(\d{3})\.[A-Za-z]+$)");
-  std::smatch m;
-  if (!std::regex_match(file_name, m, pattern)) return std::nullopt;
-  auto num = [&](int i) { return std::stoll(m[i].str()); };
-  if (m[1].length() > 6) return std::nullopt;
-  SpillName out;
-  out.well = static_cast<int>(num(1));
-  const int64_t day = num(2), month = num(3), year = num(4);
-  const int64_t h = num(5), min = num(6), s = num(7), ms = num(8);
-  if (day < 1 || day > 31 || month < 1 || month > 12 || h > 23 || min > 59 || s > 59)
-    return std::nullopt;
-  const int64_t date_key = (year * 12 + (month - 1)) * 31 + (day - 1);
-  out.time_ms = date_key * 86400000 + ((h * 60 + min) * 60 + s) * 1000 + ms;
-  return out;
-}
-
 std::vector<SpillGroup> group_spills(const std::vector<std::string>& paths) {
   struct Item {
     int64_t time;
@@ -97,7 +79,7 @@ std::vector<SpillGroup> group_spills(const std::vector<std::string>& paths) {
   for (const auto& p : paths) {
     const std::string name = fs::path(p).filename().string();
     if (const auto parsed = parse_spill_name(name)) {
-      by_well[parsed->well].push_back({parsed->time_ms, name, p});
+      by_well[parsed->well].push_back({parsed->ordering_ms(), name, p});
     } else {
       loose.push_back({name, {p}});
     }

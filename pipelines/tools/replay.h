@@ -35,13 +35,6 @@ class Rng {
 // when dir is missing, is not a folder, or holds no image.
 std::vector<std::string> list_images(const std::string& dir, const std::string& what);
 
-// "<well>_<camera>_<DD-MM-YYYY>_<HH-MM-SS-mmm>.<ext>", the dataset's spill names.
-struct SpillName {
-  int well = 0;
-  int64_t time_ms = 0;  // date and time of day in milliseconds, for ordering
-};
-std::optional<SpillName> parse_spill_name(const std::string& file_name);
-
 // The crops of one spill as the camera saw it: one source well, in capture order.
 struct SpillGroup {
   std::string source;               // the well number from the names, or the file name

@@ -11,6 +11,7 @@
 // drawn at random (seeded) and change every few frames, each well on its own phase,
 // like a live camera; each spill plays one well's spill crops in capture order.
 #include "replay.h"
+#include "replay_truth.h"
 
 #include "wellmonitor/layout.h"
 
@@ -152,6 +153,59 @@ std::vector<Codec> codecs_for(const std::string& path, const std::string& wanted
                     "': use .mp4, .mkv, .mov or .avi");
 }
 
+// H.264 written through GStreamer, the colour matrix said in the stream.
+// OpenCV's FFmpeg writer converts to Y'CbCr with the BT.601 matrix and does not
+// say so; GStreamer then reads an HD stream as BT.709 (its guess for that size),
+// and every well's colours come out shifted, unlike the plant's cameras, which say
+// their matrix. Here videoconvert converts with BT.709 and the encoder writes it
+// into the stream's VUI, so that any decoder reads the colours that were drawn.
+// Returns the muxer for the file's extension, or nullptr when it has none here.
+const char* gst_muxer_for(const std::string& path) {
+  std::string ext = fs::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (ext == ".mp4" || ext == ".m4v") return "mp4mux";
+  if (ext == ".mov") return "qtmux";
+  if (ext == ".mkv") return "matroskamux";
+  return nullptr;
+}
+
+// A GStreamer pipeline description's quoted string.
+std::string gst_quoted(const std::string& s) {
+  std::string q = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') q += '\\';
+    q += c;
+  }
+  return q + "\"";
+}
+
+struct GstEncoder {
+  const char* name;      // for the summary line
+  const char* elements;  // the encoder part of the pipeline
+};
+
+// x264enc (gstreamer1.0-plugins-ugly; the libx264 FFmpeg uses, at its default
+// quality, CRF 23), else openh264enc (gstreamer1.0-plugins-bad).
+const std::vector<GstEncoder> kGstEncoders = {
+    {"x264enc", "x264enc pass=qual quantizer=23 speed-preset=medium"},
+    {"openh264enc", "openh264enc bitrate=4000000 complexity=high"},
+};
+
+bool open_gst_h264(cv::VideoWriter& writer, const std::string& path, double fps, cv::Size size,
+                   std::string& used) {
+  const char* mux = gst_muxer_for(path);
+  if (!mux) return false;
+  for (const auto& e : kGstEncoders) {
+    const std::string pipeline = std::string("appsrc ! videoconvert ! video/x-raw,format=I420,colorimetry=bt709 ! ") +
+                                 e.elements + " ! h264parse ! " + mux + " ! filesink location=" + gst_quoted(path);
+    if (writer.open(pipeline, cv::CAP_GSTREAMER, 0, fps, size, true)) {
+      used = std::string("h264 (") + e.name + ", BT.709 said in the stream)";
+      return true;
+    }
+  }
+  return false;
+}
+
 int run(const Options& o) {
   if (!(o.fps > 0 && o.fps <= 120)) throw ReplayError("--fps must be in (0, 120]");
   if (!(o.duration > 0 && o.duration <= 3600)) throw ReplayError("--duration must be in (0, 3600] s");
@@ -229,16 +283,26 @@ int run(const Options& o) {
   std::ofstream truth(o.truth);
   if (!truth) throw ReplayError("cannot write ground truth '" + o.truth + "'");
   cv::VideoWriter writer;
-  const char* codec_used = nullptr;
+  std::string codec_used;
   for (const auto& c : codecs_for(o.out, o.codec)) {
+    if (std::string(c.name) == "h264" && open_gst_h264(writer, o.out, o.fps, size, codec_used)) break;
     if (writer.open(o.out, cv::CAP_FFMPEG, c.fourcc, o.fps, size, true)) {
       codec_used = c.name;
+      if (std::string(c.name) != "mjpeg")
+        std::fprintf(stderr,
+                     "wellmonitor-replay: warning: %s through OpenCV's FFmpeg writer, whose stream does not say "
+                     "its colour matrix (BT.601): GStreamer reads an HD stream as BT.709, and the wells' colours "
+                     "come out shifted%s\n",
+                     c.name,
+                     std::string(c.name) == "h264"
+                         ? " (no GStreamer H.264 encoder: install gstreamer1.0-plugins-ugly for x264enc)"
+                         : "; h264 says it");
       break;
     }
   }
   if (!writer.isOpened())
     throw ReplayError("cannot open video writer for '" + o.out +
-                      "' (OpenCV's FFmpeg backend; is the folder writable?)");
+                      "' (GStreamer and OpenCV's FFmpeg backend; is the folder writable?)");
 
   std::ofstream shown;
   if (!o.shown.empty()) {
@@ -246,14 +310,17 @@ int run(const Options& o) {
     if (!shown) throw ReplayError("cannot write '" + o.shown + "'");
     shown << "well,first_frame,last_frame,file\n";
   }
-  truth << "well,first_frame,last_frame\n";
-  for (const auto& s : schedule) truth << s.well << ',' << s.first_frame << ',' << s.last_frame << '\n';
+  {
+    std::vector<TruthSpill> spills;
+    for (const auto& s : schedule) spills.push_back({s.well, s.first_frame, s.last_frame});
+    write_truth(truth, spills);
+  }
   truth.close();
   if (!truth) throw ReplayError("error while writing '" + o.truth + "'");
 
   if (!o.quiet) {
     std::printf("%s: %dx%d, %.3g fps, %d frames (%.1f s), %s; %zu wells, %s, seed %llu\n",
-                o.out.c_str(), size.width, size.height, o.fps, total, total / o.fps, codec_used,
+                o.out.c_str(), size.width, size.height, o.fps, total, total / o.fps, codec_used.c_str(),
                 layout.wells.size(),
                 normal_groups.empty() ? (std::to_string(normals.size()) + " normal crops").c_str()
                                       : (std::to_string(normal_groups.size()) + " normal groups").c_str(),

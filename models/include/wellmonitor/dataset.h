@@ -84,10 +84,15 @@ struct NameValueLine {
 std::vector<NameValueLine> read_name_value_lines(const std::string& file, const std::string& what,
                                                 const std::string& expected);
 
-// "<well>_CAM_<cam>_<dd-mm-yyyy>_<HH-MM-SS-mmm>.jpg" -> well and time of day in ms.
+// "<well>_CAM_<cam>_<dd-mm-yyyy>_<HH-MM-SS-mmm>.jpg", the dataset's spill
+// names -> the well and when. The one reader of those names (the trainer's
+// folds and the replay tool use it). Out-of-range dates and times do not parse.
 struct SpillName {
   int well = -1;
-  int64_t time_ms = -1;
+  int64_t time_ms = -1;  // time of day in milliseconds
+  int64_t day = -1;      // the date as a day number that orders dates (not a calendar count)
+  // date and time together, for ordering captures across days
+  int64_t ordering_ms() const { return day * 86400000 + time_ms; }
 };
 std::optional<SpillName> parse_spill_name(const std::string& name);
 
