@@ -117,4 +117,21 @@ TEST(ProposeLayout, ANonImageGivesOneLineNamingIt) {
   fs::remove_all(dir);
 }
 
+// A frame whose cups are too small to tell from the table (480x300: about 12 px
+// wide) is refused with one line naming it and saying what to give instead,
+// rather than answered with rows of noise.
+TEST(ProposeLayout, AFrameWithTooSmallCupsIsRefusedWithOneLine) {
+  const fs::path dir = scratch("tiny");
+  fs::create_directories(dir);
+  const std::string tiny = std::string(WELLMONITOR_TEST_DATA) + "/replay-frame.jpg";
+  const auto r = run_process(WELLMONITOR_TRAINER, {"layout", "--image", tiny, "--out", (dir / "l.txt").string()},
+                             dir.string());
+  EXPECT_EQ(r.exit_code, 1) << r.describe();
+  ASSERT_EQ(r.err_lines().size(), 1u) << r.err;
+  EXPECT_NE(r.err.find(tiny), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("full resolution"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir / "l.txt"));
+  fs::remove_all(dir);
+}
+
 }  // namespace

@@ -34,6 +34,10 @@ namespace wellmonitor {
 
 namespace {
 
+// Cups narrower than this (frame pixels) are too few pixels to tell a cup from
+// the table: rows found there are noise, so the frame is refused instead.
+constexpr int kMinCupWidth = 18;
+
 #include "assets/cup-template.inc"
 
 struct Match {
@@ -446,7 +450,10 @@ CLI::App* add_layout_command(CLI::App& app, LayoutCommand& c) {
       "row of them as a regular row (pitch and tilt from the image, gaps filled), places every well by its row's "
       "mean look, writes a layout file (r<row>w<column>, rows from the top, columns from the left) and a picture "
       "of its boxes on the frame, for a person to check and edit.");
-  x->add_option("--image", c.image, "A frame of the camera (png/jpg)")->required()->check(CLI::ExistingFile);
+  x->add_option("--image", c.image,
+                "A frame of the camera (png/jpg) at its full resolution: cups at least 18 px wide")
+      ->required()
+      ->check(CLI::ExistingFile);
   x->add_option("--out", c.out, "Layout file to write (default: print it)");
   x->add_option("--picture", c.picture, "Also draw the proposed wells on the frame into this PNG");
   x->add_option("--template", c.templ,
@@ -505,6 +512,11 @@ int run_layout(const LayoutCommand& c) {
     double scale = 0;
     const auto grid = propose_rows(small, templ, c, &scale);
     const cv::Size cup = scaled_template(templ, scale).size();
+    if (cup.width * shrink < kMinCupWidth)
+      throw std::runtime_error(fmt::format(
+          "{}: its cups look about {} px wide, too small to place wells (at least {} px: give the camera's frame "
+          "at its full resolution)",
+          c.image, cup.width * shrink, kMinCupWidth));
     auto rows = place_wells(grey, grid, shrink, cup, static_cast<double>(templ.rows) / templ.cols, c);
     scale *= shrink;
     if (rows.empty()) throw std::runtime_error(c.image + ": no row of at least " + std::to_string(c.min_per_row) + " cups found");
