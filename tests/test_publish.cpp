@@ -45,18 +45,8 @@ const std::string kLayout = kSource + "/pipelines/casting-table.wells.txt";
 const std::string kSchema = kSource + "/pipelines/wellmonitor-event.schema.json";
 fs::path g_tmp;
 
-class GstEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override {
-    g_tmp = wellmonitor_test::init_gstreamer_with_build_registry("publish");
-    ASSERT_FALSE(g_tmp.empty());
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(g_tmp, ec);
-  }
-};
-[[maybe_unused]] const auto* const g_env = ::testing::AddGlobalTestEnvironment(new GstEnvironment);
+[[maybe_unused]] const auto* const g_env =
+    ::testing::AddGlobalTestEnvironment(new wellmonitor_test::BuildRegistryEnvironment("publish", g_tmp));
 
 // The first `frames` frames of the replay as an MP4 of their own (no decoding).
 std::string clip(int frames) {

@@ -32,18 +32,8 @@ const std::string kModel = kSource + "/models/default.wmm";
 const std::string kLayout = kSource + "/pipelines/casting-table.wells.txt";
 fs::path g_tmp;
 
-class GstEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override {
-    g_tmp = wellmonitor_test::init_gstreamer_with_build_registry("watchdog");
-    ASSERT_FALSE(g_tmp.empty());
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(g_tmp, ec);
-  }
-};
-[[maybe_unused]] const auto* const g_env = ::testing::AddGlobalTestEnvironment(new GstEnvironment);
+[[maybe_unused]] const auto* const g_env =
+    ::testing::AddGlobalTestEnvironment(new wellmonitor_test::BuildRegistryEnvironment("watchdog", g_tmp));
 
 struct Outcome {
   struct Alarm {

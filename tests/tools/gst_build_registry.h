@@ -7,6 +7,7 @@
 #pragma once
 
 #include <gst/gst.h>
+#include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <filesystem>
@@ -26,5 +27,24 @@ inline std::filesystem::path init_gstreamer_with_build_registry(const std::strin
   gst_init(nullptr, nullptr);
   return tmpl;
 }
+
+// The suite's GoogleTest environment: GStreamer as above before the first test,
+// `dir` set to the temporary folder, which is removed after the last one.
+class BuildRegistryEnvironment : public ::testing::Environment {
+ public:
+  BuildRegistryEnvironment(std::string name, std::filesystem::path& dir) : name_(std::move(name)), dir_(dir) {}
+  void SetUp() override {
+    dir_ = init_gstreamer_with_build_registry(name_);
+    ASSERT_FALSE(dir_.empty());
+  }
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+ private:
+  std::string name_;
+  std::filesystem::path& dir_;
+};
 
 }  // namespace wellmonitor_test
