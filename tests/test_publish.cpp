@@ -195,7 +195,8 @@ void expect_matches_schema(const json& event) {
   std::ifstream f(kSchema);
   ASSERT_TRUE(f) << kSchema;
   const json schema = json::parse(f);
-  for (const std::string& key : schema.at("required")) {
+  for (const json& required : schema.at("required")) {
+    const auto key = required.get<std::string>();
     ASSERT_TRUE(event.contains(key)) << "missing '" << key << "' in " << event.dump().substr(0, 300);
     const json& prop = schema.at("properties").at(key);
     if (!prop.contains("type")) continue;
