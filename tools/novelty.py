@@ -273,6 +273,10 @@ def main():
     a = ap.parse_args()
     log = lambda msg: print(msg, file=sys.stderr, flush=True)
 
+    for path, what in ((os.path.join(a.otherdays, "labels.txt"), "--otherdays (../shared/data/otherdays)"),
+                       (a.normal, "--normal (../shared/data/proliv/train)")):
+        if not os.path.exists(path):
+            raise SystemExit(f"novelty: {path} is missing: give {what}")
     fold_of, models = read_folds(a.folds, a.seed)
     labels = dict(l.split()[:2] for l in open(os.path.join(a.otherdays, "labels.txt")) if l.split())
     files = sorted(f for f in fold_of if f in labels)
