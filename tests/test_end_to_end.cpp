@@ -8,6 +8,7 @@
 // plugins, and a registry in a fresh temporary directory.
 
 #include "../pipelines/tools/replay_truth.h"
+#include "tools/evaluate_scores.h"
 #include "tools/gst_isolated.h"
 
 #include <gst/app/gstappsrc.h>
@@ -183,19 +184,7 @@ TEST(EndToEnd, ElementScoresEqualTheTrainersForTheSameCrops) {
                                       &status);
   ASSERT_EQ(status, 0) << out;
   std::map<std::string, double> trainer;
-  {
-    std::ifstream f(csv);
-    std::string line;
-    std::getline(f, line);  // header
-    while (std::getline(f, line)) {
-      std::stringstream ss(line);
-      std::string file, label, score;
-      std::getline(ss, file, ',');
-      std::getline(ss, label, ',');
-      std::getline(ss, score, ',');
-      trainer[file] = std::stod(score);
-    }
-  }
+  for (const auto& [file, crop] : wellmonitor_test::read_evaluate_scores(csv)) trainer[file] = crop.score;
   ASSERT_GE(trainer.size(), 8u);
 
   // One frame with every crop at its own box, ids w0, w1, ... in file order.

@@ -14,6 +14,7 @@
 // with colour detail finer than 2x2 pixels is not the same picture once
 // subsampled, and the shipped model's scores tell the difference.
 
+#include "tools/evaluate_scores.h"
 #include "tools/gst_isolated.h"
 #include "wellmonitor/layout.h"
 #include "wellmonitor/model_file.h"
@@ -238,19 +239,11 @@ Scores evaluate_scores(const std::vector<cv::Mat>& frames, const std::string& mo
                                       &status);
   EXPECT_EQ(status, 0) << out;
   Scores scores(frames.size(), std::vector<double>(g->boxes.size(), -1.0));
-  std::ifstream in(csv);
-  std::string line;
-  std::getline(in, line);  // header
-  while (std::getline(in, line)) {
+  for (const auto& [file, crop] : wellmonitor_test::read_evaluate_scores(csv)) {
     size_t f = 0, w = 0;
-    if (std::sscanf(line.c_str(), "f%zu_w%zu.png", &f, &w) != 2 || f >= scores.size() || w >= g->boxes.size())
+    if (std::sscanf(file.c_str(), "f%zu_w%zu.png", &f, &w) != 2 || f >= scores.size() || w >= g->boxes.size())
       continue;
-    std::stringstream ss(line);
-    std::string file, label, score;
-    std::getline(ss, file, ',');
-    std::getline(ss, label, ',');
-    std::getline(ss, score, ',');
-    scores[f][w] = std::stod(score);
+    scores[f][w] = crop.score;
   }
   return scores;
 }

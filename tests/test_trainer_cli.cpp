@@ -3,6 +3,7 @@
 // info -> calibrate -> evaluate --json, reproducibility of a seed, resuming from a
 // checkpoint (at the library level), and every bad input giving exit status 1 and
 // one clear line on stderr, never a crash.
+#include "tools/evaluate_scores.h"
 #include "tools/subprocess.h"
 #include "wellmonitor/calibration.h"
 #include "wellmonitor/dataset.h"
@@ -872,28 +873,14 @@ TEST_F(TrainerCli, DefaultModelScoresTheHardestOtherDayCropsAsRecorded) {
                           "--images", fixtures + "/imgs", "--labels", fixtures + "/labels.txt", "--threads", "1", "-q",
                           "--scores", path("s.csv"), "--json", path("e.json")});
   ASSERT_EQ(r.exit_code, 0) << r.describe();
-  auto read = [](const std::string& file) {
-    std::map<std::string, std::pair<int, double>> m;  // file -> label, score
-    std::ifstream f(file);
-    std::string line;
-    std::getline(f, line);
-    while (std::getline(f, line)) {
-      std::stringstream ss(line);
-      std::string name, label, score;
-      std::getline(ss, name, ',');
-      std::getline(ss, label, ',');
-      std::getline(ss, score, ',');
-      m[name] = {std::stoi(label), std::stod(score)};
-    }
-    return m;
-  };
-  const auto recorded = read(fixtures + "/scores.csv"), now = read(path("s.csv"));
+  const auto recorded = wellmonitor_test::read_evaluate_scores(fixtures + "/scores.csv");
+  const auto now = wellmonitor_test::read_evaluate_scores(path("s.csv"));
   ASSERT_EQ(recorded.size(), 20u);
   ASSERT_EQ(now.size(), recorded.size());
   for (const auto& [name, rec] : recorded) {
     ASSERT_EQ(now.count(name), 1u) << name;
-    EXPECT_EQ(now.at(name).first, rec.first) << name;
-    EXPECT_NEAR(now.at(name).second, rec.second, 1e-5) << name;
+    EXPECT_EQ(now.at(name).label, rec.label) << name;
+    EXPECT_NEAR(now.at(name).score, rec.score, 1e-5) << name;
   }
   const auto j = nlohmann::json::parse(std::ifstream(path("e.json")));
   EXPECT_EQ(j.at("tp"), 10) << j.dump();
