@@ -98,7 +98,7 @@ def load_classifier(path):
         raise ValueError(f"{path}: architecture {meta.get('arch')!r}; this tool reads spill-cnn models")
     pre = meta["preprocess"]
     net = SpillCNN(int(meta["arch_params"].get("base", 8)), 1 if pre["color"] == "grey" else 3)
-    net.load_state_dict({k: v for k, v in state.items()})
+    net.load_state_dict(state)
     net.eval()
     return meta, net
 
