@@ -45,7 +45,7 @@ DTYPES = {"float32": np.float32, "int64": np.int64}
 
 
 def ssim(x, y):
-    """Mean SSIM per sample as models/src/scores.cpp computes it (11x11 Gaussian, sigma 1.5, valid region)."""
+    """Mean SSIM per sample as models/runtime/src/scores.cpp computes it (11x11 Gaussian, sigma 1.5, valid region)."""
     x, y = (x + 1.0) * 0.5, (y + 1.0) * 0.5
     c = x.shape[1]
     win = min(11, x.shape[2], x.shape[3])
@@ -83,7 +83,7 @@ def score_fn(score):
 
 
 def read_model_file(path):
-    """Metadata and tensors of a .wmm file (models/include/wellmonitor/model_file.h): (meta, {name: array})."""
+    """Metadata and tensors of a .wmm file (models/runtime/include/wellmonitor/model_file.h): (meta, {name: array})."""
     with open(path, "rb") as f:
         data = f.read()
     if len(data) < 24 or data[:8] != MAGIC:

@@ -80,7 +80,7 @@ else
 fi
 
 # Our code: the plugin library, or a frame naming one of our functions or files.
-ours=$(git ls-files 'plugin/*.cpp' 'plugin/*.h' 'models/src/*.cpp' 'models/include/*' |
+ours=$(git ls-files 'plugin/*.cpp' 'plugin/*.h' 'models/*/src/*.cpp' 'models/*/include/*' |
   sed 's|.*/||; s/[.]/[.]/g' | paste -sd'|')
 set +e
 awk -v ours="libgstwellmonitor|wellmonitor::|gst_wellmonitor|gst_well_|[(](${ours}):" '

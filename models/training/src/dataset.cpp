@@ -3,7 +3,6 @@
 #include "wellmonitor/errors.h"
 #include "wellmonitor/file_io.h"
 
-#include <glib.h>
 #include <opencv2/imgcodecs.hpp>
 
 #include <algorithm>
@@ -23,13 +22,6 @@
 namespace fs = std::filesystem;
 
 namespace wellmonitor {
-
-std::string sha256_hex(const void* data, size_t size) {
-  gchar* hex = g_compute_checksum_for_data(G_CHECKSUM_SHA256, static_cast<const guchar*>(data), size);
-  std::string out(hex);
-  g_free(hex);
-  return out;
-}
 
 bool is_image_file(const std::string& name) {
   std::string ext = fs::path(name).extension().string();

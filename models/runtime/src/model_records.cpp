@@ -66,7 +66,37 @@ nlohmann::json with_extra(const nlohmann::json& extra, nlohmann::json typed) {
   return out;
 }
 
+nlohmann::json number_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
+
 }  // namespace
+
+nlohmann::json Calibration::to_json() const {
+  nlohmann::json j = {{"threshold", threshold}, {"method", method},         {"parameter", parameter},
+                      {"tnr", tnr},             {"n_normal", n_normal},     {"n_anomaly", n_anomaly},
+                      {"normal_quantiles", normal_quantiles}};
+  if (tpr >= 0) j["tpr"] = tpr;
+  return j;
+}
+
+Calibration Calibration::from_json(const nlohmann::json& j) {
+  Calibration c;
+  c.threshold = j.at("threshold").get<double>();
+  c.method = j.value("method", std::string("manual"));
+  c.parameter = j.value("parameter", 0.0);
+  c.tnr = j.value("tnr", 0.0);
+  c.tpr = j.value("tpr", -1.0);
+  c.n_normal = j.value("n_normal", size_t{0});
+  c.n_anomaly = j.value("n_anomaly", size_t{0});
+  c.normal_quantiles = j.value("normal_quantiles", nlohmann::json::object());
+  return c;
+}
+
+nlohmann::json Metrics::to_json() const {
+  return {{"tp", tp},   {"tn", tn},   {"fp", fp},   {"fn", fn},
+          {"tpr", number_or_null(tpr)}, {"tnr", number_or_null(tnr)},
+          {"roc_auc", number_or_null(roc_auc)}, {"pr_auc", number_or_null(pr_auc)},
+          {"threshold", threshold}, {"n", n}};
+}
 
 Metrics metrics_from_json(const nlohmann::json& j) {
   Metrics m;

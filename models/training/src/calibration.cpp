@@ -9,27 +9,6 @@
 
 namespace wellmonitor {
 
-nlohmann::json Calibration::to_json() const {
-  nlohmann::json j = {{"threshold", threshold}, {"method", method},         {"parameter", parameter},
-                      {"tnr", tnr},             {"n_normal", n_normal},     {"n_anomaly", n_anomaly},
-                      {"normal_quantiles", normal_quantiles}};
-  if (tpr >= 0) j["tpr"] = tpr;
-  return j;
-}
-
-Calibration Calibration::from_json(const nlohmann::json& j) {
-  Calibration c;
-  c.threshold = j.at("threshold").get<double>();
-  c.method = j.value("method", std::string("manual"));
-  c.parameter = j.value("parameter", 0.0);
-  c.tnr = j.value("tnr", 0.0);
-  c.tpr = j.value("tpr", -1.0);
-  c.n_normal = j.value("n_normal", size_t{0});
-  c.n_anomaly = j.value("n_anomaly", size_t{0});
-  c.normal_quantiles = j.value("normal_quantiles", nlohmann::json::object());
-  return c;
-}
-
 void require_finite(const std::vector<double>& scores, const char* what) {
   if (const size_t bad = count_non_finite(scores))
     throw std::invalid_argument(std::to_string(bad) + " of " + std::to_string(scores.size()) + " " + what +

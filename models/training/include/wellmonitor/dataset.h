@@ -1,6 +1,8 @@
 // Folders of crops, labels files, deduplication and the held-out splits.
 #pragma once
 
+#include "wellmonitor/file_io.h"  // sha256_hex
+
 #include <opencv2/core.hpp>
 
 #include <cstdint>
@@ -99,8 +101,6 @@ std::optional<SpillName> parse_spill_name(const std::string& name);
 // Removes from both sets every crop whose bytes appear in both (ambiguous
 // labels); returns how many distinct images were removed.
 size_t drop_ambiguous(std::vector<Crop>& normal, std::vector<Crop>& spills);
-
-std::string sha256_hex(const void* data, size_t size);
 
 // Held-out splits. Crops are ordered by content hash and shuffled with the
 // seed, so a split depends only on the set of crops and the seed, never on

@@ -1,5 +1,7 @@
 #include "wellmonitor/file_io.h"
 
+#include <glib.h>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -88,6 +90,13 @@ bool read_regular_file(const std::string& path, uint64_t max_bytes, std::string&
     }
   }
   return true;
+}
+
+std::string sha256_hex(const void* data, size_t size) {
+  gchar* hex = g_compute_checksum_for_data(G_CHECKSUM_SHA256, static_cast<const guchar*>(data), size);
+  std::string out(hex);
+  g_free(hex);
+  return out;
 }
 
 }  // namespace wellmonitor

@@ -1,5 +1,7 @@
 #include "wellmonitor/torchscript.h"
 
+#include "wellmonitor/model_file.h"
+
 #include <torch/script.h>
 
 #include <cmath>

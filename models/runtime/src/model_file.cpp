@@ -1,10 +1,8 @@
 #include "wellmonitor/model_file.h"
-#include "wellmonitor/torchscript.h"
-
-#include "wellmonitor/dataset.h"
-#include "wellmonitor/file_io.h"
 
 #include "wellmonitor/errors.h"
+#include "wellmonitor/file_io.h"
+#include "wellmonitor/torchscript.h"
 
 #include <cmath>
 #include <cstdio>

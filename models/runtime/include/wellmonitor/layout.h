@@ -45,6 +45,11 @@ struct WellLayout {
 };
 
 WellLayout parse_layout(const std::string& text, const std::string& origin);
+
+// The layout's boxes in a frame_width x frame_height frame, or an empty list
+// and `why` ("well 'r1w1' of layout 'x.wells' has no pixels in a 64x40 frame
+// (scaled box ...)") when a well has no pixels there.
+std::vector<cv::Rect> place_wells(const WellLayout& layout, int frame_width, int frame_height, std::string& why);
 WellLayout load_layout(const std::string& path);  // throws LayoutError
 
 }  // namespace wellmonitor

@@ -12,17 +12,6 @@ size_t count_non_finite(const std::vector<double>& values) {
   return static_cast<size_t>(std::count_if(values.begin(), values.end(), [](double v) { return !std::isfinite(v); }));
 }
 
-namespace {
-nlohmann::json number_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
-}  // namespace
-
-nlohmann::json Metrics::to_json() const {
-  return {{"tp", tp},   {"tn", tn},   {"fp", fp},   {"fn", fn},
-          {"tpr", number_or_null(tpr)}, {"tnr", number_or_null(tnr)},
-          {"roc_auc", number_or_null(roc_auc)}, {"pr_auc", number_or_null(pr_auc)},
-          {"threshold", threshold}, {"n", n}};
-}
-
 Metrics compute_metrics(const std::vector<double>& scores, const std::vector<int>& labels, double threshold) {
   if (scores.size() != labels.size()) throw std::invalid_argument("compute_metrics: scores and labels differ in length");
   // NaN has no order: the ranks and the precision-recall sweep below need one.

@@ -16,7 +16,6 @@
 #pragma once
 
 #include "wellmonitor/architectures.h"
-#include "wellmonitor/calibration.h"
 #include "wellmonitor/errors.h"  // ModelFileError
 #include "wellmonitor/model_records.h"
 #include "wellmonitor/preprocess.h"

@@ -2,6 +2,8 @@
 // score is strictly greater than the threshold.
 #pragma once
 
+#include "wellmonitor/model_records.h"  // Calibration, Metrics
+
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
@@ -9,20 +11,6 @@
 #include <vector>
 
 namespace wellmonitor {
-
-struct Calibration {
-  double threshold = 0.0;
-  std::string method;       // "tnr-target", "quantile" or "youden"
-  double parameter = 0.0;   // target TNR (tnr-target) or false-alarm rate (quantile); 0 for youden
-  double tnr = 0.0;         // on the calibration normals
-  double tpr = -1.0;        // on the calibration spills (-1: none were given)
-  size_t n_normal = 0;
-  size_t n_anomaly = 0;
-  nlohmann::json normal_quantiles;  // p50, p90, p95, p99, p99.9, max of the calibration normals
-
-  nlohmann::json to_json() const;
-  static Calibration from_json(const nlohmann::json& j);
-};
 
 // The reference rule: among thresholds that keep TNR >= target_tnr on the
 // normals, the one with the highest TPR on the spills. All thresholds between
@@ -68,17 +56,6 @@ std::vector<std::string> calibration_methods();
 
 // numpy-style linear-interpolated quantile, q in [0, 1].
 double quantile(std::vector<double> values, double q);
-
-struct Metrics {
-  size_t tp = 0, tn = 0, fp = 0, fn = 0;
-  double tpr = 0.0, tnr = 0.0;  // NaN when the class is absent
-  double roc_auc = 0.0;         // NaN unless both classes are present
-  double pr_auc = 0.0;          // average precision; NaN unless both classes are present
-  double threshold = 0.0;
-  size_t n = 0;
-
-  nlohmann::json to_json() const;
-};
 
 // How many of `values` are NaN or infinite.
 size_t count_non_finite(const std::vector<double>& values);

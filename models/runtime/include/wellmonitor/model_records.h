@@ -3,18 +3,47 @@
 // `verify`, `calibrate`, `stress` and the element read named fields, not JSON
 // keys. A section keeps the keys this build does not know in `extra` and
 // writes them back unchanged, so a file read and saved again loses nothing.
+// The calibrated threshold (Calibration) and detection figures (Metrics) are
+// records of the model file too; calibration.h (training) computes them.
 #pragma once
-
-#include "wellmonitor/calibration.h"
 
 #include <nlohmann/json.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace wellmonitor {
+
+// How the threshold was chosen. A crop is a spill when its score is strictly
+// greater than the threshold.
+struct Calibration {
+  double threshold = 0.0;
+  std::string method;       // "tnr-target", "quantile" or "youden"
+  double parameter = 0.0;   // target TNR (tnr-target) or false-alarm rate (quantile); 0 for youden
+  double tnr = 0.0;         // on the calibration normals
+  double tpr = -1.0;        // on the calibration spills (-1: none were given)
+  size_t n_normal = 0;
+  size_t n_anomaly = 0;
+  nlohmann::json normal_quantiles;  // p50, p90, p95, p99, p99.9, max of the calibration normals
+
+  nlohmann::json to_json() const;
+  static Calibration from_json(const nlohmann::json& j);
+};
+
+// Detection figures at a threshold (calibration.h: compute_metrics).
+struct Metrics {
+  size_t tp = 0, tn = 0, fp = 0, fn = 0;
+  double tpr = 0.0, tnr = 0.0;  // NaN when the class is absent
+  double roc_auc = 0.0;         // NaN unless both classes are present
+  double pr_auc = 0.0;          // average precision; NaN unless both classes are present
+  double threshold = 0.0;
+  size_t n = 0;
+
+  nlohmann::json to_json() const;
+};
 
 // The "training" section.
 struct TrainingRecord {

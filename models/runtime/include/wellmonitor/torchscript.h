@@ -18,11 +18,11 @@
 // A TorchScript file holds code that LibTorch runs: load only files you trust.
 #pragma once
 
-#include "wellmonitor/model_file.h"
-
 #include <string>
 
 namespace wellmonitor {
+
+struct ModelFile;  // model_file.h, which loads TorchScript files through this one
 
 // The architecture name a TorchScript network carries in a ModelFile.
 constexpr const char* kTorchScriptArch = "torchscript";

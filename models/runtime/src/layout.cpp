@@ -192,4 +192,22 @@ WellLayout load_layout(const std::string& path) {
   return parse_layout(text, path);
 }
 
+std::vector<cv::Rect> place_wells(const WellLayout& layout, int w, int h, std::string& why) {
+  std::vector<cv::Rect> boxes = layout.scaled(w, h);
+  if (boxes.size() != layout.wells.size()) {
+    why = "the layout returned the wrong number of boxes";
+    return {};
+  }
+  for (size_t i = 0; i < boxes.size(); i++) {
+    const cv::Rect& b = boxes[i];
+    if (b.width < 1 || b.height < 1 || b.x < 0 || b.y < 0 || b.x + b.width > w || b.y + b.height > h) {
+      why = "well '" + layout.wells[i].id + "' of layout '" + layout.origin + "' has no pixels in a " +
+            std::to_string(w) + "x" + std::to_string(h) + " frame (scaled box " + std::to_string(b.x) + "," +
+            std::to_string(b.y) + " " + std::to_string(b.width) + "x" + std::to_string(b.height) + ")";
+      return {};
+    }
+  }
+  return boxes;
+}
+
 }  // namespace wellmonitor

@@ -2,6 +2,7 @@
 // layouts, labels files): regular files only, and never more than a cap.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -21,6 +22,9 @@ bool read_regular_file(const std::string& path, uint64_t max_bytes, std::string&
 
 // "256 MiB" for whole mebibytes, else "12345 bytes": a size for messages.
 std::string describe_size(uint64_t bytes);
+
+// The SHA-256 of `size` bytes at `data`, as 64 lower-case hex digits.
+std::string sha256_hex(const void* data, size_t size);
 
 // Drops a UTF-8 byte order mark (EF BB BF) at the start of `text`.
 void skip_utf8_bom(std::string& text);
