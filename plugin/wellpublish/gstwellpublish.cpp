@@ -87,20 +87,19 @@
  */
 
 #include "gstwellpublish.h"
+
+#include "buffer-times.h"
+#include "event.h"
 #include "publisher.h"
-#include "well-crops.h"
-#include "wellmonitor-meta.h"
+#include "well-meta.h"
 
-#include <nlohmann/json.hpp>
-#include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
+#include "wellmonitor/alarm_lifecycle.h"
 
-#include <glib/gstdio.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cmath>
-#include <ctime>
+#include <cerrno>
+#include <cstdio>
 #include <exception>
 #include <memory>
 #include <string>
@@ -200,258 +199,14 @@ gst_well_publish_method_get_type (void)
 
 namespace {
 
-/* One well as its meta tells it. */
-struct WellMeta
-{
-  gint index = 0;
-  std::string id;
-  cv::Rect box;
-  double score = 0.0;
-  double threshold = 0.0;
-  gboolean anomaly = FALSE;
-  gboolean alarm = FALSE;
-  gboolean analysed = TRUE;
-};
-
-/* What the element remembers of a well between frames. */
-struct WellTrack
-{
-  std::string id;
-  bool alarm = false;
-  double top = -INFINITY;       /* highest score of the run / event */
-  std::string event_id;
-};
-
 /* Settings read once per frame under the object lock. */
 struct FrameSettings
 {
   std::string topic;
-  std::string camera;
   int qos = DEFAULT_PROP_QOS;
-  bool snapshot = DEFAULT_PROP_SNAPSHOT;
-  double margin = DEFAULT_PROP_SNAPSHOT_MARGIN;
-  int quality = DEFAULT_PROP_SNAPSHOT_QUALITY;
-  std::string frame_dir;
+  wellpublish::EventSettings event;
   bool publish_scores = DEFAULT_PROP_PUBLISH_SCORES;
 };
-
-/* One alarm or clear, as the streaming thread saw it; made into JSON on the
- * publisher's thread. */
-struct EventData
-{
-  std::string kind, camera, well, event_id;
-  guint64 seq = 0;
-  double score = 0.0, threshold = 0.0, top = 0.0;
-  cv::Rect box, snapshot_box;
-  gint64 wall_us = 0;
-  GstClockTime pts = GST_CLOCK_TIME_NONE;
-  GstClockTime stream_time = GST_CLOCK_TIME_NONE;
-  GstClockTime running_time = GST_CLOCK_TIME_NONE;
-  guint64 frame = 0;
-  bool snapshot = false;
-  int quality = DEFAULT_PROP_SNAPSHOT_QUALITY;
-  cv::Mat crop;                 /* BGR (or grey), owned */
-  std::string snapshot_error;
-  std::string frame_dir;
-  GstBuffer *frame_copy = nullptr;      /* whole frame, for frame-dir */
-  GstVideoInfo info {};
-
-  ~EventData ()
-  {
-    if (frame_copy)
-      gst_buffer_unref (frame_copy);
-  }
-};
-
-std::string
-iso8601 (gint64 unix_us)
-{
-  const time_t s = (time_t) (unix_us / G_USEC_PER_SEC);
-  struct tm tm;
-  gmtime_r (&s, &tm);
-  char buf[64];
-  const size_t n = strftime (buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  g_snprintf (buf + n, sizeof buf - n, ".%03dZ",
-      (int) ((unix_us % G_USEC_PER_SEC) / 1000));
-  return buf;
-}
-
-/* A topic level or a file name from an id: MQTT's wildcards, separators and
- * anything unusual become '_'. */
-std::string
-safe_name (const std::string & s)
-{
-  std::string out = s.empty () ? "_" : s;
-  for (char &c : out)
-    if (!g_ascii_isalnum (c) && c != '-' && c != '_' && c != '.')
-      c = '_';
-  return out;
-}
-
-nlohmann::ordered_json
-time_value (GstClockTime t)
-{
-  if (!GST_CLOCK_TIME_IS_VALID (t))
-    return nullptr;
-  return (guint64) t;
-}
-
-nlohmann::ordered_json
-box_json (const cv::Rect & b)
-{
-  return { {"x", b.x}, {"y", b.y}, {"width", b.width}, {"height", b.height} };
-}
-
-void
-add_times (nlohmann::ordered_json & j, gint64 wall_us, GstClockTime pts,
-    GstClockTime stream_time, GstClockTime running_time, guint64 frame)
-{
-  j["time"] = iso8601 (wall_us);
-  j["stream_time"] = GST_CLOCK_TIME_IS_VALID (stream_time) ?
-      nlohmann::ordered_json ((double) stream_time / GST_SECOND) : nlohmann::ordered_json ();
-  j["stream_time_ns"] = time_value (stream_time);
-  j["running_time_ns"] = time_value (running_time);
-  j["pts_ns"] = time_value (pts);
-  j["frame"] = frame;
-}
-
-/* A frame (or the part of it in `box`) as BGR or grey pixels of its own. */
-cv::Mat
-to_bgr (const GstVideoFrame * frame, const cv::Rect & box)
-{
-  WellCrops crops;
-  crops.configure (&frame->info, { box });
-  return crops.extract (frame)[0].clone ();
-}
-
-std::vector<uchar>
-jpeg (const cv::Mat & m, int quality)
-{
-  std::vector<uchar> out;
-  if (!cv::imencode (".jpg", m, out, { cv::IMWRITE_JPEG_QUALITY, quality }))
-    throw std::runtime_error ("JPEG encoding failed");
-  return out;
-}
-
-/* Writes `data` to `path` through a temporary name, so that a reader never
- * sees half a file. */
-void
-write_file (const std::string & path, const std::vector<uchar> &data)
-{
-  const std::string tmp = path + ".part";
-  GError *err = nullptr;
-  if (!g_file_set_contents (tmp.c_str (), (const gchar *) data.data (),
-          (gssize) data.size (), &err)) {
-    std::string what = err ? err->message : "cannot write";
-    g_clear_error (&err);
-    throw std::runtime_error (what);
-  }
-  if (g_rename (tmp.c_str (), path.c_str ()) != 0) {
-    g_unlink (tmp.c_str ());
-    throw std::runtime_error (path + ": " + g_strerror (errno));
-  }
-}
-
-/* The event's JSON; runs on the publisher's thread. */
-std::string
-render_event (const EventData & e)
-{
-  nlohmann::ordered_json j;
-  j["version"] = 1;
-  j["kind"] = e.kind;
-  j["camera"] = e.camera;
-  j["well"] = e.well;
-  j["event_id"] = e.event_id;
-  j["seq"] = e.seq;
-  j["score"] = e.score;
-  j["threshold"] = e.threshold;
-  j["top_score"] = e.top;
-  j["box"] = box_json (e.box);
-  add_times (j, e.wall_us, e.pts, e.stream_time, e.running_time, e.frame);
-  if (e.snapshot) {
-    if (!e.crop.empty ()) {
-      try {
-        const std::vector<uchar> data = jpeg (e.crop, e.quality);
-        gchar *b64 = g_base64_encode (data.data (), data.size ());
-        j["snapshot"] = {
-          {"content_type", "image/jpeg"},
-          {"box", box_json (e.snapshot_box)},
-          {"width", e.crop.cols}, {"height", e.crop.rows},
-          {"data", b64},
-        };
-        g_free (b64);
-      } catch (const std::exception & ex) {
-        j["snapshot_error"] = ex.what ();
-      }
-    } else {
-      j["snapshot_error"] = e.snapshot_error;
-    }
-  }
-  if (!e.frame_dir.empty ()) {
-    const std::string name = safe_name (e.camera) + "_" + safe_name (e.well) +
-        "_" + std::to_string (e.wall_us / 1000) + "_" + e.kind + ".jpg";
-    gchar *path = g_build_filename (e.frame_dir.c_str (), name.c_str (), NULL);
-    std::string p = path;
-    g_free (path);
-    try {
-      if (!e.frame_copy)
-        throw std::runtime_error ("the frame could not be copied");
-      GstVideoFrame vf;
-      GstVideoInfo info = e.info;
-      if (!gst_video_frame_map (&vf, &info, e.frame_copy, GST_MAP_READ))
-        throw std::runtime_error ("cannot map the frame");
-      cv::Mat whole;
-      try {
-        whole = to_bgr (&vf, cv::Rect (0, 0, GST_VIDEO_INFO_WIDTH (&info),
-                GST_VIDEO_INFO_HEIGHT (&info)));
-      } catch (...) {
-        gst_video_frame_unmap (&vf);
-        throw;
-      }
-      gst_video_frame_unmap (&vf);
-      write_file (p, jpeg (whole, e.quality));
-      j["frame_path"] = p;
-    } catch (const std::exception & ex) {
-      j["frame_path"] = nullptr;
-      j["frame_error"] = p + ": " + ex.what ();
-    }
-  }
-  return j.dump ();
-}
-
-/* Collects the wells' metas of a buffer, in layout order. */
-void
-collect_wells (GstBuffer * buffer, std::vector<WellMeta> &wells)
-{
-  gpointer state = NULL;
-  GstMeta *meta;
-  const GQuark well_type = g_quark_from_static_string (WELLMONITOR_ROI_TYPE);
-
-  wells.clear ();
-  while ((meta = gst_buffer_iterate_meta_filtered (buffer, &state,
-              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
-    auto *roi = (GstVideoRegionOfInterestMeta *) meta;
-    if (roi->roi_type != well_type || roi->id < 0)
-      continue;
-    GstStructure *s = gst_video_region_of_interest_meta_get_param (roi,
-        WELLMONITOR_ROI_PARAM);
-    if (!s)
-      continue;
-    WellMeta w;
-    w.index = roi->id;
-    const gchar *id = gst_structure_get_string (s, "well");
-    w.id = id ? id : std::to_string (roi->id);
-    w.box = cv::Rect ((int) roi->x, (int) roi->y, (int) roi->w, (int) roi->h);
-    gst_structure_get_double (s, "score", &w.score);
-    gst_structure_get_double (s, "threshold", &w.threshold);
-    gst_structure_get_boolean (s, "anomaly", &w.anomaly);
-    gst_structure_get_boolean (s, "alarm", &w.alarm);
-    gst_structure_get_boolean (s, "analysed", &w.analysed);
-    wells.push_back (std::move (w));
-  }
-  std::stable_sort (wells.begin (), wells.end (),
-      [](const WellMeta & a, const WellMeta & b) { return a.index < b.index; });
-}
 
 }  // namespace
 
@@ -461,8 +216,8 @@ struct GstWellPublishPrivate
 {
   std::unique_ptr<wellpublish::Publisher> publisher;
   wellpublish::PublisherStats last_stats;       /* kept after stop */
-  std::vector<WellTrack> wells;
-  std::vector<WellMeta> metas;
+  wellmonitor::AlarmLifecycle alarms;           /* follows wellmonitor's */
+  std::vector<wellmonitor::WellResult> metas;   /* of the current frame */
   guint64 frames = 0;
   guint64 seq = 0;
   std::string address;                          /* for messages */
@@ -541,7 +296,7 @@ gst_well_publish_start (GstBaseTransform * trans)
   const std::string frame_dir = str (self->frame_dir);
   GST_OBJECT_UNLOCK (self);
 
-  priv->wells.clear ();
+  priv->alarms = wellmonitor::AlarmLifecycle ();
   priv->frames = 0;
   priv->seq = 0;
 
@@ -578,9 +333,9 @@ gst_well_publish_start (GstBaseTransform * trans)
       if (!password.empty ())
         mqtt.address.password = password;
       mqtt.qos = qos;
-      mqtt.status_topic = topic + "/" + safe_name (camera) + "/status";
+      mqtt.status_topic = wellpublish::camera_topic (topic, camera, "status");
       if (client_id.empty ())
-        client_id = "wellmonitor-" + safe_name (camera) + "-" +
+        client_id = "wellmonitor-" + wellpublish::safe_name (camera) + "-" +
             std::to_string ((long) getpid ());
       mqtt.client_id = client_id;
       transport = wellpublish::make_mqtt_transport (mqtt);
@@ -645,7 +400,9 @@ gst_well_publish_stop (GstBaseTransform * trans)
     priv->last_stats = publisher->stats ();
     GST_OBJECT_UNLOCK (self);
   }
-  priv->wells.clear ();
+  /* no clear is published for a well still in alarm (see end_all) */
+  priv->alarms.end_all (wellmonitor::AlarmEnd::kStopped);
+  priv->alarms = wellmonitor::AlarmLifecycle ();
   return TRUE;
 }
 
@@ -655,76 +412,54 @@ gst_well_publish_sink_event (GstBaseTransform * trans, GstEvent * event)
   GstWellPublish *self = GST_WELL_PUBLISH (trans);
 
   if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP) {
-    /* wellmonitor forgets its debounce on a flush: so do we, without clears */
-    for (WellTrack & w : self->priv->wells) {
-      w.alarm = false;
-      w.top = -INFINITY;
-    }
+    /* wellmonitor forgets its alarms on a flush: so do we, without clears */
+    self->priv->alarms.end_all (wellmonitor::AlarmEnd::kFlush);
   }
   return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
 }
 
 /* ----------------------------------------------------------- per-frame work */
 
+/* Queues the event of `change` (an alarm or its end) for the well `w`. */
 static void
 queue_event (GstWellPublish * self, GstVideoFrame * frame,
-    const WellMeta & w, const WellTrack & track, bool alarm,
-    const FrameSettings & s, gint64 wall_us, GstClockTime stream_time,
-    GstClockTime running_time, guint64 index)
+    const wellmonitor::WellResult & w, const wellmonitor::AlarmChange & change,
+    const FrameSettings & s, gint64 wall_us,
+    const wellmonitor::BufferTimes & times, guint64 index)
 {
   GstWellPublishPrivate *priv = self->priv;
-  auto e = std::make_shared<EventData> ();
-  e->kind = alarm ? "alarm" : "clear";
-  e->camera = s.camera;
-  e->well = w.id;
-  e->event_id = track.event_id;
-  e->seq = ++priv->seq;
-  e->score = w.score;
-  e->threshold = w.threshold;
-  e->top = track.top;
-  e->box = w.box;
-  e->wall_us = wall_us;
-  e->pts = GST_BUFFER_PTS (frame->buffer);
-  e->stream_time = stream_time;
-  e->running_time = running_time;
-  e->frame = index;
-  e->quality = s.quality;
-  e->snapshot = s.snapshot;
-
-  const int fw = GST_VIDEO_FRAME_WIDTH (frame);
-  const int fh = GST_VIDEO_FRAME_HEIGHT (frame);
-  if (s.snapshot) {
-    /* the well and some of its surroundings, inside the frame */
-    const int mx = (int) std::lround (w.box.width * s.margin);
-    const int my = (int) std::lround (w.box.height * s.margin);
-    const cv::Rect sb = cv::Rect (w.box.x - mx, w.box.y - my,
-        w.box.width + 2 * mx, w.box.height + 2 * my) & cv::Rect (0, 0, fw, fh);
-    e->snapshot_box = sb;
-    try {
-      if (sb.empty ())
-        throw std::runtime_error ("the well's box is outside the frame");
-      e->crop = to_bgr (frame, sb);
-    } catch (const std::exception & ex) {
-      e->snapshot_error = ex.what ();
-    }
-  }
-  if (!s.frame_dir.empty ()) {
-    e->frame_dir = s.frame_dir;
-    e->info = frame->info;
-    e->frame_copy = gst_buffer_copy_deep (frame->buffer);
-  }
+  std::shared_ptr<wellpublish::EventData> e = wellpublish::capture_event (frame,
+      w, change, s.event, ++priv->seq, wall_us, times, index);
 
   wellpublish::Message m;
-  m.topic = s.topic + "/" + safe_name (s.camera) + "/" + safe_name (w.id);
+  m.topic = wellpublish::camera_topic (s.topic, s.event.camera,
+      wellpublish::safe_name (w.id));
   m.qos = s.qos;
-  m.prepare = [e](wellpublish::Message & msg) { msg.payload = render_event (*e); };
-  if (alarm)
+  m.prepare = [e](wellpublish::Message & msg) {
+    msg.payload = wellpublish::render_event (*e);
+  };
+  if (change.alarm)
     GST_INFO_OBJECT (self, "alarm at well %s, frame %" G_GUINT64_FORMAT
-        " (event %s)", w.id.c_str (), index, track.event_id.c_str ());
+        " (event %s)", w.id.c_str (), index, change.event_id.c_str ());
   else
     GST_INFO_OBJECT (self, "clear at well %s, frame %" G_GUINT64_FORMAT,
         w.id.c_str (), index);
   priv->publisher->queue (std::move (m));
+}
+
+/* The wells of the buffer as the publisher counts them: with an index (a
+ * meta of a negative id is no well of a layout) and an id. */
+static bool
+read_wells (GstBuffer * buffer, std::vector<wellmonitor::WellResult> & wells)
+{
+  wellmonitor::well_meta_read (buffer, wells);
+  wells.erase (std::remove_if (wells.begin (), wells.end (),
+          [](const wellmonitor::WellResult & w) { return w.index < 0; }),
+      wells.end ());
+  for (wellmonitor::WellResult & w : wells)
+    if (!w.named)
+      w.id = std::to_string (w.index);
+  return !wells.empty ();
 }
 
 static GstFlowReturn
@@ -737,12 +472,12 @@ gst_well_publish_transform_frame_ip (GstVideoFilter * filter,
 
   GST_OBJECT_LOCK (self);
   s.topic = str (self->topic);
-  s.camera = str (self->camera);
+  s.event.camera = str (self->camera);
   s.qos = (int) self->qos;
-  s.snapshot = self->snapshot;
-  s.margin = self->snapshot_margin;
-  s.quality = self->snapshot_quality;
-  s.frame_dir = str (self->frame_dir);
+  s.event.snapshot = self->snapshot;
+  s.event.margin = self->snapshot_margin;
+  s.event.quality = self->snapshot_quality;
+  s.event.frame_dir = str (self->frame_dir);
   s.publish_scores = self->publish_scores;
   GST_OBJECT_UNLOCK (self);
 
@@ -752,79 +487,39 @@ gst_well_publish_transform_frame_ip (GstVideoFilter * filter,
   const guint64 index = priv->frames++;
   const gint64 wall_us = g_get_real_time ();
   if (GST_BUFFER_IS_DISCONT (frame->buffer) && index > 0) {
-    /* as wellmonitor: the counts start again, no clear */
-    for (WellTrack & w : priv->wells) {
-      w.alarm = false;
-      w.top = -INFINITY;
-    }
+    /* as wellmonitor: the alarms start again, no clear */
+    priv->alarms.end_all (wellmonitor::AlarmEnd::kGap);
   }
 
   try {
-    collect_wells (frame->buffer, priv->metas);
-    if (priv->metas.empty ())
+    if (!read_wells (frame->buffer, priv->metas))
       return GST_FLOW_OK;
 
-    GstSegment *segment = &GST_BASE_TRANSFORM (self)->segment;
-    const GstClockTime pts = GST_BUFFER_PTS (frame->buffer);
-    GstClockTime stream_time = GST_CLOCK_TIME_NONE;
-    GstClockTime running_time = GST_CLOCK_TIME_NONE;
-    if (GST_CLOCK_TIME_IS_VALID (pts) && segment->format == GST_FORMAT_TIME) {
-      stream_time = gst_segment_to_stream_time (segment, GST_FORMAT_TIME, pts);
-      running_time = gst_segment_to_running_time (segment, GST_FORMAT_TIME, pts);
-    }
+    const wellmonitor::BufferTimes times = wellmonitor::buffer_times (
+        &GST_BASE_TRANSFORM (self)->segment, GST_BUFFER_PTS (frame->buffer));
+    wellmonitor::AlarmTime when;
+    when.wall_us = wall_us;
+    when.running_ns = times.running_time;
+    priv->alarms.set_scope (s.event.camera);
 
     bool analysed = false;
-    for (const WellMeta & w : priv->metas) {
+    for (const wellmonitor::WellResult & w : priv->metas) {
       if (w.index >= 4096)
         continue;
-      if ((size_t) w.index >= priv->wells.size ())
-        priv->wells.resize (w.index + 1);
-      WellTrack & t = priv->wells[w.index];
-      if (t.id != w.id) {       /* another layout: start afresh */
-        t = WellTrack ();
-        t.id = w.id;
-      }
       analysed = analysed || w.analysed;
-      /* the highest score of the run over the threshold, and of the event */
-      if (w.anomaly || w.alarm || t.alarm) {
-        if (std::isnan (w.score) || w.score > t.top)
-          t.top = w.score;
-      } else {
-        t.top = -INFINITY;
-      }
-      if (w.alarm && !t.alarm) {
-        t.alarm = true;
-        if (!(t.top > -INFINITY))
-          t.top = w.score;
-        t.event_id = s.camera + ":" + w.id + ":" + std::to_string (wall_us / 1000);
-        queue_event (self, frame, w, t, true, s, wall_us, stream_time,
-            running_time, index);
-      } else if (!w.alarm && t.alarm) {
-        t.alarm = false;
-        queue_event (self, frame, w, t, false, s, wall_us, stream_time,
-            running_time, index);
-        t.top = -INFINITY;
-        t.event_id.clear ();
-      }
+      const wellmonitor::AlarmChange *change = priv->alarms.follow (
+          (size_t) w.index, w.id, w.score, w.anomaly, w.alarm, when);
+      if (change)
+        queue_event (self, frame, w, *change, s, wall_us, times, index);
     }
 
     if (s.publish_scores && analysed) {
-      nlohmann::ordered_json j;
-      j["version"] = 1;
-      j["kind"] = "scores";
-      j["camera"] = s.camera;
-      j["seq"] = ++priv->seq;
-      add_times (j, wall_us, pts, stream_time, running_time, index);
-      j["threshold"] = priv->metas.front ().threshold;
-      nlohmann::ordered_json scores = nlohmann::ordered_json::object ();
-      for (const WellMeta & w : priv->metas)
-        scores[w.id] = w.score;
-      j["scores"] = std::move (scores);
       wellpublish::Message m;
-      m.topic = s.topic + "/" + safe_name (s.camera) + "/scores";
+      m.topic = wellpublish::camera_topic (s.topic, s.event.camera, "scores");
       m.qos = s.qos;
       m.droppable = true;
-      m.payload = j.dump ();
+      m.payload = wellpublish::render_scores (s.event.camera, ++priv->seq,
+          wall_us, times, index, priv->metas);
       priv->publisher->queue (std::move (m));
     }
   } catch (const std::exception & e) {
@@ -864,38 +559,65 @@ gst_well_publish_class_init (GstWellPublishClass * klass)
   /**
    * GstWellPublish:method:
    *
-   * Where events go: "mqtt" (a broker) or "file" (JSON lines).
+   * Where events go: "mqtt" (a broker at #GstWellPublish:address) or "file"
+   * (one JSON object per line, appended to the file at
+   * #GstWellPublish:address).
    */
   g_object_class_install_property (gobject_class, PROP_METHOD,
       g_param_spec_enum ("method", "Method",
-          "Where events go: mqtt (a broker at address) or file (one JSON "
-          "object per line appended to the file at address)",
+          "Where events go: an MQTT broker or a file of JSON lines",
           GST_TYPE_WELL_PUBLISH_METHOD, DEFAULT_PROP_METHOD, RW_READY));
+  /**
+   * GstWellPublish:address:
+   *
+   * Method mqtt: mqtt://[user[:password]@]host[:port] (port 1883), or
+   * mqtts:// for TLS (port 8883). Method file: the file's path. Required.
+   */
   g_object_class_install_property (gobject_class, PROP_ADDRESS,
       g_param_spec_string ("address", "Address",
-          "Method mqtt: mqtt://[user[:password]@]host[:port] (port 1883), or "
-          "mqtts:// for TLS (port 8883). Method file: the file's path "
-          "(required)", DEFAULT_PROP_ADDRESS, RW_READY));
+          "mqtt://host:port (mqtts:// for TLS), or the file's path (required)",
+          DEFAULT_PROP_ADDRESS, RW_READY));
+  /**
+   * GstWellPublish:topic:
+   *
+   * Topic prefix: events go to TOPIC/CAMERA/WELL, availability to
+   * TOPIC/CAMERA/status ("online"/"offline", retained), scores to
+   * TOPIC/CAMERA/scores.
+   */
   g_object_class_install_property (gobject_class, PROP_TOPIC,
       g_param_spec_string ("topic", "Topic",
-          "Topic prefix: events go to TOPIC/CAMERA/WELL, availability to "
-          "TOPIC/CAMERA/status (\"online\"/\"offline\", retained), scores to "
-          "TOPIC/CAMERA/scores", DEFAULT_PROP_TOPIC, RW_READY));
+          "Topic prefix: events go to TOPIC/CAMERA/WELL",
+          DEFAULT_PROP_TOPIC, RW_READY));
+  /**
+   * GstWellPublish:camera:
+   *
+   * The camera's id, in every event and topic (characters other than
+   * letters, digits, '-', '_' and '.' become '_' in topics).
+   */
   g_object_class_install_property (gobject_class, PROP_CAMERA,
       g_param_spec_string ("camera", "Camera",
-          "The camera's id, in every event and topic (characters other than "
-          "letters, digits, '-', '_' and '.' become '_' in topics)",
+          "The camera's id, in every event and topic",
           DEFAULT_PROP_CAMERA, RW_READY));
+  /**
+   * GstWellPublish:qos:
+   *
+   * MQTT quality of service: 0 at most once (lost with the connection), 1 at
+   * least once, 2 exactly once.
+   */
   g_object_class_install_property (gobject_class, PROP_QOS,
       g_param_spec_uint ("qos", "QoS",
-          "MQTT quality of service: 0 at most once (lost with the "
-          "connection), 1 at least once, 2 exactly once",
+          "MQTT quality of service (0, 1 or 2)",
           0, 2, DEFAULT_PROP_QOS, RW_READY));
+  /**
+   * GstWellPublish:queue-size:
+   *
+   * Messages that may wait for the broker. When the queue is full the oldest
+   * scores message is dropped (counted in #GstWellPublish:dropped); alarms
+   * and clears are never dropped: the queue grows for them, with a warning.
+   */
   g_object_class_install_property (gobject_class, PROP_QUEUE_SIZE,
       g_param_spec_uint ("queue-size", "Queue size",
-          "Messages that may wait for the broker; when full the oldest scores "
-          "message is dropped (counted in dropped); alarms and clears are "
-          "never dropped: the queue grows for them, with a warning",
+          "Messages that may wait for the broker",
           1, G_MAXINT, DEFAULT_PROP_QUEUE_SIZE, RW_READY));
   g_object_class_install_property (gobject_class, PROP_CLIENT_ID,
       g_param_spec_string ("client-id", "Client id",
@@ -909,15 +631,27 @@ gst_well_publish_class_init (GstWellPublishClass * klass)
       g_param_spec_string ("password", "Password",
           "MQTT password (overrides the address's)", DEFAULT_PROP_PASSWORD,
           RW_READY));
+  /**
+   * GstWellPublish:tls-ca-file:
+   *
+   * PEM file of the certificate authority that signed the broker's
+   * certificate; turns TLS on (mqtts:// without it: the system's
+   * certificates).
+   */
   g_object_class_install_property (gobject_class, PROP_TLS_CA_FILE,
       g_param_spec_string ("tls-ca-file", "TLS CA file",
-          "PEM file of the certificate authority that signed the broker's "
-          "certificate; turns TLS on (mqtts:// without it: the system's "
-          "certificates)", DEFAULT_PROP_TLS_CA_FILE, RW_READY));
+          "PEM file of the CA that signed the broker's certificate (TLS)",
+          DEFAULT_PROP_TLS_CA_FILE, RW_READY));
+  /**
+   * GstWellPublish:tls-cert-file:
+   *
+   * PEM client certificate, for brokers that ask for one (with
+   * #GstWellPublish:tls-key-file and #GstWellPublish:tls-ca-file).
+   */
   g_object_class_install_property (gobject_class, PROP_TLS_CERT_FILE,
       g_param_spec_string ("tls-cert-file", "TLS certificate file",
-          "PEM client certificate, for brokers that ask for one (with "
-          "tls-key-file and tls-ca-file)", DEFAULT_PROP_TLS_CERT_FILE, RW_READY));
+          "PEM client certificate, for brokers that ask for one",
+          DEFAULT_PROP_TLS_CERT_FILE, RW_READY));
   g_object_class_install_property (gobject_class, PROP_TLS_KEY_FILE,
       g_param_spec_string ("tls-key-file", "TLS key file",
           "PEM private key of tls-cert-file", DEFAULT_PROP_TLS_KEY_FILE,
@@ -926,39 +660,71 @@ gst_well_publish_class_init (GstWellPublishClass * klass)
       g_param_spec_boolean ("tls-insecure", "TLS insecure",
           "Do not check that the broker's certificate names its host (tests "
           "only)", DEFAULT_PROP_TLS_INSECURE, RW_READY));
+  /**
+   * GstWellPublish:keepalive:
+   *
+   * Seconds between MQTT keep-alive pings; the broker sends the last will
+   * ("offline") after 1.5 times this without a word.
+   */
   g_object_class_install_property (gobject_class, PROP_KEEPALIVE,
       g_param_spec_uint ("keepalive", "Keep-alive",
-          "Seconds between MQTT keep-alive pings; the broker sends the last "
-          "will (offline) after 1.5 times this without a word",
+          "Seconds between MQTT keep-alive pings",
           5, 3600, DEFAULT_PROP_KEEPALIVE, RW_READY));
+  /**
+   * GstWellPublish:snapshot:
+   *
+   * Put a JPEG of the well, from the frame of the event, into each event
+   * (inline, base64).
+   */
   g_object_class_install_property (gobject_class, PROP_SNAPSHOT,
       g_param_spec_boolean ("snapshot", "Snapshot",
-          "Put a JPEG of the well, from the frame of the event, into each "
-          "event (inline, base64)", DEFAULT_PROP_SNAPSHOT, RW_PLAYING));
+          "Put a JPEG of the well into each event",
+          DEFAULT_PROP_SNAPSHOT, RW_PLAYING));
+  /**
+   * GstWellPublish:snapshot-margin:
+   *
+   * The snapshot shows the well widened on each side by this fraction of its
+   * width and height (0 = the box alone), inside the frame.
+   */
   g_object_class_install_property (gobject_class, PROP_SNAPSHOT_MARGIN,
       g_param_spec_double ("snapshot-margin", "Snapshot margin",
-          "The snapshot shows the well widened on each side by this fraction "
-          "of its width and height (0 = the box alone)",
+          "Margin around the well in the snapshot, a fraction of its size",
           0.0, 10.0, DEFAULT_PROP_SNAPSHOT_MARGIN, RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_SNAPSHOT_QUALITY,
       g_param_spec_int ("snapshot-quality", "Snapshot quality",
           "JPEG quality of the snapshots and frames", 1, 100,
           DEFAULT_PROP_SNAPSHOT_QUALITY, RW_PLAYING));
+  /**
+   * GstWellPublish:frame-dir:
+   *
+   * Also save each event's whole frame as a JPEG in this folder
+   * (CAMERA_WELL_MS_KIND.jpg), written before the event is sent; its path is
+   * the event's "frame_path". NULL: no frames.
+   */
   g_object_class_install_property (gobject_class, PROP_FRAME_DIR,
       g_param_spec_string ("frame-dir", "Frame folder",
-          "Also save each event's whole frame as a JPEG in this folder "
-          "(CAMERA_WELL_MS_KIND.jpg), written before the event is sent; its "
-          "path is the event's frame_path. NULL: no frames",
+          "Also save each event's whole frame as a JPEG in this folder",
           DEFAULT_PROP_FRAME_DIR, RW_PLAYING));
+  /**
+   * GstWellPublish:publish-scores:
+   *
+   * Also publish every well's score on each analysed frame
+   * (TOPIC/CAMERA/scores); these messages are dropped first when the queue is
+   * full.
+   */
   g_object_class_install_property (gobject_class, PROP_PUBLISH_SCORES,
       g_param_spec_boolean ("publish-scores", "Publish scores",
-          "Also publish every well's score on each analysed frame "
-          "(TOPIC/CAMERA/scores); these are dropped first when the queue is "
-          "full", DEFAULT_PROP_PUBLISH_SCORES, RW_PLAYING));
+          "Also publish every well's score on each analysed frame",
+          DEFAULT_PROP_PUBLISH_SCORES, RW_PLAYING));
+  /**
+   * GstWellPublish:drain-timeout:
+   *
+   * When the element stops with the broker connected, wait at most this many
+   * ms for the queue to be delivered; what is left is logged as undelivered.
+   */
   g_object_class_install_property (gobject_class, PROP_DRAIN_TIMEOUT,
       g_param_spec_uint ("drain-timeout", "Drain timeout",
-          "When the element stops with the broker connected, wait at most "
-          "this many ms for the queue to be delivered",
+          "Milliseconds to wait at stop for the queue to be delivered",
           0, 600000, DEFAULT_PROP_DRAIN_TIMEOUT, RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_CONNECTED,
       g_param_spec_boolean ("connected", "Connected",
@@ -969,8 +735,8 @@ gst_well_publish_class_init (GstWellPublishClass * klass)
           0, G_MAXUINT64, 0, RO));
   g_object_class_install_property (gobject_class, PROP_DROPPED,
       g_param_spec_uint64 ("dropped", "Dropped",
-          "Scores messages dropped because the queue was full, since the "
-          "start", 0, G_MAXUINT64, 0, RO));
+          "Scores messages dropped from a full queue since the start",
+          0, G_MAXUINT64, 0, RO));
   g_object_class_install_property (gobject_class, PROP_WAITING,
       g_param_spec_uint64 ("waiting", "Waiting",
           "Messages in the queue now (not yet acknowledged)",

@@ -158,11 +158,15 @@
  */
 
 #include "gstwellmonitor.h"
-#include "camera-shift.h"
-#include "well-crops.h"
-#include "wellmonitor-meta.h"
 
-#include "wellmonitor/debouncer.h"
+#include "buffer-times.h"
+#include "camera-shift.h"
+#include "monitor-messages.h"
+#include "reloader.h"
+#include "well-crops.h"
+#include "well-meta.h"
+
+#include "wellmonitor/alarm_lifecycle.h"
 #include "wellmonitor/errors.h"
 #include "wellmonitor/layout.h"
 #include "wellmonitor/scorer.h"
@@ -171,12 +175,9 @@
 #include <opencv2/core.hpp>
 
 #include <cmath>
-#include <condition_variable>
 #include <exception>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 GST_DEBUG_CATEGORY_STATIC (gst_well_monitor_debug);
@@ -236,42 +237,10 @@ namespace {
 struct FrameSettings
 {
   double threshold = DEFAULT_PROP_THRESHOLD;
-  guint alarm_frames = DEFAULT_PROP_ALARM_FRAMES;
-  guint clear_frames = DEFAULT_PROP_CLEAR_FRAMES;
+  wellmonitor::AlarmRule rule;
   guint interval = DEFAULT_PROP_INTERVAL;
   bool post_scores = DEFAULT_PROP_POST_SCORES;
   wellmonitor::CameraShiftSettings shift;
-};
-
-/* Live reconfiguration: a new model or layout set while the element runs is
- * loaded by a thread of its own while the frames go on with the old one; the
- * streaming thread swaps it in before its next frame. Everything here is
- * guarded by `lock`; of several requests of one kind the newest wins. */
-struct Reloader
-{
-  std::mutex lock;
-  std::condition_variable wake;
-  std::thread thread;
-  bool quit = false;
-
-  /* requested, not yet loaded */
-  bool want_model = false;
-  bool want_wells = false;
-  std::string model_request;
-  std::string wells_request;
-
-  /* loaded, not yet swapped in */
-  std::unique_ptr<wellmonitor::Scorer> scorer;
-  std::unique_ptr<wellmonitor::WellLayout> layout;
-
-  /* the newest good ones (in use or about to be): what a refused request
-   * sets the property back to */
-  std::string model_path;
-  std::string wells_path;
-
-  /* how the element started: a new model goes to the same device */
-  std::string device;
-  gint threads = 0;
 };
 
 }  // namespace
@@ -286,7 +255,7 @@ struct GstWellMonitorPrivate
 
   std::string model_path;               /* of the scorer in use */
   std::string wells_path;               /* of the layout in use */
-  Reloader reload;
+  wellmonitor::Reloader reload;         /* new models and layouts, while running */
 
   /* negotiated format */
   GstVideoInfo info {};
@@ -297,50 +266,31 @@ struct GstWellMonitorPrivate
   WellCrops crops;                      /* per well, what the scorer sees */
   std::vector<double> scores;           /* per well, of the analysed frame */
 
-  /* per-well debounce and last scores */
-  wellmonitor::Debouncer debounce;
-  std::vector<wellmonitor::WellChange> events;  /* of the current frame */
+  /* per-well alarms and last scores */
+  wellmonitor::AlarmLifecycle alarms;
+  std::vector<wellmonitor::AlarmChange> events;  /* of the current frame */
   double last_threshold = 0.0;
   bool have_scores = false;
   bool warned_non_finite = false;       /* a NaN/inf score was reported */
-  guint64 frames = 0;                   /* buffers seen since start */
+  wellmonitor::FrameCounters counters;  /* since start */
   guint64 last_analysed = 0;            /* index of the last analysed buffer */
-  guint64 analysed = 0;                 /* frames analysed since start */
-  guint64 skipped = 0;                  /* frames passed without analysis */
-  guint64 late = 0;                     /* of those, skipped because late (QoS) */
   GValue well_ids = G_VALUE_INIT;       /* GstValueArray of the ids, for the scores message */
   cv::Mat reference;                    /* the reference frame, grey (watchdog) */
   wellmonitor::CameraShiftWatchdog watchdog;
 
-  /* Forgets every well's debounce: no well is in alarm, and the next frame
-   * is analysed whatever the interval. */
-  void reset_debounce ()
+  /* Forgets every well's alarm and runs, without reporting their ends (see
+   * AlarmLifecycle::end_all): the next frame is analysed whatever the
+   * interval. */
+  void reset_alarms (wellmonitor::AlarmEnd reason)
   {
-    debounce.reset ();
+    alarms.end_all (reason);
     events.clear ();
     have_scores = false;
   }
 
-  /* Ends the loader thread and forgets what it loaded. */
-  void stop_reloads ()
-  {
-    {
-      std::lock_guard<std::mutex> l (reload.lock);
-      reload.quit = true;
-    }
-    reload.wake.notify_all ();
-    if (reload.thread.joinable ())
-      reload.thread.join ();
-    std::lock_guard<std::mutex> l (reload.lock);
-    reload.quit = false;
-    reload.want_model = reload.want_wells = false;
-    reload.scorer.reset ();
-    reload.layout.reset ();
-  }
-
   void reset ()
   {
-    stop_reloads ();
+    reload.stop ();
     scorer.reset ();
     layout = wellmonitor::WellLayout ();
     model_path.clear ();
@@ -349,13 +299,12 @@ struct GstWellMonitorPrivate
     width = height = 0;
     boxes.clear ();
     crops.clear ();
-    debounce.resize (0);
+    alarms.set_wells ({});
     events.clear ();
     have_scores = false;
     warned_non_finite = false;
-    frames = 0;
+    counters = wellmonitor::FrameCounters ();
     last_analysed = 0;
-    analysed = skipped = late = 0;
     if (G_IS_VALUE (&well_ids))
       g_value_unset (&well_ids);
     reference.release ();
@@ -417,15 +366,6 @@ default_model_path ()
   return path;
 }
 
-/* An exception's text that names `path`: its own when it does already. */
-static std::string
-naming (const std::string & path, const char *what)
-{
-  if (std::string (what).find (path) != std::string::npos)
-    return what;
-  return path + ": " + what;
-}
-
 /* The scorer's options from the element's properties (and, for tests of a
  * slow model, WELLMONITOR_SCORE_DELAY_US in the environment). */
 static wellmonitor::ScorerOptions
@@ -452,13 +392,17 @@ log_model (GstWellMonitor * self, const wellmonitor::Scorer & scorer)
       i.threads);
 }
 
-/* The wells of priv->layout: the debounce (no well in alarm) and the ids
- * for the scores message. */
+/* The wells of priv->layout: none in alarm, and the ids for the scores
+ * message. */
 static void
 use_wells (GstWellMonitorPrivate * priv)
 {
   const size_t n = priv->layout.wells.size ();
-  priv->debounce.resize (n);
+  std::vector<std::string> ids;
+  ids.reserve (n);
+  for (const auto & w : priv->layout.wells)
+    ids.push_back (w.id);
+  priv->alarms.set_wells (ids);
   priv->events.clear ();
   priv->events.reserve (n);
   priv->scores.reserve (n);
@@ -466,39 +410,22 @@ use_wells (GstWellMonitorPrivate * priv)
   if (G_IS_VALUE (&priv->well_ids))
     g_value_unset (&priv->well_ids);
   g_value_init (&priv->well_ids, GST_TYPE_ARRAY);
-  for (const auto & w : priv->layout.wells) {
+  for (const std::string & id : ids) {
     GValue v = G_VALUE_INIT;
     g_value_init (&v, G_TYPE_STRING);
-    g_value_set_string (&v, w.id.c_str ());
+    g_value_set_string (&v, id.c_str ());
     gst_value_array_append_and_take_value (&priv->well_ids, &v);
   }
 }
 
-/* The layout's boxes in a w x h frame, or an empty list and `why` when a
- * well has no pixels there. */
-static std::vector<cv::Rect>
-place_wells (const wellmonitor::WellLayout & layout, int w, int h,
-    std::string & why)
+static void
+post (GstWellMonitor * self, GstStructure * s)
 {
-  std::vector<cv::Rect> boxes = layout.scaled (w, h);
-  if (boxes.size () != layout.wells.size ()) {
-    why = "the layout returned the wrong number of boxes";
-    return {};
-  }
-  for (size_t i = 0; i < boxes.size (); i++) {
-    const cv::Rect & b = boxes[i];
-    if (b.width < 1 || b.height < 1 || b.x < 0 || b.y < 0
-        || b.x + b.width > w || b.y + b.height > h) {
-      why = "well '" + layout.wells[i].id + "' of layout '" + layout.origin
-          + "' has no pixels in a " + std::to_string (w) + "x"
-          + std::to_string (h) + " frame (scaled box "
-          + std::to_string (b.x) + "," + std::to_string (b.y) + " "
-          + std::to_string (b.width) + "x" + std::to_string (b.height) + ")";
-      return {};
-    }
-  }
-  return boxes;
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
 }
+
+/* ----------------------------------------------------- live reconfiguration */
 
 /* Sets `prop` (model or wells) back to `path` when it still holds `refused`. */
 static void
@@ -518,100 +445,41 @@ revert_property (GstWellMonitor * self, guint prop, const std::string & refused,
     g_object_notify (G_OBJECT (self), prop == PROP_MODEL ? "model" : "wells");
 }
 
-/* The loader thread: loads what is asked for, newest first, and leaves it
- * for the streaming thread; a file that cannot be used is refused with a
- * warning that names it, and the old one stays. */
-static void
-reload_loop (GstWellMonitor * self)
+/* What the loader thread reports: a refused file is a warning on the bus that
+ * names it, and the property goes back to the file kept. */
+static wellmonitor::Reloader::Callbacks
+reload_callbacks (GstWellMonitor * self)
 {
-  Reloader & r = self->priv->reload;
-  std::unique_lock<std::mutex> l (r.lock);
-  for (;;) {
-    r.wake.wait (l, [&r] { return r.quit || r.want_model || r.want_wells; });
-    if (r.quit)
-      return;
-    const bool model = r.want_model;
-    const std::string path = model ? r.model_request : r.wells_request;
-    (model ? r.want_model : r.want_wells) = false;
-    const wellmonitor::ScorerOptions options = scorer_options (r.device,
-        r.threads);
-    l.unlock ();
-
-    std::unique_ptr<wellmonitor::Scorer> scorer;
-    std::unique_ptr<wellmonitor::WellLayout> layout;
-    std::string why;
-    try {
-      if (path.empty ())
-        why = "no file given";
-      else if (!g_file_test (path.c_str (), G_FILE_TEST_EXISTS))
-        why = "the file does not exist";
-      else if (model)
-        scorer = wellmonitor::Scorer::open (path, options);
-      else {
-        layout = std::make_unique<wellmonitor::WellLayout> (
-            wellmonitor::load_layout (path));
-        if (layout->wells.empty ())
-          why = "the layout names no wells";
-      }
-    } catch (const std::exception & e) {
-      why = wellmonitor::error_text (e);
-    } catch (...) {
-      why = "unknown exception";
-    }
-
-    l.lock ();
-    if (r.quit)
-      return;
-    const bool superseded = model ? r.want_model : r.want_wells;
-    const std::string keep = model ? r.model_path : r.wells_path;
-    if (why.empty () && !superseded) {
-      if (model) {
-        r.scorer = std::move (scorer);
-        r.model_path = path;
-      } else {
-        r.layout = std::move (layout);
-        r.wells_path = path;
-      }
-    }
-    if (!why.empty ()) {
-      l.unlock ();
-      GST_ELEMENT_WARNING (self, RESOURCE, READ,
-          ("The new %s '%s' was refused: %s. The monitor keeps '%s'.",
-              model ? "model" : "well layout", path.c_str (),
-              why.compare (0, path.size () + 2, path + ": ") == 0 ?
-              why.c_str () + path.size () + 2 : why.c_str (), keep.c_str ()),
-          ("%s=%s", model ? "model" : "wells", path.c_str ()));
-      if (!superseded)
-        revert_property (self, model ? PROP_MODEL : PROP_WELLS, path, keep);
-      l.lock ();
-    } else if (superseded) {
+  using wellmonitor::ReloadKind;
+  wellmonitor::Reloader::Callbacks callbacks;
+  callbacks.refused = [self](ReloadKind kind, const std::string & path,
+      const std::string & why, const std::string & kept, bool superseded) {
+    const bool model = kind == ReloadKind::kModel;
+    GST_ELEMENT_WARNING (self, RESOURCE, READ,
+        ("The new %s '%s' was refused: %s. The monitor keeps '%s'.",
+            model ? "model" : "well layout", path.c_str (), why.c_str (),
+            kept.c_str ()), ("%s=%s", model ? "model" : "wells", path.c_str ()));
+    if (!superseded)
+      revert_property (self, model ? PROP_MODEL : PROP_WELLS, path, kept);
+  };
+  callbacks.loaded = [self](ReloadKind, const std::string & path,
+      bool superseded) {
+    if (superseded)
       GST_DEBUG_OBJECT (self, "%s superseded before it was used",
           path.c_str ());
-    } else {
+    else
       GST_INFO_OBJECT (self, "%s loaded, swapped in before the next frame",
           path.c_str ());
-    }
-  }
+  };
+  return callbacks;
 }
 
-/* Asks the loader thread (started on first use) for a new model or layout. */
+/* Asks the loader thread for a new model or layout. */
 static void
 request_reload (GstWellMonitor * self, guint prop, const std::string & path)
 {
-  Reloader & r = self->priv->reload;
-  {
-    std::lock_guard<std::mutex> l (r.lock);
-    if (prop == PROP_MODEL) {
-      r.want_model = true;
-      r.model_request = path;
-    } else {
-      r.want_wells = true;
-      r.wells_request = path;
-    }
-    if (!r.thread.joinable ())
-      r.thread = std::thread (reload_loop, self);
-  }
-  r.wake.notify_all ();
+  self->priv->reload.request (prop == PROP_MODEL ?
+      wellmonitor::ReloadKind::kModel : wellmonitor::ReloadKind::kWells, path);
   GST_INFO_OBJECT (self, "loading %s '%s' while running",
       prop == PROP_MODEL ? "model" : "layout", path.c_str ());
 }
@@ -624,30 +492,22 @@ apply_reloads (GstWellMonitor * self, guint64 frame)
   GstWellMonitorPrivate *priv = self->priv;
   std::unique_ptr<wellmonitor::Scorer> scorer;
   std::unique_ptr<wellmonitor::WellLayout> layout;
-  {
-    std::unique_lock<std::mutex> l (priv->reload.lock, std::try_to_lock);
-    if (!l.owns_lock () || (!priv->reload.scorer && !priv->reload.layout))
-      return;                   /* never waits for the loader */
-    scorer = std::move (priv->reload.scorer);
-    layout = std::move (priv->reload.layout);
-  }
+  if (!priv->reload.take (scorer, layout))
+    return;                     /* never waits for the loader */
 
   if (scorer) {
     priv->scorer.swap (scorer);
     priv->model_path = priv->scorer->info ().path;
     log_model (self, *priv->scorer);
-    gst_element_post_message (GST_ELEMENT (self),
-        gst_message_new_element (GST_OBJECT (self),
-            gst_structure_new ("wellmonitor-reconfigured",
-                "model", G_TYPE_STRING, priv->model_path.c_str (),
-                "wells", G_TYPE_STRING, priv->wells_path.c_str (),
-                "frame", G_TYPE_UINT64, frame, NULL)));
+    post (self, wellmonitor::reconfigured_message (priv->model_path,
+            priv->wells_path, frame));
   }
   if (layout) {
     std::string why;
     std::vector<cv::Rect> boxes;
     if (priv->format != GST_VIDEO_FORMAT_UNKNOWN) {
-      boxes = place_wells (*layout, priv->width, priv->height, why);
+      boxes = wellmonitor::place_wells (*layout, priv->width, priv->height,
+          why);
       if (why.empty ()) {
         try {
           priv->crops.configure (&priv->info, boxes);
@@ -659,22 +519,17 @@ apply_reloads (GstWellMonitor * self, guint64 frame)
     }
     if (!why.empty ()) {
       const std::string refused = layout->origin;
-      {
-        std::lock_guard<std::mutex> l (priv->reload.lock);
-        if (priv->reload.wells_path == refused)
-          priv->reload.wells_path = priv->wells_path;
-      }
+      priv->reload.refuse_wells (refused, priv->wells_path);
       GST_ELEMENT_WARNING (self, RESOURCE, READ,
           ("The new well layout '%s' was refused: %s. The monitor keeps '%s'.",
               refused.c_str (), why.c_str (), priv->wells_path.c_str ()),
           ("wells=%s", refused.c_str ()));
       revert_property (self, PROP_WELLS, refused, priv->wells_path);
     } else {
-      for (size_t i = 0; i < priv->debounce.size (); i++) {
-        if (priv->debounce.well (i).alarm)
-          GST_INFO_OBJECT (self, "new layout: well %s was in alarm",
-              priv->layout.wells[i].id.c_str ());
-      }
+      for (const auto & end :
+          priv->alarms.end_all (wellmonitor::AlarmEnd::kLayoutChanged))
+        GST_INFO_OBJECT (self, "new layout: well %s was in alarm",
+            priv->layout.wells[end.well].id.c_str ());
       priv->layout = std::move (*layout);
       priv->wells_path = priv->layout.origin;
       priv->boxes = std::move (boxes);
@@ -682,17 +537,28 @@ apply_reloads (GstWellMonitor * self, guint64 frame)
       GST_INFO_OBJECT (self, "layout %s in use from frame %" G_GUINT64_FORMAT
           ": %zu wells", priv->wells_path.c_str (), frame,
           priv->layout.wells.size ());
-      gst_element_post_message (GST_ELEMENT (self),
-          gst_message_new_element (GST_OBJECT (self),
-              gst_structure_new ("wellmonitor-reconfigured",
-                  "model", G_TYPE_STRING, priv->model_path.c_str (),
-                  "wells", G_TYPE_STRING, priv->wells_path.c_str (),
-                  "frame", G_TYPE_UINT64, frame, NULL)));
+      post (self, wellmonitor::reconfigured_message (priv->model_path,
+              priv->wells_path, frame));
     }
   }
 }
 
 /* ---------------------------------------------------------------- start/stop */
+
+/* Posts the error a failed start gives (GstBaseTransform posts none). */
+static gboolean
+start_failed (GstWellMonitor * self, const wellmonitor::OpenError & e)
+{
+  const gint code = e.kind == wellmonitor::OpenError::kNotFound ?
+      GST_RESOURCE_ERROR_NOT_FOUND : e.kind == wellmonitor::OpenError::kSettings ?
+      GST_RESOURCE_ERROR_SETTINGS : GST_RESOURCE_ERROR_READ;
+  GST_WARNING_OBJECT (self, "error: %s", e.message.c_str ());
+  gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_ERROR,
+      GST_RESOURCE_ERROR, code, g_strdup (e.message.c_str ()),
+      e.details.empty () ? NULL : g_strdup (e.details.c_str ()), __FILE__,
+      GST_FUNCTION, __LINE__);
+  return FALSE;
+}
 
 static gboolean
 gst_well_monitor_start (GstBaseTransform * trans)
@@ -725,83 +591,22 @@ gst_well_monitor_start (GstBaseTransform * trans)
   }
 
   /* the layout first: it is the property users forget */
-  if (wells.empty ()) {
-    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-        ("No well layout: set the 'wells' property to a layout file."),
-        ("wells property is not set"));
-    return FALSE;
-  }
-  if (!g_file_test (wells.c_str (), G_FILE_TEST_EXISTS)) {
-    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-        ("Well layout file '%s' does not exist.", wells.c_str ()),
-        ("wells=%s", wells.c_str ()));
-    return FALSE;
-  }
-  try {
-    priv->layout = wellmonitor::load_layout (wells);
-  } catch (const std::exception & e) {
-    GST_ELEMENT_ERROR (self, RESOURCE, READ,
-        ("Could not load the well layout: %s", naming (wells, wellmonitor::error_text (e).c_str ()).c_str ()),
-        ("%s", wellmonitor::error_text (e).c_str ()));
-    return FALSE;
-  } catch (...) {
-    GST_ELEMENT_ERROR (self, RESOURCE, READ,
-        ("Could not load the well layout '%s'.", wells.c_str ()),
-        ("unknown exception"));
-    return FALSE;
-  }
-  if (priv->layout.wells.empty ()) {
-    GST_ELEMENT_ERROR (self, RESOURCE, READ,
-        ("Well layout '%s' names no wells.", wells.c_str ()), (NULL));
-    return FALSE;
-  }
-
-  if (model.empty ()) {
-    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-        ("No model: set the 'model' property to a model file."),
-        ("model property is empty"));
-    return FALSE;
-  }
-  if (!g_file_test (model.c_str (), G_FILE_TEST_EXISTS)) {
-    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-        ("Model file '%s' does not exist.", model.c_str ()),
-        ("model=%s (the default is the installed model %s/default.wmm, or "
-            "%s in the source tree)", model.c_str (), WELLMONITOR_MODEL_DIR,
-            WELLMONITOR_SOURCE_MODEL));
-    return FALSE;
-  }
-  try {
-    wellmonitor::ScorerOptions options = scorer_options (device, threads);
-    options.batch = (int) priv->layout.wells.size ();
-    priv->scorer = wellmonitor::Scorer::open (model, options);
-    log_model (self, *priv->scorer);
-  } catch (const wellmonitor::ModelFileError & e) {
-    GST_ELEMENT_ERROR (self, RESOURCE, READ,
-        ("Could not load the model: %s", naming (model, wellmonitor::error_text (e).c_str ()).c_str ()),
-        ("%s", wellmonitor::error_text (e).c_str ()));
-    return FALSE;
-  } catch (const std::exception & e) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Could not use the model '%s' on device '%s': %s", model.c_str (),
-            device.c_str (), wellmonitor::error_text (e).c_str ()), ("%s", wellmonitor::error_text (e).c_str ()));
-    return FALSE;
-  } catch (...) {
-    GST_ELEMENT_ERROR (self, RESOURCE, READ,
-        ("Could not load the model '%s'.", model.c_str ()),
-        ("unknown exception"));
-    return FALSE;
-  }
+  wellmonitor::OpenError error = wellmonitor::open_layout (wells, priv->layout);
+  if (error.kind != wellmonitor::OpenError::kNone)
+    return start_failed (self, error);
+  wellmonitor::ScorerOptions options = scorer_options (device, threads);
+  options.batch = (int) priv->layout.wells.size ();
+  error = wellmonitor::open_model (model, options, priv->scorer);
+  if (error.kind != wellmonitor::OpenError::kNone)
+    return start_failed (self, error);
+  log_model (self, *priv->scorer);
 
   use_wells (priv);
   priv->last_threshold = priv->scorer->threshold ();
-  {
-    std::lock_guard<std::mutex> l (priv->reload.lock);
-    priv->reload.model_path = model;
-    priv->reload.wells_path = wells;
-    priv->reload.device = device;
-    /* a new model runs at the count in use: no measurement while running */
-    priv->reload.threads = priv->scorer->info ().threads;
-  }
+  /* a new model runs at the count in use: no measurement while running */
+  priv->reload.set_callbacks (reload_callbacks (self));
+  priv->reload.begin (model, wells,
+      scorer_options (device, priv->scorer->info ().threads));
 
   std::string active = priv->scorer->device_name ();
   GST_OBJECT_LOCK (self);
@@ -834,17 +639,16 @@ static gboolean
 gst_well_monitor_stop (GstBaseTransform * trans)
 {
   GstWellMonitor *self = GST_WELL_MONITOR (trans);
+  GstWellMonitorPrivate *priv = self->priv;
 
   GST_OBJECT_LOCK (self);
   self->running = FALSE;
   GST_OBJECT_UNLOCK (self);
-  self->priv->stop_reloads ();
-  for (size_t i = 0; i < self->priv->debounce.size (); i++) {
-    if (self->priv->debounce.well (i).alarm)
-      GST_INFO_OBJECT (self, "stopping with well %s in alarm",
-          self->priv->layout.wells[i].id.c_str ());
-  }
-  self->priv->reset ();
+  priv->reload.stop ();
+  for (const auto & end : priv->alarms.end_all (wellmonitor::AlarmEnd::kStopped))
+    GST_INFO_OBJECT (self, "stopping with well %s in alarm",
+        priv->layout.wells[end.well].id.c_str ());
+  priv->reset ();
   return TRUE;
 }
 
@@ -852,35 +656,27 @@ static gboolean
 gst_well_monitor_sink_event (GstBaseTransform * trans, GstEvent * event)
 {
   GstWellMonitor *self = GST_WELL_MONITOR (trans);
+  GstWellMonitorPrivate *priv = self->priv;
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_EOS:
-    {
-      GstWellMonitorPrivate *priv = self->priv;
       /* no clear messages at EOS: alarms stand until a well is seen normal */
-      for (size_t i = 0; i < priv->debounce.size (); i++) {
-        if (priv->debounce.well (i).alarm)
+      for (const wellmonitor::WellAlarm & w : priv->alarms.wells ())
+        if (w.alarm)
           GST_INFO_OBJECT (self, "EOS with well %s still in alarm",
-              priv->layout.wells[i].id.c_str ());
-      }
+              w.id.c_str ());
       GST_INFO_OBJECT (self, "EOS: %" G_GUINT64_FORMAT " frames in, %"
           G_GUINT64_FORMAT " analysed, %" G_GUINT64_FORMAT " skipped (%"
-          G_GUINT64_FORMAT " of them late)", priv->frames, priv->analysed,
-          priv->skipped, priv->late);
-      gst_element_post_message (GST_ELEMENT (self),
-          gst_message_new_element (GST_OBJECT (self),
-              gst_structure_new ("wellmonitor-summary",
-                  "frames", G_TYPE_UINT64, priv->frames,
-                  "frames-analysed", G_TYPE_UINT64, priv->analysed,
-                  "frames-skipped", G_TYPE_UINT64, priv->skipped,
-                  "frames-late", G_TYPE_UINT64, priv->late, NULL)));
+          G_GUINT64_FORMAT " of them late)", priv->counters.frames,
+          priv->counters.analysed, priv->counters.skipped,
+          priv->counters.late);
+      post (self, wellmonitor::summary_message (priv->counters));
       break;
-    }
     case GST_EVENT_FLUSH_STOP:
       /* a flushing seek: the frames before it say nothing about the ones
        * after it (serialised with the streaming thread) */
-      GST_DEBUG_OBJECT (self, "flush: debounce reset");
-      self->priv->reset_debounce ();
+      GST_DEBUG_OBJECT (self, "flush: alarms reset");
+      priv->reset_alarms (wellmonitor::AlarmEnd::kFlush);
       GST_OBJECT_LOCK (self);
       self->earliest_time = GST_CLOCK_TIME_NONE;
       GST_OBJECT_UNLOCK (self);
@@ -894,7 +690,7 @@ gst_well_monitor_sink_event (GstBaseTransform * trans, GstEvent * event)
 /* QoS from downstream: frames that arrive too late to be shown in time are
  * passed on without analysis until the element has caught up. GstBaseTransform
  * would drop them (losing video and marking the next buffer DISCONT, which
- * resets the debounce); the element keeps every frame and only skips the
+ * resets the alarms); the element keeps every frame and only skips the
  * model, so the QoS event is recorded here and sent on upstream. */
 static gboolean
 gst_well_monitor_src_event (GstBaseTransform * trans, GstEvent * event)
@@ -927,12 +723,8 @@ gst_well_monitor_src_event (GstBaseTransform * trans, GstEvent * event)
 static void
 gst_well_monitor_before_transform (GstBaseTransform * trans, GstBuffer * buffer)
 {
-  const GstClockTime timestamp = GST_BUFFER_PTS (buffer);
-  GstClockTime stream_time = GST_CLOCK_TIME_NONE;
-
-  if (GST_CLOCK_TIME_IS_VALID (timestamp) && trans->segment.format == GST_FORMAT_TIME)
-    stream_time = gst_segment_to_stream_time (&trans->segment, GST_FORMAT_TIME,
-        timestamp);
+  const GstClockTime stream_time = wellmonitor::buffer_times (&trans->segment,
+      GST_BUFFER_PTS (buffer)).stream_time;
   GST_LOG_OBJECT (trans, "sync to %" GST_TIME_FORMAT, GST_TIME_ARGS (stream_time));
   if (GST_CLOCK_TIME_IS_VALID (stream_time))
     gst_object_sync_values (GST_OBJECT (trans), stream_time);
@@ -964,7 +756,8 @@ gst_well_monitor_set_info (GstVideoFilter * filter, GstCaps * incaps,
 
   try {
     std::string why;
-    std::vector<cv::Rect> boxes = place_wells (priv->layout, w, h, why);
+    std::vector<cv::Rect> boxes = wellmonitor::place_wells (priv->layout, w, h,
+        why);
     if (!why.empty ()) {
       why[0] = g_ascii_toupper (why[0]);
       GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("%s.", why.c_str ()), (NULL));
@@ -1001,11 +794,11 @@ gst_well_monitor_set_info (GstVideoFilter * filter, GstCaps * incaps,
 
 /* ----------------------------------------------------------- per-frame work */
 
-/* Scores all wells in one forward pass and updates the debounce; the wells
- * that change state are left in priv->events. */
+/* Scores all wells in one forward pass and decides their alarms; the alarms
+ * that start or end are left in priv->events. */
 static void
 analyse_frame (GstWellMonitor * self, GstVideoFrame * frame,
-    const FrameSettings & settings)
+    const FrameSettings & settings, const wellmonitor::BufferTimes & times)
 {
   GstWellMonitorPrivate *priv = self->priv;
 
@@ -1017,14 +810,14 @@ analyse_frame (GstWellMonitor * self, GstVideoFrame * frame,
   const gint64 t2 = g_get_monotonic_time ();
   GST_LOG_OBJECT (self, "%zu wells: crops %.2f ms, scores %.2f ms",
       crops.size (), (t1 - t0) / 1000.0, (t2 - t1) / 1000.0);
-  if (scores.size () != priv->debounce.size ())
+  if (scores.size () != priv->alarms.size ())
     throw std::runtime_error ("the model returned " +
         std::to_string (scores.size ()) + " scores for " +
-        std::to_string (priv->debounce.size ()) + " wells");
+        std::to_string (priv->alarms.size ()) + " wells");
 
   const double threshold = settings.threshold >= 0.0 ?
       settings.threshold : priv->scorer->threshold ();
-  /* a score that is no number is an anomaly (the debounce counts it as
+  /* a score that is no number is an anomaly (the alarm rule counts it as
    * one), never a silent normal; say so once */
   for (size_t i = 0; i < scores.size () && !priv->warned_non_finite; i++) {
     if (!std::isfinite (scores[i])) {
@@ -1033,128 +826,80 @@ analyse_frame (GstWellMonitor * self, GstVideoFrame * frame,
           ("The model scored well '%s' %g, not a number; such wells are "
               "treated as anomalous. The model file is unusable.",
               priv->layout.wells[i].id.c_str (), scores[i]),
-          ("frame %" G_GUINT64_FORMAT ", well %zu", priv->frames, i));
+          ("frame %" G_GUINT64_FORMAT ", well %zu", priv->counters.frames, i));
     }
   }
-  priv->events = priv->debounce.update (scores, threshold,
-      settings.alarm_frames, settings.clear_frames);
+  wellmonitor::AlarmTime when;
+  when.wall_us = g_get_real_time ();
+  when.running_ns = times.running_time;
+  priv->events = priv->alarms.decide (scores, threshold, settings.rule, when);
   priv->last_threshold = threshold;
   priv->have_scores = true;
 }
 
+/* Every well's result on the buffer (the meta API of well-meta.h). */
 static void
 attach_metas (GstWellMonitor * self, GstBuffer * buffer, bool analysed)
 {
   GstWellMonitorPrivate *priv = self->priv;
+  wellmonitor::WellResult r;
 
-  for (size_t i = 0; i < priv->debounce.size (); i++) {
+  r.threshold = priv->last_threshold;
+  r.analysed = analysed;
+  r.named = true;
+  for (size_t i = 0; i < priv->alarms.size (); i++) {
     const cv::Rect & b = priv->boxes[i];
-    const wellmonitor::WellState & s = priv->debounce.well (i);
-    GstVideoRegionOfInterestMeta *meta =
-        gst_buffer_add_video_region_of_interest_meta (buffer,
-        WELLMONITOR_ROI_TYPE, b.x, b.y, b.width, b.height);
-    meta->id = (gint) i;
-    gst_video_region_of_interest_meta_add_param (meta,
-        gst_structure_new (WELLMONITOR_ROI_PARAM,
-            "well", G_TYPE_STRING, priv->layout.wells[i].id.c_str (),
-            "score", G_TYPE_DOUBLE, s.score,
-            "threshold", G_TYPE_DOUBLE, priv->last_threshold,
-            "anomaly", G_TYPE_BOOLEAN, (gboolean) s.anomaly,
-            "alarm", G_TYPE_BOOLEAN, (gboolean) s.alarm,
-            "analysed", G_TYPE_BOOLEAN, (gboolean) analysed, NULL));
+    const wellmonitor::WellAlarm & s = priv->alarms.well (i);
+    r.index = (gint) i;
+    r.id = priv->layout.wells[i].id;
+    r.x = b.x;
+    r.y = b.y;
+    r.width = b.width;
+    r.height = b.height;
+    r.score = s.score;
+    r.anomaly = s.anomaly;
+    r.alarm = s.alarm;
+    wellmonitor::well_meta_add (buffer, r);
   }
-}
-
-/* The time fields shared by all messages, as in level and videoanalyse. */
-static GstStructure *
-new_message_structure (GstWellMonitor * self, const gchar * name,
-    GstBuffer * buffer, guint64 frame)
-{
-  GstSegment *segment = &GST_BASE_TRANSFORM (self)->segment;
-  const GstClockTime timestamp = GST_BUFFER_PTS (buffer);
-  GstClockTime running_time = GST_CLOCK_TIME_NONE;
-  GstClockTime stream_time = GST_CLOCK_TIME_NONE;
-
-  if (GST_CLOCK_TIME_IS_VALID (timestamp) && segment->format == GST_FORMAT_TIME) {
-    running_time = gst_segment_to_running_time (segment, GST_FORMAT_TIME,
-        timestamp);
-    stream_time = gst_segment_to_stream_time (segment, GST_FORMAT_TIME,
-        timestamp);
-  }
-  return gst_structure_new (name,
-      "timestamp", G_TYPE_UINT64, (guint64) timestamp,
-      "stream-time", G_TYPE_UINT64, (guint64) stream_time,
-      "running-time", G_TYPE_UINT64, (guint64) running_time,
-      "frame", G_TYPE_UINT64, frame, NULL);
 }
 
 static void
-post_messages (GstWellMonitor * self, GstBuffer * buffer, guint64 frame,
-    bool analysed, const FrameSettings & settings)
+post_messages (GstWellMonitor * self, const wellmonitor::BufferTimes & times,
+    guint64 frame, bool analysed, const FrameSettings & settings)
 {
   GstWellMonitorPrivate *priv = self->priv;
 
-  for (const wellmonitor::WellChange & ev : priv->events) {
-    const cv::Rect & b = priv->boxes[ev.well];
-    const char *id = priv->layout.wells[ev.well].id.c_str ();
-    const double score = priv->debounce.well (ev.well).score;
-    GstStructure *s = new_message_structure (self,
-        ev.alarm ? "wellmonitor-alarm" : "wellmonitor-clear", buffer, frame);
-    gst_structure_set (s,
-        "well", G_TYPE_STRING, id,
-        "score", G_TYPE_DOUBLE, score,
-        "threshold", G_TYPE_DOUBLE, priv->last_threshold,
-        "x", G_TYPE_INT, b.x, "y", G_TYPE_INT, b.y,
-        "width", G_TYPE_INT, b.width, "height", G_TYPE_INT, b.height, NULL);
+  for (const wellmonitor::AlarmChange & ev : priv->events) {
+    const std::string & id = priv->layout.wells[ev.well].id;
     if (ev.alarm)
       GST_WARNING_OBJECT (self, "well %s in alarm at frame %" G_GUINT64_FORMAT
-          ": score %g > threshold %g", id, frame, score, priv->last_threshold);
+          ": score %g > threshold %g", id.c_str (), frame, ev.score,
+          priv->last_threshold);
     else
       GST_INFO_OBJECT (self, "well %s clear at frame %" G_GUINT64_FORMAT
-          ": score %g", id, frame, score);
-    gst_element_post_message (GST_ELEMENT (self),
-        gst_message_new_element (GST_OBJECT (self), s));
+          ": score %g", id.c_str (), frame, ev.score);
+    post (self, wellmonitor::alarm_message (ev, id, priv->last_threshold,
+            priv->boxes[ev.well], times, frame));
   }
   priv->events.clear ();
 
-  if (analysed && settings.post_scores) {
-    GstStructure *s = new_message_structure (self, "wellmonitor-scores",
-        buffer, frame);
-    GValue scores = G_VALUE_INIT;
-    g_value_init (&scores, GST_TYPE_ARRAY);
-    for (const wellmonitor::WellState & w : priv->debounce.wells ()) {
-      GValue v = G_VALUE_INIT;
-      g_value_init (&v, G_TYPE_DOUBLE);
-      g_value_set_double (&v, w.score);
-      gst_value_array_append_and_take_value (&scores, &v);
-    }
-    gst_structure_set_value (s, "wells", &priv->well_ids);
-    gst_structure_take_value (s, "scores", &scores);
-    gst_structure_set (s, "threshold", G_TYPE_DOUBLE, priv->last_threshold,
-        "frames-analysed", G_TYPE_UINT64, priv->analysed,
-        "frames-skipped", G_TYPE_UINT64, priv->skipped,
-        "frames-late", G_TYPE_UINT64, priv->late, NULL);
-    gst_element_post_message (GST_ELEMENT (self),
-        gst_message_new_element (GST_OBJECT (self), s));
-  }
+  if (analysed && settings.post_scores)
+    post (self, wellmonitor::scores_message (&priv->well_ids,
+            priv->alarms.wells (), priv->last_threshold, priv->counters, times,
+            frame));
 }
 
 /* The camera-shift watchdog's turn on this frame: posts
  * wellmonitor-camera-moved and, with follow-shift, moves the boxes. */
 static void
 watch_camera (GstWellMonitor * self, GstVideoFrame * frame, guint64 index,
-    const FrameSettings & settings)
+    const FrameSettings & settings, const wellmonitor::BufferTimes & times)
 {
   GstWellMonitorPrivate *priv = self->priv;
   if (!priv->watchdog.armed ())
     return;
-  GstSegment *segment = &GST_BASE_TRANSFORM (self)->segment;
-  const GstClockTime pts = GST_BUFFER_PTS (frame->buffer);
-  const GstClockTime stream_time = GST_CLOCK_TIME_IS_VALID (pts)
-      && segment->format == GST_FORMAT_TIME ?
-      gst_segment_to_stream_time (segment, GST_FORMAT_TIME, pts) : GST_CLOCK_TIME_NONE;
   wellmonitor::CameraMove move;
-  if (!priv->watchdog.update (frame, stream_time, settings.shift, move,
+  if (!priv->watchdog.update (frame, times.stream_time, settings.shift, move,
           priv->boxes))
     return;
   if (move.followed)
@@ -1162,16 +907,7 @@ watch_camera (GstWellMonitor * self, GstVideoFrame * frame, guint64 index,
   GST_WARNING_OBJECT (self, "camera moved by %.1f, %.1f px (confidence %.2f)%s",
       move.shift.dx, move.shift.dy, move.shift.confidence,
       move.followed ? ": boxes follow" : "");
-  GstStructure *s = new_message_structure (self, "wellmonitor-camera-moved",
-      frame->buffer, index);
-  gst_structure_set (s, "dx", G_TYPE_DOUBLE, move.shift.dx,
-      "dy", G_TYPE_DOUBLE, move.shift.dy,
-      "confidence", G_TYPE_DOUBLE, move.shift.confidence,
-      "followed", G_TYPE_BOOLEAN, (gboolean) move.followed,
-      "offset-x", G_TYPE_INT, move.offset.x,
-      "offset-y", G_TYPE_INT, move.offset.y, NULL);
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_element (GST_OBJECT (self), s));
+  post (self, wellmonitor::camera_moved_message (move, times, index));
 }
 
 static GstFlowReturn
@@ -1184,8 +920,8 @@ gst_well_monitor_transform_frame_ip (GstVideoFilter * filter,
 
   GST_OBJECT_LOCK (self);
   settings.threshold = self->threshold;
-  settings.alarm_frames = self->alarm_frames;
-  settings.clear_frames = self->clear_frames;
+  settings.rule.alarm_frames = self->alarm_frames;
+  settings.rule.clear_frames = self->clear_frames;
   settings.interval = self->interval;
   settings.post_scores = self->post_scores;
   settings.shift.interval = (GstClockTime) (self->shift_interval * GST_SECOND);
@@ -1194,51 +930,47 @@ gst_well_monitor_transform_frame_ip (GstVideoFilter * filter,
   settings.shift.follow = self->follow_shift;
   GST_OBJECT_UNLOCK (self);
 
-  const guint64 index = priv->frames++;
+  const guint64 index = priv->counters.frames++;
+  const wellmonitor::BufferTimes times = wellmonitor::buffer_times (
+      &GST_BASE_TRANSFORM (self)->segment, GST_BUFFER_PTS (frame->buffer));
   apply_reloads (self, index);
   if (GST_BUFFER_IS_DISCONT (frame->buffer) && index > 0) {
     /* frames are missing before this one: runs of frames over or under the
      * threshold are broken */
     GST_DEBUG_OBJECT (self, "discontinuity at frame %" G_GUINT64_FORMAT
-        ": debounce reset", index);
-    priv->reset_debounce ();
+        ": alarms reset", index);
+    priv->reset_alarms (wellmonitor::AlarmEnd::kGap);
   }
   /* late by downstream's QoS: pass it on with the last scores, so that the
    * newest frame is analysed once the element has caught up */
   bool late = false;
-  if (priv->have_scores && gst_base_transform_is_qos_enabled (GST_BASE_TRANSFORM (self))) {
-    GstSegment *segment = &GST_BASE_TRANSFORM (self)->segment;
-    const GstClockTime pts = GST_BUFFER_PTS (frame->buffer);
-    if (GST_CLOCK_TIME_IS_VALID (pts) && segment->format == GST_FORMAT_TIME) {
-      const GstClockTime running_time = gst_segment_to_running_time (segment,
-          GST_FORMAT_TIME, pts);
-      GST_OBJECT_LOCK (self);
-      late = GST_CLOCK_TIME_IS_VALID (self->earliest_time)
-          && GST_CLOCK_TIME_IS_VALID (running_time)
-          && running_time <= self->earliest_time;
-      GST_OBJECT_UNLOCK (self);
-    }
+  if (priv->have_scores && gst_base_transform_is_qos_enabled (GST_BASE_TRANSFORM (self))
+      && GST_CLOCK_TIME_IS_VALID (times.running_time)) {
+    GST_OBJECT_LOCK (self);
+    late = GST_CLOCK_TIME_IS_VALID (self->earliest_time)
+        && times.running_time <= self->earliest_time;
+    GST_OBJECT_UNLOCK (self);
   }
   const bool analyse = !late && (!priv->have_scores || settings.interval <= 1
       || index - priv->last_analysed >= settings.interval);
   if (analyse)
-    priv->analysed++;
+    priv->counters.analysed++;
   else
-    priv->skipped++;
+    priv->counters.skipped++;
   if (late) {
-    priv->late++;
+    priv->counters.late++;
     GST_LOG_OBJECT (self, "frame %" G_GUINT64_FORMAT " late: not analysed",
         index);
   }
 
   try {
-    watch_camera (self, frame, index, settings);
+    watch_camera (self, frame, index, settings, times);
     if (analyse) {
-      analyse_frame (self, frame, settings);
+      analyse_frame (self, frame, settings, times);
       priv->last_analysed = index;
     }
     attach_metas (self, frame->buffer, analyse);
-    post_messages (self, frame->buffer, index, analyse, settings);
+    post_messages (self, times, index, analyse, settings);
   } catch (const std::exception & e) {
     priv->events.clear ();
     GST_ELEMENT_ERROR (self, STREAM, FAILED,
@@ -1257,6 +989,9 @@ gst_well_monitor_transform_frame_ip (GstVideoFilter * filter,
 
 /* ---------------------------------------------------------------- class */
 
+#define RW_READY (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)
+#define RW_PLAYING (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING)
+
 static void
 gst_well_monitor_class_init (GstWellMonitorClass * klass)
 {
@@ -1273,130 +1008,175 @@ gst_well_monitor_class_init (GstWellMonitorClass * klass)
   gobject_class->get_property = gst_well_monitor_get_property;
   gobject_class->finalize = gst_well_monitor_finalize;
 
+  /**
+   * GstWellMonitor:model:
+   *
+   * The model file (.wmm) made by wellmonitor-trainer: the model, its
+   * preprocessing and its calibrated threshold; a regular file of at most
+   * 256 MiB. Read when the element starts. Set while it runs, the new file is
+   * loaded in the background and used from a later frame
+   * ("wellmonitor-reconfigured"), or refused with a warning that names it and
+   * the old model kept (the property then goes back to it).
+   */
   g_object_class_install_property (gobject_class, PROP_MODEL,
       g_param_spec_string ("model", "Model",
-          "Model file (.wmm) made by wellmonitor-trainer: the model, its "
-          "preprocessing and its calibrated threshold; a regular file of at "
-          "most 256 MiB. Read when the element starts; set while it runs, the "
-          "new file is loaded in the background and used from a later frame "
-          "(wellmonitor-reconfigured), or refused with a warning that names it "
-          "and the old model kept (the property then goes back to it)",
-          default_model.c_str (),
-          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-              GST_PARAM_MUTABLE_PLAYING)));
+          "Model file (.wmm) made by wellmonitor-trainer, with its threshold",
+          default_model.c_str (), RW_PLAYING));
+  /**
+   * GstWellMonitor:wells:
+   *
+   * The well layout file (required): the id and box of every well in a
+   * reference resolution; boxes scale to the stream's resolution. At most 256
+   * wells, a regular file of at most 1 MiB. Read when the element starts.
+   * Set while it runs, the new layout is loaded in the background and used
+   * from a later frame (every well's alarm starts again), or refused with a
+   * warning that names it and the old layout kept (the property then goes
+   * back to it).
+   */
   g_object_class_install_property (gobject_class, PROP_WELLS,
       g_param_spec_string ("wells", "Well layout",
-          "Well layout file (required): the id and box of every well in a "
-          "reference resolution; boxes scale to the stream's resolution. At "
-          "most 256 wells, a regular file of at most 1 MiB. Read when the "
-          "element starts; set while it runs, the new layout is loaded in the "
-          "background and used from a later frame (every well's debounce "
-          "starts again), or refused with a warning that names it and the old "
-          "layout kept (the property then goes back to it)",
-          DEFAULT_PROP_WELLS,
-          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-              GST_PARAM_MUTABLE_PLAYING)));
+          "Well layout file (required): every well's id and box",
+          DEFAULT_PROP_WELLS, RW_PLAYING));
+  /**
+   * GstWellMonitor:threshold:
+   *
+   * A well is anomalous on a frame when its score is greater than this; -1
+   * uses the threshold calibrated in the model file. Takes effect on the next
+   * analysed frame; controllable (a #GstControlBinding is synced to each
+   * buffer's stream time).
+   */
   g_object_class_install_property (gobject_class, PROP_THRESHOLD,
       g_param_spec_double ("threshold", "Threshold",
-          "A well is anomalous on a frame when its score is greater than this; "
-          "-1 uses the threshold calibrated in the model file. Takes effect on "
-          "the next analysed frame",
+          "Score over which a well is anomalous (-1: the model file's)",
           -1.0, G_MAXDOUBLE, DEFAULT_PROP_THRESHOLD,
-          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-              GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE)));
+          (GParamFlags) (RW_PLAYING | GST_PARAM_CONTROLLABLE)));
+  /**
+   * GstWellMonitor:device:
+   *
+   * Where the model runs: auto (CUDA when this build and machine have it,
+   * else CPU), cpu, cuda or cuda:N. Asking for CUDA where there is none fails
+   * the start; #GstWellMonitor:active-device names the one in use.
+   */
   g_object_class_install_property (gobject_class, PROP_DEVICE,
       g_param_spec_string ("device", "Device",
-          "Where the model runs: auto (CUDA when this build and machine have "
-          "it, else CPU), cpu, cuda or cuda:N. Asking for CUDA where there is "
-          "none fails the start; see active-device for the one in use",
-          DEFAULT_PROP_DEVICE,
-          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-              GST_PARAM_MUTABLE_READY)));
+          "Where the model runs: auto, cpu, cuda or cuda:N",
+          DEFAULT_PROP_DEVICE, RW_READY));
+  /**
+   * GstWellMonitor:alarm-frames:
+   *
+   * A well goes into alarm ("wellmonitor-alarm") after this many consecutive
+   * analysed frames over the threshold.
+   */
   g_object_class_install_property (gobject_class, PROP_ALARM_FRAMES,
       g_param_spec_uint ("alarm-frames", "Alarm frames",
-          "A well goes into alarm (wellmonitor-alarm) after this many "
-          "consecutive analysed frames over the threshold",
-          1, G_MAXUINT, DEFAULT_PROP_ALARM_FRAMES,
-          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-              GST_PARAM_MUTABLE_PLAYING)));
+          "Consecutive analysed frames over the threshold that raise an alarm",
+          1, G_MAXUINT, DEFAULT_PROP_ALARM_FRAMES, RW_PLAYING));
+  /**
+   * GstWellMonitor:clear-frames:
+   *
+   * A well in alarm clears ("wellmonitor-clear") after this many consecutive
+   * analysed frames at or under the threshold.
+   */
   g_object_class_install_property (gobject_class, PROP_CLEAR_FRAMES,
       g_param_spec_uint ("clear-frames", "Clear frames",
-          "A well in alarm clears (wellmonitor-clear) after this many "
-          "consecutive analysed frames at or under the threshold",
-          1, G_MAXUINT, DEFAULT_PROP_CLEAR_FRAMES,
-          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-              GST_PARAM_MUTABLE_PLAYING)));
+          "Consecutive analysed frames at or under the threshold that clear it",
+          1, G_MAXUINT, DEFAULT_PROP_CLEAR_FRAMES, RW_PLAYING));
+  /**
+   * GstWellMonitor:interval:
+   *
+   * Analyse every Nth frame (1 = every frame); the frames in between pass
+   * with the last scores in their metas ("analysed" FALSE).
+   */
   g_object_class_install_property (gobject_class, PROP_INTERVAL,
       g_param_spec_uint ("interval", "Interval",
-          "Analyse every Nth frame (1 = every frame); the frames in between "
-          "pass with the last scores in their metas",
-          1, G_MAXUINT, DEFAULT_PROP_INTERVAL,
-          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-              GST_PARAM_MUTABLE_PLAYING)));
+          "Analyse every Nth frame (1 = every frame)",
+          1, G_MAXUINT, DEFAULT_PROP_INTERVAL, RW_PLAYING));
+  /**
+   * GstWellMonitor:post-scores:
+   *
+   * Post a "wellmonitor-scores" message with every well's score on each
+   * analysed frame.
+   */
   g_object_class_install_property (gobject_class, PROP_POST_SCORES,
       g_param_spec_boolean ("post-scores", "Post scores",
-          "Post a wellmonitor-scores message with every well's score on each "
-          "analysed frame",
-          DEFAULT_PROP_POST_SCORES,
-          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-              GST_PARAM_MUTABLE_PLAYING)));
+          "Post every well's score on each analysed frame (wellmonitor-scores)",
+          DEFAULT_PROP_POST_SCORES, RW_PLAYING));
+  /**
+   * GstWellMonitor:threads:
+   *
+   * LibTorch intra-op threads for the forward pass. 0: chosen when the
+   * element starts by timing the model at one thread and at every core (more
+   * threads only when clearly faster: spinning OpenMP threads collapse when
+   * another process takes a core). LibTorch keeps one count per process: the
+   * last element started sets it for all.
+   */
   g_object_class_install_property (gobject_class, PROP_THREADS,
       g_param_spec_int ("threads", "Threads",
-          "LibTorch intra-op threads for the forward pass. 0: chosen when the "
-          "element starts by timing the model at one thread and at every core "
-          "(more threads only when clearly faster: spinning OpenMP threads "
-          "collapse when another process takes a core). LibTorch keeps one "
-          "count per process: the last element started sets it for all",
-          0, 1024, DEFAULT_PROP_THREADS,
-          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-              GST_PARAM_MUTABLE_READY)));
+          "LibTorch intra-op threads (0: chosen by timing at start)",
+          0, 1024, DEFAULT_PROP_THREADS, RW_READY));
+  /**
+   * GstWellMonitor:active-device:
+   *
+   * The device the model runs on, e.g. cpu or cuda:0; NULL until the element
+   * has started.
+   */
   g_object_class_install_property (gobject_class, PROP_ACTIVE_DEVICE,
       g_param_spec_string ("active-device", "Active device",
-          "The device the model runs on, e.g. cpu or cuda:0 (NULL until the "
-          "element has started)",
+          "The device the model runs on (NULL until started)",
           NULL, (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
-
   /**
    * GstWellMonitor:reference-frame:
    *
-   * The picture the layout was drawn on; turns the camera-shift watchdog on.
+   * An image (PNG, JPEG, ...) of the table as the layout was drawn on it;
+   * turns on the camera-shift watchdog, which posts
+   * "wellmonitor-camera-moved" (dx, dy, confidence) when the table has moved
+   * in the picture. Read when the element starts; scaled to the stream.
    */
   g_object_class_install_property (gobject_class, PROP_REFERENCE_FRAME,
       g_param_spec_string ("reference-frame", "Reference frame",
-          "Image (PNG, JPEG, ...) of the table as the layout was drawn on it; "
-          "turns on the camera-shift watchdog, which posts "
-          "wellmonitor-camera-moved (dx, dy, confidence) when the table has "
-          "moved in the picture. Read when the element starts; scaled to the "
-          "stream", DEFAULT_PROP_REFERENCE_FRAME,
-          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-              GST_PARAM_MUTABLE_READY)));
+          "Picture the layout was drawn on; turns the camera-shift watchdog on",
+          DEFAULT_PROP_REFERENCE_FRAME, RW_READY));
+  /**
+   * GstWellMonitor:shift-interval:
+   *
+   * Seconds of stream time between two camera-shift estimates (the first
+   * frame is always checked); each costs a few ms.
+   */
   g_object_class_install_property (gobject_class, PROP_SHIFT_INTERVAL,
       g_param_spec_double ("shift-interval", "Shift interval",
-          "Seconds of stream time between two camera-shift estimates (the "
-          "first frame is always checked); each costs a few ms",
-          0.0, 3600.0, DEFAULT_PROP_SHIFT_INTERVAL,
-          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-              GST_PARAM_MUTABLE_PLAYING)));
+          "Seconds of stream time between two camera-shift estimates",
+          0.0, 3600.0, DEFAULT_PROP_SHIFT_INTERVAL, RW_PLAYING));
+  /**
+   * GstWellMonitor:shift-tolerance:
+   *
+   * Pixels: "wellmonitor-camera-moved" is posted when the estimated shift
+   * differs by more than this from the last one posted (at first: from
+   * none).
+   */
   g_object_class_install_property (gobject_class, PROP_SHIFT_TOLERANCE,
       g_param_spec_double ("shift-tolerance", "Shift tolerance",
-          "Pixels: wellmonitor-camera-moved is posted when the estimated "
-          "shift differs by more than this from the last one posted (at "
-          "first: from none)", 0.0, 10000.0, DEFAULT_PROP_SHIFT_TOLERANCE,
-          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-              GST_PARAM_MUTABLE_PLAYING)));
+          "Pixels the camera must move before a move is reported",
+          0.0, 10000.0, DEFAULT_PROP_SHIFT_TOLERANCE, RW_PLAYING));
+  /**
+   * GstWellMonitor:shift-min-confidence:
+   *
+   * Estimates whose confidence (the phase correlation's peak, 0..1) is under
+   * this are ignored: something covers the view.
+   */
   g_object_class_install_property (gobject_class, PROP_SHIFT_MIN_CONFIDENCE,
       g_param_spec_double ("shift-min-confidence", "Shift minimum confidence",
-          "Estimates whose confidence (the phase correlation's peak, 0..1) is "
-          "under this are ignored: something covers the view", 0.0, 1.0,
-          DEFAULT_PROP_SHIFT_MIN_CONFIDENCE,
-          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-              GST_PARAM_MUTABLE_PLAYING)));
+          "Camera-shift estimates less confident than this are ignored",
+          0.0, 1.0, DEFAULT_PROP_SHIFT_MIN_CONFIDENCE, RW_PLAYING));
+  /**
+   * GstWellMonitor:follow-shift:
+   *
+   * When the watchdog reports a move, move the wells' boxes with the table
+   * (else only report it).
+   */
   g_object_class_install_property (gobject_class, PROP_FOLLOW_SHIFT,
       g_param_spec_boolean ("follow-shift", "Follow shift",
-          "When the watchdog reports a move, move the wells' boxes with the "
-          "table (else only report it)", DEFAULT_PROP_FOLLOW_SHIFT,
-          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-              GST_PARAM_MUTABLE_PLAYING)));
+          "Move the wells' boxes with a reported camera move",
+          DEFAULT_PROP_FOLLOW_SHIFT, RW_PLAYING));
 
   gst_element_class_set_static_metadata (element_class,
       "Well spill monitor",

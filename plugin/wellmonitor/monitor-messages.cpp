@@ -1,0 +1,90 @@
+/* wellmonitor's bus messages. */
+
+#include "monitor-messages.h"
+
+namespace wellmonitor {
+
+GstStructure *
+monitor_message (const char *name, const BufferTimes & t, guint64 frame)
+{
+  return gst_structure_new (name,
+      "timestamp", G_TYPE_UINT64, (guint64) t.timestamp,
+      "stream-time", G_TYPE_UINT64, (guint64) t.stream_time,
+      "running-time", G_TYPE_UINT64, (guint64) t.running_time,
+      "frame", G_TYPE_UINT64, frame, NULL);
+}
+
+GstStructure *
+alarm_message (const AlarmChange & change, const std::string & id,
+    double threshold, const cv::Rect & b, const BufferTimes & times,
+    guint64 frame)
+{
+  GstStructure *s = monitor_message (change.alarm ? "wellmonitor-alarm" :
+      "wellmonitor-clear", times, frame);
+  gst_structure_set (s,
+      "well", G_TYPE_STRING, id.c_str (),
+      "score", G_TYPE_DOUBLE, change.score,
+      "threshold", G_TYPE_DOUBLE, threshold,
+      "x", G_TYPE_INT, b.x, "y", G_TYPE_INT, b.y,
+      "width", G_TYPE_INT, b.width, "height", G_TYPE_INT, b.height, NULL);
+  return s;
+}
+
+GstStructure *
+scores_message (const GValue * well_ids, const std::vector<WellAlarm> & wells,
+    double threshold, const FrameCounters & c, const BufferTimes & times,
+    guint64 frame)
+{
+  GstStructure *s = monitor_message ("wellmonitor-scores", times, frame);
+  GValue scores = G_VALUE_INIT;
+  g_value_init (&scores, GST_TYPE_ARRAY);
+  for (const WellAlarm & w : wells) {
+    GValue v = G_VALUE_INIT;
+    g_value_init (&v, G_TYPE_DOUBLE);
+    g_value_set_double (&v, w.score);
+    gst_value_array_append_and_take_value (&scores, &v);
+  }
+  gst_structure_set_value (s, "wells", well_ids);
+  gst_structure_take_value (s, "scores", &scores);
+  gst_structure_set (s, "threshold", G_TYPE_DOUBLE, threshold,
+      "frames-analysed", G_TYPE_UINT64, c.analysed,
+      "frames-skipped", G_TYPE_UINT64, c.skipped,
+      "frames-late", G_TYPE_UINT64, c.late, NULL);
+  return s;
+}
+
+GstStructure *
+camera_moved_message (const CameraMove & move, const BufferTimes & times,
+    guint64 frame)
+{
+  GstStructure *s = monitor_message ("wellmonitor-camera-moved", times, frame);
+  gst_structure_set (s, "dx", G_TYPE_DOUBLE, move.shift.dx,
+      "dy", G_TYPE_DOUBLE, move.shift.dy,
+      "confidence", G_TYPE_DOUBLE, move.shift.confidence,
+      "followed", G_TYPE_BOOLEAN, (gboolean) move.followed,
+      "offset-x", G_TYPE_INT, move.offset.x,
+      "offset-y", G_TYPE_INT, move.offset.y, NULL);
+  return s;
+}
+
+GstStructure *
+summary_message (const FrameCounters & c)
+{
+  return gst_structure_new ("wellmonitor-summary",
+      "frames", G_TYPE_UINT64, c.frames,
+      "frames-analysed", G_TYPE_UINT64, c.analysed,
+      "frames-skipped", G_TYPE_UINT64, c.skipped,
+      "frames-late", G_TYPE_UINT64, c.late, NULL);
+}
+
+GstStructure *
+reconfigured_message (const std::string & model, const std::string & wells,
+    guint64 frame)
+{
+  return gst_structure_new ("wellmonitor-reconfigured",
+      "model", G_TYPE_STRING, model.c_str (),
+      "wells", G_TYPE_STRING, wells.c_str (),
+      "frame", G_TYPE_UINT64, frame, NULL);
+}
+
+}  // namespace wellmonitor

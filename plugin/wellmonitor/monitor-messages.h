@@ -1,0 +1,57 @@
+/* wellmonitor's bus messages: the one place that knows their names and
+ * fields (documented in the element's doc comment). Each returns a new
+ * structure for gst_message_new_element (). */
+#pragma once
+
+#include "buffer-times.h"
+#include "camera-shift.h"
+
+#include "wellmonitor/alarm_lifecycle.h"
+
+#include <gst/gst.h>
+
+#include <opencv2/core.hpp>
+
+#include <string>
+#include <vector>
+
+namespace wellmonitor {
+
+/* The element's frame counters since it started. */
+struct FrameCounters
+{
+  guint64 frames = 0;           /* buffers in */
+  guint64 analysed = 0;         /* frames scored */
+  guint64 skipped = 0;          /* frames passed without scoring */
+  guint64 late = 0;             /* of those, skipped because late (QoS) */
+};
+
+/* `name` with the time fields every message carries: "timestamp",
+ * "stream-time", "running-time" and "frame". */
+GstStructure *monitor_message (const char *name, const BufferTimes & times,
+    guint64 frame);
+
+/* "wellmonitor-alarm" (a well's alarm started) or "wellmonitor-clear" (it
+ * ended) for `change` of the well `id` whose box is `box`. */
+GstStructure *alarm_message (const AlarmChange & change, const std::string & id,
+    double threshold, const cv::Rect & box, const BufferTimes & times,
+    guint64 frame);
+
+/* "wellmonitor-scores": every well's score on an analysed frame; `well_ids`
+ * is a GstValueArray of the ids in layout order. */
+GstStructure *scores_message (const GValue * well_ids,
+    const std::vector<WellAlarm> & wells, double threshold,
+    const FrameCounters & counters, const BufferTimes & times, guint64 frame);
+
+/* "wellmonitor-camera-moved": the camera-shift watchdog's report. */
+GstStructure *camera_moved_message (const CameraMove & move,
+    const BufferTimes & times, guint64 frame);
+
+/* "wellmonitor-summary": the counters, at EOS. */
+GstStructure *summary_message (const FrameCounters & counters);
+
+/* "wellmonitor-reconfigured": the model and layout in use from `frame` on. */
+GstStructure *reconfigured_message (const std::string & model,
+    const std::string & wells, guint64 frame);
+
+}  // namespace wellmonitor

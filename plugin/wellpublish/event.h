@@ -1,0 +1,84 @@
+/* wellpublish's messages: what an alarm or a clear carries, captured on the
+ * streaming thread, and its JSON (pipelines/wellmonitor-event.schema.json),
+ * rendered on the publisher's thread; the scores message; the topics. The one
+ * place that knows the events' field names and the topic layout. */
+#pragma once
+
+#include "buffer-times.h"
+#include "well-meta.h"
+
+#include "wellmonitor/alarm_lifecycle.h"
+
+#include <gst/video/video.h>
+
+#include <opencv2/core.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace wellpublish {
+
+/* What an event takes from the element's properties. */
+struct EventSettings
+{
+  std::string camera;
+  bool snapshot = true;         /* a JPEG of the well in the event */
+  double margin = 0.5;          /* the snapshot's margin, a fraction of the box */
+  int quality = 90;             /* JPEG quality */
+  std::string frame_dir;        /* also save the whole frame here ("": no) */
+};
+
+/* One alarm or clear, as the streaming thread saw it. */
+struct EventData
+{
+  std::string kind, camera, well, event_id;
+  guint64 seq = 0;
+  double score = 0.0, threshold = 0.0, top = 0.0;
+  cv::Rect box, snapshot_box;
+  gint64 wall_us = 0;
+  wellmonitor::BufferTimes times;
+  guint64 frame = 0;
+  bool snapshot = false;
+  int quality = 90;
+  cv::Mat crop;                 /* BGR (or grey), owned */
+  std::string snapshot_error;
+  std::string frame_dir;
+  GstBuffer *frame_copy = nullptr;      /* whole frame, for frame-dir */
+  GstVideoInfo info {};
+
+  EventData () = default;
+  EventData (const EventData &) = delete;
+  EventData & operator= (const EventData &) = delete;
+  ~EventData ();
+};
+
+/* The event of `change` (an alarm or its end) for `well` on `frame`: copies
+ * what the JSON needs (the snapshot's pixels, the frame for frame_dir), so
+ * that it can be rendered later on another thread. */
+std::shared_ptr<EventData> capture_event (const GstVideoFrame * frame,
+    const wellmonitor::WellResult & well,
+    const wellmonitor::AlarmChange & change, const EventSettings & settings,
+    guint64 seq, gint64 wall_us, const wellmonitor::BufferTimes & times,
+    guint64 index);
+
+/* The event's JSON: encodes the snapshot and writes the frame file. */
+std::string render_event (const EventData & event);
+
+/* The scores message's JSON: every well's score on an analysed frame. */
+std::string render_scores (const std::string & camera, guint64 seq,
+    gint64 wall_us, const wellmonitor::BufferTimes & times, guint64 frame,
+    const std::vector<wellmonitor::WellResult> & wells);
+
+/* A topic level or a file name from an id: MQTT's wildcards, separators and
+ * anything unusual become '_'. */
+std::string safe_name (const std::string & s);
+
+/* "PREFIX/CAMERA/LEAF", the camera made safe; `leaf` is used as given. */
+std::string camera_topic (const std::string & prefix, const std::string & camera,
+    const std::string & leaf);
+
+/* ISO 8601 UTC with milliseconds. */
+std::string iso8601 (gint64 unix_us);
+
+}  // namespace wellpublish
