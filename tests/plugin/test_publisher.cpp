@@ -1,4 +1,4 @@
-// The publisher behind wellpublish (plugin/publisher.h) with a scripted
+// The publisher behind wellpublish (plugin/wellpublish/publisher.h) with a scripted
 // transport: messages leave in order, wait while the transport is away and
 // follow in order once it is back, a full queue drops the oldest scores and
 // never an alarm, queueing never waits for the transport, and the file

@@ -1,4 +1,4 @@
-// The camera-shift estimator of wellmonitor's watchdog (plugin/camera-shift.h)
+// The camera-shift estimator of wellmonitor's watchdog (plugin/wellmonitor/camera-shift.h)
 // on the committed replay frame (the real table, 480x300) with the plant's
 // layout: the table moved by a known amount while every well's content
 // changed is found to a fraction of a pixel; an unmoved table gives no shift;

@@ -14,8 +14,8 @@
 // Clips are cut from the replay without decoding (qtdemux ! h264parse !
 // mp4mux), so that each test runs only the frames it needs.
 
-#include "tools/gst_build_registry.h"
-#include "tools/mqtt_broker.h"
+#include "support/gst_build_registry.h"
+#include "support/mqtt_broker.h"
 
 #include <gst/gst.h>
 #include <gtest/gtest.h>

@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "tools/subprocess.h"
+#include "support/subprocess.h"
 #include "wellmonitor/calibration.h"
 #include "wellmonitor/dataset.h"
 #include "wellmonitor/folds.h"
@@ -207,17 +207,17 @@ TEST(FlipAndLight, FlipMirrorsExactlyAndLightStaysInBounds) {
   EXPECT_TRUE(torch::equal(wm::flip_and_light(x, 5, false, false), x));
 }
 
-// tools/novelty.py (feature-space novelty scores, measured on the crossval folds):
+// research/novelty.py (feature-space novelty scores, measured on the crossval folds):
 // its model reader and preprocessing give evaluate's probabilities on the committed
 // default-model fixtures, and its scores, rule and contrastive loss match
-// hand-worked values (tests/tools/test_novelty.py).
+// hand-worked values (tests/research/test_novelty.py).
 TEST(NoveltyTool, ReadsModelsAsTheTrainerDoesAndScoresHandCheckedInputs) {
   const std::string python = "/usr/bin/python3";
   const auto torch = wellmonitor_test::run_process(python, {"-c", "import torch, numpy, PIL"}, ".");
   ASSERT_EQ(torch.exit_code, 0) << python << " has no torch, numpy or PIL (Debian: python3-torch python3-pil "
                                 << "python3-numpy; tools/setup-deps.sh installs them)\n" << torch.describe();
   const auto r = wellmonitor_test::run_process(
-      python, {std::string(WELLMONITOR_SOURCE_DIR) + "/tests/tools/test_novelty.py"}, WELLMONITOR_SOURCE_DIR);
+      python, {std::string(WELLMONITOR_SOURCE_DIR) + "/tests/research/test_novelty.py"}, WELLMONITOR_SOURCE_DIR);
   EXPECT_EQ(r.exit_code, 0) << r.describe();
   EXPECT_NE(r.err.find("Ran 9 tests"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("\nOK"), std::string::npos) << r.err;

@@ -2,7 +2,7 @@
 // are made by hand here, exactly as wellmonitor documents them, which is also
 // what proves the overlay needs nothing but the metas.
 
-#include "tools/gst_isolated.h"
+#include "support/gst_isolated.h"
 
 #include <gst/check/gstharness.h>
 #include <gst/gst.h>

@@ -4,7 +4,8 @@
 // that names the file and the reason.
 #include "wellmonitor/model_file.h"
 
-#include "tools/subprocess.h"
+#include "support/subprocess.h"
+#include "wellmonitor/calibration.h"
 #include "wellmonitor/dataset.h"
 #include "wellmonitor/detector.h"
 #include "wellmonitor/errors.h"

@@ -1,6 +1,6 @@
 // Folders of crops, labels files, deduplication, spill names, ambiguous images and
 // the held-out splits, on the committed fixtures (tests/fixtures/crops, written by
-// tests/tools/make_fixtures.py) and on the real data when it is present.
+// tests/support/make_fixtures.py) and on the real data when it is present.
 #include "wellmonitor/dataset.h"
 
 #include <gtest/gtest.h>

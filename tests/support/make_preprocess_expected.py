@@ -2,7 +2,7 @@
 """Writes the reference preprocessing outputs that tests/test_preprocess.cpp compares against.
 
 Run with Debian's Python (python3-pil, python3-numpy):
-    /usr/bin/python3 tests/tools/make_preprocess_expected.py
+    /usr/bin/python3 tests/support/make_preprocess_expected.py
 
 The reference is the homework's Python pipeline for one crop:
     img = Image.open(p).convert("L")             # or .convert("RGB")
@@ -108,7 +108,7 @@ def main():
                 tv_diffs.append(d)
     with open(os.path.join(OUT, "manifest.txt"), "w") as f:
         f.write("# <image> <gray|rgb> <channels> <height> <width> <expected float32 CHW file>; paths relative to "
-                "tests/fixtures\n# written by tests/tools/make_preprocess_expected.py (PIL " + Image.__version__ +
+                "tests/fixtures\n# written by tests/support/make_preprocess_expected.py (PIL " + Image.__version__ +
                 ", numpy " + np.__version__ + ")\n")
         f.write("\n".join(lines) + "\n")
     print(f"{len(lines)} reference arrays written to {OUT}")

@@ -6,8 +6,8 @@
 // third with the keyboard (s), takes one click back with n, and presses Export.
 // The exported labels are exactly those marks, and evaluate reads the file.
 
-#include "tools/chromium.h"
-#include "tools/subprocess.h"
+#include "support/chromium.h"
+#include "support/subprocess.h"
 
 #include <gtest/gtest.h>
 

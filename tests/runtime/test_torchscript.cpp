@@ -3,13 +3,13 @@
 //
 // A seed-ae model file (the reference autoencoder, BatchNorm statistics that
 // are not the initial ones) and the shipped default (a classifier) are
-// exported by tests/tools/export_torchscript.py with Debian's python3-torch:
+// exported by tests/support/export_torchscript.py with Debian's python3-torch:
 // rebuilt in PyTorch from the file's weights, traced, saved with their JSON
 // packed or in a sidecar. Each export, loaded by the Detector, scores the
 // fixture crops within 1e-5 of the model file; `evaluate` takes it; a bad or
 // incomplete export is refused in one line naming the file.
 
-#include "tools/subprocess.h"
+#include "support/subprocess.h"
 #include "wellmonitor/detector.h"
 #include "wellmonitor/model_file.h"
 #include "wellmonitor/torchscript.h"
@@ -33,7 +33,7 @@ namespace {
 const std::string kSource = WELLMONITOR_SOURCE_DIR;
 const std::string kData = WELLMONITOR_TEST_DATA;
 const std::string kPython = "/usr/bin/python3";
-const std::string kExport = kSource + "/tests/tools/export_torchscript.py";
+const std::string kExport = kSource + "/tests/support/export_torchscript.py";
 constexpr double kTolerance = 1e-5;
 
 fs::path g_tmp;

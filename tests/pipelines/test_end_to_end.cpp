@@ -7,9 +7,9 @@
 // GStreamer is isolated: the build's plugin directory, GStreamer's own system
 // plugins, and a registry in a fresh temporary directory.
 
-#include "../pipelines/tools/replay_truth.h"
-#include "tools/evaluate_scores.h"
-#include "tools/gst_isolated.h"
+#include "../../pipelines/replay/replay_truth.h"
+#include "support/evaluate_scores.h"
+#include "support/gst_isolated.h"
 
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>

@@ -1,4 +1,4 @@
-// The torch-free façade the element uses (models/include/wellmonitor/scorer.h):
+// The torch-free façade the element uses (models/runtime/include/wellmonitor/scorer.h):
 // it scores as the Detector does, reuses its batch, names a bad file, refuses
 // a device it cannot use, and chooses its threads by measurement.
 #include "wellmonitor/crop_preprocessor.h"

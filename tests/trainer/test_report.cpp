@@ -7,8 +7,8 @@
 // DOM: every section (loss curve, score distributions, ROC, PR, rates, worst
 // false alarms, worst misses) says it rendered, and a screenshot is not blank.
 
-#include "tools/chromium.h"
-#include "tools/subprocess.h"
+#include "support/chromium.h"
+#include "support/subprocess.h"
 
 #include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>

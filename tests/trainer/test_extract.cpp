@@ -8,8 +8,8 @@
 // --from lands on the element's frames, unchanged wells are skipped unless
 // --all, and bad input gives one line naming the file.
 
-#include "tools/gst_isolated.h"
-#include "tools/subprocess.h"
+#include "support/gst_isolated.h"
+#include "support/subprocess.h"
 #include "wellmonitor/detector.h"
 #include "wellmonitor/layout.h"
 
@@ -221,14 +221,14 @@ TEST(Extract, WellsThatDidNotChangeAreSkippedUnlessAll) {
 }
 
 // The element and extract load a network exported from Python as TorchScript
-// (tests/tools/export_torchscript.py, as test_torchscript.cpp) and score with it
+// (tests/support/export_torchscript.py, as test_torchscript.cpp) and score with it
 // as with the model file it came from.
 TEST(Extract, TheElementAndExtractScoreWithATorchScriptExportAsWithItsModelFile) {
   const std::string python = "/usr/bin/python3";
   if (run_process(python, {"-c", "import torch, numpy, PIL"}, g_tmp.string()).exit_code != 0)
     GTEST_SKIP() << python << " has no torch, numpy or PIL (Debian: python3-torch)";
   const std::string scripted = (g_tmp / "default.pt").string();
-  const auto r = run_process(python, {kSource + "/tests/tools/export_torchscript.py", kModel, scripted}, g_tmp.string());
+  const auto r = run_process(python, {kSource + "/tests/support/export_torchscript.py", kModel, scripted}, g_tmp.string());
   ASSERT_EQ(r.exit_code, 0) << r.describe();
 
   ElementScores element;

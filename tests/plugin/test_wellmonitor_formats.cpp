@@ -14,8 +14,8 @@
 // with colour detail finer than 2x2 pixels is not the same picture once
 // subsampled, and the shipped model's scores tell the difference.
 
-#include "tools/evaluate_scores.h"
-#include "tools/gst_isolated.h"
+#include "support/evaluate_scores.h"
+#include "support/gst_isolated.h"
 #include "wellmonitor/layout.h"
 #include "wellmonitor/model_file.h"
 

@@ -13,7 +13,7 @@
 // either. The floors below hold that, so a change that finds fewer fails. The
 // written layout is read back by the layout reader and the picture is written.
 
-#include "tools/subprocess.h"
+#include "support/subprocess.h"
 #include "wellmonitor/layout.h"
 
 #include <gtest/gtest.h>

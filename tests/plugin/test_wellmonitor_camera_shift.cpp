@@ -7,8 +7,8 @@
 //  - without it the boxes stay where the layout puts them;
 //  - an unreadable reference frame fails the start, naming the file.
 
-#include "../pipelines/tools/replay_truth.h"
-#include "tools/gst_build_registry.h"
+#include "../../pipelines/replay/replay_truth.h"
+#include "support/gst_build_registry.h"
 
 #include <gst/gst.h>
 #include <gst/video/video.h>

@@ -1,6 +1,6 @@
 // Preprocessing against the reference Python pipeline (PIL convert + PIL bilinear
 // resize to 64x64 + /255 + Normalize(0.5, 0.5)). The expected arrays were written by
-// tests/tools/make_preprocess_expected.py with Debian's python3-pil; torchvision is
+// tests/support/make_preprocess_expected.py with Debian's python3-pil; torchvision is
 // not installed there, so PIL's resize (the call torchvision's Resize makes on a PIL
 // image) is the reference.
 #include "wellmonitor/preprocess.h"

@@ -3,8 +3,8 @@
 // info -> calibrate -> evaluate --json, reproducibility of a seed, resuming from a
 // checkpoint (at the library level), and every bad input giving exit status 1 and
 // one clear line on stderr, never a crash.
-#include "tools/evaluate_scores.h"
-#include "tools/subprocess.h"
+#include "support/evaluate_scores.h"
+#include "support/subprocess.h"
 #include "wellmonitor/calibration.h"
 #include "wellmonitor/dataset.h"
 #include "wellmonitor/detector.h"

@@ -7,8 +7,8 @@
 //    loopback) raises the alarm;
 //  - every script takes --mqtt URL --camera ID (checked with --dry-run).
 
-#include "tools/mqtt_broker.h"
-#include "tools/subprocess.h"
+#include "support/mqtt_broker.h"
+#include "support/subprocess.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -170,7 +170,7 @@ TEST(Pipelines, RtspShRaisesTheAlarmFromARealRtspServer) {
   const pid_t server = ::fork();
   if (server == 0) {
     const std::string p = std::to_string(port);
-    const std::string script = kSource + "/tests/tools/rtsp_server.py";
+    const std::string script = kSource + "/tests/support/rtsp_server.py";
     ::execl("/usr/bin/python3", "python3", script.c_str(), video.c_str(), p.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }

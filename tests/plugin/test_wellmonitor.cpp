@@ -10,7 +10,7 @@
 // patch and the score of the "spill" patch, both computed first with the
 // Detector directly.
 
-#include "tools/gst_isolated.h"
+#include "support/gst_isolated.h"
 #include "wellmonitor/detector.h"
 #include "wellmonitor/model_file.h"
 

@@ -2,7 +2,7 @@
 """Regenerates tests/fixtures/crops and tests/fixtures/bad from the plant's real data.
 
 Usage (from anywhere; standard library only):
-    python3 tests/tools/make_fixtures.py [--data DIR]
+    python3 tests/support/make_fixtures.py [--data DIR]
 
 DIR defaults to ../shared/data beside the checkout (it holds proliv/train and
 proliv/proliv). The choice is deterministic: files are taken in name order,
