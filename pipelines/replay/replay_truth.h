@@ -6,7 +6,7 @@
 //
 // Header-only: the replay tool writes it with write_truth and every C++ reader
 // (the end-to-end and watchdog tests) reads it with read_truth.
-// tools/replay-scores.py reads the same format in Python.
+// research/replay-scores.py reads the same format in Python.
 #pragma once
 
 #include <cstdint>

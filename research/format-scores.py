@@ -6,7 +6,7 @@ post-scores=true once per format F, and compares every well's score on every
 frame with its score when the element is given BGR: the largest and the mean
 absolute difference, and how many well-frames differ by more than 0.01.
 
-  tools/format-scores.py [--model M] [--video V] [--wells W] [--formats BGR,I420,...] [--via NV12]
+  research/format-scores.py [--model M] [--video V] [--wells W] [--formats BGR,I420,...] [--via NV12]
 
 A decoder gives I420, and videoconvert's own I420-to-RGB path (a fast path) pairs
 pixels on one chroma sample with an 8-bit matrix, where its other conversions

@@ -10,8 +10,8 @@ element's debounce (an alarm after N frames in a row over the threshold, a clear
 after --clear-frames under it) over the same scores: spill events alarmed (within
 --slack frames of their end), the delay of their first alarm, and false alarms.
 
-  tools/replay-scores.py MODEL [--video V] [--truth CSV] [--threshold T ...] [--alarm-frames N ...]
-  tools/replay-scores.py --folds DIR [--otherdays DIR] [--alarm-frames N ...]
+  research/replay-scores.py MODEL [--video V] [--truth CSV] [--threshold T ...] [--alarm-frames N ...]
+  research/replay-scores.py --folds DIR [--otherdays DIR] [--alarm-frames N ...]
 
 With --folds (the folder `wellmonitor-trainer crossval --save-folds DIR` writes),
 it builds one replay per fold from that fold's crops only (wellmonitor-replay

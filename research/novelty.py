@@ -26,12 +26,12 @@ median normal of the other folds): the room the rule has in that fold, in
 logits for the classifier and in log distance for novelty (the scales on which
 normal wells' scores spread alike; the counts and AUC do not depend on them).
 
-  tools/novelty.py --folds DIR [--seed S] [--otherdays DIR] [--normal DIR]
+  research/novelty.py --folds DIR [--seed S] [--otherdays DIR] [--normal DIR]
                    [--k 1,3,10] [--weights 0.5,1,2] [--contrastive-epochs 30]
 
 Needs python3-torch, python3-pil and python3-numpy (Debian); nothing else.
 The model reader and the crop preprocessing are the trainer's (`evaluate` gives
-the same probabilities to 1e-5; tests/tools/test_novelty.py checks it).
+the same probabilities to 1e-5; tests/research/test_novelty.py checks it).
 """
 import argparse
 import json
@@ -52,7 +52,7 @@ MAGIC = b"WELLMON\0"
 
 
 def read_model(path):
-    """(metadata, state dict) of a model file (models/include/wellmonitor/model_file.h)."""
+    """(metadata, state dict) of a model file (models/runtime/include/wellmonitor/model_file.h)."""
     with open(path, "rb") as f:
         b = f.read()
     if len(b) < 24 or b[:8] != MAGIC:
@@ -69,7 +69,7 @@ def read_model(path):
 
 
 class SpillCNN(nn.Module):
-    """The trainer's spill-cnn (models/src/architectures.cpp); forward gives (logit, embedding)."""
+    """The trainer's spill-cnn (models/runtime/src/architectures.cpp); forward gives (logit, embedding)."""
 
     def __init__(self, base=8, channels=3, projection=0):
         super().__init__()

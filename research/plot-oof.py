@@ -3,7 +3,7 @@
 two histograms on a log-odds axis, normals above and spills below, with the
 threshold marked: a picture of how far apart the other days' normals and spills lie.
 
-  tools/plot-oof.py OOF.csv THRESHOLD OUT.png      (Debian's python3-pil)
+  research/plot-oof.py OOF.csv THRESHOLD OUT.png      (Debian's python3-pil)
 """
 import csv
 import math
