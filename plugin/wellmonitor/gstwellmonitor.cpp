@@ -163,6 +163,7 @@
 #include "camera-shift.h"
 #include "monitor-messages.h"
 #include "reloader.h"
+#include "video-formats.h"
 #include "well-crops.h"
 #include "well-meta.h"
 
@@ -217,19 +218,17 @@ enum
   PROP_FOLLOW_SHIFT,
 };
 
-#define VIDEO_CAPS GST_VIDEO_CAPS_MAKE ("{ BGR, BGRx, BGRA, RGB, RGBx, RGBA, GRAY8, I420, NV12 }")
-
 static GstStaticPadTemplate gst_well_monitor_sink_template =
 GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK,
     GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (VIDEO_CAPS));
+    GST_STATIC_CAPS (WELLMONITOR_VIDEO_CAPS));
 
 static GstStaticPadTemplate gst_well_monitor_src_template =
 GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC,
     GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (VIDEO_CAPS));
+    GST_STATIC_CAPS (WELLMONITOR_VIDEO_CAPS));
 
 namespace {
 

@@ -40,6 +40,7 @@
 #include "gstwelloverlay.h"
 
 #include "renderer.h"
+#include "video-formats.h"
 #include "well-meta.h"
 
 #include <exception>
@@ -66,20 +67,17 @@ enum
   PROP_LINE_WIDTH,
 };
 
-/* the formats wellmonitor accepts, so that the two link without a conversion */
-#define VIDEO_CAPS GST_VIDEO_CAPS_MAKE ("{ BGR, BGRx, BGRA, RGB, RGBx, RGBA, GRAY8, I420, NV12 }")
-
 static GstStaticPadTemplate gst_well_overlay_sink_template =
 GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK,
     GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (VIDEO_CAPS));
+    GST_STATIC_CAPS (WELLMONITOR_VIDEO_CAPS));
 
 static GstStaticPadTemplate gst_well_overlay_src_template =
 GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC,
     GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (VIDEO_CAPS));
+    GST_STATIC_CAPS (WELLMONITOR_VIDEO_CAPS));
 
 /* C++ state, new'ed in init and deleted in finalize: the renderer (planes and
  * rendered text) and the wells of the current frame, whose vector keeps its

@@ -91,6 +91,7 @@
 #include "buffer-times.h"
 #include "event.h"
 #include "publisher.h"
+#include "video-formats.h"
 #include "well-meta.h"
 
 #include "wellmonitor/alarm_lifecycle.h"
@@ -164,19 +165,17 @@ enum
   PROP_WAITING,
 };
 
-#define VIDEO_CAPS GST_VIDEO_CAPS_MAKE ("{ BGR, BGRx, BGRA, RGB, RGBx, RGBA, GRAY8, I420, NV12 }")
-
 static GstStaticPadTemplate gst_well_publish_sink_template =
 GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK,
     GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (VIDEO_CAPS));
+    GST_STATIC_CAPS (WELLMONITOR_VIDEO_CAPS));
 
 static GstStaticPadTemplate gst_well_publish_src_template =
 GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC,
     GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (VIDEO_CAPS));
+    GST_STATIC_CAPS (WELLMONITOR_VIDEO_CAPS));
 
 #define GST_TYPE_WELL_PUBLISH_METHOD (gst_well_publish_method_get_type ())
 static GType
