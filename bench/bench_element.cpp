@@ -685,36 +685,45 @@ struct CameraRow {
   int camera = 0;
   long pid = 0;
   long frames_in = -1, analysed = -1, late = -1;
+  long dropped = 0;         // frames dropped upstream (the decoder) by QoS, from its QoS messages
+  long expected = -1;       // frames the video holds (-1: not known)
   double fps = 0, cpu_percent = 0, p50_ms = 0, p99_ms = 0, rss_mib = 0;
-  bool cpu_shared = false;  // one process: its CPU time split evenly between the cameras
+  bool shared = false;  // one process: its CPU time split evenly between the cameras, its drops counted together
   std::string error;
   bool keeps_up() const {
-    return error.empty() && analysed == frames_in && frames_in > 0 && late == 0 && fps >= 24.5 && p99_ms < 40.0;
+    return error.empty() && frames_in > 0 && analysed == frames_in && late == 0 && dropped == 0 &&
+           (expected < 0 || frames_in == expected) && fps >= 24.5 && p99_ms < 40.0;
   }
 };
 
 // `cameras` cameras at 25 frames/s for `seconds`, as `cameras` gst-launch-1.0
-// processes (one_process false) or one process with `cameras` pipelines.
+// processes (one_process false) or one process with `cameras` pipelines. The
+// camera stream (retime false) is played whole; the demo replay's first
+// 12 x `seconds` frames are brought to 25 frames/s by videorate.
 std::vector<CameraRow> measure_cameras(Launcher& launcher, const Job& job, const std::string& label,
                                        const std::string& video, bool retime, int cameras, bool one_process,
                                        int threads, int seconds) {
-  const int frames = 25 * seconds;
   auto chain = [&] {
     std::string c = "filesrc location=" + checked_path(video) + " ! decodebin ! ";
-    if (retime) c += "videorate ! video/x-raw,framerate=25/1 ! ";
-    c += fmt::format("videoconvert ! identity sync=true eos-after={} ! wellmonitor wells={}", frames,
-                     checked_path(job.wells));
+    if (retime) c += fmt::format("identity eos-after={} ! videorate ! video/x-raw,framerate=25/1 ! ", 12 * seconds);
+    c += "videoconvert ! identity sync=true ! wellmonitor wells=" + checked_path(job.wells);
     if (job.model != WELLMONITOR_SOURCE_MODEL) c += " model=" + checked_path(job.model);
     if (threads > 0) c += fmt::format(" threads={}", threads);
     return c + " ! fakesink sync=true qos=true processing-deadline=0 ";
   };
   std::vector<bench::LaunchSpec> specs;
+  auto add = [&](const std::string& line) {
+    bench::LaunchSpec s = launcher.spec(words("-m " + line), ",basesink:5");
+    s.args.erase(s.args.begin());  // -m instead of -q: the bus's QoS messages are counted
+    s.stdout_path = s.log_path + ".out";
+    specs.push_back(std::move(s));
+  };
   if (one_process) {
     std::string line;
     for (int i = 0; i < cameras; ++i) line += chain();
-    specs.push_back(launcher.spec(words(line), ",basesink:5"));
+    add(line);
   } else {
-    for (int i = 0; i < cameras; ++i) specs.push_back(launcher.spec(words(chain()), ",basesink:5"));
+    for (int i = 0; i < cameras; ++i) add(chain());
   }
   const auto results = bench::run_launches(launcher.gst_launch, specs, 0, 60.0 + 3.0 * seconds);
   std::vector<CameraRow> rows;
@@ -727,8 +736,10 @@ std::vector<CameraRow> measure_cameras(Launcher& launcher, const Job& job, const
     row.camera = i;
     row.pid = l.pid;
     row.rss_mib = l.max_rss_kib / 1024.0;
-    row.cpu_shared = one_process;
+    row.shared = one_process;
     row.cpu_percent = l.wall_s > 0 ? 100.0 * l.cpu_s / l.wall_s / (one_process ? cameras : 1) : 0;
+    for (const auto& [element, n] : l.qos_messages) row.dropped += n;
+    if (!retime) row.expected = 25L * seconds;
     const std::string el = fmt::format("wellmonitor{}", one_process ? i : 0);
     const std::string sink = fmt::format("fakesink{}", one_process ? i : 0);
     if (l.exit_code != 0) {
@@ -849,11 +860,11 @@ void print_camera_rows(const std::vector<CameraRow>& rows) {
                  threads_text(c.threads, c.threads_used), c.camera, c.pid, c.error);
       continue;
     }
-    fmt::print("| {:<12} | {:<22} | {:>8} | {:>6} | {:>8} | {:>6} | {:>8} | {:>4} | {:>6.1f} | {:>6.0f}{} | {:>7.1f} | "
-               "{:>7.1f} | {:>7.0f} | {:<9} |\n",
+    fmt::print("| {:<12} | {:<22} | {:>8} | {:>6} | {:>8} | {:>6} | {:>8} | {:>4} | {:>6}{} | {:>6.1f} | {:>6.0f}{} | "
+               "{:>7.1f} | {:>7.1f} | {:>7.0f} | {:<9} |\n",
                c.video, c.mode, threads_text(c.threads, c.threads_used), c.camera, c.pid, c.frames_in, c.analysed,
-               c.late, c.fps, c.cpu_percent, c.cpu_shared ? "*" : " ", c.p50_ms, c.p99_ms, c.rss_mib,
-               c.keeps_up() ? "yes" : "NO");
+               c.late, c.dropped, c.shared ? "*" : " ", c.fps, c.cpu_percent, c.shared ? "*" : " ", c.p50_ms, c.p99_ms,
+               c.rss_mib, c.keeps_up() ? "yes" : "NO");
   }
   std::fflush(stdout);
 }
@@ -1147,11 +1158,13 @@ int main(int argc, char** argv) {
   if (cameras > 0) {
     fmt::print("\n{} cameras at once, 25 frames/s each for {} s: filesrc ! decodebin ! [videorate ! "
                "video/x-raw,framerate=25/1 !] videoconvert ! identity sync=true ! wellmonitor wells=... ! fakesink "
-               "sync=true qos=true processing-deadline=0; a frame late at the sink makes the element skip the next "
-               "late ones (counted). fps = analysed frames/s; CPU = % of one core (* one process: its CPU time split "
-               "evenly); latency = how long after its due time a frame reached the sink (clock jitter at the sink, "
-               "GST_DEBUG=basesink:5); keeps up = every frame analysed, none late, >= 24.5 fps, p99 < 40 ms.\n",
-               cameras, camera_seconds);
+               "sync=true qos=true processing-deadline=0, run with -m. A frame late at the sink sends QoS upstream: the "
+               "element then passes late frames on unanalysed (late), the decoder drops them (dropped: its QoS "
+               "messages). fps = analysed frames/s; CPU = % of one core; * = one process: its CPU time split evenly, "
+               "its drops counted together; latency = how long after its due time a frame reached the sink (clock "
+               "jitter at the sink, GST_DEBUG=basesink:5); keeps up = every frame analysed (all of the camera stream's "
+               "{} frames), none late or dropped, >= 24.5 fps, p99 < 40 ms.\n",
+               cameras, camera_seconds, 25 * camera_seconds);
     std::vector<std::tuple<std::string, std::string, bool>> videos;
     videos.emplace_back("demo replay", job.video, true);
     try {
@@ -1165,12 +1178,13 @@ int main(int argc, char** argv) {
       fmt::print("camera stream: {}\n", e.what());
     }
     fmt::print("load average {} before the camera runs\n\n", load_average());
-    fmt::print("| {:<12} | {:<22} | {:>8} | {:>6} | {:>8} | {:>6} | {:>8} | {:>4} | {:>6} | {:>7} | {:>7} | {:>7} | "
-               "{:>7} | {:<9} |\n",
-               "video", "mode", "threads", "camera", "pid", "frames", "analysed", "late", "fps", "CPU %", "p50 ms",
-               "p99 ms", "RSS MiB", "keeps up");
-    fmt::print("|{:-<14}|{:-<24}|{:->10}|{:->8}|{:->10}|{:->8}|{:->10}|{:->6}|{:->8}|{:->9}|{:->9}|{:->9}|{:->9}|{:-<11}|\n",
-               "", "", "", "", "", "", "", "", "", "", "", "", "", "");
+    fmt::print("| {:<12} | {:<22} | {:>8} | {:>6} | {:>8} | {:>6} | {:>8} | {:>4} | {:>7} | {:>6} | {:>7} | {:>7} | "
+               "{:>7} | {:>7} | {:<9} |\n",
+               "video", "mode", "threads", "camera", "pid", "frames", "analysed", "late", "dropped", "fps", "CPU %",
+               "p50 ms", "p99 ms", "RSS MiB", "keeps up");
+    fmt::print("|{:-<14}|{:-<24}|{:->10}|{:->8}|{:->10}|{:->8}|{:->10}|{:->6}|{:->9}|{:->8}|{:->9}|{:->9}|{:->9}|{:->9}|"
+               "{:-<11}|\n",
+               "", "", "", "", "", "", "", "", "", "", "", "", "", "", "");
     for (const auto& [label, path, retime] : videos)
       for (int t : camera_threads)
         for (bool one_process : {false, true}) {
@@ -1257,7 +1271,7 @@ int main(int argc, char** argv) {
     for (const auto& c : camera_rows)
       j["cameras"].push_back({{"video", c.video}, {"mode", c.mode}, {"threads", c.threads}, {"camera", c.camera},
                               {"pid", c.pid}, {"frames_in", c.frames_in}, {"analysed", c.analysed}, {"late", c.late},
-                              {"fps", c.fps}, {"cpu_percent", c.cpu_percent}, {"p50_ms", c.p50_ms},
+                              {"dropped", c.dropped}, {"fps", c.fps}, {"cpu_percent", c.cpu_percent}, {"p50_ms", c.p50_ms},
                               {"p99_ms", c.p99_ms}, {"keeps_up", c.keeps_up()}, {"error", c.error}});
     std::ofstream(json_path) << j.dump(2) << "\n";
   }

@@ -89,6 +89,16 @@ void parse_log(const std::string& text, LaunchResult& r) {
   }
 }
 
+void parse_messages(const std::string& text, LaunchResult& r) {
+  // Got message #123 from element "avdec_h264-0" (qos): GstMessageQOS, live=(boolean)false, ...
+  static const std::regex qos(R"rx(from element "([^"]+)" \(qos\))rx");
+  std::istringstream in(text);
+  std::string line;
+  std::smatch m;
+  while (std::getline(in, line))
+    if (line.find("(qos)") != std::string::npos && std::regex_search(line, m, qos)) ++r.qos_messages[m[1]];
+}
+
 std::vector<LaunchResult> run_launches(const std::string& gst_launch, const std::vector<LaunchSpec>& specs,
                                        size_t warmup_frames, double timeout_s) {
   std::vector<LaunchResult> results(specs.size());
@@ -100,6 +110,7 @@ std::vector<LaunchResult> run_launches(const std::string& gst_launch, const std:
   for (size_t i = 0; i < specs.size(); ++i) {
     const LaunchSpec& s = specs[i];
     err_paths[i] = s.log_path.empty() ? "/dev/null" : s.log_path + ".stderr";
+    const std::string out_path = s.stdout_path.empty() ? "/dev/null" : s.stdout_path;
     // Everything the child needs, made before fork: after it only exec-safe calls.
     std::vector<std::string> args{gst_launch};
     args.insert(args.end(), s.args.begin(), s.args.end());
@@ -114,9 +125,10 @@ std::vector<LaunchResult> run_launches(const std::string& gst_launch, const std:
     if (pid == 0) {
       const int null = ::open("/dev/null", O_RDWR);
       const int err = ::open(err_paths[i].c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (null < 0 || err < 0) ::_exit(126);
+      const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (null < 0 || err < 0 || out < 0) ::_exit(126);
       ::dup2(null, 0);
-      ::dup2(null, 1);
+      ::dup2(out, 1);
       ::dup2(err, 2);
       ::execve(argv[0], argv.data(), envp.data());
       ::_exit(127);
@@ -175,6 +187,7 @@ std::vector<LaunchResult> run_launches(const std::string& gst_launch, const std:
       std::remove(err_paths[i].c_str());
     }
     if (!specs[i].log_path.empty()) parse_log(read_file(specs[i].log_path), results[i]);
+    if (!specs[i].stdout_path.empty()) parse_messages(read_file(specs[i].stdout_path), results[i]);
   }
   return results;
 }

@@ -19,6 +19,7 @@ struct LaunchSpec {
   std::vector<std::string> args;  // after "gst-launch-1.0"
   std::vector<std::string> env;   // "NAME=value", the whole environment
   std::string log_path;           // its GST_DEBUG_FILE ("" when it logs nothing)
+  std::string stdout_path;        // where its stdout goes ("": nowhere); with -m, its bus messages
 };
 
 // One wellmonitor element's frames, as it logged them.
@@ -40,17 +41,20 @@ struct LaunchResult {
   std::string stderr_text;
   std::map<std::string, ElementLog> elements;             // by element name (wellmonitor0, ...)
   std::map<std::string, std::vector<double>> jitter_ms;   // by sink name: clock time at the sink - due time
+  std::map<std::string, long> qos_messages;               // by element: QoS messages it posted (frames it dropped)
 };
 
 // Starts every spec at once (at most a few: cameras side by side), waits for
 // all, and returns their results in order. While they run, each child's
 // minor page faults are read from /proc when its log first holds
-// `warmup_frames` analysed frames. Output beyond stderr goes to /dev/null.
+// `warmup_frames` analysed frames.
 std::vector<LaunchResult> run_launches(const std::string& gst_launch, const std::vector<LaunchSpec>& specs,
                                        size_t warmup_frames, double timeout_s);
 
 // Parses a GST_DEBUG_FILE written with wellmonitor:6 (and basesink:5 for jitter).
 void parse_log(const std::string& text, LaunchResult& r);
+// Counts the QoS messages in gst-launch-1.0 -m's output, by element.
+void parse_messages(const std::string& text, LaunchResult& r);
 
 // Nearest-rank percentile (0-100) of `values` (copied and sorted); NaN when empty.
 double percentile(std::vector<double> values, double p);
