@@ -1,31 +1,54 @@
-// Benchmark: frames/s and per-frame latency of the wellmonitor element analysing
-// every well on every frame (interval=1) of the demo replay, beside the same job
-// done the way the reference Python pipeline did it (PIL crops, one torch forward
-// pass; bench/reference_element.py), in the same run and interleaved, so that a
-// busy machine slows both sides alike.
+// Benchmark: what the wellmonitor element costs where users run it, beside the
+// same job done the way the homework-style Python pipeline did it (PIL crops,
+// one torch forward pass; bench/reference_element.py), interleaved in the same
+// run so that a busy machine slows both sides alike.
 //
-//   wellmonitor-bench-element [--video FILE] [--wells FILE] [--model FILE]
+//   wellmonitor-bench-element [--video FILE] [--wells FILE] [--model FILE]...
 //                             [--frames N] [--threads 1,2] [--python /usr/bin/python3]
-//                             [--format BGR|I420] [--rounds R] [--seed-ae]
+//                             [--rounds R] [--seed-ae] [--cameras N] [--json FILE]
 //
-// Rows per thread count (each C++ row: the process's peak RSS during it):
-//   model    the Scorer alone (models/scorer.h) on the wells' BGR crops of each
-//            decoded frame: preprocessing and one batched forward pass
-//   element  a GstHarness around the element, the frames decoded once into
-//            memory (the time of one push is the element's time for that frame)
-//   e2e      filesrc ! decodebin ! videoconvert ! wellmonitor ! fakesink over the
-//            whole video: decoding included, frames/s and p50/p99 of the gaps
-//            between frames at the sink; "decode" is the same without wellmonitor
-//   Python   the reference reads the decoded frames from a raw file and gets the
-//            same boxes, scaled by the layout library
-// --seed-ae adds the same rows for a seed-ae of random weights (the homework's
-// network) made in a temporary folder.
+// Rows where users run it (each a gst-launch-1.0 process of its own, started
+// with nothing of the bench's environment: GST_PLUGIN_PATH, and GST_DEBUG
+// writing the element's per-frame LOG line to a file):
+//   e2e      the README's pipeline, filesrc ! decodebin ! videoconvert !
+//            wellmonitor wells=... ! fakesink sync=false, over the whole video:
+//            frames/s once warm (from the element's per-frame log lines, the
+//            first --warmup frames left out), p50/p99 of the element's time per
+//            frame (crops + scores, as it logs them), peak RSS, minor page
+//            faults per frame once warm (from /proc and wait4), CPU use
+//   decode   the same without wellmonitor: what decoding alone costs
+//   Python   the reference on the first --frames frames, decoded by the bench
+//            into a raw file (its decoding is not counted)
+// --cameras N: N cameras at once at 25 frames/s (identity sync=true: frames
+// come as a camera sends them; fakesink sync=true qos=true: a frame that
+// comes late is skipped by the element and counted), N gst-launch-1.0
+// processes and one process with N pipelines, on the demo replay and on it
+// re-encoded as a camera sends it; per camera: frames analysed and skipped,
+// CPU use, p50/p99 latency (the sink's clock jitter: how long after a frame
+// was due it left the element).
+// Diagnosis rows (in the bench's own process, not what users run):
+//   forward  the Detector's batched forward pass alone on the first frame's
+//            wells, and the multiply-adds per second it reaches against one
+//            core's measured FP32 peak
+//   model    the Scorer alone on each decoded frame's BGR crops
+//   element  a GstHarness around the element, the frames decoded into memory
+//   pipeline the README's pipeline built with gst_parse_launch in this process
+// Every model given (--model, repeatable; --seed-ae adds the homework's
+// network) gets its rows and a line in the cost table at the end: its
+// multiply-adds and its frames/s end to end against the targets.
+#include "launch_run.h"
+
+#include "wellmonitor/detector.h"
 #include "wellmonitor/layout.h"
 #include "wellmonitor/model_file.h"
+#include "wellmonitor/preprocess.h"
 #include "wellmonitor/scorer.h"
 #include "wellmonitor/version.h"
 
+#include <immintrin.h>
 #include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
@@ -44,8 +67,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -174,6 +199,11 @@ struct Result {
   double fps = 0, p50_ms = 0, p99_ms = 0;
   double rss_mib = 0;                // peak resident memory of the process (C++: so far)
   std::vector<double> first_scores;  // the first timed frame's scores, layout order
+  long pid = 0;                      // the process that ran it
+  double faults_per_frame = -1;      // minor page faults per frame once warm (-1: not measured)
+  double cpu_percent = -1;           // CPU time over wall time, in % of one core (-1: not measured)
+  double wall_s = 0;                 // the process's whole run, start-up included
+  double madds_per_s = 0;            // forward row: multiply-adds per second of CPU time
 };
 
 // Peak resident memory since the last reset_peak_rss() (Linux's VmHWM; the
@@ -426,6 +456,315 @@ Result measure_pipeline(const Job& job, int threads, bool with_monitor) {
   return r;
 }
 
+// ------------------------------------------------------------------ the core's peak
+
+double thread_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+// One core's FP32 peak in multiply-adds per second of CPU time: independent
+// fused multiply-adds on the widest vectors the CPU has (AVX-512, else AVX2),
+// enough of them in flight to fill every FMA pipe. 0 when neither is there.
+__attribute__((target("avx512f"))) double fma_peak_avx512() {
+  __m512 acc[12];
+  for (int k = 0; k < 12; ++k) acc[k] = _mm512_set1_ps(0.001f * k);
+  const __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
+  const long iters = 20000000;
+  const double t0 = thread_cpu_seconds();
+  for (long i = 0; i < iters; ++i)
+    for (int k = 0; k < 12; ++k) acc[k] = _mm512_fmadd_ps(acc[k], a, b);
+  const double s = thread_cpu_seconds() - t0;
+  alignas(64) float lanes[16];
+  float sink = 0;
+  for (int k = 0; k < 12; ++k) {
+    _mm512_store_ps(lanes, acc[k]);
+    for (float v : lanes) sink += v;
+  }
+  if (sink == 12345.f) std::puts("");  // keeps the loop
+  return iters * 12.0 * 16.0 / s;
+}
+
+__attribute__((target("avx2,fma"))) double fma_peak_avx2() {
+  __m256 acc[12];
+  for (int k = 0; k < 12; ++k) acc[k] = _mm256_set1_ps(0.001f * k);
+  const __m256 a = _mm256_set1_ps(0.999999f), b = _mm256_set1_ps(1e-7f);
+  const long iters = 20000000;
+  const double t0 = thread_cpu_seconds();
+  for (long i = 0; i < iters; ++i)
+    for (int k = 0; k < 12; ++k) acc[k] = _mm256_fmadd_ps(acc[k], a, b);
+  const double s = thread_cpu_seconds() - t0;
+  alignas(32) float lanes[8];
+  float sink = 0;
+  for (int k = 0; k < 12; ++k) {
+    _mm256_store_ps(lanes, acc[k]);
+    for (float v : lanes) sink += v;
+  }
+  if (sink == 12345.f) std::puts("");
+  return iters * 12.0 * 8.0 / s;
+}
+
+struct Peak {
+  double madds_per_s = 0;
+  std::string isa;
+};
+
+Peak core_peak() {
+  Peak p;
+  for (int i = 0; i < 3; ++i) {  // the best of three
+    if (__builtin_cpu_supports("avx512f")) {
+      p.madds_per_s = std::max(p.madds_per_s, fma_peak_avx512());
+      p.isa = "AVX-512";
+    } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+      p.madds_per_s = std::max(p.madds_per_s, fma_peak_avx2());
+      p.isa = "AVX2";
+    }
+  }
+  return p;
+}
+
+std::string cpu_model() {
+  std::ifstream f("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  return "unknown CPU";
+}
+
+// The Detector's forward pass alone (preprocessed wells of the first frame,
+// the whole batch at once), at `threads` intra-op threads: per-pass wall time,
+// and multiply-adds per second of this thread's CPU time (one thread: all the
+// work is on it).
+Result measure_forward(const Video& v, const std::vector<cv::Rect>& boxes, const Job& job, int threads,
+                       double madds_per_crop) {
+  Result r;
+  try {
+    torch::set_num_threads(threads);
+    r.threads = torch::get_num_threads();
+    wellmonitor::Detector det = wellmonitor::Detector::open(job.model, "cpu");
+    const int w = GST_VIDEO_INFO_WIDTH(&v.info), h = GST_VIDEO_INFO_HEIGHT(&v.info);
+    const cv::Mat frame(h, w, CV_8UC3, const_cast<uint8_t*>(v.frame(0)), GST_VIDEO_INFO_PLANE_STRIDE(&v.info, 0));
+    std::vector<cv::Mat> crops;
+    for (const auto& b : boxes) crops.push_back(frame(b));
+    const torch::Tensor batch = wellmonitor::preprocess_batch(crops, det.model().preprocess);
+    for (size_t i = 0; i < job.warmup; ++i) det.score_tensor(batch);
+    std::vector<double> times;
+    const size_t passes = std::max<size_t>(20, std::min<size_t>(v.count, 200));
+    const auto start = Clock::now();
+    const double cpu0 = thread_cpu_seconds();
+    for (size_t i = 0; i < passes; ++i) {
+      const auto t0 = Clock::now();
+      det.score_tensor(batch);
+      times.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+    }
+    const double cpu = thread_cpu_seconds() - cpu0;
+    summarise(r, std::move(times), std::chrono::duration<double>(Clock::now() - start).count());
+    if (threads == 1 && cpu > 0) r.madds_per_s = madds_per_crop * boxes.size() * passes / cpu;
+  } catch (const std::exception& e) {
+    r.error = e.what();
+  }
+  return r;
+}
+
+// ------------------------------------------------------------------ where users run it
+
+struct Launcher {
+  std::string gst_launch = "/usr/bin/gst-launch-1.0";
+  std::string plugin_dir;
+  std::string tmp_dir;
+  int counter = 0;
+
+  // A clean environment: this build's plugin folder and the element's debug
+  // log into `log` (wellmonitor:6 writes one LOG line per analysed frame and
+  // its summary at EOS; `extra_debug` adds categories).
+  bench::LaunchSpec spec(const std::vector<std::string>& pipeline, const std::string& extra_debug = "") {
+    bench::LaunchSpec s;
+    s.args = {"-q"};
+    s.args.insert(s.args.end(), pipeline.begin(), pipeline.end());
+    s.log_path = fmt::format("{}/gst-{}.log", tmp_dir, counter++);
+    s.env = {"GST_PLUGIN_PATH=" + plugin_dir, "GST_DEBUG=wellmonitor:6" + extra_debug, "GST_DEBUG_NO_COLOR=1",
+             "GST_DEBUG_FILE=" + s.log_path};
+    return s;
+  }
+};
+
+// Splits a launch line into gst-launch-1.0's arguments (no quoting: paths with
+// spaces are refused where the line is made).
+std::vector<std::string> words(const std::string& line) {
+  std::vector<std::string> out;
+  std::istringstream in(line);
+  std::string w;
+  while (in >> w) out.push_back(w);
+  return out;
+}
+
+std::string checked_path(const std::string& path) {
+  if (path.find_first_of(" \t\n'\"") != std::string::npos)
+    throw std::runtime_error("'" + path + "': a path with spaces or quotes cannot go into a launch line here");
+  return path;
+}
+
+// The README's pipeline (with_monitor false: without wellmonitor) in a
+// gst-launch-1.0 of its own; threads > 0 sets the element's property.
+Result measure_launch(Launcher& launcher, const Job& job, int threads, bool with_monitor, bool default_model) {
+  Result r;
+  std::string line = "filesrc location=" + checked_path(job.video) + " ! decodebin ! videoconvert ! ";
+  if (with_monitor) {
+    line += "wellmonitor wells=" + checked_path(job.wells);
+    if (!default_model) line += " model=" + checked_path(job.model);
+    if (threads > 0) line += fmt::format(" threads={}", threads);
+    line += " ! ";
+  }
+  line += "fakesink sync=false";
+  const bench::LaunchSpec spec = launcher.spec(words(line));
+  const auto results = bench::run_launches(launcher.gst_launch, {spec}, job.warmup, 900);
+  const bench::LaunchResult& l = results.front();
+  r.pid = l.pid;
+  r.wall_s = l.wall_s;
+  r.rss_mib = l.max_rss_kib / 1024.0;
+  r.cpu_percent = l.wall_s > 0 ? 100.0 * l.cpu_s / l.wall_s : -1;
+  if (l.exit_code != 0) {
+    std::string err = l.stderr_text;
+    while (!err.empty() && (err.back() == '\n' || err.back() == '\r')) err.pop_back();
+    r.error = fmt::format("gst-launch-1.0 exit {}{}: {}", l.exit_code, l.signal ? fmt::format(" signal {}", l.signal) : "",
+                          err.substr(err.size() > 400 ? err.size() - 400 : 0));
+    return r;
+  }
+  if (!with_monitor) {  // decoding alone: frames/s over the whole run
+    r.ok = true;
+    r.threads = 0;
+    r.frames = 0;
+    return r;
+  }
+  const auto it = l.elements.find("wellmonitor0");
+  if (it == l.elements.end() || it->second.at_s.size() < job.warmup + 2) {
+    r.error = "fewer than warm-up + 2 analysed frames in the element's log";
+    return r;
+  }
+  const bench::ElementLog& e = it->second;
+  r.threads = e.threads;
+  r.frames = e.at_s.size() - job.warmup;
+  const double span = e.at_s.back() - e.at_s[job.warmup - (job.warmup > 0 ? 1 : 0)];
+  r.fps = span > 0 ? (job.warmup > 0 ? r.frames : r.frames - 1) / span : 0;
+  const std::vector<double> warm(e.frame_ms.begin() + static_cast<long>(job.warmup), e.frame_ms.end());
+  r.p50_ms = bench::percentile(warm, 50);
+  r.p99_ms = bench::percentile(warm, 99);
+  if (l.minflt_at_warmup >= 0)
+    r.faults_per_frame = static_cast<double>(l.minflt - l.minflt_at_warmup) / std::max<size_t>(1, r.frames);
+  r.ok = r.fps > 0;
+  if (!r.ok) r.error = "no time between the first and last frame";
+  return r;
+}
+
+// ------------------------------------------------------------------ cameras
+
+// The first `frames` frames of `video` re-encoded as a camera sends them:
+// H.264 at 25 frames/s, `kbps` kbit/s, a key frame every 2 s. The decoded
+// frames go through a pipe as raw I420 and are timed anew at 25 frames/s, so
+// every frame is a new picture (the demo replay is 12 frames/s).
+std::string make_camera_video(const Launcher& launcher, const std::string& video, int width, int height, int frames,
+                              int kbps) {
+  const std::string out = launcher.tmp_dir + "/camera.mp4";
+  const std::string cmd = fmt::format(
+      "{0} -q filesrc location={1} ! decodebin ! videoconvert ! video/x-raw,format=I420,width={2},height={3} ! "
+      "identity eos-after={4} ! fdsink fd=1 | "
+      "{0} -q fdsrc fd=0 blocksize={5} ! rawvideoparse width={2} height={3} format=i420 framerate=25/1 ! "
+      "x264enc bitrate={6} key-int-max=50 tune=zerolatency speed-preset=veryfast ! h264parse ! mp4mux ! "
+      "filesink location={7}",
+      launcher.gst_launch, checked_path(video), width, height, frames, width * height * 3 / 2, kbps, out);
+  if (std::system(cmd.c_str()) != 0 || !fs::exists(out) || fs::file_size(out) == 0)
+    throw std::runtime_error("cannot re-encode the video as a camera (x264enc, from gstreamer1.0-plugins-ugly)");
+  return out;
+}
+
+struct CameraRow {
+  std::string video, mode;
+  int threads = 0;       // the element's property (0: as users get it, chosen by the element)
+  int threads_used = -1;  // as the element reported it
+  int camera = 0;
+  long pid = 0;
+  long frames_in = -1, analysed = -1, late = -1;
+  long dropped = 0;         // frames dropped upstream (the decoder) by QoS, from its QoS messages
+  long expected = -1;       // frames the video holds (-1: not known)
+  double fps = 0, cpu_percent = 0, p50_ms = 0, p99_ms = 0, rss_mib = 0;
+  bool shared = false;  // one process: its CPU time split evenly between the cameras, its drops counted together
+  std::string error;
+  bool keeps_up() const {
+    return error.empty() && frames_in > 0 && analysed == frames_in && late == 0 && dropped == 0 &&
+           (expected < 0 || frames_in == expected) && fps >= 24.5 && p99_ms < 40.0;
+  }
+};
+
+// `cameras` cameras at 25 frames/s for `seconds`, as `cameras` gst-launch-1.0
+// processes (one_process false) or one process with `cameras` pipelines. The
+// camera stream (retime false) is played whole; the demo replay's first
+// 12 x `seconds` frames are brought to 25 frames/s by videorate.
+std::vector<CameraRow> measure_cameras(Launcher& launcher, const Job& job, const std::string& label,
+                                       const std::string& video, bool retime, int cameras, bool one_process,
+                                       int threads, int seconds) {
+  auto chain = [&] {
+    std::string c = "filesrc location=" + checked_path(video) + " ! decodebin ! ";
+    if (retime) c += fmt::format("identity eos-after={} ! videorate ! video/x-raw,framerate=25/1 ! ", 12 * seconds);
+    c += "videoconvert ! identity sync=true ! wellmonitor wells=" + checked_path(job.wells);
+    if (job.model != WELLMONITOR_SOURCE_MODEL) c += " model=" + checked_path(job.model);
+    if (threads > 0) c += fmt::format(" threads={}", threads);
+    return c + " ! fakesink sync=true qos=true processing-deadline=0 ";
+  };
+  std::vector<bench::LaunchSpec> specs;
+  auto add = [&](const std::string& line) {
+    bench::LaunchSpec s = launcher.spec(words("-m " + line), ",basesink:5");
+    s.args.erase(s.args.begin());  // -m instead of -q: the bus's QoS messages are counted
+    s.stdout_path = s.log_path + ".out";
+    specs.push_back(std::move(s));
+  };
+  if (one_process) {
+    std::string line;
+    for (int i = 0; i < cameras; ++i) line += chain();
+    add(line);
+  } else {
+    for (int i = 0; i < cameras; ++i) add(chain());
+  }
+  const auto results = bench::run_launches(launcher.gst_launch, specs, 0, 60.0 + 3.0 * seconds);
+  std::vector<CameraRow> rows;
+  for (int i = 0; i < cameras; ++i) {
+    const bench::LaunchResult& l = results[one_process ? 0 : i];
+    CameraRow row;
+    row.video = label;
+    row.mode = one_process ? fmt::format("1 process, {} pipelines", cameras) : fmt::format("{} processes", cameras);
+    row.threads = threads;
+    row.camera = i;
+    row.pid = l.pid;
+    row.rss_mib = l.max_rss_kib / 1024.0;
+    row.shared = one_process;
+    row.cpu_percent = l.wall_s > 0 ? 100.0 * l.cpu_s / l.wall_s / (one_process ? cameras : 1) : 0;
+    for (const auto& [element, n] : l.qos_messages) row.dropped += n;
+    if (!retime) row.expected = 25L * seconds;
+    const std::string el = fmt::format("wellmonitor{}", one_process ? i : 0);
+    const std::string sink = fmt::format("fakesink{}", one_process ? i : 0);
+    if (l.exit_code != 0) {
+      row.error = fmt::format("gst-launch-1.0 exit {}: {}", l.exit_code, l.stderr_text.substr(0, 300));
+    } else if (!l.elements.count(el)) {
+      row.error = "no log from " + el;
+    } else {
+      const bench::ElementLog& e = l.elements.at(el);
+      row.threads_used = e.threads;
+      row.frames_in = e.frames_in;
+      row.analysed = e.analysed;
+      row.late = e.late;
+      if (e.at_s.size() > 1) row.fps = (e.at_s.size() - 1) / (e.at_s.back() - e.at_s.front());
+      if (l.jitter_ms.count(sink)) {
+        row.p50_ms = bench::percentile(l.jitter_ms.at(sink), 50);
+        row.p99_ms = bench::percentile(l.jitter_ms.at(sink), 99);
+      } else {
+        row.error = "no clock jitter logged by " + sink;
+      }
+    }
+    rows.push_back(row);
+  }
+  return rows;
+}
+
 // ------------------------------------------------------------------ Python side
 
 std::string shell_quote(const std::string& s) {
@@ -475,15 +814,57 @@ std::string load_average() {
   return fmt::format("{:.2f} {:.2f} {:.2f}", load[0], load[1], load[2]);
 }
 
-void print_row(const std::string& model, const std::string& side, int threads, const Result& r,
-               const std::string& ratio) {
+std::string threads_text(int requested, int used) {
+  const std::string req = requested > 0 ? std::to_string(requested) : std::string("auto");
+  return used > 0 && used != requested ? fmt::format("{} ({})", req, used) : req;
+}
+
+// A row of the users' table: a process of its own.
+void print_user_row(const std::string& model, const std::string& side, int threads, const Result& r,
+                    const std::string& ratio) {
   if (!r.ok) {
-    fmt::print("| {:<14} | {:<7} | {:>7} | {:>6} | {:>7} | {:>7} | {:>7} | {:>8} | {:>12} |  {}\n", model, side, threads,
-               "-", "failed", "-", "-", "-", "-", r.error);
+    fmt::print("| {:<10} | {:<6} | {:>8} | {:>6} | {:>7} | {:>7} | {:>7} | {:>7} | {:>8} | {:>6} | {:>8} | {:>9} |  {}\n",
+               model, side, threads_text(threads, 0), "-", "failed", "-", "-", "-", "-", "-", r.pid, "-", r.error);
+  } else if (side == "decode") {
+    fmt::print("| {:<10} | {:<6} | {:>8} | {:>6} | {:>7} | {:>7} | {:>7} | {:>7.0f} | {:>8} | {:>6.0f} | {:>8} | {:>9} |  "
+               "the whole video in {:.2f} s, start-up included\n",
+               model, side, "-", "-", "-", "-", "-", r.rss_mib, "-", r.cpu_percent, r.pid, "", r.wall_s);
   } else {
-    fmt::print("| {:<14} | {:<7} | {:>7} | {:>6} | {:>7.1f} | {:>7.2f} | {:>7.2f} | {:>8.0f} | {:>12} |{}\n", model, side,
-               threads, r.frames, r.fps, r.p50_ms, r.p99_ms, r.rss_mib, ratio,
+    fmt::print("| {:<10} | {:<6} | {:>8} | {:>6} | {:>7.1f} | {:>7.2f} | {:>7.2f} | {:>7.0f} | {:>8} | {:>6} | {:>8} | {:>9} |\n",
+               model, side, threads_text(threads, r.threads), r.frames, r.fps, r.p50_ms, r.p99_ms, r.rss_mib,
+               r.faults_per_frame >= 0 ? fmt::format("{:.1f}", r.faults_per_frame) : std::string("-"),
+               r.cpu_percent >= 0 ? fmt::format("{:.0f}", r.cpu_percent) : std::string("-"),
+               r.pid > 0 ? std::to_string(r.pid) : std::string("-"), ratio);
+  }
+  std::fflush(stdout);
+}
+
+// A row of the diagnosis table: in the bench's own process.
+void print_diagnosis_row(const std::string& model, const std::string& side, int threads, const Result& r,
+                         const std::string& note) {
+  if (!r.ok) {
+    fmt::print("| {:<10} | {:<8} | {:>7} | {:>6} | {:>7} | {:>7} | {:>7} | {:>8} |  {}\n", model, side, threads, "-",
+               "failed", "-", "-", "-", r.error);
+  } else {
+    fmt::print("| {:<10} | {:<8} | {:>7} | {:>6} | {:>7.1f} | {:>7.2f} | {:>7.2f} | {:>8.0f} |{}{}\n", model, side, threads,
+               r.frames, r.fps, r.p50_ms, r.p99_ms, r.rss_mib, note.empty() ? "" : "  " + note,
                r.threads != threads ? fmt::format("  (threads in use: {})", r.threads) : std::string());
+  }
+  std::fflush(stdout);
+}
+
+void print_camera_rows(const std::vector<CameraRow>& rows) {
+  for (const auto& c : rows) {
+    if (!c.error.empty()) {
+      fmt::print("| {:<12} | {:<22} | {:>8} | {:>6} | {:>8} |  failed: {}\n", c.video, c.mode,
+                 threads_text(c.threads, c.threads_used), c.camera, c.pid, c.error);
+      continue;
+    }
+    fmt::print("| {:<12} | {:<22} | {:>8} | {:>6} | {:>8} | {:>6} | {:>8} | {:>4} | {:>6}{} | {:>6.1f} | {:>6.0f}{} | "
+               "{:>7.1f} | {:>7.1f} | {:>7.0f} | {:<9} |\n",
+               c.video, c.mode, threads_text(c.threads, c.threads_used), c.camera, c.pid, c.frames_in, c.analysed,
+               c.late, c.dropped, c.shared ? "*" : " ", c.fps, c.cpu_percent, c.shared ? "*" : " ", c.p50_ms, c.p99_ms,
+               c.rss_mib, c.keeps_up() ? "yes" : "NO");
   }
   std::fflush(stdout);
 }
@@ -508,65 +889,110 @@ std::string score_agreement(const Result& cpp, const Result& py) {
 
 int main(int argc, char** argv) {
   CLI::App app{
-      "Frames/s and per-frame latency of the wellmonitor element analysing every well on every frame "
-      "(interval=1), beside the reference Python pipeline (PIL crops, torch forward pass) on the same frames, "
-      "boxes and weights, interleaved in the same run"};
+      "What the wellmonitor element costs where users run it (gst-launch-1.0 processes of their own, every well "
+      "of every frame analysed), beside the homework-style Python pipeline (PIL crops, torch forward pass) on the "
+      "same frames, boxes and weights, interleaved in the same run; in-process rows for diagnosis; with --cameras, "
+      "several cameras at 25 frames/s at once"};
   Job job;
   job.video = std::string(WELLMONITOR_SOURCE_DIR) + "/pipelines/demo/replay.mp4";
   job.wells = std::string(WELLMONITOR_SOURCE_DIR) + "/pipelines/casting-table.wells.txt";
-  job.model = WELLMONITOR_SOURCE_MODEL;
+  std::vector<std::string> model_paths;
   size_t frames = 300;
   std::vector<int> threads{1, 2};
   int rounds = 1;
   std::string python = "/usr/bin/python3";
   std::string script = std::string(WELLMONITOR_SOURCE_DIR) + "/bench/reference_element.py";
-  std::string plugin_dir = WELLMONITOR_PLUGIN_DIR;
+  Launcher launcher;
+  launcher.plugin_dir = WELLMONITOR_PLUGIN_DIR;
   std::string format = "BGR";
-  app.add_option("--video", job.video, "Video to replay (decoded once into memory)")->capture_default_str();
+  app.add_option("--video", job.video, "Video to replay")->capture_default_str();
   app.add_option("--wells", job.wells, "Well layout file")->capture_default_str();
-  app.add_option("--model", job.model, "Model file (.wmm)")->capture_default_str();
-  app.add_option("--frames", frames, "Frames to decode and time on each side")
+  app.add_option("--model", model_paths,
+                 "Model file (.wmm); repeat to compare models (default: the shipped default model)");
+  app.add_option("--frames", frames,
+                 "Frames decoded for the Python reference and the in-process rows (the gst-launch-1.0 rows run the "
+                 "whole video)")
       ->capture_default_str()
       ->check(CLI::Range(size_t{1}, size_t{100000}));
   app.add_option("--format", format,
-                 "Pixel format fed to the element (the Python side always gets BGR); I420 is what a decoder "
-                 "gives `decodebin ! videoconvert ! wellmonitor`")
+                 "Pixel format fed to the element in the in-process element row (the Python side always gets BGR)")
       ->capture_default_str()
       ->check(CLI::IsMember({"BGR", "BGRx", "BGRA", "RGB", "RGBx", "RGBA", "GRAY8", "I420", "NV12"}));
-  app.add_option("--warmup", job.warmup, "Untimed frames pushed first on each side")->capture_default_str();
-  app.add_option("--threads", threads, "LibTorch / torch intra-op thread counts to measure (both sides)")
+  app.add_option("--warmup", job.warmup, "Frames left out at the start of every measurement")->capture_default_str();
+  app.add_option("--threads", threads,
+                 "Intra-op thread counts of the Python reference and the in-process rows (the gst-launch-1.0 rows "
+                 "run as users run them: the element chooses)")
       ->delimiter(',')
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
+  std::vector<int> e2e_threads{0};
+  app.add_option("--e2e-threads", e2e_threads,
+                 "The element's threads property in the gst-launch-1.0 rows (0: not set, as in the README)")
+      ->delimiter(',')
+      ->capture_default_str()
+      ->check(CLI::Range(0, 256));
   app.add_option("--rounds", rounds, "Times to repeat the interleaved sequence")
       ->capture_default_str()
       ->check(CLI::Range(1, 100));
   app.add_option("--python", python, "Python with torch, PIL and numpy for the reference (empty: skip it)")
       ->capture_default_str();
   app.add_option("--script", script, "The Python reference script")->capture_default_str();
-  app.add_option("--plugin-dir", plugin_dir, "Directory holding libgstwellmonitor.so")->capture_default_str();
+  app.add_option("--plugin-dir", launcher.plugin_dir, "Directory holding libgstwellmonitor.so")->capture_default_str();
+  app.add_option("--gst-launch", launcher.gst_launch, "gst-launch-1.0 to run")->capture_default_str();
   bool seed_ae = false;
   app.add_flag("--seed-ae", seed_ae,
                "Also measure a seed-ae (the homework's network, random weights) on every side, and compare the "
                "element end to end with the homework-style Python reference running it");
-  bool no_e2e = false;
-  app.add_flag("--no-e2e", no_e2e, "Leave out the end-to-end (decoding included) rows");
+  bool no_diagnosis = false;
+  app.add_flag("--no-diagnosis", no_diagnosis, "Leave out the in-process rows");
+  int cameras = 0;
+  app.add_option("--cameras", cameras,
+                 "Also run this many cameras at once at 25 frames/s (processes, and one process with as many "
+                 "pipelines), on the video and on it re-encoded as a camera sends it; 0: skip")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 16));
+  int camera_seconds = 20;
+  app.add_option("--camera-seconds", camera_seconds, "Seconds of 25 frames/s video per camera run")
+      ->capture_default_str()
+      ->check(CLI::Range(2, 600));
+  std::vector<int> camera_threads{0, 1};
+  app.add_option("--camera-threads", camera_threads, "The element's threads property in the camera runs (0: not set)")
+      ->delimiter(',')
+      ->capture_default_str()
+      ->check(CLI::Range(0, 256));
+  int camera_kbps = 6000;
+  app.add_option("--camera-kbps", camera_kbps, "Bit rate of the re-encoded camera stream, kbit/s")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 100000));
+  std::string json_path;
+  app.add_option("--json", json_path, "Also write every row as JSON to this file");
   CLI11_PARSE(app, argc, argv);
+  if (model_paths.empty()) model_paths.push_back(WELLMONITOR_SOURCE_MODEL);
+  job.model = model_paths.front();
 
-  // The plugin from this build, before any other on the plugin path.
+  // The plugin from this build, first on the plugin path of this process (the in-process rows).
   const char* old_path = g_getenv("GST_PLUGIN_PATH");
-  g_setenv("GST_PLUGIN_PATH", (old_path && *old_path ? plugin_dir + ":" + old_path : plugin_dir).c_str(), TRUE);
+  g_setenv("GST_PLUGIN_PATH",
+           (old_path && *old_path ? launcher.plugin_dir + ":" + old_path : launcher.plugin_dir).c_str(), TRUE);
   gst_init(&argc, &argv);
 
   std::vector<cv::Rect> boxes;
-  nlohmann::json model_meta;
   Video video;      // what the Python side gets: BGR
-  Video cpp_video;  // what the element gets: --format (empty when that is BGR)
+  Video cpp_video;  // what the in-process element gets: --format (empty when that is BGR)
+  struct ModelEntry {
+    std::string label, path;
+    nlohmann::json meta;
+  };
+  std::vector<ModelEntry> models;
   try {
-    model_meta = wellmonitor::read_model_metadata(job.model);
+    for (size_t i = 0; i < model_paths.size(); ++i) {
+      const std::string label =
+          model_paths[i] == WELLMONITOR_SOURCE_MODEL ? "default" : fs::path(model_paths[i]).stem().string();
+      models.push_back({label, model_paths[i], wellmonitor::read_model_metadata(model_paths[i])});
+    }
     const auto layout = wellmonitor::load_layout(job.wells);
     video = decode(job.video, frames, "BGR");
-    if (format != "BGR") cpp_video = decode(job.video, video.count, format);
+    if (format != "BGR" && !no_diagnosis) cpp_video = decode(job.video, video.count, format);
     boxes = layout.scaled(GST_VIDEO_INFO_WIDTH(&video.info), GST_VIDEO_INFO_HEIGHT(&video.info));
   } catch (const std::exception& e) {
     fmt::print(stderr, "wellmonitor-bench-element: {}\n", e.what());
@@ -580,77 +1006,83 @@ int main(int argc, char** argv) {
     min_h = std::min(min_h, b.height), max_h = std::max(max_h, b.height);
   }
 
-  // The frames for the Python side and the seed-ae, in a private temporary directory.
-  std::string tmp_dir, frames_file;
-  if (!python.empty() || seed_ae) {
+  // Temporary files (frames for Python, the seed-ae, logs, the camera video) in a private directory.
+  {
     gchar* dir = g_dir_make_tmp("wellmonitor-bench-XXXXXX", nullptr);
     if (!dir) {
       fmt::print(stderr, "wellmonitor-bench-element: cannot make a temporary directory\n");
       return 1;
     }
-    tmp_dir = dir;
+    launcher.tmp_dir = dir;
     g_free(dir);
-    frames_file = tmp_dir + "/frames.bgr";
-    try {
-      if (!python.empty()) write_raw(video, frames_file);
-    } catch (const std::exception& e) {
-      fmt::print(stderr, "wellmonitor-bench-element: {}\n", e.what());
-      fs::remove_all(tmp_dir);
-      return 1;
-    }
   }
-
-  fmt::print("wellmonitor {} element benchmark: every well analysed every frame (interval=1), CPU\n",
-             WELLMONITOR_VERSION);
-  fmt::print("video   {} ({} frames decoded, {}x{}, {}/{} fps), {} untimed warm-up frames per measurement\n",
-             job.video, video.count, GST_VIDEO_INFO_WIDTH(&video.info), GST_VIDEO_INFO_HEIGHT(&video.info),
-             GST_VIDEO_INFO_FPS_N(&video.info), GST_VIDEO_INFO_FPS_D(&video.info), job.warmup);
-  fmt::print("wells   {} ({} wells, boxes {}-{} x {}-{} px at this size)\n", job.wells, boxes.size(), min_w, max_w,
-             min_h, max_h);
-  fmt::print("model   {} ({} {}, {} {}x{}, score {})\n", job.model, model_meta.value("arch", std::string("?")),
-             model_meta.value("arch_params", nlohmann::json::object()).dump(),
-             model_meta["preprocess"].value("color", std::string("?")), model_meta["preprocess"].value("width", 0),
-             model_meta["preprocess"].value("height", 0),
-             model_meta.value("score", nlohmann::json::object()).value("kind", std::string("?")));
-  const Video& element_video = format == "BGR" ? video : cpp_video;
-  fmt::print("C++     GstHarness around `wellmonitor`, {} input; time of each push = the element's time for that frame\n",
-             format);
-  fmt::print("Python  {} {}: per frame PIL crop + convert + resize BILINEAR + to tensor + normalise per well, "
-             "one forward pass under inference_mode\n",
-             python.empty() ? "(skipped)" : python, python.empty() ? "" : fs::path(script).filename().string());
-  // The environment that changes the timings; both processes see the same. libgomp reads OMP_* when
-  // it loads (on a busy machine OMP_WAIT_POLICY=PASSIVE keeps 2 threads from spinning against other
-  // work), glibc reads MALLOC_* at the first allocation.
-  std::string env;
-  for (const char* name : {"OMP_WAIT_POLICY", "OMP_NUM_THREADS", "GOMP_SPINCOUNT", "MALLOC_MMAP_THRESHOLD_",
-                           "MALLOC_TRIM_THRESHOLD_", "MALLOC_ARENA_MAX"})
-    if (const char* value = g_getenv(name)) env += fmt::format(" {}={}", name, value);
-  fmt::print("machine {} CPUs, load average {} before the run; environment:{}\n\n",
-             std::thread::hardware_concurrency(), load_average(), env.empty() ? " (no OMP_/MALLOC_ settings)" : env);
-  std::vector<std::pair<std::string, std::string>> models{{"default", job.model}};
-  if (seed_ae) {
-    try {
+  struct TmpGuard {
+    std::string dir;
+    ~TmpGuard() {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  } tmp_guard{launcher.tmp_dir};
+  const std::string frames_file = launcher.tmp_dir + "/frames.bgr";
+  try {
+    if (!python.empty()) write_raw(video, frames_file);
+    if (seed_ae) {
       torch::manual_seed(1);
       wellmonitor::ModelFile m;
       m.arch = "seed-ae";
       m.calibration.threshold = 0.01;
       m.calibration.method = "bench";
       m.build_network();
-      models.emplace_back("seed-ae", tmp_dir + "/seed-ae.wmm");
-      wellmonitor::save_model(m, models.back().second);
-    } catch (const std::exception& e) {
-      fmt::print(stderr, "wellmonitor-bench-element: cannot make the seed-ae: {}\n", e.what());
-      return 1;
+      const std::string path = launcher.tmp_dir + "/seed-ae.wmm";
+      wellmonitor::save_model(m, path);
+      models.push_back({"seed-ae", path, wellmonitor::read_model_metadata(path)});
     }
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "wellmonitor-bench-element: {}\n", e.what());
+    return 1;
   }
-  fmt::print("rows: model = the Scorer alone on the BGR crops; element = the element on frames decoded in memory "
-             "({} input); e2e = filesrc ! decodebin ! videoconvert ! wellmonitor ! fakesink, decoding included; "
-             "decode = the same without wellmonitor; RSS = peak resident MiB of the process during the row (Linux VmHWM), "
-             "the {:.0f} MiB of frames decoded into memory included\n\n",
-             format, (video.data.size() + cpp_video.data.size()) / 1048576.0);
-  fmt::print("| {:<14} | {:<7} | {:>7} | {:>6} | {:>7} | {:>7} | {:>7} | {:>8} | {:>12} |\n", "model", "side", "threads",
-             "frames", "fps", "p50 ms", "p99 ms", "RSS MiB", "vs Python");
-  fmt::print("|{:-<16}|{:-<9}|{:->9}|{:->8}|{:->9}|{:->9}|{:->9}|{:->10}|{:->14}|\n", "", "", "", "", "", "", "", "", "");
+
+  auto madds_per_crop = [](const ModelEntry& m) { return m.meta.value("multiply_adds_per_crop", 0.0); };
+  fmt::print("wellmonitor {} element benchmark: every well analysed every frame, CPU; bench pid {}\n",
+             WELLMONITOR_VERSION, ::getpid());
+  fmt::print("video   {} ({}x{}, {}/{} fps; {} frames decoded for the Python reference and the diagnosis rows), {} "
+             "frames left out at the start of every measurement\n",
+             job.video, GST_VIDEO_INFO_WIDTH(&video.info), GST_VIDEO_INFO_HEIGHT(&video.info),
+             GST_VIDEO_INFO_FPS_N(&video.info), GST_VIDEO_INFO_FPS_D(&video.info), video.count, job.warmup);
+  fmt::print("wells   {} ({} wells, boxes {}-{} x {}-{} px at this size)\n", job.wells, boxes.size(), min_w, max_w,
+             min_h, max_h);
+  for (const auto& m : models)
+    fmt::print("model   {:<10} {} ({} {}, {} {}x{}, score {}; {} parameters, {:.2f} M multiply-adds a crop, {:.0f} M a "
+               "frame of {} wells)\n",
+               m.label, m.path, m.meta.value("arch", std::string("?")),
+               m.meta.value("arch_params", nlohmann::json::object()).dump(),
+               m.meta["preprocess"].value("color", std::string("?")), m.meta["preprocess"].value("width", 0),
+               m.meta["preprocess"].value("height", 0),
+               m.meta.value("score", nlohmann::json::object()).value("kind", std::string("?")),
+               m.meta.value("parameters", 0), madds_per_crop(m) / 1e6, madds_per_crop(m) * boxes.size() / 1e6,
+               boxes.size());
+  fmt::print("Python  {} {}: per frame PIL crop + convert + resize BILINEAR + to tensor + normalise per well, "
+             "one forward pass under inference_mode\n",
+             python.empty() ? "(skipped)" : python, python.empty() ? "" : fs::path(script).filename().string());
+  const Peak peak = core_peak();
+  fmt::print("machine {} x {}, load average {} before the run; one core's FP32 peak, measured ({} FMA loop, "
+             "per second of CPU time): {:.1f} G multiply-adds/s\n\n",
+             std::thread::hardware_concurrency(), cpu_model(), load_average(), peak.isa.empty() ? "no" : peak.isa,
+             peak.madds_per_s / 1e9);
+
+  fmt::print("Where users run it: each row a gst-launch-1.0 process of its own, started with GST_PLUGIN_PATH={} and "
+             "GST_DEBUG=wellmonitor:6 into a file, nothing else of the bench's environment.\n"
+             "e2e = filesrc ! decodebin ! videoconvert ! wellmonitor wells=... ! fakesink sync=false over the whole "
+             "video; fps once warm (the element's per-frame log lines); p50/p99 = the element's time per frame "
+             "(crops + scores, as it logs them); RSS = peak of the process; faults = minor page faults per frame "
+             "once warm; CPU = CPU time over wall time of the whole run (start-up included), % of one core. "
+             "decode = the same without wellmonitor. Python = the reference on frames decoded beforehand.\n\n",
+             launcher.plugin_dir);
+  fmt::print("| {:<10} | {:<6} | {:>8} | {:>6} | {:>7} | {:>7} | {:>7} | {:>7} | {:>8} | {:>6} | {:>8} | {:>9} |\n",
+             "model", "side", "threads", "frames", "fps", "p50 ms", "p99 ms", "RSS MiB", "faults", "CPU %", "pid",
+             "vs Python");
+  fmt::print("|{:-<12}|{:-<8}|{:->10}|{:->8}|{:->9}|{:->9}|{:->9}|{:->9}|{:->10}|{:->8}|{:->10}|{:->11}|\n", "", "", "",
+             "", "", "", "", "", "", "", "", "");
   std::fflush(stdout);
 
   struct Row {
@@ -658,50 +1090,112 @@ int main(int argc, char** argv) {
     int threads;
     Result r;
   };
-  std::vector<Row> rows;
+  std::vector<Row> rows, diagnosis;
   std::vector<std::string> agreements;
   auto ratio = [](const Result& a, const Result& py) {
     return a.ok && py.ok && py.fps > 0 ? fmt::format("{:.2f}x", a.fps / py.fps) : std::string("n/a");
   };
+  const Video& element_video = format == "BGR" ? video : cpp_video;
   for (int round = 0; round < rounds; ++round) {
-    for (int t : threads) {
-      if (!no_e2e) {
-        const Result dec = measure_pipeline(job, t, false);
-        print_row("-", "decode", t, dec, "");
-        rows.push_back({"-", "decode", t, dec});
+    const Result dec = measure_launch(launcher, job, 0, false, true);
+    print_user_row("-", "decode", 0, dec, "");
+    rows.push_back({"-", "decode", 0, dec});
+    for (const auto& m : models) {
+      Job mj = job;
+      mj.model = m.path;
+      std::vector<std::pair<int, Result>> e2e;
+      for (int t : e2e_threads) e2e.emplace_back(t, measure_launch(launcher, mj, t, true, m.path == WELLMONITOR_SOURCE_MODEL));
+      std::vector<std::pair<int, Result>> py;
+      if (!python.empty())
+        for (int t : threads)
+          py.emplace_back(t, measure_python(python, script, frames_file, video, boxes_json.dump(), mj, t));
+      const Result* best_py = nullptr;
+      for (const auto& [t, r] : py)
+        if (r.ok && (!best_py || r.fps > best_py->fps)) best_py = &r;
+      for (const auto& [t, r] : e2e) {
+        print_user_row(m.label, "e2e", t, r, best_py ? ratio(r, *best_py) : std::string("n/a"));
+        rows.push_back({m.label, "e2e", t, r});
       }
-      for (const auto& [label, path] : models) {
-        Job mj = job;
-        mj.model = path;
-        const Result mo = measure_model(video, boxes, mj, t);
-        const Result el = measure_element(element_video, mj, boxes.size(), t);
-        Result e2e;
-        if (!no_e2e) e2e = measure_pipeline(mj, t, true);
-        Result py;
-        if (!python.empty()) py = measure_python(python, script, frames_file, video, boxes_json.dump(), mj, t);
-        print_row(label, "model", t, mo, ratio(mo, py));
-        print_row(label, "element", t, el, ratio(el, py));
-        if (!no_e2e) print_row(label, "e2e", t, e2e, ratio(e2e, py));
-        if (!python.empty()) print_row(label, "Python", t, py, "");
-        rows.push_back({label, "model", t, mo});
-        rows.push_back({label, "element", t, el});
-        if (!no_e2e) rows.push_back({label, "e2e", t, e2e});
-        if (!python.empty()) rows.push_back({label, "Python", t, py});
-        if (round == 0 && t == threads.front() && !python.empty())
-          agreements.push_back(label + ": " + score_agreement(el, py));
+      for (const auto& [t, r] : py) {
+        print_user_row(m.label, "Python", t, r, "");
+        rows.push_back({m.label, "Python", t, r});
+      }
+      if (!no_diagnosis) {
+        for (int t : threads) {
+          diagnosis.push_back({m.label, "forward", t, measure_forward(video, boxes, mj, t, madds_per_crop(m))});
+          diagnosis.push_back({m.label, "model", t, measure_model(video, boxes, mj, t)});
+          diagnosis.push_back({m.label, "element", t, measure_element(element_video, mj, boxes.size(), t)});
+          diagnosis.push_back({m.label, "pipeline", t, measure_pipeline(mj, t, true)});
+          if (round == 0 && t == threads.front() && !py.empty())
+            agreements.push_back(m.label + ": " + score_agreement(diagnosis[diagnosis.size() - 2].r, py.front().second));
+        }
       }
     }
   }
-  if (!tmp_dir.empty()) fs::remove_all(tmp_dir);
+  fmt::print("\nmachine load average {} after the users' rows\n", load_average());
 
-  fmt::print("\nmachine load average {} after the run\n", load_average());
-  for (const auto& a : agreements)
-    fmt::print("scores of the first timed frame, C++ element vs Python reference, {}{}\n", a,
-               format == "BGR" ? ""
-                               : fmt::format(" (the element converts its {} crops to BGR itself, as videoconvert "
-                                             "made the BGR frames Python got)",
-                                             format));
-  // The best of each (model, side) over thread counts and rounds.
+  if (!no_diagnosis) {
+    fmt::print("\nDiagnosis, in the bench's own process (not what users run): forward = the Detector's batched forward "
+               "pass alone on the first frame's wells; model = the Scorer (preprocessing + forward) on each frame's "
+               "BGR crops; element = a GstHarness around the element, {} frames decoded into memory; pipeline = the "
+               "README's pipeline built in this process. RSS = the bench process's peak during the row.\n\n",
+               format);
+    fmt::print("| {:<10} | {:<8} | {:>7} | {:>6} | {:>7} | {:>7} | {:>7} | {:>8} |\n", "model", "side", "threads",
+               "frames", "fps", "p50 ms", "p99 ms", "RSS MiB");
+    fmt::print("|{:-<12}|{:-<10}|{:->9}|{:->8}|{:->9}|{:->9}|{:->9}|{:->10}|\n", "", "", "", "", "", "", "", "");
+    for (const auto& d : diagnosis) {
+      std::string note;
+      if (d.side == "forward" && d.r.madds_per_s > 0)
+        note = fmt::format("{:.1f} G multiply-adds/s of CPU time, {:.0f}% of the core's peak", d.r.madds_per_s / 1e9,
+                           peak.madds_per_s > 0 ? 100.0 * d.r.madds_per_s / peak.madds_per_s : 0.0);
+      print_diagnosis_row(d.model, d.side, d.threads, d.r, note);
+    }
+    for (const auto& a : agreements)
+      fmt::print("scores of the first timed frame, C++ element vs Python reference, {}\n", a);
+  }
+
+  std::vector<CameraRow> camera_rows;
+  if (cameras > 0) {
+    fmt::print("\n{} cameras at once, 25 frames/s each for {} s: filesrc ! decodebin ! [videorate ! "
+               "video/x-raw,framerate=25/1 !] videoconvert ! identity sync=true ! wellmonitor wells=... ! fakesink "
+               "sync=true qos=true processing-deadline=0, run with -m. A frame late at the sink sends QoS upstream: the "
+               "element then passes late frames on unanalysed (late), the decoder drops them (dropped: its QoS "
+               "messages). fps = analysed frames/s; CPU = % of one core; * = one process: its CPU time split evenly, "
+               "its drops counted together; latency = how long after its due time a frame reached the sink (clock "
+               "jitter at the sink, GST_DEBUG=basesink:5); keeps up = every frame analysed (all of the camera stream's "
+               "{} frames), none late or dropped, >= 24.5 fps, p99 < 40 ms.\n",
+               cameras, camera_seconds, 25 * camera_seconds);
+    std::vector<std::tuple<std::string, std::string, bool>> videos;
+    videos.emplace_back("demo replay", job.video, true);
+    try {
+      const std::string cam = make_camera_video(launcher, job.video, GST_VIDEO_INFO_WIDTH(&video.info),
+                                                GST_VIDEO_INFO_HEIGHT(&video.info), 25 * camera_seconds, camera_kbps);
+      fmt::print("camera stream: {} re-encoded by x264enc (bitrate={} key-int-max=50 tune=zerolatency "
+                 "speed-preset=veryfast), 25 fps, {:.1f} Mbit/s measured, a key frame every 2 s\n",
+                 job.video, camera_kbps, fs::file_size(cam) * 8.0 / camera_seconds / 1e6);
+      videos.emplace_back("camera 25fps", cam, false);
+    } catch (const std::exception& e) {
+      fmt::print("camera stream: {}\n", e.what());
+    }
+    fmt::print("load average {} before the camera runs\n\n", load_average());
+    fmt::print("| {:<12} | {:<22} | {:>8} | {:>6} | {:>8} | {:>6} | {:>8} | {:>4} | {:>7} | {:>6} | {:>7} | {:>7} | "
+               "{:>7} | {:>7} | {:<9} |\n",
+               "video", "mode", "threads", "camera", "pid", "frames", "analysed", "late", "dropped", "fps", "CPU %",
+               "p50 ms", "p99 ms", "RSS MiB", "keeps up");
+    fmt::print("|{:-<14}|{:-<24}|{:->10}|{:->8}|{:->10}|{:->8}|{:->10}|{:->6}|{:->9}|{:->8}|{:->9}|{:->9}|{:->9}|{:->9}|"
+               "{:-<11}|\n",
+               "", "", "", "", "", "", "", "", "", "", "", "", "", "", "");
+    for (const auto& [label, path, retime] : videos)
+      for (int t : camera_threads)
+        for (bool one_process : {false, true}) {
+          const auto r = measure_cameras(launcher, job, label, path, retime, cameras, one_process, t, camera_seconds);
+          print_camera_rows(r);
+          camera_rows.insert(camera_rows.end(), r.begin(), r.end());
+        }
+    fmt::print("load average {} after the camera runs\n", load_average());
+  }
+
+  // ---- targets and the cost of every model
   auto best = [&](const std::string& model, const std::string& side) -> const Row* {
     const Row* b = nullptr;
     for (const auto& row : rows)
@@ -709,28 +1203,81 @@ int main(int argc, char** argv) {
     return b;
   };
   auto describe = [](const Row* row) {
-    return row ? fmt::format("{:.1f} fps at {} thread{}", row->r.fps, row->threads, row->threads == 1 ? "" : "s")
+    return row ? fmt::format("{:.1f} fps ({} threads)", row->r.fps, threads_text(row->threads, row->r.threads))
                : std::string("not measured");
   };
-  const Row* e2e = best("default", "e2e");
-  fmt::print("target: >= {:.0f} frames/s end to end (decoding included), default model, all {} wells every frame: {} "
-             "({})\n",
-             kTargetFps, boxes.size(), e2e ? (e2e->r.fps >= kTargetFps ? "MET" : "NOT MET") : "NOT MEASURED",
+  fmt::print("\n");
+  const std::string first = models.front().label;
+  const Row* e2e = best(first, "e2e");
+  fmt::print("target: one camera >= {:.0f} frames/s end to end in gst-launch-1.0 (decoding included), {} model, all {} "
+             "wells every frame: {} ({})\n",
+             kTargetFps, first, boxes.size(), e2e ? (e2e->r.fps >= kTargetFps ? "MET" : "NOT MET") : "NOT MEASURED",
              describe(e2e));
-  const Row* homework = best(seed_ae ? "seed-ae" : "default", "Python");
+  const Row* homework = best(seed_ae ? "seed-ae" : first, "Python");
   if (e2e && homework)
     fmt::print("target: >= {:.0f}x the homework-style Python reference ({} in Python, {}): {:.2f}x, {}\n",
-               kTargetVsPython, seed_ae ? "seed-ae" : "the default model (add --seed-ae for the homework's network)",
+               kTargetVsPython, seed_ae ? "seed-ae" : first + " model (add --seed-ae for the homework's network)",
                describe(homework), e2e->r.fps / homework->r.fps,
                e2e->r.fps / homework->r.fps >= kTargetVsPython ? "MET" : "NOT MET");
-  if (seed_ae) {
-    const Row* el = best("seed-ae", "element");
-    const Row* py = best("seed-ae", "Python");
-    if (el && py)
-      fmt::print("target: seed-ae in the element at least as fast as seed-ae in Python: {} vs {} -> {:.2f}x, {}\n",
-                 describe(el), describe(py), el->r.fps / py->r.fps, el->r.fps >= py->r.fps ? "MET" : "NOT MET");
+  if (cameras > 0) {
+    std::map<std::string, std::pair<int, int>> verdicts;  // configuration -> (cameras keeping up, cameras)
+    for (const auto& c : camera_rows) {
+      auto& v = verdicts[fmt::format("{}, {}, threads {}", c.video, c.mode, threads_text(c.threads, c.threads_used))];
+      v.first += c.keeps_up();
+      v.second += 1;
+    }
+    for (const auto& [config, v] : verdicts)
+      fmt::print("target: {} cameras at 25 fps, {}: {} of {} keep up, {}\n", cameras, config, v.first, v.second,
+                 v.first == v.second ? "MET" : "NOT MET");
+  }
+
+  fmt::print("\nCost of each model (the budget every model change is measured against: >= {:.0f} frames/s end to "
+             "end for one camera, 4 cameras at 25 fps on this machine):\n\n",
+             kTargetFps);
+  fmt::print("| {:<10} | {:<16} | {:>10} | {:>12} | {:>12} | {:>11} | {:>10} | {:>10} | {:>11} |\n", "model", "arch",
+             "parameters", "M madds/crop", "M madds/frame", "e2e fps", "e2e p99 ms", "forward ms", "% of peak");
+  fmt::print("|{:-<12}|{:-<18}|{:->12}|{:->14}|{:->14}|{:->13}|{:->12}|{:->12}|{:->13}|\n", "", "", "", "", "", "", "",
+             "", "");
+  for (const auto& m : models) {
+    const Row* e = best(m.label, "e2e");
+    const Result* fw = nullptr;
+    for (const auto& d : diagnosis)
+      if (d.model == m.label && d.side == "forward" && d.threads == 1 && d.r.ok) fw = &d.r;
+    fmt::print("| {:<10} | {:<16} | {:>10} | {:>12.2f} | {:>12.0f} | {:>11} | {:>10} | {:>10} | {:>11} |\n", m.label,
+               m.meta.value("arch", std::string("?")), m.meta.value("parameters", 0), madds_per_crop(m) / 1e6,
+               madds_per_crop(m) * boxes.size() / 1e6, e ? fmt::format("{:.1f}", e->r.fps) : std::string("-"),
+               e ? fmt::format("{:.2f}", e->r.p99_ms) : std::string("-"),
+               fw ? fmt::format("{:.2f}", fw->p50_ms) : std::string("-"),
+               fw && peak.madds_per_s > 0 ? fmt::format("{:.0f}%", 100.0 * fw->madds_per_s / peak.madds_per_s)
+                                          : std::string("-"));
+  }
+  fmt::print("(forward ms and % of peak: the diagnosis forward row at 1 thread; the peak is one core's FMA loop)\n");
+
+  if (!json_path.empty()) {
+    nlohmann::json j;
+    j["bench_pid"] = ::getpid();
+    j["load_average"] = load_average();
+    j["core_peak_madds_per_s"] = peak.madds_per_s;
+    auto row_json = [](const Row& row) {
+      return nlohmann::json{{"model", row.model},         {"side", row.side},       {"threads", row.threads},
+                            {"ok", row.r.ok},             {"error", row.r.error},   {"pid", row.r.pid},
+                            {"frames", row.r.frames},     {"fps", row.r.fps},       {"p50_ms", row.r.p50_ms},
+                            {"p99_ms", row.r.p99_ms},     {"rss_mib", row.r.rss_mib},
+                            {"faults_per_frame", row.r.faults_per_frame}, {"cpu_percent", row.r.cpu_percent},
+                            {"threads_used", row.r.threads}, {"wall_s", row.r.wall_s}};
+    };
+    for (const auto& row : rows) j["rows"].push_back(row_json(row));
+    for (const auto& row : diagnosis) j["diagnosis"].push_back(row_json(row));
+    for (const auto& c : camera_rows)
+      j["cameras"].push_back({{"video", c.video}, {"mode", c.mode}, {"threads", c.threads}, {"camera", c.camera},
+                              {"pid", c.pid}, {"frames_in", c.frames_in}, {"analysed", c.analysed}, {"late", c.late},
+                              {"dropped", c.dropped}, {"fps", c.fps}, {"cpu_percent", c.cpu_percent}, {"p50_ms", c.p50_ms},
+                              {"p99_ms", c.p99_ms}, {"keeps_up", c.keeps_up()}, {"error", c.error}});
+    std::ofstream(json_path) << j.dump(2) << "\n";
   }
   bool all_ok = !rows.empty();
   for (const auto& row : rows) all_ok = all_ok && row.r.ok;
+  for (const auto& row : diagnosis) all_ok = all_ok && row.r.ok;
+  for (const auto& c : camera_rows) all_ok = all_ok && c.error.empty();
   return all_ok ? 0 : 1;
 }

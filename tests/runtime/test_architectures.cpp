@@ -2,11 +2,13 @@
 // is much cheaper; both map [N, C, H, W] to the same shape in [-1, 1].
 #include "wellmonitor/architectures.h"
 #include "wellmonitor/detector.h"
+#include "wellmonitor/inference_ops.h"
 #include "wellmonitor/scores.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -325,7 +327,8 @@ wm::ModelFile random_model(const std::string& arch, wm::ColorMode color) {
 }  // namespace
 
 // The Detector scores with its own copy of the network, BatchNorm folded into
-// the convolutions and channels-last: for every architecture, grey and colour,
+// the convolutions, channels-last, with the inference kernels: for every
+// architecture, grey and colour,
 // its outputs and scores are the model file's network's within 1e-5, and the
 // copy has no BatchNorm left.
 TEST(InferenceNetwork, FoldedAndChannelsLastScoresEqualTheUnfoldedNetworkForEveryArchitecture) {
@@ -342,10 +345,12 @@ TEST(InferenceNetwork, FoldedAndChannelsLastScoresEqualTheUnfoldedNetworkForEver
         expected_score = wm::score_batch(x, expected_out, m.score).to(torch::kFloat64);
       }
       ASSERT_GT(wm::batchnorm_count(*m.network), 0);
-      for (const auto& options : {wm::InferenceOptions{false, false}, wm::InferenceOptions{true, false},
-                                  wm::InferenceOptions{false, true}, wm::InferenceOptions{}}) {
+      for (const auto& options : {wm::InferenceOptions{false, false, false}, wm::InferenceOptions{true, false, false},
+                                  wm::InferenceOptions{false, true, false}, wm::InferenceOptions{false, false, true},
+                                  wm::InferenceOptions{}}) {
         SCOPED_TRACE("fold " + std::to_string(options.fold_batchnorm) + " channels-last " +
-                     std::to_string(options.channels_last));
+                     std::to_string(options.channels_last) + " inference kernels " +
+                     std::to_string(options.inference_kernels));
         wm::Detector det(m, torch::kCPU, options);
         EXPECT_EQ(wm::batchnorm_count(det.inference_network()) == 0, options.fold_batchnorm);
         const torch::Tensor out = det.reconstruct(x);
@@ -357,4 +362,36 @@ TEST(InferenceNetwork, FoldedAndChannelsLastScoresEqualTheUnfoldedNetworkForEver
       EXPECT_GT(wm::batchnorm_count(*m.network), 0) << "the model file's network was folded too";
     }
   }
+}
+
+// relu(max_pool2d(x, 2)) in one pass equals torch's two ops exactly: channels-last
+// (the kernel) and not (torch's ops), odd sizes, NaN and infinities kept.
+TEST(InferenceKernels, MaxPool2ReluEqualsTorchsMaxPoolThenReluExactly) {
+  torch::manual_seed(3);
+  torch::InferenceMode guard;
+  for (const auto& shape : {std::vector<int64_t>{42, 8, 64, 64}, {3, 16, 33, 31}, {1, 12, 2, 2}, {2, 5, 7, 9}}) {
+    torch::Tensor x = torch::randn(shape);
+    x.view(-1)[5] = std::numeric_limits<float>::quiet_NaN();
+    x.view(-1)[17] = std::numeric_limits<float>::infinity();
+    x.view(-1)[40] = -std::numeric_limits<float>::infinity();
+    const torch::Tensor expected = torch::relu(torch::max_pool2d(x, 2));
+    for (const auto format : {torch::MemoryFormat::ChannelsLast, torch::MemoryFormat::Contiguous}) {
+      const torch::Tensor got = wm::max_pool2_relu(x.contiguous(format));
+      ASSERT_EQ(got.sizes(), expected.sizes());
+      EXPECT_TRUE(torch::equal(torch::isnan(got), torch::isnan(expected)));
+      EXPECT_TRUE(torch::equal(torch::nan_to_num(got, 0.0), torch::nan_to_num(expected, 0.0)));
+      EXPECT_TRUE(torch::isnan(got).any().item<bool>());
+      if (format == torch::MemoryFormat::ChannelsLast) {
+        EXPECT_TRUE(got.is_contiguous(torch::MemoryFormat::ChannelsLast));
+      }
+    }
+  }
+  // threads split the batch; the result does not change
+  const torch::Tensor x = torch::randn({42, 8, 64, 64}).contiguous(torch::MemoryFormat::ChannelsLast);
+  const int before = torch::get_num_threads();
+  torch::set_num_threads(2);
+  const torch::Tensor two = wm::max_pool2_relu(x);
+  torch::set_num_threads(1);
+  EXPECT_TRUE(torch::equal(two, wm::max_pool2_relu(x)));
+  torch::set_num_threads(before);
 }

@@ -1,6 +1,7 @@
 #include "wellmonitor/architectures.h"
 
 #include "wellmonitor/errors.h"
+#include "wellmonitor/inference_ops.h"
 
 #include <stdexcept>
 
@@ -156,12 +157,30 @@ SpillCNNImpl::SpillCNNImpl(const SpillCNNOptions& o) : options_(o) {
 }
 
 torch::Tensor SpillCNNImpl::forward(const torch::Tensor& x) {
-  auto h = features_->forward(x);
+  torch::Tensor h;
+  if (inference_kernels_ && !torch::GradMode::is_enabled()) {
+    // ReLU then 2x2 max-pooling in one pass (max_pool2_relu); the rest as the modules do it
+    h = x;
+    const size_t n = features_->size();
+    for (size_t i = 0; i < n; ++i) {
+      if (i + 2 < n && features_->ptr(i + 1)->as<nn::ReLU>() && features_->ptr(i + 2)->as<nn::MaxPool2d>()) {
+        h = max_pool2_relu((features_->begin() + static_cast<long>(i))->forward(h));
+        i += 2;
+      } else {
+        h = (features_->begin() + static_cast<long>(i))->forward(h);
+      }
+    }
+  } else {
+    h = features_->forward(x);
+  }
   auto pooled = torch::cat({h.mean({2, 3}), std::get<0>(h.flatten(2).max(2))}, 1);
   return head_->forward(pooled).view({-1});
 }
 
 void SpillCNNImpl::fold_batchnorm() { features_ = replace_module("features", fold_sequential(features_)); }
+
+// Every MaxPool2d here is 2x2, stride 2, no padding: what max_pool2_relu does.
+void SpillCNNImpl::use_inference_kernels() { inference_kernels_ = true; }
 
 int64_t SpillCNNImpl::multiply_adds() const {
   const int64_t b = options_.base, c = options_.channels, p = static_cast<int64_t>(options_.height) * options_.width;

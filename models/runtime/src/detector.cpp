@@ -23,7 +23,7 @@ Detector::Detector(ModelFile model, torch::Device device, InferenceOptions optio
   // A network of its own, so that model_ stays what the file holds.
   if (model_.arch == kTorchScriptArch) {
     net_ = model_.network;  // a script runs as exported
-    options_ = InferenceOptions{false, false};
+    options_ = InferenceOptions{false, false, false};
     return;
   }
   net_ = make_autoencoder(model_.arch, model_.arch_params, model_.preprocess.channels(), model_.preprocess.height,
@@ -33,6 +33,7 @@ Detector::Detector(ModelFile model, torch::Device device, InferenceOptions optio
   net_->eval();
   if (options_.fold_batchnorm) net_->fold_batchnorm();
   if (options_.channels_last) weights_channels_last(*net_);
+  if (options_.inference_kernels) net_->use_inference_kernels();
 }
 
 torch::Tensor Detector::forward(const torch::Tensor& x) {

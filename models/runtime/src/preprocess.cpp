@@ -3,7 +3,6 @@
 #include "wellmonitor/crop_preprocessor.h"
 #include "wellmonitor/errors.h"
 
-#include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -67,18 +66,24 @@ namespace {
 
 constexpr int kPrecisionBits = 32 - 8 - 2;  // Pillow's fixed point for 8-bit images
 
-// One output sample's taps: first input index and fixed-point weights.
+// The taps of one pass: for output sample i, `count` fixed-point weights
+// weights[i * count ...] on the input samples first[i] .. first[i] + count - 1.
+// Every sample has the same count (the largest); a shorter one is padded with
+// zero weights, moved to lie inside the input, which adds exactly nothing.
 struct Taps {
-  int first = 0;
+  int count = 0;
+  std::vector<int> first;
   std::vector<int32_t> weights;
 };
 
-std::vector<Taps> bilinear_taps(int in_size, int out_size) {
+Taps bilinear_taps(int in_size, int out_size) {
   const double scale = static_cast<double>(in_size) / out_size;
   const double filterscale = std::max(scale, 1.0);
   const double support = 1.0 * filterscale;  // bilinear filter support is 1
-  std::vector<Taps> taps(out_size);
+  std::vector<int> xmins(out_size);
+  std::vector<std::vector<int32_t>> ks(out_size);
   std::vector<double> w;
+  int count = 1;
   for (int xx = 0; xx < out_size; ++xx) {
     const double center = (xx + 0.5) * scale;
     int xmin = static_cast<int>(center - support + 0.5);
@@ -93,62 +98,95 @@ std::vector<Taps> bilinear_taps(int in_size, int out_size) {
       w[x] = t < 1.0 ? 1.0 - t : 0.0;
       ww += w[x];
     }
-    taps[xx].first = xmin;
-    taps[xx].weights.resize(xmax);
+    xmins[xx] = xmin;
+    ks[xx].resize(xmax);
     for (int x = 0; x < xmax; ++x) {
       double k = ww != 0.0 ? w[x] / ww : 0.0;
-      taps[xx].weights[x] = static_cast<int32_t>(k < 0 ? k * (1 << kPrecisionBits) - 0.5
-                                                       : k * (1 << kPrecisionBits) + 0.5);
+      ks[xx][x] = static_cast<int32_t>(k < 0 ? k * (1 << kPrecisionBits) - 0.5 : k * (1 << kPrecisionBits) + 0.5);
     }
+    count = std::max(count, xmax);
+  }
+  count = std::min(count, in_size);
+  Taps taps;
+  taps.count = count;
+  taps.first.resize(out_size);
+  taps.weights.assign(static_cast<size_t>(out_size) * count, 0);
+  for (int xx = 0; xx < out_size; ++xx) {
+    const int first = std::min(xmins[xx], in_size - count);  // the padding stays inside the input
+    taps.first[xx] = first;
+    for (size_t x = 0; x < ks[xx].size(); ++x) taps.weights[static_cast<size_t>(xx) * count + (xmins[xx] - first) + x] = ks[xx][x];
   }
   return taps;
 }
 
-inline uint8_t clip8(int64_t v) {
+inline uint8_t clip8(int32_t v) {
   v >>= kPrecisionBits;
   return static_cast<uint8_t>(v < 0 ? 0 : (v > 255 ? 255 : v));
 }
 
+// The horizontal pass over every row, for CN channels (1 or 3) and N taps
+// (N > 0: known when compiled, so the loops unroll; 0: taps.count).
+// Sums fit in 32 bits: weights add up to 2^22 and samples are at most 255.
+template <int CN, int N>
+void resample_rows(const cv::Mat& src, const Taps& taps, cv::Mat& dst) {
+  const int out_width = dst.cols, n = N > 0 ? N : taps.count;
+  for (int y = 0; y < src.rows; ++y) {
+    const uint8_t* s = src.ptr<uint8_t>(y);
+    uint8_t* d = dst.ptr<uint8_t>(y);
+    for (int x = 0; x < out_width; ++x) {
+      const int32_t* w = taps.weights.data() + static_cast<size_t>(x) * n;
+      const uint8_t* p = s + taps.first[x] * CN;
+      int32_t acc[CN];
+      for (int c = 0; c < CN; ++c) acc[c] = 1 << (kPrecisionBits - 1);
+      for (int k = 0; k < n; ++k)
+        for (int c = 0; c < CN; ++c) acc[c] += p[k * CN + c] * w[k];
+      for (int c = 0; c < CN; ++c) d[x * CN + c] = clip8(acc[c]);
+    }
+  }
+}
+
+template <int CN>
+void resample_rows(const cv::Mat& src, const Taps& taps, cv::Mat& dst) {
+  switch (taps.count) {  // shrinking a well's crop to 64 px takes 2-5 taps
+    case 2: return resample_rows<CN, 2>(src, taps, dst);
+    case 3: return resample_rows<CN, 3>(src, taps, dst);
+    case 4: return resample_rows<CN, 4>(src, taps, dst);
+    case 5: return resample_rows<CN, 5>(src, taps, dst);
+    default: return resample_rows<CN, 0>(src, taps, dst);
+  }
+}
+
 // Pillow's two passes with given taps: horizontal into `tmp` (skipped when the
 // width stays), vertical into `dst` (skipped when the height stays). Returns
-// the result: dst, tmp or src itself.
-const cv::Mat& resample(const cv::Mat& src, int out_width, int out_height, const std::vector<Taps>& htaps,
-                        const std::vector<Taps>& vtaps, cv::Mat& tmp_store, cv::Mat& dst) {
+// the result: dst, tmp or src itself. `acc` is scratch for one output row.
+const cv::Mat& resample(const cv::Mat& src, int out_width, int out_height, const Taps& htaps, const Taps& vtaps,
+                        cv::Mat& tmp_store, cv::Mat& dst, std::vector<int32_t>& acc) {
   const int cn = src.channels();
   const cv::Mat* tmp_p = &src;
   if (src.cols != out_width) {
-    const auto& taps = htaps;
-    cv::Mat& tmp = tmp_store;
-    tmp.create(src.rows, out_width, src.type());
-    for (int y = 0; y < src.rows; ++y) {
-      const uint8_t* s = src.ptr<uint8_t>(y);
-      uint8_t* d = tmp.ptr<uint8_t>(y);
-      for (int x = 0; x < out_width; ++x) {
-        const Taps& t = taps[x];
-        for (int c = 0; c < cn; ++c) {
-          int64_t acc = 1 << (kPrecisionBits - 1);
-          for (size_t k = 0; k < t.weights.size(); ++k)
-            acc += static_cast<int64_t>(s[(t.first + static_cast<int>(k)) * cn + c]) * t.weights[k];
-          d[x * cn + c] = clip8(acc);
-        }
-      }
-    }
-    tmp_p = &tmp;
+    tmp_store.create(src.rows, out_width, src.type());
+    if (cn == 3)
+      resample_rows<3>(src, htaps, tmp_store);
+    else
+      resample_rows<1>(src, htaps, tmp_store);
+    tmp_p = &tmp_store;
   }
   const cv::Mat& tmp = *tmp_p;
   if (tmp.rows == out_height) return tmp;
-  const auto& taps = vtaps;
   dst.create(out_height, out_width, src.type());
-  const int row_len = out_width * cn;
+  const int row_len = out_width * cn, n = vtaps.count;
+  acc.resize(row_len);
+  int32_t* a = acc.data();
   for (int y = 0; y < out_height; ++y) {
-    const Taps& t = taps[y];
-    uint8_t* d = dst.ptr<uint8_t>(y);
-    for (int i = 0; i < row_len; ++i) {
-      int64_t acc = 1 << (kPrecisionBits - 1);
-      for (size_t k = 0; k < t.weights.size(); ++k)
-        acc += static_cast<int64_t>(tmp.ptr<uint8_t>(t.first + static_cast<int>(k))[i]) * t.weights[k];
-      d[i] = clip8(acc);
+    const int32_t* w = vtaps.weights.data() + static_cast<size_t>(y) * n;
+    std::fill(a, a + row_len, 1 << (kPrecisionBits - 1));
+    for (int k = 0; k < n; ++k) {
+      const uint8_t* row = tmp.ptr<uint8_t>(vtaps.first[y] + k);
+      const int32_t wk = w[k];
+      for (int i = 0; i < row_len; ++i) a[i] += row[i] * wk;
     }
+    uint8_t* d = dst.ptr<uint8_t>(y);
+    for (int i = 0; i < row_len; ++i) d[i] = clip8(a[i]);
   }
   return dst;
 }
@@ -159,28 +197,45 @@ void check_crop(const cv::Mat& crop) {
     throw std::invalid_argument("crop must be 8-bit BGR or grayscale");
 }
 
-// The crop in the network's colours (grey or RGB), in `store` unless the crop serves as it is.
-const cv::Mat& network_colours(const cv::Mat& crop, const PreprocessConfig& config, cv::Mat& store) {
-  if (config.color == ColorMode::Gray) {
-    if (crop.channels() == 1) return crop;
+// The crop as the image to resample: grey for a grey model (PIL's "L", in
+// `store` unless the crop is grey already), else the crop itself (BGR or grey;
+// to_floats puts its channels in the network's RGB order).
+const cv::Mat& resample_input(const cv::Mat& crop, const PreprocessConfig& config, cv::Mat& store) {
+  if (config.color == ColorMode::Gray && crop.channels() == 3) {
     gray_pil_into(crop, store);
-  } else {
-    cv::cvtColor(crop, store, crop.channels() == 1 ? cv::COLOR_GRAY2RGB : cv::COLOR_BGR2RGB);
+    return store;
   }
-  return store;
+  return crop;
 }
 
-// The resized crop to floats in [-1, 1], CHW.
+// ToTensor (/255) then Normalize(0.5, 0.5) of every 8-bit value, in the same
+// float operations as torchvision.
+struct UnitTable {
+  float v[256];
+  UnitTable() {
+    for (int i = 0; i < 256; ++i) v[i] = (static_cast<float>(i) / 255.0f - 0.5f) / 0.5f;
+  }
+};
+
+// The resized image (BGR or grey) to floats in [-1, 1], CHW, in the network's
+// channels: grey as it is; for an RGB network BGR reordered, grey repeated.
 void to_floats(const cv::Mat& r, const PreprocessConfig& config, float* out) {
+  static const UnitTable unit;
   const int cn = r.channels();
   const size_t plane = static_cast<size_t>(config.width) * config.height;
   for (int y = 0; y < r.rows; ++y) {
     const uint8_t* s = r.ptr<uint8_t>(y);
-    for (int x = 0; x < r.cols; ++x)
-      for (int c = 0; c < cn; ++c)
-        // ToTensor (/255) then Normalize(0.5, 0.5), in the same float order as torchvision
-        out[c * plane + static_cast<size_t>(y) * config.width + x] =
-            (static_cast<float>(s[x * cn + c]) / 255.0f - 0.5f) / 0.5f;
+    float* o = out + static_cast<size_t>(y) * config.width;
+    if (cn == 3) {
+      for (int x = 0; x < r.cols; ++x) {
+        o[x] = unit.v[s[3 * x + 2]];
+        o[plane + x] = unit.v[s[3 * x + 1]];
+        o[2 * plane + x] = unit.v[s[3 * x]];
+      }
+    } else {
+      for (int x = 0; x < r.cols; ++x) o[x] = unit.v[s[x]];
+      for (int c = 1; c < config.channels(); ++c) std::copy(o, o + r.cols, o + c * plane);
+    }
   }
 }
 
@@ -190,23 +245,25 @@ cv::Mat resize_bilinear_pil(const cv::Mat& src, int out_width, int out_height) {
   if (src.empty() || src.depth() != CV_8U || (src.channels() != 1 && src.channels() != 3))
     throw std::invalid_argument("resize_bilinear_pil expects a non-empty 8-bit image with 1 or 3 channels");
   if (out_width <= 0 || out_height <= 0) throw std::invalid_argument("resize_bilinear_pil: bad output size");
-  const std::vector<Taps> htaps = src.cols != out_width ? bilinear_taps(src.cols, out_width) : std::vector<Taps>{};
-  const std::vector<Taps> vtaps = src.rows != out_height ? bilinear_taps(src.rows, out_height) : std::vector<Taps>{};
+  const Taps htaps = src.cols != out_width ? bilinear_taps(src.cols, out_width) : Taps{};
+  const Taps vtaps = src.rows != out_height ? bilinear_taps(src.rows, out_height) : Taps{};
   cv::Mat tmp, dst;
-  const cv::Mat& r = resample(src, out_width, out_height, htaps, vtaps, tmp, dst);
+  std::vector<int32_t> acc;
+  const cv::Mat& r = resample(src, out_width, out_height, htaps, vtaps, tmp, dst, acc);
   return r.data == src.data ? src.clone() : r;
 }
 
 void preprocess_into(const cv::Mat& crop, const PreprocessConfig& config, float* out) {
   check_crop(crop);
   cv::Mat store;
-  const cv::Mat& src = network_colours(crop, config, store);
+  const cv::Mat& src = resample_input(crop, config, store);
   to_floats(resize_bilinear_pil(src, config.width, config.height), config, out);
 }
 
 struct CropPreprocessor::Prepared {
-  std::vector<Taps> htaps, vtaps;
+  Taps htaps, vtaps;
   cv::Mat colours, tmp, dst;
+  std::vector<int32_t> acc;
 };
 
 CropPreprocessor::CropPreprocessor(const PreprocessConfig& config) : config_(config) {}
@@ -220,8 +277,8 @@ void CropPreprocessor::run(const cv::Mat& crop, float* out) {
     if (crop.cols != config_.width) p->htaps = bilinear_taps(crop.cols, config_.width);
     if (crop.rows != config_.height) p->vtaps = bilinear_taps(crop.rows, config_.height);
   }
-  const cv::Mat& src = network_colours(crop, config_, p->colours);
-  to_floats(resample(src, config_.width, config_.height, p->htaps, p->vtaps, p->tmp, p->dst), config_, out);
+  const cv::Mat& src = resample_input(crop, config_, p->colours);
+  to_floats(resample(src, config_.width, config_.height, p->htaps, p->vtaps, p->tmp, p->dst, p->acc), config_, out);
 }
 
 torch::Tensor preprocess(const cv::Mat& crop, const PreprocessConfig& config) {

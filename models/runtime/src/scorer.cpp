@@ -1,5 +1,6 @@
 #include "wellmonitor/scorer.h"
 
+#include "wellmonitor/cpu_allocator.h"
 #include "wellmonitor/crop_preprocessor.h"
 #include "wellmonitor/detector.h"
 #include "wellmonitor/device.h"
@@ -54,6 +55,8 @@ Scorer::Scorer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Scorer::~Scorer() = default;
 
 std::unique_ptr<Scorer> Scorer::open(const std::string& path, const ScorerOptions& options) {
+  // LibTorch's working memory stays warm from frame to frame (cpu_allocator.h).
+  install_caching_cpu_allocator();
   const torch::Device device = resolve_device(options.device, options.device_hint.empty() ? kElementDeviceHint : options.device_hint);  // DeviceError
   ModelFile file = load_model(path);                              // ModelFileError
   auto impl = std::make_unique<Impl>(std::move(file), device, options.delay_us);

@@ -25,6 +25,10 @@ class AutoencoderImpl : public torch::nn::Module {
   // function, faster. For inference only: the parameters' names change, so a
   // folded network is never trained or saved.
   virtual void fold_batchnorm() = 0;
+  // From now on, passes without autograd (inference and no-grad modes) use
+  // the kernels of inference_ops.h where they apply; the same function, the
+  // same floats. Training is not affected.
+  virtual void use_inference_kernels() {}
 };
 
 // The reference autoencoder, layer for layer (arch id "seed-ae"):
@@ -101,9 +105,11 @@ class SpillCNNImpl : public AutoencoderImpl {
   bool is_classifier() const override { return true; }
   int64_t multiply_adds() const override;
   void fold_batchnorm() override;
+  void use_inference_kernels() override;
 
  private:
   SpillCNNOptions options_;
+  bool inference_kernels_ = false;
   torch::nn::Sequential features_{nullptr};
   torch::nn::Linear head_{nullptr};
 };

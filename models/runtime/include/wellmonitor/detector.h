@@ -18,6 +18,7 @@ namespace wellmonitor {
 struct InferenceOptions {
   bool fold_batchnorm = true;  // BatchNorm folded into the convolutions at load
   bool channels_last = true;   // NHWC weights and inputs (oneDNN's fast convolutions)
+  bool inference_kernels = true;  // inference_ops.h's kernels where they apply (use_inference_kernels())
 };
 
 class Detector {
