@@ -594,7 +594,7 @@ TEST_F(TrainerCli, EvaluateRefusesNanWeightsAndNanScores) {
 }
 
 // Numeric options name their limits in --help and refuse values outside them
-// with a short message (no 309-digit range).
+// with a short message (no 309-digit range), one line naming the option.
 TEST_F(TrainerCli, NumericOptionsHaveNamedLimits) {
   const auto help = trainer({"train", "--help"});
   ASSERT_EQ(help.exit_code, 0) << help.describe();
@@ -612,9 +612,7 @@ TEST_F(TrainerCli, NumericOptionsHaveNamedLimits) {
                                          {{"--lr", "nan"}, "positive number"}}) {
     SCOPED_TRACE(c.args[0] + " " + c.args[1]);
     const auto r = trainer(std::vector<std::string>{"train", "--normal", kNormal, "--out", path("x.wmm")} + c.args);
-    EXPECT_NE(r.exit_code, 0) << r.describe();
-    EXPECT_EQ(r.signal, 0) << r.describe();
-    EXPECT_TRUE(contains(r.err, c.names)) << r.describe();
+    expect_one_line_error(r, {c.args[0], c.names});
     EXPECT_LT(r.err.size(), 200u) << r.describe();
   }
 }
@@ -735,31 +733,64 @@ TEST_F(TrainerCli, BadArchitecture) {
                         {"latent"});
 }
 
-// Usage errors (CLI11): a non-zero exit and a message naming the option, no crash.
-TEST_F(TrainerCli, UsageErrors) {
+// Usage errors, every subcommand: each bad invocation is exactly one line on
+// stderr that names the option (or the word) at fault, exit status 1, nothing
+// on stdout. A misspelt option is named before the required options it hides
+// (--normals is not reported as "--normal is required"), with the option meant.
+TEST_F(TrainerCli, UsageErrorsAreOneLineNamingTheOptionWithExitStatusOne) {
+  const std::string model = quick_model(), out = path("x.wmm");
   struct Case {
     std::vector<std::string> args;
-    std::string names;
+    std::vector<std::string> names;  // what the line must name
   };
-  for (const auto& c : std::vector<Case>{{{"train", "--normal", kNormal}, "--out"},
-                                         {{"train", "--normal", kNormal, "--out", "x", "--device", "tpu"}, "tpu"},
-                                         {{"evaluate", "--model", "/no/such/model.wmm", "--images", kEval, "--labels",
-                                           kLabels},
-                                          "/no/such/model.wmm"},
-                                         {{"frobnicate"}, "subcommand is required"}}) {
+  const std::vector<Case> cases = {
+      // train
+      {{"train", "--normals", kNormal, "--out", out}, {"train:", "unknown option --normals", "did you mean --normal?"}},
+      {{"train", "--normal", kNormal, "--out", out, "--bogus=1"}, {"unknown option --bogus"}},
+      {{"train", "--normal", kNormal}, {"--out is required"}},
+      {{"train", "--normal", kNormal, "--out", out, "--epochs", "0"}, {"--epochs", "0"}},
+      {{"train", "--normal", kNormal, "--out", out, "--epochs", "many"}, {"--epochs", "many"}},
+      {{"train", "--normal", kNormal, "--out", out, "--epochs"}, {"--epochs"}},
+      {{"train", "--normal", kNormal, "--out", out, "--device", "tpu"}, {"--device", "tpu"}},
+      {{"train", "--normal", kNormal, "--out", out, "stray"}, {"unexpected argument 'stray'"}},
+      // calibrate, evaluate, info, stress, verify, crossval
+      {{"calibrate", "--normal", kNormal}, {"calibrate:", "--model is required"}},
+      {{"evaluate", "--model", "/no/such/model.wmm", "--images", kEval, "--labels", kLabels},
+       {"--model", "/no/such/model.wmm"}},
+      {{"evaluate", "--model", model, "--images", kEval, "--label", kLabels}, {"--label", "did you mean --labels?"}},
+      {{"info"}, {"info:", "--model is required"}},
+      {{"info", "--model", model, "--fulll"}, {"--fulll", "did you mean --full?"}},
+      {{"stress", "--model", model, "--normal", kNormal, "--anomalies", kSpill, "--seeds", "x"}, {"--seeds", "x"}},
+      {{"verify", "--model", model, "--normal", kNormal, "--tolerance", "-1"}, {"--tolerance"}},
+      {{"crossval", "--normal", kNormal}, {"crossval:", "--otherdays is required"}},
+      {{"crossval", "--otherdays", kCrops, "--folds", "1"}, {"--folds"}},
+      // the data tools
+      {{"extract", "--video", "v.mp4", "--wells", "w.txt", "--out", out, "--every", "0"}, {"extract:", "--every"}},
+      {{"layout", "--image", "/no/such/frame.png"}, {"layout:", "--image"}},
+      {{"review", "--images", "/no/such/folder", "--out", out}, {"review:", "--images"}},
+      // the program itself
+      {{}, {"a subcommand is required", "train"}},
+      {{"trian", "--normal", kNormal}, {"'trian'", "did you mean train?"}},
+      {{"--bogus"}, {"unknown option --bogus"}},
+  };
+  for (const auto& c : cases) {
+    std::string line = "wellmonitor-trainer";
+    for (const auto& a : c.args) line += " " + a;
+    SCOPED_TRACE(line);
     const auto r = trainer(c.args);
-    SCOPED_TRACE(c.names);
-    EXPECT_EQ(r.signal, 0) << r.describe();
-    EXPECT_NE(r.exit_code, 0) << r.describe();
-    EXPECT_TRUE(contains(r.err + r.out, c.names)) << r.describe();
-    EXPECT_FALSE(contains(r.err, "terminate called")) << r.describe();
+    expect_one_line_error(r, c.names);
+    EXPECT_EQ(r.out, "") << "nothing on stdout";
+    EXPECT_TRUE(contains(r.err, "--help")) << "the line says where to read more: " << r.err;
   }
-  // --help works for every subcommand.
-  for (const char* sub : {"train", "evaluate"}) {
+  // --help is no error: exit status 0, the text on stdout.
+  for (const char* sub : {"train", "evaluate", "review"}) {
     const auto r = trainer({sub, "--help"});
     EXPECT_EQ(r.exit_code, 0) << sub << "\n" << r.describe();
-    EXPECT_TRUE(contains(r.out, "--model") || contains(r.out, "--normal")) << sub;
+    EXPECT_TRUE(contains(r.out, "--")) << sub;
+    EXPECT_EQ(r.err, "") << sub;
   }
+  const auto v = trainer({"--version"});
+  EXPECT_EQ(v.exit_code, 0) << v.describe();
 }
 
 // ---------------------------------------------------------------- verify

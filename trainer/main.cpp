@@ -8,11 +8,15 @@
 #include <malloc.h>
 #endif
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "wellmonitor/architectures.h"
+#include "wellmonitor/errors.h"
 #include "wellmonitor/version.h"
 
 namespace {
@@ -40,6 +44,73 @@ CLI::Validator number_above(double low, bool inclusive) {
         return std::string();
       },
       inclusive ? "NONNEGATIVE" : "POSITIVE");
+}
+
+// Levenshtein distance, for "did you mean" in usage errors.
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// " (did you mean X?)" for the closest of `names` to `word`, when one is close.
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& names) {
+  std::string best;
+  size_t best_d = std::max<size_t>(2, word.size() / 4) + 1;
+  for (const auto& n : names) {
+    const size_t d = edit_distance(word, n);
+    const bool prefix = n.size() > 3 && word.size() > 3 && (n.rfind(word, 0) == 0 || word.rfind(n, 0) == 0);
+    if (d < best_d || (prefix && best.empty())) best = n, best_d = std::min(best_d, d);
+  }
+  return best.empty() ? std::string() : " (did you mean " + best + "?)";
+}
+
+// Every usage error CLI11 finds, as one line on stderr that names the option:
+// "wellmonitor-trainer: error: train: --epochs: Value 0 not in range [1 - 100000]
+// (see wellmonitor-trainer train --help)". An argument no option takes is named
+// before anything else (CLI11 checks required options first, so a misspelt
+// `--normals` would read "--normal is required").
+std::string usage_error(const CLI::App* app, const CLI::Error& e) {
+  const CLI::App* sub = app;
+  for (const CLI::App* s : app->get_subcommands()) sub = s;  // the subcommand being parsed
+  std::vector<std::string> subcommands;
+  for (const CLI::App* s : app->get_subcommands({})) subcommands.push_back(s->get_name());
+  std::string msg = e.what();
+  const std::vector<std::string> extras = app->remaining(true);
+  if (!extras.empty()) {
+    const std::string& arg = extras.front();
+    if (arg.size() > 1 && arg[0] == '-') {
+      const std::string name = arg.substr(0, arg.find('='));
+      std::vector<std::string> names;
+      for (const CLI::Option* o : sub->get_options()) {
+        for (const auto& l : o->get_lnames()) names.push_back("--" + l);
+        for (const auto& s : o->get_snames()) names.push_back("-" + s);
+      }
+      msg = fmt::format("unknown option {}{}", name, did_you_mean(name, names));
+    } else if (sub == app) {
+      msg = fmt::format("unknown subcommand '{}'{}; a subcommand is required: {}", arg, did_you_mean(arg, subcommands),
+                        fmt::join(subcommands, ", "));
+    } else {
+      msg = fmt::format("unexpected argument '{}' (every value follows its option, e.g. --out FILE)", arg);
+    }
+  } else if (e.get_name() == "ArgumentMismatch" && msg.find(" missing") != std::string::npos &&
+             msg.find(':') != std::string::npos) {
+    msg = msg.substr(0, msg.find(':')) + ": needs a value";  // "--epochs: 1 required INT:INT in [1 - 100000] missing"
+  } else if (sub == app && e.get_name() == "RequiredError") {
+    msg = fmt::format("a subcommand is required: {}", fmt::join(subcommands, ", "));
+  }
+  const std::string help = sub == app ? "wellmonitor-trainer --help" : "wellmonitor-trainer " + sub->get_name() + " --help";
+  return fmt::format("wellmonitor-trainer: error: {}{} (see {})\n", sub == app ? "" : sub->get_name() + ": ",
+                     wellmonitor::printable(msg, wellmonitor::kMaxErrorBytes), help);
 }
 
 void add_common(CLI::App* app, wellmonitor::CommonOptions& o, bool runs_model = true) {
@@ -90,6 +161,7 @@ int main(int argc, char** argv) {
       "--out models/default.wmm\n  wellmonitor-trainer info --model models/default.wmm",
       WELLMONITOR_VERSION)};
   app.require_subcommand(1);
+  app.failure_message(usage_error);
   app.set_version_flag("--version", WELLMONITOR_VERSION);
 
   wellmonitor::TrainCommand train;
@@ -334,7 +406,12 @@ int main(int argc, char** argv) {
   wellmonitor::ReviewCommand review;
   auto* rev = wellmonitor::add_review_command(app, review);
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; every usage error is one line (usage_error) and exit status 1.
+    return app.exit(e) == 0 ? 0 : 1;
+  }
   if (ex->parsed()) return wellmonitor::run_extract(extract);
   if (lay->parsed()) return wellmonitor::run_layout(layout);
   if (rev->parsed()) return wellmonitor::run_review(review);
