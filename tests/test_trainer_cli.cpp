@@ -12,6 +12,7 @@
 #include "wellmonitor/training.h"
 
 #include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -355,6 +356,97 @@ TEST_F(TrainerCli, TrainWithoutSpillsUsesQuantile) {
   EXPECT_EQ(j.at("calibration").at("method"), "quantile");
   EXPECT_EQ(j.at("calibration").at("n_anomaly"), 0);
   EXPECT_FALSE(j.at("calibration").contains("tpr"));
+}
+
+// ---------------------------------------------------------------- the defaults
+
+// `train` with nothing but the folders, on the fixtures (39 distinct normals, 16
+// spills of 6 wells): with spills it trains the shipped model's classifier
+// (spill-cnn, colour, 64x64) and the model alarms: it catches spills of its
+// held-out calibration and test wells, and on the labelled eval crops (wells 23
+// and 25, never seen) it catches spills while passing normals.
+TEST_F(TrainerCli, DefaultsWithSpillsTrainTheClassifierAndItAlarms) {
+  const std::string model = path("default.wmm");
+  auto r = trainer({"train", "--normal", kNormal, "--anomalies", kSpill, "--out", model, "--threads", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_TRUE(contains(r.err, "architecture: spill-cnn, rgb (the default with spills")) << r.err;
+  const auto j = info(model);
+  EXPECT_EQ(j.at("arch"), "spill-cnn");
+  EXPECT_EQ(j.at("preprocess").at("color"), "rgb");
+  EXPECT_EQ(j.at("preprocess").at("width"), 64);
+  EXPECT_EQ(j.at("score").at("kind"), "probability");
+  EXPECT_EQ(j.at("calibration").at("method"), "tnr-target");
+  const auto& cal = j.at("calibration");
+  const auto& test = j.at("validation").at("test");
+  EXPECT_GT(cal.at("tpr").get<double>(), 0.5) << cal.dump();
+  EXPECT_GT(test.at("tp").get<int>(), 0) << test.dump();
+  EXPECT_GT(test.at("tpr").get<double>(), 0.5) << test.dump();
+
+  const std::string json = path("eval.json");
+  r = trainer({"evaluate", "--model", model, "--images", kEval, "--labels", kLabels, "--json", json, "--threads", "1",
+               "-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  std::ifstream jf(json);
+  const auto e = nlohmann::json::parse(jf);
+  EXPECT_GE(e.at("tp").get<int>(), 2) << e.dump();  // of 4 spills
+  EXPECT_GE(e.at("tn").get<int>(), 6) << e.dump();  // of 8 normals
+}
+
+// Without spills the default is an autoencoder (the only kind that learns from
+// normals alone), grey, and the run says so.
+TEST_F(TrainerCli, DefaultWithoutSpillsIsAnAutoencoderAndSaysSo) {
+  const std::string model = path("ae.wmm");
+  const auto r = trainer({"train", "--normal", kNormal, "--out", model, "--arch-param", "base=4", "--arch-param",
+                          "latent=8", "--epochs", "2", "--threads", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_TRUE(contains(r.err, "the default without spills: an autoencoder is the only kind that learns from normals "
+                              "alone")) << r.err;
+  const auto j = info(model);
+  EXPECT_EQ(j.at("arch"), "compact-ae");
+  EXPECT_EQ(j.at("preprocess").at("color"), "gray");
+  const auto help = trainer({"train", "--help"});
+  EXPECT_TRUE(contains(help.out, "without spills compact-ae")) << help.out;
+}
+
+// Spills that look exactly like normals (the same pixels, other bytes: no
+// model can tell them apart) give a model that catches none of them. train
+// refuses to write it: exit status 1, one line saying why and naming the flag
+// that writes it anyway, no model file and no checkpoint left behind;
+// --allow-zero-tpr writes it.
+TEST_F(TrainerCli, ModelThatCatchesNoHeldOutSpillIsRefused) {
+  const fs::path normal = dir_ / "same-normal", spill = dir_ / "same-spill";
+  fs::create_directories(normal);
+  fs::create_directories(spill);
+  const cv::Mat image = wm::load_folder(kNormal, 0, wm::LoadOptions{}).front().image;
+  std::vector<uchar> png;
+  ASSERT_TRUE(cv::imencode(".png", image, png));
+  // One picture, many files: the bytes after PNG's end differ, so none is a
+  // duplicate of another, and every one decodes to the same pixels.
+  auto write = [&](const fs::path& file, int k) {
+    std::ofstream f(file, std::ios::binary);
+    f.write(reinterpret_cast<const char*>(png.data()), static_cast<std::streamsize>(png.size()));
+    f << "copy " << k;
+  };
+  for (int k = 0; k < 40; ++k) write(normal / ("n" + std::to_string(k) + ".png"), k);
+  for (int w : {11, 12, 13, 14, 15, 16})
+    for (int k = 0; k < 3; ++k) write(spill / (std::to_string(w) + "_CAM_C_01-03-2023_05-39-0" + std::to_string(k) + "-000.png"), 100 * w + k);
+  const std::string model = path("blind.wmm");
+  const std::vector<std::string> args = {"train", "--normal", normal.string(), "--anomalies", spill.string(), "--out",
+                                         model, "--epochs", "2", "--threads", "1", "-q"};
+  auto r = trainer(args);
+  expect_one_line_error(r, {model, "not written", "catches 0 of", "calibration and 0 of", "test spills",
+                            "would never alarm", "--allow-zero-tpr"});
+  EXPECT_FALSE(fs::exists(model));
+  EXPECT_FALSE(fs::exists(model + ".ckpt"));
+  // The old default, an autoencoder asked for by name, is told to leave out --arch.
+  r = trainer(args + std::vector<std::string>{"--arch", "compact-ae", "--arch-param", "base=4", "--arch-param",
+                                              "latent=8"});
+  expect_one_line_error(r, {"catches 0 of", "leave out --arch"});
+  EXPECT_FALSE(fs::exists(model));
+
+  r = trainer(args + std::vector<std::string>{"--allow-zero-tpr"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(info(model).at("validation").at("test").at("tp"), 0);
 }
 
 // ---------------------------------------------------------------- resume (library level)

@@ -23,6 +23,10 @@
 
 namespace wellmonitor {
 
+std::string default_train_arch(bool have_spills) { return have_spills ? "spill-cnn" : "compact-ae"; }
+
+std::string default_train_color(const std::string& arch) { return arch == "spill-cnn" ? "rgb" : "gray"; }
+
 int run_train(const TrainCommand& c) {
   return guarded([&] {
     const auto& o = c.common;
@@ -37,7 +41,8 @@ int run_train(const TrainCommand& c) {
       if (!parent.empty() && !std::filesystem::is_directory(parent, ec))
         throw std::invalid_argument(c.out + ": --out: no such folder " + parent.string());
     }
-    const PreprocessConfig pc = parse_preprocess(c.color, c.size);
+    // --size and --color are checked before any work (the colour again once the architecture is known).
+    parse_preprocess(c.color.empty() ? "gray" : c.color, c.size);
     const ScoreConfig sc = ScoreConfig::from_name(c.score);
     const nlohmann::json arch_params = parse_arch_params(c.arch_params);
     const torch::Device device = resolve_device(o.device);
@@ -63,6 +68,16 @@ int run_train(const TrainCommand& c) {
       if (const size_t amb = drop_ambiguous(normal, spills))
         warn(fmt::format("{} image(s) labelled both normal and spill; left out of both as ambiguous", amb));
     }
+    const std::string arch = c.arch.empty() ? default_train_arch(!spills.empty()) : c.arch;
+    const std::string color = c.color.empty() ? default_train_color(arch) : c.color;
+    const PreprocessConfig pc = parse_preprocess(color, c.size);
+    if (c.arch.empty())
+      note(o, spills.empty() ? fmt::format("architecture: {}, {} (the default without spills: an autoencoder is the only "
+                                           "kind that learns from normals alone; give --anomalies to train the "
+                                           "spill-cnn classifier the shipped model is)",
+                                           arch, color)
+                             : fmt::format("architecture: {}, {} (the default with spills: the shipped model's classifier)",
+                                           arch, color));
     const std::string method = default_method(c.method, !spills.empty());
     if ((method == "youden") && spills.empty()) throw std::invalid_argument("--method youden needs --anomalies");
 
@@ -73,7 +88,7 @@ int run_train(const TrainCommand& c) {
     const NormalSplit ns = split_normals(normal, fr, split_seed);
     SpillSplit ss;
     if (!spills.empty()) ss = split_spills_by_well(spills, c.spill_test_fraction, split_seed);
-    const bool classifier = c.arch == "spill-cnn";
+    const bool classifier = arch == "spill-cnn";
     // A classifier also trains on real spills: a share of the non-test wells,
     // kept apart from the wells its threshold is calibrated on.
     std::vector<size_t> train_spills;
@@ -118,7 +133,7 @@ int run_train(const TrainCommand& c) {
 
     torch::manual_seed(c.seed);
     ModelFile model;
-    model.arch = c.arch;
+    model.arch = arch;
     model.arch_params = arch_params;
     model.preprocess = pc;
     model.score = classifier ? ScoreConfig::from_name("probability") : sc;
@@ -295,6 +310,21 @@ int run_train(const TrainCommand& c) {
                         {"train_hashes", short_hashes(normal, ns.train)},
                         {"train_spill_hashes", short_hashes(spills, train_spills)},
                         {"test_hashes", short_hashes(normal, ns.test)}});
+    // A model that catches none of the held-out spills it was given would never
+    // alarm: refuse to write it (the report, if asked for, is written to show why).
+    const auto blind = [](const Metrics& m, size_t n) { return n > 0 && m.tp == 0; };
+    if ((blind(calib_m, calib_s.size()) || blind(test_m, test_s.size())) && !c.allow_zero_tpr) {
+      std::error_code ec;
+      std::filesystem::remove(to.checkpoint, ec);
+      const std::string remedy =
+          classifier ? fmt::format("train longer (--epochs; it ran {})", tr.epochs_run)
+                     : fmt::format("leave out --arch to train the spill-cnn classifier ({} was asked for)", arch);
+      throw std::runtime_error(fmt::format(
+          "{}: not written: at its threshold {:.6g} ({}) the model catches {} of {} calibration and {} of {} test "
+          "spills, so it would never alarm; {}, or give --allow-zero-tpr to write it anyway",
+          c.out, model.threshold(), model.calibration.method, calib_m.tp, calib_s.size(), test_m.tp, test_s.size(),
+          remedy));
+    }
     save_model(model, c.out);
     std::error_code ec;
     std::filesystem::remove(to.checkpoint, ec);

@@ -22,9 +22,10 @@ struct CommonOptions {
 struct TrainCommand {
   CommonOptions common;
   std::string normal_dir, anomaly_dir, out;
-  std::string arch = "compact-ae";
+  // Empty: the default, chosen once the crops are read (default_train_arch).
+  std::string arch;
   std::vector<std::string> arch_params;  // key=value
-  std::string color = "gray";
+  std::string color;  // empty: rgb for spill-cnn (as the shipped model), gray for the autoencoders
   std::string size = "64x64";
   std::string score = "mse";
   int epochs = 60;
@@ -47,7 +48,15 @@ struct TrainCommand {
   std::string synthetic = "blob,blend";              // spill-cnn: kinds of synthetic spills
   std::string report;  // HTML report of the test and calibration parts (report.h)
   std::vector<std::string> labels;  // labels files '<file> <0|1>' (names relative to the file's folder)
+  bool allow_zero_tpr = false;  // write a model that catches none of its held-out spills (it would never alarm)
 };
+
+// The architecture `train` uses without --arch: the classifier of the shipped
+// model (spill-cnn) when there are spills to learn from, else an autoencoder
+// (compact-ae), the only kind that learns from normal crops alone.
+std::string default_train_arch(bool have_spills);
+// The input colour without --color: rgb for spill-cnn, gray for the autoencoders.
+std::string default_train_color(const std::string& arch);
 
 struct CalibrateCommand {
   CommonOptions common;

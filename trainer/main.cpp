@@ -177,12 +177,16 @@ int main(int argc, char** argv) {
   t->add_option("--out", train.out, "Model file to write")->required();
   std::string arch_help = "Architecture:";
   for (const auto& n : wellmonitor::architecture_names()) arch_help += " " + n;
-  t->add_option("--arch", train.arch, arch_help)->capture_default_str();
+  arch_help += ". Default: spill-cnn (the shipped model's classifier) when spills are given (--anomalies, or 1s in "
+               "--labels); without spills compact-ae, since an autoencoder is the only kind that learns from normals "
+               "alone (autoencoders flag any unfamiliar crop, e.g. an arm across a well, and held up worse on other "
+               "days)";
+  t->add_option("--arch", train.arch, arch_help);
   t->add_option("--arch-param", train.arch_params,
                 "Architecture parameter key=value, repeatable (compact-ae: base, latent; seed-ae: latent; spill-cnn: base)");
-  t->add_option("--color", train.color, "Input colour: gray (the reference) or rgb")
-      ->check(CLI::IsMember({"gray", "rgb"}))
-      ->capture_default_str();
+  t->add_option("--color", train.color,
+                "Input colour: gray or rgb. Default: rgb for spill-cnn (as the shipped model), gray for the autoencoders")
+      ->check(CLI::IsMember({"gray", "rgb"}));
   t->add_option("--size", train.size, "Network input WIDTHxHEIGHT, multiples of 8")->capture_default_str();
   t->add_option("--score", train.score, "Anomaly score: mse, l1 or hybrid (0.5*L1 + 0.5*(1-SSIM))")
       ->check(CLI::IsMember({"mse", "l1", "hybrid"}))
@@ -238,6 +242,9 @@ int main(int argc, char** argv) {
                 "Labels file '<file> <0|1>' (1 = spill; review exports them), repeatable: its crops join the normals "
                 "and spills; names are relative to the file's folder");
   t->add_option("--report", train.report, "Also write a self-contained HTML report of the test and calibration parts here");
+  t->add_flag("--allow-zero-tpr", train.allow_zero_tpr,
+              "Write the model even when it catches none of its calibration or test spills (TPR 0: it would never "
+              "alarm). Without it such a model is refused: exit status 1, no model file");
   add_common(t, train.common);
 
   wellmonitor::CalibrateCommand cal;
