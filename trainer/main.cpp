@@ -155,10 +155,19 @@ int main(int argc, char** argv) {
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
 #endif
   CLI::App app{fmt::format(
-      "wellmonitor-trainer {}: trains the casting-table spill detector on crops of normal wells, calibrates its "
-      "threshold on held-out normals (and known spills), evaluates it, and writes one model file that carries "
-      "the threshold.\n\nTypical run:\n  wellmonitor-trainer train --normal data/train --anomalies data/spills "
-      "--out models/default.wmm\n  wellmonitor-trainer info --model models/default.wmm",
+      "wellmonitor-trainer {}: trains the casting-table spill detector on crops of normal wells and known spills, "
+      "calibrates its threshold on held-out crops, evaluates it, and writes one model file that carries the "
+      "threshold.\n\n"
+      "Recipes:\n"
+      "  # the shipped model: the plain recipe on the recorded days and the other days' labelled crops,\n"
+      "  # its threshold and figures from cross-validation on those days\n"
+      "  wellmonitor-trainer crossval --otherdays data/otherdays --normal data/train --anomalies data/spills \\\n"
+      "      --normal-stride 2 --seeds 2 --out models/default.wmm\n"
+      "  # the same classifier and recipe from normals and spills alone (no other days labelled yet)\n"
+      "  wellmonitor-trainer train --normal data/train --anomalies data/spills --out model.wmm\n"
+      "  # how it holds up on labelled crops of other days\n"
+      "  wellmonitor-trainer evaluate --model model.wmm --images data/otherdays/imgs --labels data/otherdays/labels.txt\n"
+      "  wellmonitor-trainer info --model model.wmm",
       WELLMONITOR_VERSION)};
   app.require_subcommand(1);
   app.failure_message(usage_error);
@@ -167,10 +176,18 @@ int main(int argc, char** argv) {
   wellmonitor::TrainCommand train;
   auto* t = app.add_subcommand(
       "train",
-      "Train a model on normal crops only. Normals are deduplicated by content and split into training, "
-      "validation (early stopping), calibration and test parts; spills (optional) are split by well into a "
-      "calibration and a test part. The threshold is chosen on the calibration parts, the figures reported on "
-      "the test parts; both are recorded in the model file.");
+      "Train a model on crops of normal wells and, when given, known spills. Without --arch: with spills the shipped "
+      "model's classifier and recipe (spill-cnn, colour, --recipe plain); without spills an autoencoder "
+      "(compact-ae), the only kind that learns from normals alone (it flags any unfamiliar crop: check it on "
+      "other days with evaluate). Normals are deduplicated by content and split into training, validation, "
+      "calibration and test parts; spills are split by well into training (spill-cnn), calibration and test "
+      "wells. The threshold is chosen on the calibration parts, the figures reported on the test parts; both are "
+      "recorded in the model file. A model that catches none of its calibration or test spills is not written "
+      "(exit status 1) unless --allow-zero-tpr.\n\n"
+      "Examples:\n"
+      "  wellmonitor-trainer train --normal data/train --anomalies data/spills --out model.wmm\n"
+      "  wellmonitor-trainer train --normal data/train --out model.wmm      # no spills yet: an autoencoder\n"
+      "The shipped model is the same recipe trained with the other days' crops too: see crossval.");
   t->add_option("--normal", train.normal_dir, "Folder of normal crops (jpg/png/bmp)")->required();
   t->add_option("--anomalies", train.anomaly_dir,
                 "Folder of known spill crops (names <well>_CAM_..._<time>.jpg are split by well)");
@@ -191,15 +208,26 @@ int main(int argc, char** argv) {
   t->add_option("--score", train.score, "Anomaly score: mse, l1 or hybrid (0.5*L1 + 0.5*(1-SSIM))")
       ->check(CLI::IsMember({"mse", "l1", "hybrid"}))
       ->capture_default_str();
-  t->add_option("--epochs", train.epochs, fmt::format("Most epochs to train, 1..{}", kMaxEpochs))
-      ->check(CLI::Range(1, kMaxEpochs))
-      ->capture_default_str();
-  t->add_option("--batch-size", train.batch_size, fmt::format("Crops per batch, 1..{}", kMaxBatchSize))
-      ->check(CLI::Range(1, kMaxBatchSize))
-      ->capture_default_str();
-  t->add_option("--lr", train.learning_rate, "Adam learning rate (a positive number)")
-      ->check(number_above(0.0, false))
-      ->capture_default_str();
+  t->add_option("--recipe", train.recipe,
+                "spill-cnn: plain (the default: the shipped model's recipe on these folders alone: the training "
+                "normals and the spills of the training wells, flips, light and video jitter, Adam 1e-3, 6 epochs "
+                "of 96 normals and 32 spills a batch) or synthetic (normals shifted like other days, synthetic spills "
+                "besides the real ones, early stopping; --augment, --augment-p, --patience, --shifts, --synthetic, "
+                "--checkpoint and --resume belong to it)")
+      ->check(CLI::IsMember({"plain", "synthetic"}));
+  t->add_option("--epochs", train.epochs,
+                fmt::format("Epochs to train (the most, with early stopping), 1..{}. Default: 6 for the plain recipe, "
+                            "60 otherwise",
+                            kMaxEpochs))
+      ->check(CLI::Range(1, kMaxEpochs));
+  t->add_option("--batch-size", train.batch_size,
+                fmt::format("Crops per batch, 1..{}. Default: 128; the plain recipe: 96 normals (and a third as many "
+                            "spills)",
+                            kMaxBatchSize))
+      ->check(CLI::Range(1, kMaxBatchSize));
+  t->add_option("--lr", train.learning_rate,
+                "Adam learning rate (a positive number). Default: 1e-3 for the plain recipe, 3e-4 otherwise")
+      ->check(number_above(0.0, false));
   t->add_option("--patience", train.patience,
                 fmt::format("Stop after this many epochs without a better validation loss, 0..{} (0 = never)", kMaxEpochs))
       ->check(CLI::Range(0, kMaxEpochs))
@@ -339,25 +367,25 @@ int main(int argc, char** argv) {
   x->add_option("--out", cv.out, "Write the recipe trained on every fold here");
   std::string cv_arch_help = "Architecture (a classifier):";
   for (const auto& n : wellmonitor::architecture_names()) cv_arch_help += " " + n;
-  x->add_option("--arch", cv.arch, cv_arch_help)->check(CLI::IsMember({"spill-cnn"}))->capture_default_str();
-  x->add_option("--arch-param", cv.arch_params, "Architecture parameter key=value, repeatable (spill-cnn: base)");
-  x->add_option("--color", cv.color, "Input colour: gray or rgb")->check(CLI::IsMember({"gray", "rgb"}))->capture_default_str();
-  x->add_option("--size", cv.size, "Network input WIDTHxHEIGHT, multiples of 8")->capture_default_str();
+  x->add_option("--arch", cv.recipe.arch, cv_arch_help)->check(CLI::IsMember({"spill-cnn"}))->capture_default_str();
+  x->add_option("--arch-param", cv.recipe.arch_params, "Architecture parameter key=value, repeatable (spill-cnn: base)");
+  x->add_option("--color", cv.recipe.color, "Input colour: gray or rgb")->check(CLI::IsMember({"gray", "rgb"}))->capture_default_str();
+  x->add_option("--size", cv.recipe.size, "Network input WIDTHxHEIGHT, multiples of 8")->capture_default_str();
   x->add_option("--folds", cv.folds, "Folds (by group)")->check(CLI::Range(2, 20))->capture_default_str();
   x->add_option("--seeds", cv.seeds, "Training seeds per fold (--seed, --seed+1, ...)")->check(CLI::Range(1, 20))->capture_default_str();
   x->add_option("--seed", cv.seed, "First training seed; also splits the recorded-day normals")->capture_default_str();
   x->add_option("--fold-seed", cv.fold_seed, "Seed of the fold assignment")->capture_default_str();
-  x->add_option("--epochs", cv.epochs, "Epochs over the recorded-day training normals")->check(CLI::Range(1, 1000))->capture_default_str();
-  x->add_option("--batch-normals", cv.batch_normal, "Normals per batch")->check(CLI::Range(1, 4096))->capture_default_str();
-  x->add_option("--batch-spills", cv.batch_spill, "Spills per batch")->check(CLI::Range(1, 4096))->capture_default_str();
-  x->add_option("--lr", cv.learning_rate, "Adam learning rate")->check(CLI::PositiveNumber)->capture_default_str();
-  x->add_option("--otherdays-normal-share", cv.od_normal_share,
+  x->add_option("--epochs", cv.recipe.epochs, "Epochs over the recorded-day training normals")->check(CLI::Range(1, 1000))->capture_default_str();
+  x->add_option("--batch-normals", cv.recipe.batch_normal, "Normals per batch")->check(CLI::Range(1, 4096))->capture_default_str();
+  x->add_option("--batch-spills", cv.recipe.batch_spill, "Spills per batch")->check(CLI::Range(1, 4096))->capture_default_str();
+  x->add_option("--lr", cv.recipe.learning_rate, "Adam learning rate")->check(CLI::PositiveNumber)->capture_default_str();
+  x->add_option("--otherdays-normal-share", cv.recipe.od_normal_share,
                 "Share of each batch's normals drawn from the other days' training folds (0 and a spill share of 0: "
                 "the recipe never sees the other days)")
       ->check(CLI::Range(0.0, 0.9))->capture_default_str();
-  x->add_option("--otherdays-spill-share", cv.od_spill_share, "Share of each batch's spills drawn from them")
+  x->add_option("--otherdays-spill-share", cv.recipe.od_spill_share, "Share of each batch's spills drawn from them")
       ->check(CLI::Range(0.0, 1.0))->capture_default_str();
-  x->add_option("--augment", cv.augment,
+  x->add_option("--augment", cv.recipe.augment,
                 "Training jitter, comma-separated: flip (mirror left-right), light (brightness +-0.1, contrast "
                 "0.8-1.2), video (half of the crops resampled to another box, gain +-4% and JPEG quality 30-90, as "
                 "the way through a video stream does), h264 (a share of the crops replaced by copies shown in a camera's "
@@ -425,7 +453,12 @@ int main(int argc, char** argv) {
   if (x->parsed()) return wellmonitor::run_crossval(cv);
   if (v->parsed()) return wellmonitor::run_verify(ver);
   if (st->parsed()) return wellmonitor::run_stress(stress);
-  if (t->parsed()) return wellmonitor::run_train(train);
+  if (t->parsed()) {
+    // The options only --recipe synthetic uses, as given (the plain recipe refuses them by name).
+    for (const char* name : {"--augment", "--augment-p", "--patience", "--shifts", "--synthetic", "--checkpoint", "--resume"})
+      if (t->get_option(name)->count() > 0) train.synthetic_options.push_back(name);
+    return wellmonitor::run_train(train);
+  }
   if (c->parsed()) return wellmonitor::run_calibrate(cal);
   if (e->parsed()) return wellmonitor::run_evaluate(ev);
   if (i->parsed()) return wellmonitor::run_info(info);
