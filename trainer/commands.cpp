@@ -441,7 +441,7 @@ int run_calibrate(const CalibrateCommand& c) {
       if (trained_shifts.empty() || trained_shifts == "none") trained_shifts = "occluder,box,photometric";
       const ShiftSet shifts = parse_shift_set(trained_shifts);
       const std::string& syn = model.training.synthetic;
-      const std::vector<SpillKind> kinds = parse_spill_kinds(syn.empty() ? "blob,blend" : syn);
+      const std::vector<SpillKind> kinds = parse_spill_kinds(syn.empty() || syn == "none" ? "blob,blend" : syn);
       std::vector<cv::Mat> imgs, textures;
       for (const auto& cr : normal) imgs.push_back(cr.image);
       for (const auto& cr : spills) textures.push_back(cr.image);
