@@ -106,11 +106,17 @@ class Review : public ::testing::Test {
   fs::path dir_;
 };
 
-// Shared by the drivers: a crop's tile, a key press, every tile's label.
+// Shared by the drivers: a crop's tile, a key press, every tile's label, the
+// count line and the export.
 const std::string kDriverLib = R"(
 const tile = f => document.querySelector('figure[data-file="' + f + '"]');
 const key = (t, k) => t.dispatchEvent(new KeyboardEvent('keydown', {key: k, bubbles: true}));
 const labels = () => [...document.querySelectorAll('figure')].map(t => t.dataset.file + ' ' + (t.dataset.label || '-'));
+const count_and_export = () => {
+  driven.push(document.getElementById('count').textContent);
+  document.getElementById('export').click();
+  driven.push(document.getElementById('exported').value);
+};
 )";
 
 TEST_F(Review, TheLabelsExportedAreTheCropsLookedAtAndEvaluateAndTrainReadThem) {
@@ -130,9 +136,7 @@ tile(')" + kB + R"(').click();
 tile(')" + kK + R"(').focus();
 key(document.activeElement, 's');
 key(tile(')" + kA + R"('), 'n');
-driven.push(document.getElementById('count').textContent);
-document.getElementById('export').click();
-driven.push(document.getElementById('exported').value);
+count_and_export();
 )", "driven.html");
   EXPECT_NE(text.find("2 spill(s), 1 normal(s), 9 not looked at, of 12"), std::string::npos) << text;
   EXPECT_NE(text.find("3 of 12 crops looked at"), std::string::npos) << text;
@@ -237,9 +241,7 @@ driven.push('note ' + document.getElementById('skipped').textContent);
 driven.push('tiles ' + document.querySelectorAll('figure').length);
 document.querySelectorAll('button.rest').forEach(b => b.click());
 tile(')" + kB + R"(').click();
-driven.push(document.getElementById('count').textContent);
-document.getElementById('export').click();
-driven.push(document.getElementById('exported').value);
+count_and_export();
 )", "driven.html");
   EXPECT_NE(text.find("heading well 23 (2)"), std::string::npos) << text;
   EXPECT_NE(text.find("heading well 25 (2)"), std::string::npos) << text;

@@ -210,14 +210,14 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   t->add_option("--recipe", train.recipe,
                 "spill-cnn: plain (the default: the shipped model's recipe on these folders alone: the training "
-                "normals and the spills of the training wells, flips, light and video jitter, Adam 1e-3, 6 epochs "
-                "of 96 normals and 32 spills a batch) or synthetic (normals shifted like other days, synthetic spills "
+                "normals and the spills of the training wells, flips, light and video jitter, Adam 1e-3, 390 batches "
+                "of 96 normals and 32 spills) or synthetic (normals shifted like other days, synthetic spills "
                 "besides the real ones, early stopping; --augment, --augment-p, --patience, --shifts, --synthetic, "
                 "--checkpoint and --resume belong to it)")
       ->check(CLI::IsMember({"plain", "synthetic"}));
   t->add_option("--epochs", train.epochs,
-                fmt::format("Epochs to train (the most, with early stopping), 1..{}. Default: 6 for the plain recipe, "
-                            "60 otherwise",
+                fmt::format("Epochs to train (the most, with early stopping), 1..{}. Default: 60; the plain recipe: "
+                            "enough for 390 batches, as the shipped model trained, and at least 6",
                             kMaxEpochs))
       ->check(CLI::Range(1, kMaxEpochs));
   t->add_option("--batch-size", train.batch_size,
