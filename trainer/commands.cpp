@@ -3,6 +3,7 @@
 #include "common.h"
 #include "report.h"
 #include "progress.h"
+#include "recipe.h"
 #include "wellmonitor/augment.h"
 #include "wellmonitor/calibration.h"
 #include "wellmonitor/dataset.h"
@@ -23,6 +24,10 @@
 
 namespace wellmonitor {
 
+std::string default_train_arch(bool have_spills) { return have_spills ? PlainRecipe().arch : "compact-ae"; }
+
+std::string default_train_color(const std::string& arch) { return arch == "spill-cnn" ? PlainRecipe().color : "gray"; }
+
 int run_train(const TrainCommand& c) {
   return guarded([&] {
     const auto& o = c.common;
@@ -37,7 +42,8 @@ int run_train(const TrainCommand& c) {
       if (!parent.empty() && !std::filesystem::is_directory(parent, ec))
         throw std::invalid_argument(c.out + ": --out: no such folder " + parent.string());
     }
-    const PreprocessConfig pc = parse_preprocess(c.color, c.size);
+    // --size and --color are checked before any work (the colour again once the architecture is known).
+    parse_preprocess(c.color.empty() ? "gray" : c.color, c.size);
     const ScoreConfig sc = ScoreConfig::from_name(c.score);
     const nlohmann::json arch_params = parse_arch_params(c.arch_params);
     const torch::Device device = resolve_device(o.device);
@@ -63,6 +69,16 @@ int run_train(const TrainCommand& c) {
       if (const size_t amb = drop_ambiguous(normal, spills))
         warn(fmt::format("{} image(s) labelled both normal and spill; left out of both as ambiguous", amb));
     }
+    const std::string arch = c.arch.empty() ? default_train_arch(!spills.empty()) : c.arch;
+    const std::string color = c.color.empty() ? default_train_color(arch) : c.color;
+    const PreprocessConfig pc = parse_preprocess(color, c.size);
+    if (c.arch.empty())
+      note(o, spills.empty() ? fmt::format("architecture: {}, {} (the default without spills: an autoencoder is the only "
+                                           "kind that learns from normals alone; give --anomalies to train the "
+                                           "spill-cnn classifier the shipped model is)",
+                                           arch, color)
+                             : fmt::format("architecture: {}, {} (the default with spills: the shipped model's classifier)",
+                                           arch, color));
     const std::string method = default_method(c.method, !spills.empty());
     if ((method == "youden") && spills.empty()) throw std::invalid_argument("--method youden needs --anomalies");
 
@@ -73,7 +89,33 @@ int run_train(const TrainCommand& c) {
     const NormalSplit ns = split_normals(normal, fr, split_seed);
     SpillSplit ss;
     if (!spills.empty()) ss = split_spills_by_well(spills, c.spill_test_fraction, split_seed);
-    const bool classifier = c.arch == "spill-cnn";
+    const bool classifier = arch == "spill-cnn";
+    // spill-cnn trains the plain recipe (the shipped model's) unless --recipe synthetic.
+    if (!classifier && !c.recipe.empty())
+      throw std::invalid_argument("--recipe applies to spill-cnn; " + arch + " has one way to train");
+    const bool plain = classifier && c.recipe != "synthetic";
+    std::vector<std::string> synthetic_only;
+    for (const auto& name : c.synthetic_options)  // stress-youden widens the calibration with these kinds
+      if (method != "stress-youden" || (name != "--shifts" && name != "--synthetic")) synthetic_only.push_back(name);
+    if (plain && !synthetic_only.empty())
+      throw std::invalid_argument(synthetic_only.front() +
+                                  " applies to --recipe synthetic; the plain recipe (spill-cnn's default) trains on "
+                                  "real spills with flips, light and video jitter only");
+    const TrainOptions own_defaults;
+    const PlainRecipe plain_defaults;
+    const int batch_size = c.batch_size.value_or(plain ? plain_defaults.batch_normal : own_defaults.batch_size);
+    // The plain recipe's default: as many batches as the shipped model trained
+    // on (kPlainRecipeBatches), and at least its 6 epochs. 6 epochs of 600
+    // normals are 42 batches, too few: on the other days that model caught 27
+    // of 44 spills, the same recipe over 390 batches 33 (as over 6,220 normals).
+    const int64_t batches_per_epoch =
+        (static_cast<int64_t>(ns.train.size()) + batch_size - 1) / std::max(1, batch_size);
+    const int epochs = c.epochs.value_or(
+        plain ? static_cast<int>(std::max<int64_t>(plain_defaults.epochs,
+                                                   (kPlainRecipeBatches + batches_per_epoch - 1) /
+                                                       std::max<int64_t>(1, batches_per_epoch)))
+              : own_defaults.epochs);
+    const double learning_rate = c.learning_rate.value_or(plain ? plain_defaults.learning_rate : own_defaults.learning_rate);
     // A classifier also trains on real spills: a share of the non-test wells,
     // kept apart from the wells its threshold is calibrated on.
     std::vector<size_t> train_spills;
@@ -96,125 +138,161 @@ int run_train(const TrainCommand& c) {
                           train_spills.size(), fmt::join(train_spill_wells, " "), ss.calib.size(),
                           fmt::join(ss.calib_wells, " "), ss.test.size(), fmt::join(ss.test_wells, " ")));
 
-    torch::Tensor train_x, val_x, val_y;
-    if (!classifier) {
-      train_x = to_tensor(normal, ns.train, pc);
-      val_x = to_tensor(normal, ns.val, pc);
-    } else {
-      // Validation for early stopping: the validation normals, and the same
-      // crops with a synthetic spill (fixed seed).
-      Rng rng(c.seed + 99);
-      std::vector<cv::Mat> v;
-      std::vector<float> y;
-      for (size_t i : ns.val) {
-        v.push_back(normal[i].image);
-        y.push_back(0.f);
-        v.push_back(random_synthetic_spill(normal[i].image, spills, train_spills, rng, synthetic));
-        y.push_back(1.f);
-      }
-      val_x = preprocess_batch(v, pc);
-      val_y = torch::tensor(y);
-    }
-
-    torch::manual_seed(c.seed);
     ModelFile model;
-    model.arch = c.arch;
-    model.arch_params = arch_params;
-    model.preprocess = pc;
-    model.score = classifier ? ScoreConfig::from_name("probability") : sc;
-    model.build_network();
-    note(o, fmt::format("model: {} {} ({} parameters, {} multiply-adds per crop)", model.arch, model.arch_params.dump(),
-                        parameter_count(*model.network), model.network->multiply_adds()));
-
-    TrainOptions to;
-    to.epochs = c.epochs;
-    to.batch_size = c.batch_size;
-    to.learning_rate = c.learning_rate;
-    to.patience = c.patience;
-    to.seed = c.seed;
-    to.checkpoint = c.checkpoint.empty() ? c.out + ".ckpt" : c.checkpoint;
-    to.resume = c.resume;
-    {
-      nlohmann::json fp = {{"train", short_hashes(normal, ns.train)}, {"arch", model.arch},
-                           {"params", model.arch_params}, {"pre", pc.to_json()}, {"lr", c.learning_rate},
-                           {"batch", c.batch_size}, {"seed", c.seed},
-                           {"augment", c.augment}, {"augment_p", c.augment_p},
-                           {"shifts", to_string(shifts)}, {"synthetic", c.synthetic}};
-      to.fingerprint = sha256_hex(fp.dump().data(), fp.dump().size());
-    }
-    std::unique_ptr<Progress> bar;
-    auto epoch_start = std::chrono::steady_clock::now();
-    to.on_batch = [&](int epoch, int64_t b, int64_t nb, double loss) {
-      if (!bar) {
-        bar = std::make_unique<Progress>(fmt::format("epoch {}/{}", epoch, c.epochs), nb, !o.quiet);
-        epoch_start = std::chrono::steady_clock::now();
-      }
-      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
-      const double rate = static_cast<double>(std::min<int64_t>(b * c.batch_size, static_cast<int64_t>(ns.train.size()))) / std::max(s, 1e-9);
-      bar->update(b, fmt::format("loss {:.5f}  {:.0f} crops/s", loss, rate));
-    };
-    to.on_epoch = [&](int epoch, double tl, double vl, bool improved) {
-      if (bar) bar->finish(fmt::format("loss {:.5f}  val {:.5f}{}", tl, vl, improved ? "  (best)" : ""));
-      bar.reset();
-      (void)epoch;
-    };
-    if (c.augment == "shifts") {
-      // Replace a share of each batch by shifted copies of the same crops; the
-      // random stream depends only on the batch seed, so runs reproduce.
-      to.augment = [&](const torch::Tensor& batch, const torch::Tensor& idx, uint64_t seed) {
-        Rng rng(seed);
-        std::bernoulli_distribution take(c.augment_p);
-        auto out = batch.clone();
-        const int64_t stride = out.size(1) * out.size(2) * out.size(3);
-        auto ids = idx.contiguous();
-        for (int64_t k = 0; k < ids.size(0); ++k) {
-          if (!take(rng)) continue;
-          const cv::Mat shifted =
-              random_shift(normal[ns.train[static_cast<size_t>(ids.data_ptr<int64_t>()[k])]].image, rng, shifts);
-          preprocess_into(shifted, pc, out.data_ptr<float>() + k * stride);
-        }
-        return out;
-      };
-    }
-    if (c.resume && std::filesystem::exists(to.checkpoint)) note(o, "resuming from " + to.checkpoint);
     TrainResult tr;
-    if (!classifier) {
-      tr = train_autoencoder(*model.network, train_x, val_x, to, device);
+    const std::string checkpoint = c.checkpoint.empty() ? c.out + ".ckpt" : c.checkpoint;  // not with the plain recipe
+    if (plain) {
+      // The shipped model's recipe on the recorded days alone: the training
+      // normals and the training wells' spills, flips, light and video jitter.
+      if (train_spills.empty())
+        throw std::invalid_argument(fmt::format(
+            "the plain recipe trains on real spills, and none is left for training: the spills of {} well(s) go to "
+            "the test ({}) and calibration ({}) parts; give spills of more wells, or --recipe synthetic",
+            ss.test_wells.size() + ss.calib_wells.size(), ss.test_wells.size(), ss.calib_wells.size()));
+      PlainRecipe r;
+      r.arch = arch;
+      r.arch_params = c.arch_params;
+      r.color = color;
+      r.size = c.size;
+      r.epochs = epochs;
+      r.learning_rate = learning_rate;
+      r.batch_normal = batch_size;
+      r.batch_spill = std::max(1, batch_size * plain_defaults.batch_spill / plain_defaults.batch_normal);
+      RecipeData d;
+      d.normal = to_tensor(normal, ns.train, pc);
+      d.spills = to_tensor(spills, train_spills, pc);
+      d.od = torch::empty({0, pc.channels(), pc.height, pc.width});
+      for (size_t i : ns.train) d.normal_images.push_back(normal[i].image);
+      for (size_t i : train_spills) d.spill_images.push_back(spills[i].image);
+      model = train_plain_recipe(r, d, {}, c.seed, device, "train", o.quiet);
+      note(o, fmt::format("model: {} {} ({} parameters, {} multiply-adds per crop), the plain recipe ({})", model.arch,
+                          model.arch_params.dump(), parameter_count(*model.network), model.network->multiply_adds(),
+                          r.augment));
+      tr.epochs_run = model.training.epochs_run;
+      tr.train_loss = model.training.train_loss;
+      tr.crops_per_second = model.training.crops_per_second;
     } else {
-      // Each batch: training normals, half of them shifted like other days
-      // (label 0); and as many spills (label 1): real training-well spills
-      // (shifted too) or synthetic spills pasted into normals.
-      const LabelledBatch make_batch = [&](const torch::Tensor& idx, uint64_t seed) {
-        Rng rng(seed);
-        std::bernoulli_distribution shift(c.augment_p), real(train_spills.empty() ? 0.0 : 0.3);
+      torch::Tensor train_x, val_x, val_y;
+      if (!classifier) {
+        train_x = to_tensor(normal, ns.train, pc);
+        val_x = to_tensor(normal, ns.val, pc);
+      } else {
+        // Validation for early stopping: the validation normals, and the same
+        // crops with a synthetic spill (fixed seed).
+        Rng rng(c.seed + 99);
         std::vector<cv::Mat> v;
         std::vector<float> y;
-        auto ids = idx.contiguous();
-        for (int64_t k = 0; k < ids.size(0); ++k) {
-          const cv::Mat& m = normal[ns.train[static_cast<size_t>(ids.data_ptr<int64_t>()[k])]].image;
-          v.push_back(shift(rng) ? random_shift(m, rng, shifts) : m);
+        for (size_t i : ns.val) {
+          v.push_back(normal[i].image);
           y.push_back(0.f);
-          if (real(rng)) {
-            const cv::Mat& sp = spills[train_spills[std::uniform_int_distribution<size_t>(0, train_spills.size() - 1)(rng)]].image;
-            cv::Mat s = sp;
-            if (shift(rng)) {
-              if (shifts.box) s = jitter_box(s, rng);
-              if (shifts.photometric) s = photometric(s, rng);
-            }
-            v.push_back(s);
-          } else {
-            cv::Mat base = shift(rng) ? random_shift(m, rng, shifts) : m;
-            v.push_back(random_synthetic_spill(base, spills, train_spills, rng, synthetic));
-          }
+          v.push_back(random_synthetic_spill(normal[i].image, spills, train_spills, rng, synthetic));
           y.push_back(1.f);
         }
-        return std::make_pair(preprocess_batch(v, pc), torch::tensor(y));
+        val_x = preprocess_batch(v, pc);
+        val_y = torch::tensor(y);
+      }
+
+      torch::manual_seed(c.seed);
+      model.arch = arch;
+      model.arch_params = arch_params;
+      model.preprocess = pc;
+      model.score = classifier ? ScoreConfig::from_name("probability") : sc;
+      model.build_network();
+      note(o, fmt::format("model: {} {} ({} parameters, {} multiply-adds per crop)", model.arch, model.arch_params.dump(),
+                          parameter_count(*model.network), model.network->multiply_adds()));
+
+      TrainOptions to;
+      to.epochs = epochs;
+      to.batch_size = batch_size;
+      to.learning_rate = learning_rate;
+      to.patience = c.patience;
+      to.seed = c.seed;
+      to.checkpoint = checkpoint;
+      to.resume = c.resume;
+      {
+        nlohmann::json fp = {{"train", short_hashes(normal, ns.train)}, {"arch", model.arch},
+                             {"params", model.arch_params}, {"pre", pc.to_json()}, {"lr", learning_rate},
+                             {"batch", batch_size}, {"seed", c.seed},
+                             {"augment", c.augment}, {"augment_p", c.augment_p},
+                             {"shifts", to_string(shifts)}, {"synthetic", c.synthetic}};
+        to.fingerprint = sha256_hex(fp.dump().data(), fp.dump().size());
+      }
+      std::unique_ptr<Progress> bar;
+      auto epoch_start = std::chrono::steady_clock::now();
+      to.on_batch = [&](int epoch, int64_t b, int64_t nb, double loss) {
+        if (!bar) {
+          bar = std::make_unique<Progress>(fmt::format("epoch {}/{}", epoch, epochs), nb, !o.quiet);
+          epoch_start = std::chrono::steady_clock::now();
+        }
+        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
+        const double rate = static_cast<double>(std::min<int64_t>(b * batch_size, static_cast<int64_t>(ns.train.size()))) / std::max(s, 1e-9);
+        bar->update(b, fmt::format("loss {:.5f}  {:.0f} crops/s", loss, rate));
       };
-      tr = train_classifier(*model.network, static_cast<int64_t>(ns.train.size()), make_batch, val_x, val_y, to, device);
+      to.on_epoch = [&](int epoch, double tl, double vl, bool improved) {
+        if (bar) bar->finish(fmt::format("loss {:.5f}  val {:.5f}{}", tl, vl, improved ? "  (best)" : ""));
+        bar.reset();
+        (void)epoch;
+      };
+      if (c.augment == "shifts") {
+        // Replace a share of each batch by shifted copies of the same crops; the
+        // random stream depends only on the batch seed, so runs reproduce.
+        to.augment = [&](const torch::Tensor& batch, const torch::Tensor& idx, uint64_t seed) {
+          Rng rng(seed);
+          std::bernoulli_distribution take(c.augment_p);
+          auto out = batch.clone();
+          const int64_t stride = out.size(1) * out.size(2) * out.size(3);
+          auto ids = idx.contiguous();
+          for (int64_t k = 0; k < ids.size(0); ++k) {
+            if (!take(rng)) continue;
+            const cv::Mat shifted =
+                random_shift(normal[ns.train[static_cast<size_t>(ids.data_ptr<int64_t>()[k])]].image, rng, shifts);
+            preprocess_into(shifted, pc, out.data_ptr<float>() + k * stride);
+          }
+          return out;
+        };
+      }
+      if (c.resume && std::filesystem::exists(to.checkpoint)) note(o, "resuming from " + to.checkpoint);
+      if (!classifier) {
+        tr = train_autoencoder(*model.network, train_x, val_x, to, device);
+      } else {
+        // Each batch: training normals, half of them shifted like other days
+        // (label 0); and as many spills (label 1): real training-well spills
+        // (shifted too) or synthetic spills pasted into normals.
+        const LabelledBatch make_batch = [&](const torch::Tensor& idx, uint64_t seed) {
+          Rng rng(seed);
+          std::bernoulli_distribution shift(c.augment_p), real(train_spills.empty() ? 0.0 : 0.3);
+          std::vector<cv::Mat> v;
+          std::vector<float> y;
+          auto ids = idx.contiguous();
+          for (int64_t k = 0; k < ids.size(0); ++k) {
+            const cv::Mat& m = normal[ns.train[static_cast<size_t>(ids.data_ptr<int64_t>()[k])]].image;
+            v.push_back(shift(rng) ? random_shift(m, rng, shifts) : m);
+            y.push_back(0.f);
+            if (real(rng)) {
+              const cv::Mat& sp = spills[train_spills[std::uniform_int_distribution<size_t>(0, train_spills.size() - 1)(rng)]].image;
+              cv::Mat s = sp;
+              if (shift(rng)) {
+                if (shifts.box) s = jitter_box(s, rng);
+                if (shifts.photometric) s = photometric(s, rng);
+              }
+              v.push_back(s);
+            } else {
+              cv::Mat base = shift(rng) ? random_shift(m, rng, shifts) : m;
+              v.push_back(random_synthetic_spill(base, spills, train_spills, rng, synthetic));
+            }
+            y.push_back(1.f);
+          }
+          return std::make_pair(preprocess_batch(v, pc), torch::tensor(y));
+        };
+        tr = train_classifier(*model.network, static_cast<int64_t>(ns.train.size()), make_batch, val_x, val_y, to, device);
+      }
     }
-    note(o, fmt::format("trained {} epoch(s){}, best epoch {} (validation loss {:.6f}), {:.0f} crops/s",
-                        tr.epochs_run, tr.stopped_early ? " (stopped early)" : "", tr.best_epoch, tr.best_val_loss,
-                        tr.crops_per_second));
+    if (plain)
+      note(o, fmt::format("trained {} epoch(s), {:.0f} crops/s", tr.epochs_run, tr.crops_per_second));
+    else
+      note(o, fmt::format("trained {} epoch(s){}, best epoch {} (validation loss {:.6f}), {:.0f} crops/s",
+                          tr.epochs_run, tr.stopped_early ? " (stopped early)" : "", tr.best_epoch, tr.best_val_loss,
+                          tr.crops_per_second));
 
     // Score the held-out parts with the same code the element uses.
     Detector det(model, device);
@@ -248,22 +326,32 @@ int run_train(const TrainCommand& c) {
                         {"test_spill_hashes", hashes_in_order(spills, ss.test)},
                         {"test_spill_wells", ss.test_wells},
                         {"note", "test = normals never trained or calibrated on + spills of wells held out by well"}});
-    model.training = TrainingRecord::from_json({{"epochs_max", c.epochs},          {"epochs_run", tr.epochs_run},
-                      {"best_epoch", tr.best_epoch},      {"best_val_loss", tr.best_val_loss},
-                      {"batch_size", c.batch_size},       {"learning_rate", c.learning_rate},
-                      {"optimizer", "adam"},              {"loss", classifier ? "binary-cross-entropy" : "mse"},
-                      {"augment", c.augment},             {"augment_p", c.augment_p},
-                      {"train_spill_wells", train_spill_wells},
-                      {"patience", c.patience},           {"seed", c.seed},
-                      {"split_seed", split_seed},
-                      {"shifts", classifier || c.augment == "shifts" ? to_string(shifts) : "none"},
-                      {"synthetic", classifier ? nlohmann::json(c.synthetic) : nlohmann::json()},
-                      {"train_loss", tr.train_loss},      {"val_loss", tr.val_loss},
-                      {"crops_per_second", tr.crops_per_second},
-                      {"split", {{"train", ns.train.size()}, {"val", ns.val.size()}, {"calib", ns.calib.size()},
-                                 {"test", ns.test.size()}, {"calib_spills", ss.calib.size()},
-                                 {"test_spills", ss.test.size()}, {"calib_spill_wells", ss.calib_wells},
-                                 {"test_spill_wells", ss.test_wells}}}});
+    const nlohmann::json split = {{"train", ns.train.size()},          {"val", ns.val.size()},
+                                  {"calib", ns.calib.size()},          {"test", ns.test.size()},
+                                  {"calib_spills", ss.calib.size()},   {"test_spills", ss.test.size()},
+                                  {"calib_spill_wells", ss.calib_wells}, {"test_spill_wells", ss.test_wells}};
+    if (plain) {
+      // The recipe's own record, and where its crops came from.
+      nlohmann::json t = model.training.to_json();
+      t["train_spill_wells"] = train_spill_wells;
+      t["split_seed"] = split_seed;
+      t["split"] = split;
+      model.training = TrainingRecord::from_json(t);
+    } else {
+      model.training = TrainingRecord::from_json({{"epochs_max", epochs},          {"epochs_run", tr.epochs_run},
+                        {"best_epoch", tr.best_epoch},      {"best_val_loss", tr.best_val_loss},
+                        {"batch_size", batch_size},         {"learning_rate", learning_rate},
+                        {"optimizer", "adam"},              {"loss", classifier ? "binary-cross-entropy" : "mse"},
+                        {"augment", c.augment},             {"augment_p", c.augment_p},
+                        {"train_spill_wells", train_spill_wells},
+                        {"patience", c.patience},           {"seed", c.seed},
+                        {"split_seed", split_seed},
+                        {"shifts", classifier || c.augment == "shifts" ? to_string(shifts) : "none"},
+                        {"synthetic", classifier ? nlohmann::json(c.synthetic) : nlohmann::json()},
+                        {"train_loss", tr.train_loss},      {"val_loss", tr.val_loss},
+                        {"crops_per_second", tr.crops_per_second},
+                        {"split", split}});
+    }
     if (!c.report.empty()) {
       ReportData rd{"train", c.out, model.threshold(), {}, model.training.to_json()};
       const auto add = [&](const std::vector<Crop>& set, const std::vector<size_t>& idx, const std::vector<double>& sc,
@@ -295,9 +383,24 @@ int run_train(const TrainCommand& c) {
                         {"train_hashes", short_hashes(normal, ns.train)},
                         {"train_spill_hashes", short_hashes(spills, train_spills)},
                         {"test_hashes", short_hashes(normal, ns.test)}});
+    // A model that catches none of the held-out spills it was given would never
+    // alarm: refuse to write it (the report, if asked for, is written to show why).
+    const auto blind = [](const Metrics& m, size_t n) { return n > 0 && m.tp == 0; };
+    if ((blind(calib_m, calib_s.size()) || blind(test_m, test_s.size())) && !c.allow_zero_tpr) {
+      std::error_code ec;
+      if (!plain) std::filesystem::remove(checkpoint, ec);
+      const std::string remedy =
+          classifier ? fmt::format("train longer (--epochs; it ran {})", tr.epochs_run)
+                     : fmt::format("leave out --arch to train the spill-cnn classifier ({} was asked for)", arch);
+      throw std::runtime_error(fmt::format(
+          "{}: not written: at its threshold {:.6g} ({}) the model catches {} of {} calibration and {} of {} test "
+          "spills, so it would never alarm; {}, or give --allow-zero-tpr to write it anyway",
+          c.out, model.threshold(), model.calibration.method, calib_m.tp, calib_s.size(), test_m.tp, test_s.size(),
+          remedy));
+    }
     save_model(model, c.out);
     std::error_code ec;
-    std::filesystem::remove(to.checkpoint, ec);
+    if (!plain) std::filesystem::remove(checkpoint, ec);  // the plain recipe writes none
 
     fmt::print("model written to {}\n", c.out);
     fmt::print("threshold {:.6g} ({} {}), calibration TNR {} TPR {}\n", model.threshold(), model.calibration.method,
@@ -348,7 +451,7 @@ int run_calibrate(const CalibrateCommand& c) {
       if (trained_shifts.empty() || trained_shifts == "none") trained_shifts = "occluder,box,photometric";
       const ShiftSet shifts = parse_shift_set(trained_shifts);
       const std::string& syn = model.training.synthetic;
-      const std::vector<SpillKind> kinds = parse_spill_kinds(syn.empty() ? "blob,blend" : syn);
+      const std::vector<SpillKind> kinds = parse_spill_kinds(syn.empty() || syn == "none" ? "blob,blend" : syn);
       std::vector<cv::Mat> imgs, textures;
       for (const auto& cr : normal) imgs.push_back(cr.image);
       for (const auto& cr : spills) textures.push_back(cr.image);

@@ -22,14 +22,18 @@ struct CommonOptions {
 struct TrainCommand {
   CommonOptions common;
   std::string normal_dir, anomaly_dir, out;
-  std::string arch = "compact-ae";
+  // Empty: the default, chosen once the crops are read (default_train_arch).
+  std::string arch;
   std::vector<std::string> arch_params;  // key=value
-  std::string color = "gray";
+  std::string color;  // empty: rgb for spill-cnn (as the shipped model), gray for the autoencoders
   std::string size = "64x64";
   std::string score = "mse";
-  int epochs = 60;
-  int batch_size = 128;
-  double learning_rate = 3e-4;
+  // Unset: the recipe's (autoencoders and --recipe synthetic: TrainOptions'
+  // 60 epochs, 128 crops, 3e-4; the plain recipe: kPlainRecipeBatches batches
+  // and at least 6 epochs, 96 normals and 32 spills a batch, 1e-3).
+  std::optional<int> epochs;
+  std::optional<int> batch_size;
+  std::optional<double> learning_rate;
   int patience = 8;
   uint64_t seed = 1;
   std::optional<uint64_t> split_seed;  // default: seed
@@ -47,7 +51,17 @@ struct TrainCommand {
   std::string synthetic = "blob,blend";              // spill-cnn: kinds of synthetic spills
   std::string report;  // HTML report of the test and calibration parts (report.h)
   std::vector<std::string> labels;  // labels files '<file> <0|1>' (names relative to the file's folder)
+  bool allow_zero_tpr = false;  // write a model that catches none of its held-out spills (it would never alarm)
+  std::string recipe;           // spill-cnn: plain (empty: the default) or synthetic
+  std::vector<std::string> synthetic_options;  // options given that only --recipe synthetic uses (for a clear error)
 };
+
+// The architecture `train` uses without --arch: the classifier of the shipped
+// model (spill-cnn) when there are spills to learn from, else an autoencoder
+// (compact-ae), the only kind that learns from normal crops alone.
+std::string default_train_arch(bool have_spills);
+// The input colour without --color: rgb for spill-cnn, gray for the autoencoders.
+std::string default_train_color(const std::string& arch);
 
 struct CalibrateCommand {
   CommonOptions common;
@@ -81,21 +95,16 @@ struct VerifyCommand {
   double tolerance = 1e-5;  // largest allowed |score now - recorded score|
 };
 
-// The plain recipe on the plant's other days, cross-validated by group; or
-// existing models scored on those days fold by fold.
-struct CrossvalCommand {
-  CommonOptions common;
-  std::vector<std::string> models;  // score these instead of training
-  std::string normal_dir, anomaly_dir, otherdays_dir, out, json_out, scores_out;
-  std::string save_folds;  // folder for each fold's model and crop list
+// The plain recipe, the shipped model's (recipe.h trains it): a small
+// classifier on normals and real spills, flips, light and video jitter only.
+// The shipped model trained on 390 batches (6 epochs of 65: 4,656 recorded-day
+// normals, 72 of them a batch); `train` gives the recipe as many by default.
+constexpr int64_t kPlainRecipeBatches = 390;
+struct PlainRecipe {
   std::string arch = "spill-cnn";
   std::vector<std::string> arch_params;  // key=value
   std::string color = "rgb";
   std::string size = "64x64";
-  int folds = 4;
-  int seeds = 1;
-  uint64_t seed = 1;       // first training seed (and the recorded-day split)
-  uint64_t fold_seed = 1;  // the folds
   int epochs = 6;
   int batch_normal = 96;   // normals per batch
   int batch_spill = 32;    // spills per batch
@@ -103,6 +112,20 @@ struct CrossvalCommand {
   double od_normal_share = 0.25;  // share of a batch's normals drawn from the other days' training folds
   double od_spill_share = 0.5;    // share of a batch's spills drawn from them
   std::string augment = "flip,light,video";
+};
+
+// The plain recipe on the plant's other days, cross-validated by group; or
+// existing models scored on those days fold by fold.
+struct CrossvalCommand {
+  CommonOptions common;
+  std::vector<std::string> models;  // score these instead of training
+  std::string normal_dir, anomaly_dir, otherdays_dir, out, json_out, scores_out;
+  std::string save_folds;  // folder for each fold's model and crop list
+  PlainRecipe recipe;
+  int folds = 4;
+  int seeds = 1;
+  uint64_t seed = 1;       // first training seed (and the recorded-day split)
+  uint64_t fold_seed = 1;  // the folds
   std::string codec_frame, codec_wells;  // the scene of the h264 jitter: a camera frame and its layout
   int codec_copies = 2;                  // H.264 copies made of each training crop
   std::string calibrate_on = "crops";    // or "crops+h264": the rule also sees the other days' H.264 copies

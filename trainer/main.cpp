@@ -8,11 +8,15 @@
 #include <malloc.h>
 #endif
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "wellmonitor/architectures.h"
+#include "wellmonitor/errors.h"
 #include "wellmonitor/version.h"
 
 namespace {
@@ -40,6 +44,73 @@ CLI::Validator number_above(double low, bool inclusive) {
         return std::string();
       },
       inclusive ? "NONNEGATIVE" : "POSITIVE");
+}
+
+// Levenshtein distance, for "did you mean" in usage errors.
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// " (did you mean X?)" for the closest of `names` to `word`, when one is close.
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& names) {
+  std::string best;
+  size_t best_d = std::max<size_t>(2, word.size() / 4) + 1;
+  for (const auto& n : names) {
+    const size_t d = edit_distance(word, n);
+    const bool prefix = n.size() > 3 && word.size() > 3 && (n.rfind(word, 0) == 0 || word.rfind(n, 0) == 0);
+    if (d < best_d || (prefix && best.empty())) best = n, best_d = std::min(best_d, d);
+  }
+  return best.empty() ? std::string() : " (did you mean " + best + "?)";
+}
+
+// Every usage error CLI11 finds, as one line on stderr that names the option:
+// "wellmonitor-trainer: error: train: --epochs: Value 0 not in range [1 - 100000]
+// (see wellmonitor-trainer train --help)". An argument no option takes is named
+// before anything else (CLI11 checks required options first, so a misspelt
+// `--normals` would read "--normal is required").
+std::string usage_error(const CLI::App* app, const CLI::Error& e) {
+  const CLI::App* sub = app;
+  for (const CLI::App* s : app->get_subcommands()) sub = s;  // the subcommand being parsed
+  std::vector<std::string> subcommands;
+  for (const CLI::App* s : app->get_subcommands({})) subcommands.push_back(s->get_name());
+  std::string msg = e.what();
+  const std::vector<std::string> extras = app->remaining(true);
+  if (!extras.empty()) {
+    const std::string& arg = extras.front();
+    if (arg.size() > 1 && arg[0] == '-') {
+      const std::string name = arg.substr(0, arg.find('='));
+      std::vector<std::string> names;
+      for (const CLI::Option* o : sub->get_options()) {
+        for (const auto& l : o->get_lnames()) names.push_back("--" + l);
+        for (const auto& s : o->get_snames()) names.push_back("-" + s);
+      }
+      msg = fmt::format("unknown option {}{}", name, did_you_mean(name, names));
+    } else if (sub == app) {
+      msg = fmt::format("unknown subcommand '{}'{}; a subcommand is required: {}", arg, did_you_mean(arg, subcommands),
+                        fmt::join(subcommands, ", "));
+    } else {
+      msg = fmt::format("unexpected argument '{}' (every value follows its option, e.g. --out FILE)", arg);
+    }
+  } else if (e.get_name() == "ArgumentMismatch" && msg.find(" missing") != std::string::npos &&
+             msg.find(':') != std::string::npos) {
+    msg = msg.substr(0, msg.find(':')) + ": needs a value";  // "--epochs: 1 required INT:INT in [1 - 100000] missing"
+  } else if (sub == app && e.get_name() == "RequiredError") {
+    msg = fmt::format("a subcommand is required: {}", fmt::join(subcommands, ", "));
+  }
+  const std::string help = sub == app ? "wellmonitor-trainer --help" : "wellmonitor-trainer " + sub->get_name() + " --help";
+  return fmt::format("wellmonitor-trainer: error: {}{} (see {})\n", sub == app ? "" : sub->get_name() + ": ",
+                     wellmonitor::printable(msg, wellmonitor::kMaxErrorBytes), help);
 }
 
 void add_common(CLI::App* app, wellmonitor::CommonOptions& o, bool runs_model = true) {
@@ -84,46 +155,79 @@ int main(int argc, char** argv) {
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
 #endif
   CLI::App app{fmt::format(
-      "wellmonitor-trainer {}: trains the casting-table spill detector on crops of normal wells, calibrates its "
-      "threshold on held-out normals (and known spills), evaluates it, and writes one model file that carries "
-      "the threshold.\n\nTypical run:\n  wellmonitor-trainer train --normal data/train --anomalies data/spills "
-      "--out models/default.wmm\n  wellmonitor-trainer info --model models/default.wmm",
+      "wellmonitor-trainer {}: trains the casting-table spill detector on crops of normal wells and known spills, "
+      "calibrates its threshold on held-out crops, evaluates it, and writes one model file that carries the "
+      "threshold.\n\n"
+      "Recipes:\n"
+      "  # the shipped model: the plain recipe on the recorded days and the other days' labelled crops,\n"
+      "  # its threshold and figures from cross-validation on those days\n"
+      "  wellmonitor-trainer crossval --otherdays data/otherdays --normal data/train --anomalies data/spills \\\n"
+      "      --normal-stride 2 --seeds 2 --out models/default.wmm\n"
+      "  # the same classifier and recipe from normals and spills alone (no other days labelled yet)\n"
+      "  wellmonitor-trainer train --normal data/train --anomalies data/spills --out model.wmm\n"
+      "  # how it holds up on labelled crops of other days\n"
+      "  wellmonitor-trainer evaluate --model model.wmm --images data/otherdays/imgs --labels data/otherdays/labels.txt\n"
+      "  wellmonitor-trainer info --model model.wmm",
       WELLMONITOR_VERSION)};
   app.require_subcommand(1);
+  app.failure_message(usage_error);
   app.set_version_flag("--version", WELLMONITOR_VERSION);
 
   wellmonitor::TrainCommand train;
   auto* t = app.add_subcommand(
       "train",
-      "Train a model on normal crops only. Normals are deduplicated by content and split into training, "
-      "validation (early stopping), calibration and test parts; spills (optional) are split by well into a "
-      "calibration and a test part. The threshold is chosen on the calibration parts, the figures reported on "
-      "the test parts; both are recorded in the model file.");
+      "Train a model on crops of normal wells and, when given, known spills. Without --arch: with spills the shipped "
+      "model's classifier and recipe (spill-cnn, colour, --recipe plain); without spills an autoencoder "
+      "(compact-ae), the only kind that learns from normals alone (it flags any unfamiliar crop: check it on "
+      "other days with evaluate). Normals are deduplicated by content and split into training, validation, "
+      "calibration and test parts; spills are split by well into training (spill-cnn), calibration and test "
+      "wells. The threshold is chosen on the calibration parts, the figures reported on the test parts; both are "
+      "recorded in the model file. A model that catches none of its calibration or test spills is not written "
+      "(exit status 1) unless --allow-zero-tpr.\n\n"
+      "Examples:\n"
+      "  wellmonitor-trainer train --normal data/train --anomalies data/spills --out model.wmm\n"
+      "  wellmonitor-trainer train --normal data/train --out model.wmm      # no spills yet: an autoencoder\n"
+      "The shipped model is the same recipe trained with the other days' crops too: see crossval.");
   t->add_option("--normal", train.normal_dir, "Folder of normal crops (jpg/png/bmp)")->required();
   t->add_option("--anomalies", train.anomaly_dir,
                 "Folder of known spill crops (names <well>_CAM_..._<time>.jpg are split by well)");
   t->add_option("--out", train.out, "Model file to write")->required();
   std::string arch_help = "Architecture:";
   for (const auto& n : wellmonitor::architecture_names()) arch_help += " " + n;
-  t->add_option("--arch", train.arch, arch_help)->capture_default_str();
+  arch_help += ". Default: spill-cnn (the shipped model's classifier) when spills are given (--anomalies, or 1s in "
+               "--labels); without spills compact-ae, since an autoencoder is the only kind that learns from normals "
+               "alone (autoencoders flag any unfamiliar crop, e.g. an arm across a well, and held up worse on other "
+               "days)";
+  t->add_option("--arch", train.arch, arch_help);
   t->add_option("--arch-param", train.arch_params,
                 "Architecture parameter key=value, repeatable (compact-ae: base, latent; seed-ae: latent; spill-cnn: base)");
-  t->add_option("--color", train.color, "Input colour: gray (the reference) or rgb")
-      ->check(CLI::IsMember({"gray", "rgb"}))
-      ->capture_default_str();
+  t->add_option("--color", train.color,
+                "Input colour: gray or rgb. Default: rgb for spill-cnn (as the shipped model), gray for the autoencoders")
+      ->check(CLI::IsMember({"gray", "rgb"}));
   t->add_option("--size", train.size, "Network input WIDTHxHEIGHT, multiples of 8")->capture_default_str();
   t->add_option("--score", train.score, "Anomaly score: mse, l1 or hybrid (0.5*L1 + 0.5*(1-SSIM))")
       ->check(CLI::IsMember({"mse", "l1", "hybrid"}))
       ->capture_default_str();
-  t->add_option("--epochs", train.epochs, fmt::format("Most epochs to train, 1..{}", kMaxEpochs))
-      ->check(CLI::Range(1, kMaxEpochs))
-      ->capture_default_str();
-  t->add_option("--batch-size", train.batch_size, fmt::format("Crops per batch, 1..{}", kMaxBatchSize))
-      ->check(CLI::Range(1, kMaxBatchSize))
-      ->capture_default_str();
-  t->add_option("--lr", train.learning_rate, "Adam learning rate (a positive number)")
-      ->check(number_above(0.0, false))
-      ->capture_default_str();
+  t->add_option("--recipe", train.recipe,
+                "spill-cnn: plain (the default: the shipped model's recipe on these folders alone: the training "
+                "normals and the spills of the training wells, flips, light and video jitter, Adam 1e-3, 390 batches "
+                "of 96 normals and 32 spills) or synthetic (normals shifted like other days, synthetic spills "
+                "besides the real ones, early stopping; --augment, --augment-p, --patience, --shifts, --synthetic, "
+                "--checkpoint and --resume belong to it)")
+      ->check(CLI::IsMember({"plain", "synthetic"}));
+  t->add_option("--epochs", train.epochs,
+                fmt::format("Epochs to train (the most, with early stopping), 1..{}. Default: 60; the plain recipe: "
+                            "enough for 390 batches, as the shipped model trained, and at least 6",
+                            kMaxEpochs))
+      ->check(CLI::Range(1, kMaxEpochs));
+  t->add_option("--batch-size", train.batch_size,
+                fmt::format("Crops per batch, 1..{}. Default: 128; the plain recipe: 96 normals (and a third as many "
+                            "spills)",
+                            kMaxBatchSize))
+      ->check(CLI::Range(1, kMaxBatchSize));
+  t->add_option("--lr", train.learning_rate,
+                "Adam learning rate (a positive number). Default: 1e-3 for the plain recipe, 3e-4 otherwise")
+      ->check(number_above(0.0, false));
   t->add_option("--patience", train.patience,
                 fmt::format("Stop after this many epochs without a better validation loss, 0..{} (0 = never)", kMaxEpochs))
       ->check(CLI::Range(0, kMaxEpochs))
@@ -166,6 +270,9 @@ int main(int argc, char** argv) {
                 "Labels file '<file> <0|1>' (1 = spill; review exports them), repeatable: its crops join the normals "
                 "and spills; names are relative to the file's folder");
   t->add_option("--report", train.report, "Also write a self-contained HTML report of the test and calibration parts here");
+  t->add_flag("--allow-zero-tpr", train.allow_zero_tpr,
+              "Write the model even when it catches none of its calibration or test spills (TPR 0: it would never "
+              "alarm). Without it such a model is refused: exit status 1, no model file");
   add_common(t, train.common);
 
   wellmonitor::CalibrateCommand cal;
@@ -260,25 +367,25 @@ int main(int argc, char** argv) {
   x->add_option("--out", cv.out, "Write the recipe trained on every fold here");
   std::string cv_arch_help = "Architecture (a classifier):";
   for (const auto& n : wellmonitor::architecture_names()) cv_arch_help += " " + n;
-  x->add_option("--arch", cv.arch, cv_arch_help)->check(CLI::IsMember({"spill-cnn"}))->capture_default_str();
-  x->add_option("--arch-param", cv.arch_params, "Architecture parameter key=value, repeatable (spill-cnn: base)");
-  x->add_option("--color", cv.color, "Input colour: gray or rgb")->check(CLI::IsMember({"gray", "rgb"}))->capture_default_str();
-  x->add_option("--size", cv.size, "Network input WIDTHxHEIGHT, multiples of 8")->capture_default_str();
+  x->add_option("--arch", cv.recipe.arch, cv_arch_help)->check(CLI::IsMember({"spill-cnn"}))->capture_default_str();
+  x->add_option("--arch-param", cv.recipe.arch_params, "Architecture parameter key=value, repeatable (spill-cnn: base)");
+  x->add_option("--color", cv.recipe.color, "Input colour: gray or rgb")->check(CLI::IsMember({"gray", "rgb"}))->capture_default_str();
+  x->add_option("--size", cv.recipe.size, "Network input WIDTHxHEIGHT, multiples of 8")->capture_default_str();
   x->add_option("--folds", cv.folds, "Folds (by group)")->check(CLI::Range(2, 20))->capture_default_str();
   x->add_option("--seeds", cv.seeds, "Training seeds per fold (--seed, --seed+1, ...)")->check(CLI::Range(1, 20))->capture_default_str();
   x->add_option("--seed", cv.seed, "First training seed; also splits the recorded-day normals")->capture_default_str();
   x->add_option("--fold-seed", cv.fold_seed, "Seed of the fold assignment")->capture_default_str();
-  x->add_option("--epochs", cv.epochs, "Epochs over the recorded-day training normals")->check(CLI::Range(1, 1000))->capture_default_str();
-  x->add_option("--batch-normals", cv.batch_normal, "Normals per batch")->check(CLI::Range(1, 4096))->capture_default_str();
-  x->add_option("--batch-spills", cv.batch_spill, "Spills per batch")->check(CLI::Range(1, 4096))->capture_default_str();
-  x->add_option("--lr", cv.learning_rate, "Adam learning rate")->check(CLI::PositiveNumber)->capture_default_str();
-  x->add_option("--otherdays-normal-share", cv.od_normal_share,
+  x->add_option("--epochs", cv.recipe.epochs, "Epochs over the recorded-day training normals")->check(CLI::Range(1, 1000))->capture_default_str();
+  x->add_option("--batch-normals", cv.recipe.batch_normal, "Normals per batch")->check(CLI::Range(1, 4096))->capture_default_str();
+  x->add_option("--batch-spills", cv.recipe.batch_spill, "Spills per batch")->check(CLI::Range(1, 4096))->capture_default_str();
+  x->add_option("--lr", cv.recipe.learning_rate, "Adam learning rate")->check(CLI::PositiveNumber)->capture_default_str();
+  x->add_option("--otherdays-normal-share", cv.recipe.od_normal_share,
                 "Share of each batch's normals drawn from the other days' training folds (0 and a spill share of 0: "
                 "the recipe never sees the other days)")
       ->check(CLI::Range(0.0, 0.9))->capture_default_str();
-  x->add_option("--otherdays-spill-share", cv.od_spill_share, "Share of each batch's spills drawn from them")
+  x->add_option("--otherdays-spill-share", cv.recipe.od_spill_share, "Share of each batch's spills drawn from them")
       ->check(CLI::Range(0.0, 1.0))->capture_default_str();
-  x->add_option("--augment", cv.augment,
+  x->add_option("--augment", cv.recipe.augment,
                 "Training jitter, comma-separated: flip (mirror left-right), light (brightness +-0.1, contrast "
                 "0.8-1.2), video (half of the crops resampled to another box, gain +-4% and JPEG quality 30-90, as "
                 "the way through a video stream does), h264 (a share of the crops replaced by copies shown in a camera's "
@@ -334,14 +441,24 @@ int main(int argc, char** argv) {
   wellmonitor::ReviewCommand review;
   auto* rev = wellmonitor::add_review_command(app, review);
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; every usage error is one line (usage_error) and exit status 1.
+    return app.exit(e) == 0 ? 0 : 1;
+  }
   if (ex->parsed()) return wellmonitor::run_extract(extract);
   if (lay->parsed()) return wellmonitor::run_layout(layout);
   if (rev->parsed()) return wellmonitor::run_review(review);
   if (x->parsed()) return wellmonitor::run_crossval(cv);
   if (v->parsed()) return wellmonitor::run_verify(ver);
   if (st->parsed()) return wellmonitor::run_stress(stress);
-  if (t->parsed()) return wellmonitor::run_train(train);
+  if (t->parsed()) {
+    // The options only --recipe synthetic uses, as given (the plain recipe refuses them by name).
+    for (const char* name : {"--augment", "--augment-p", "--patience", "--shifts", "--synthetic", "--checkpoint", "--resume"})
+      if (t->get_option(name)->count() > 0) train.synthetic_options.push_back(name);
+    return wellmonitor::run_train(train);
+  }
   if (c->parsed()) return wellmonitor::run_calibrate(cal);
   if (e->parsed()) return wellmonitor::run_evaluate(ev);
   if (i->parsed()) return wellmonitor::run_info(info);
