@@ -349,12 +349,12 @@ def spill_group_count(labels, groups):
 
 
 def model_threshold(trainer, model):
-    """The threshold a model file records (wellmonitor-trainer info)."""
+    """The threshold a model file records (wellmonitor-trainer info prints the file's JSON)."""
     r = subprocess.run([trainer, "info", "--model", model], capture_output=True, text=True)
-    m = re.search(r"threshold\D{0,20}([0-9]*\.[0-9]+(?:[eE][-+]?\d+)?)", r.stdout)
-    if r.returncode != 0 or not m:
-        raise ReplayError(f"cannot read the threshold of {model}: {r.stderr.strip() or r.stdout[:200]}")
-    return float(m.group(1))
+    try:
+        return float(json.loads(r.stdout[r.stdout.index("{"):])["calibration"]["threshold"])
+    except (ValueError, KeyError, TypeError):
+        raise ReplayError(f"cannot read the threshold of {model}: {(r.stderr or r.stdout).strip()[:300]}")
 
 
 def run(cmd, what):
