@@ -158,6 +158,24 @@ def evaluate(alarms, truth, fps, frames, looks=None, within_s=1.0, slack_s=1.0):
     return fig
 
 
+def false_alarm_crops(alarms, truth, looks, fps, slack_s=1.0):
+    """{file: (false alarms, looks shown)} of the normal crops on screen when a false alarm began."""
+    slack = int(round(slack_s * fps))
+    spans = {}
+    for w, a, b in truth:
+        spans.setdefault(w, []).append((a, b))
+    shown, out = {}, {}
+    for w, a, b, f in looks:
+        shown[f] = shown.get(f, 0) + 1
+    for w, runs in alarms.items():
+        for on, _ in runs:
+            if any(a <= on <= b + slack for a, b in spans.get(w, [])):
+                continue
+            f = next((f for lw, a, b, f in looks if lw == w and a <= on <= b), "?")
+            out[f] = out.get(f, 0) + 1
+    return {f: (n, shown.get(f, 0)) for f, n in out.items()}
+
+
 def add(figs):
     t = Figures(delays_s=[])
     for f in figs:

@@ -428,6 +428,7 @@ def build_fold(a, fold, labels, groups, model, background, boxes, tmp):
     normal_looks = sum(1 for r in looks if not any(a0 <= int(r["first_frame"]) <= b0
                                                    for a0, b0 in spill_frames.get(r["well"], [])))
     meta = {"fold": fold, "model": os.path.abspath(model), "threshold": a.threshold_of(model),
+            "labels": os.path.abspath(labels), "groups": os.path.abspath(groups),
             "fps": a.fps, "frames": total, "duration_s": total / a.fps, "wells": len(boxes),
             "look_s": a.look, "look_frames": look, "spill_min_s": a.spill_min, "spill_hold_frames": hold,
             "bitrate_kbps": a.bitrate, "key_interval_frames": key, "matrix": a.matrix,

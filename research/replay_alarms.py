@@ -103,6 +103,7 @@ def main():
     ap.add_argument("--tag", default="", help="name the saved scores FOLD.VARIANT.TAG.scores.csv")
     ap.add_argument("--alarm-frames", type=int, help="the element's alarm-frames (default: its own, 5)")
     ap.add_argument("--clear-frames", type=int, help="the element's clear-frames (default: its own, 5)")
+    ap.add_argument("--crop-scores", help="crossval --scores CSV: print each false alarm's crop score beside it")
     ap.add_argument("--wells", default=os.path.join(ROOT, "pipelines/casting-table.wells.txt"))
     ap.add_argument("--plugin-dir", default=os.path.join(ROOT, "build/plugin"))
     ap.add_argument("--trainer", default=os.path.join(ROOT, "build/trainer/wellmonitor-trainer"))
@@ -114,7 +115,12 @@ def main():
         sys.exit(f"replay_alarms: no plugin in {a.plugin_dir} (build it first)")
     env = dict(os.environ, GST_PLUGIN_PATH=a.plugin_dir, OMP_WAIT_POLICY="PASSIVE")
     suffix = a.variant + (f".{a.tag}" if a.tag else "")
-    figs, lines = [], []
+    crop_score = {}
+    if a.crop_scores:
+        with open(a.crop_scores, newline="") as f:
+            for r in csv.DictReader(f):
+                crop_score.setdefault(r["file"], []).append(float(r["score"]))
+    figs, lines, culprits = [], [], []
     for path in metas:
         with open(path) as f:
             meta = json.load(f)
@@ -149,6 +155,13 @@ def main():
         table = {wl: [s[i] for s in (scores[k] for k in range(meta["frames"]))] for i, wl in enumerate(wells)}
         offline = {wl: r for wl, r in rules.decide_all(table, meta["fps"], thr, rule).items() if r}
         same = offline == element
+        groups_file = os.path.join(os.path.dirname(meta["model"]), f"fold-{meta['fold']}.groups.txt")
+        groups = dict(line.split() for line in open(groups_file)) if os.path.exists(groups_file) else {}
+        for f, (n, shown) in sorted(rules.false_alarm_crops(element, truth, looks, meta["fps"]).items(),
+                                    key=lambda kv: -kv[1][0]):
+            name = os.path.basename(f)
+            cs = "/".join(f"{s:.3f}" for s in crop_score.get(name, [])) or "-"
+            culprits.append(f"| {meta['fold']} | {name} | {groups.get(name, '?')} | {n} of {shown} | {cs} |")
         figs.append(fig)
         lines.append(f"| {meta['fold']} | {os.path.basename(model)} | {thr:.4g} | {fig.within_1s} / {fig.events} "
                      f"| {fig.alarmed} | {fig.false_alarms} | {fig.per_hour():.0f} | {fig.per_shift():.0f} "
@@ -168,6 +181,11 @@ def main():
     print(f"| all | | | {t.within_1s} / {t.events} | {t.alarmed} | {t.false_alarms} | "
           f"{rules.spread([f.per_hour() for f in figs])} | {rules.spread([f.per_shift() for f in figs])} | "
           f"{t.normal_looks} | {t.false_looks} | {t.per_look():.4%} | | |")
+    if culprits:
+        print("\nThe normal crops on screen when a false alarm began (crop score: crossval's out-of-fold, per seed):")
+        print("| fold | crop | group | false alarms / looks shown | crop score |")
+        print("|---|---|---|---|---|")
+        print("\n".join(culprits))
 
 
 if __name__ == "__main__":

@@ -99,6 +99,11 @@ class Counting(unittest.TestCase):
         self.assertEqual((fig.normal_looks, fig.false_looks), (4, 1))  # the spill is no normal look
         self.assertAlmostEqual(fig.per_look(), 0.5)
 
+    def test_the_crop_on_screen_when_a_false_alarm_began_is_named(self):
+        looks = [("w1", 0, 9, "a"), ("w1", 10, 30, "spill"), ("w1", 31, 799, "a"), ("w2", 0, 399, "c")]
+        alarms = {"w1": [(12, 35), (50, None)], "w2": [(5, 8), (7, None)]}  # the first is the spill's
+        self.assertEqual(ar.false_alarm_crops(alarms, self.truth, looks, 10), {"a": (1, 2), "c": (2, 1)})
+
 
 if __name__ == "__main__":
     unittest.main()
