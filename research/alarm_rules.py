@@ -249,6 +249,34 @@ def rule_figures(runs, rule, threshold_of=None):
     return out
 
 
+def sustained(scores, n):
+    """The highest level the scores stay over for n frames in a row (the most of every
+    n-frame window's least); -inf when there are fewer than n."""
+    s = np.where(np.isfinite(scores), scores, np.inf)
+    if len(s) < n:
+        return -np.inf
+    return max(s[i:i + n].min() for i in range(len(s) - n + 1))
+
+
+def gaps(runs, hold_s=0.5, within_s=1.0, slack_s=1.0):
+    """Per fold: (threshold, the hardest spill event, the hardest normal look), each as
+    (level, well, first frame): the level an event's score stays over for hold_s within
+    its first within_s (the lowest of the fold's events), and the level a normal look's
+    score stays over for hold_s (the highest of the fold's looks). A consecutive-frames
+    rule with alarm = hold_s alarms every event within 1 s and no look at a threshold
+    between the two."""
+    out = []
+    for meta, truth, looks, scores in runs:
+        fps = meta["fps"]
+        n = frames_of(hold_s, fps)
+        slack = int(round(slack_s * fps))
+        events = [(sustained(scores[w][a:a + int(round(within_s * fps)) + 1], n), w, a) for w, a, b in truth]
+        near = lambda w, a, b: any(sa - slack <= b and a <= sb + slack for tw, sa, sb in truth if tw == w)
+        normal = [(sustained(scores[w][a:b + 1], n), w, a) for w, a, b, _ in looks if not near(w, a, b)]
+        out.append((meta["threshold"], min(events), max(normal)))
+    return out
+
+
 def grid():
     """The rules compared: the element's default first."""
     rules = [Rule("frame", alarm_frames=5, clear_frames=5)]  # the element's alarm-frames=5, clear-frames=5
@@ -274,9 +302,18 @@ def main():
     ap.add_argument("--scores-tag", default="", help="the TAG of FOLD.VARIANT.TAG.scores.csv, if any")
     ap.add_argument("--threshold-scale", type=float, default=1.0,
                     help="also multiply every fold's threshold by this (to see what a margin buys)")
+    ap.add_argument("--gaps", action="store_true",
+                    help="also print each fold's hardest spill event and hardest normal look (levels held 0.5 s)")
     a = ap.parse_args()
     for folder in a.replays:
         runs = replay_runs(folder, a.variant, a.scores_tag)
+        if a.gaps:
+            print(f"\n{folder} ({a.variant}): levels held for 0.5 s, the event's within its first second")
+            print("| fold | threshold | hardest spill event | hardest normal look | gap |")
+            print("|---|---|---|---|---|")
+            for (meta, *_), (thr, ev, nl) in zip(runs, gaps(runs)):
+                print(f"| {meta['fold']} | {thr:.4g} | {ev[0]:.3f} ({ev[1]}, frame {ev[2]}) | {nl[0]:.3f} ({nl[1]}, "
+                      f"frame {nl[2]}) | {'open' if ev[0] > nl[0] else 'closed'} |")
         m0 = runs[0][0]
         print(f"\n{folder}: {len(runs)} folds, {m0['fps']} frames/s, looks of {m0['look_s']:g} s, "
               f"{a.variant} matrix{', ' + a.scores_tag if a.scores_tag else ''}, thresholds "

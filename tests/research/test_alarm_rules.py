@@ -73,6 +73,14 @@ class Hysteresis(unittest.TestCase):
                          [(0, 1), (2, 3), (4, 5)])  # the same scores chatter without it
 
 
+class Margin(unittest.TestCase):
+    def test_the_level_held_for_n_frames_is_the_best_window_minimum(self):
+        self.assertEqual(ar.sustained([0.1, 0.5, 0.6, 0.2], 2), 0.5)
+        self.assertEqual(ar.sustained([0.1, 0.5, 0.6, 0.2], 1), 0.6)
+        self.assertEqual(ar.sustained([0.1, 0.5, 0.6, 0.2], 4), 0.1)
+        self.assertEqual(ar.sustained([0.1], 2), -math.inf)
+
+
 class Counting(unittest.TestCase):
     truth = [("w1", 10, 30)]  # at 10 frames/s: a spill from 1.0 s to 3.0 s
 
