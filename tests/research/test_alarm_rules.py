@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Checks of research/alarm_rules.py: the decision rules and the event counting, on
+hand-worked score sequences.
+
+  /usr/bin/python3 tests/research/test_alarm_rules.py     (run by ctest as Research.AlarmRules)
+"""
+import math
+import os
+import sys
+import unittest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "research"))
+import alarm_rules as ar  # noqa: E402
+
+Rule = ar.Rule
+
+
+class Durations(unittest.TestCase):
+    def test_seconds_become_the_frames_that_span_them(self):
+        self.assertEqual(ar.frames_of(0.5, 12), 6)
+        self.assertEqual(ar.frames_of(0.5, 25), 13)
+        self.assertEqual(ar.frames_of(5 / 12, 12), 5)  # not 6 by a rounding error
+        self.assertEqual(ar.frames_of(1.0, 25), 25)
+        self.assertEqual(ar.frames_of(0.0, 12), 1)  # the first frame over it
+
+
+class ConsecutiveFrames(unittest.TestCase):
+    def test_the_elements_rule_in_frames(self):
+        s = [0, 1, 1, 1, 0, 0, 1]
+        self.assertEqual(ar.decide(s, 12, 0.5, Rule(alarm_frames=3, clear_frames=2)), [(3, 5)])
+        self.assertEqual(ar.decide(s, 12, 0.5, Rule(alarm_frames=4, clear_frames=2)), [])
+        self.assertEqual(ar.decide([0.5, 0.5], 12, 0.5, Rule()), [])  # at the threshold is not over it
+
+    def test_an_alarm_in_seconds_comes_after_the_same_time_at_12_and_25_frames_per_second(self):
+        rule = Rule(alarm_s=0.5, clear_s=0.5)
+        for fps, want in ((12, 12 + 5), (25, 25 + 12)):
+            s = [0.0] * fps + [1.0] * (2 * fps) + [0.0] * fps  # a spill from 1 s to 3 s
+            (on, off), = ar.decide(s, fps, 0.5, rule)
+            self.assertEqual(on, want)  # its 6th / 13th frame over: 0.5 s of frames
+            self.assertAlmostEqual((on + 1 - fps) / fps, 0.5, delta=0.04)
+            self.assertAlmostEqual((off + 1 - 3 * fps) / fps, 0.5, delta=0.04)
+
+    def test_a_score_that_is_no_number_counts_as_over(self):
+        self.assertEqual(ar.decide([math.nan, math.nan], 12, 0.5, Rule(alarm_frames=2)), [(1, None)])
+
+
+class Smoothing(unittest.TestCase):
+    def test_a_mean_over_one_second_ignores_one_high_frame_and_alarms_on_two(self):
+        rule = Rule("mean", window_s=1.0)  # 4 frames at 4 frames/s
+        self.assertEqual(ar.decide([0, 0, 0, 0, 0, 1, 0, 0, 0], 4, 0.3, rule), [])  # mean 0.25 at most
+        # means 0.25, 0.5, 0.5, 0.5, 0.25 from frame 5 on: alarm at 6, clear at 9
+        self.assertEqual(ar.decide([0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0], 4, 0.3, rule), [(6, 9)])
+
+    def test_a_median_needs_most_of_its_window(self):
+        rule = Rule("median", window_s=0.75)  # 3 frames at 4 frames/s
+        s = [0, 1, 0, 0, 1, 1]  # one high frame in 3 is ignored, two of 3 alarm
+        self.assertEqual(ar.statistic(s, 4, rule).tolist(), [0, 0.5, 0, 0, 0, 1])
+        self.assertEqual(ar.decide(s, 4, 0.6, rule), [(5, None)])
+
+
+class Hysteresis(unittest.TestCase):
+    def test_a_lower_clear_level_holds_the_alarm_until_the_score_falls_under_it(self):
+        s = [0.6, 0.6, 0.4, 0.4, 0.2, 0.2, 0.6]
+        self.assertEqual(ar.decide(s, 12, 0.5, Rule(alarm_frames=2, clear_frames=2)), [(1, 3)])
+        self.assertEqual(ar.decide(s, 12, 0.5, Rule(alarm_frames=2, clear_frames=2, clear_ratio=0.5)), [(1, 5)])
+
+    def test_a_score_between_the_levels_neither_alarms_nor_clears(self):
+        s = [0.6, 0.4, 0.6, 0.4, 0.6, 0.4]
+        rule = Rule(alarm_frames=1, clear_frames=1, clear_ratio=0.5)
+        self.assertEqual(ar.decide(s, 12, 0.5, rule), [(0, None)])  # one alarm, no chatter
+        self.assertEqual(ar.decide(s, 12, 0.5, Rule(alarm_frames=1, clear_frames=1)),
+                         [(0, 1), (2, 3), (4, 5)])  # the same scores chatter without it
+
+
+class Margin(unittest.TestCase):
+    def test_the_level_held_for_n_frames_is_the_best_window_minimum(self):
+        self.assertEqual(ar.sustained([0.1, 0.5, 0.6, 0.2], 2), 0.5)
+        self.assertEqual(ar.sustained([0.1, 0.5, 0.6, 0.2], 1), 0.6)
+        self.assertEqual(ar.sustained([0.1, 0.5, 0.6, 0.2], 4), 0.1)
+        self.assertEqual(ar.sustained([0.1], 2), -math.inf)
+
+
+class Counting(unittest.TestCase):
+    truth = [("w1", 10, 30)]  # at 10 frames/s: a spill from 1.0 s to 3.0 s
+
+    def test_events_within_a_second_late_ones_and_false_alarms(self):
+        fig = ar.evaluate({"w1": [(15, 40)], "w2": [(5, 8)]}, self.truth, 10, 800)
+        self.assertEqual((fig.events, fig.within_1s, fig.alarmed, fig.false_alarms), (1, 1, 1, 1))
+        self.assertEqual(fig.delays_s, [0.5])
+        late = ar.evaluate({"w1": [(25, None)]}, self.truth, 10, 800)
+        self.assertEqual((late.within_1s, late.alarmed, late.false_alarms), (0, 1, 0))
+        after = ar.evaluate({"w1": [(41, 50)]}, self.truth, 10, 800)  # after the end and its 1 s slack
+        self.assertEqual((after.alarmed, after.false_alarms), (0, 1))
+
+    def test_a_well_already_in_alarm_when_its_spill_begins_is_alarmed_at_once(self):
+        fig = ar.evaluate({"w1": [(5, None)]}, self.truth, 10, 800)
+        self.assertEqual((fig.within_1s, fig.false_alarms, fig.delays_s), (1, 1, [0.0]))
+
+    def test_rates_per_hour_per_shift_and_per_normal_look(self):
+        looks = [("w1", 0, 9, "a"), ("w1", 10, 30, "spill"), ("w1", 31, 799, "b"), ("w2", 0, 399, "c"),
+                 ("w2", 400, 799, "d")]
+        fig = ar.evaluate({"w2": [(5, 8), (7, None)]}, self.truth, 10, 800, looks)  # 80 s
+        self.assertEqual(fig.false_alarms, 2)
+        self.assertAlmostEqual(fig.per_hour(), 2 * 3600 / 80)  # 90
+        self.assertAlmostEqual(fig.per_shift(), 8 * 90)
+        self.assertEqual((fig.normal_looks, fig.false_looks), (4, 1))  # the spill is no normal look
+        self.assertAlmostEqual(fig.per_look(), 0.5)
+
+    def test_the_crop_on_screen_when_a_false_alarm_began_is_named(self):
+        looks = [("w1", 0, 9, "a"), ("w1", 10, 30, "spill"), ("w1", 31, 799, "a"), ("w2", 0, 399, "c")]
+        alarms = {"w1": [(12, 35), (50, None)], "w2": [(5, 8), (7, None)]}  # the first is the spill's
+        self.assertEqual(ar.false_alarm_crops(alarms, self.truth, looks, 10), {"a": (1, 2), "c": (2, 1)})
+
+
+if __name__ == "__main__":
+    unittest.main()
