@@ -87,6 +87,11 @@ std::string downstream_description(const RunOptions& o, const PipelinePlan& plan
     queues.push_back("queue");
   }
 
+  // No leaky queue in front of the monitor, even live: a queue that drops
+  // frames flags the next one DISCONT, and wellmonitor starts every well's
+  // debounce again on a DISCONT: on a machine slower than the camera no alarm
+  // would ever complete. A slow machine lags instead (and the recording and
+  // window branches drop their own frames).
   std::string s = std::string("videoconvert name=") + kEntryName + " ! " + monitor_words(o, plan);
   if (!o.mqtt.empty()) s += " ! " + publisher_words(o, "publish", "mqtt", o.mqtt);
   if (!o.events.empty()) s += " ! " + publisher_words(o, "events", "file", o.events);

@@ -10,6 +10,7 @@
 #include "truth_check.h"
 
 #include <glib-unix.h>
+#include <gst/base/gstbasesink.h>
 #include <gst/gst.h>
 #include <unistd.h>
 
@@ -44,6 +45,11 @@ bool have_element(const char* name) {
   return true;
 }
 
+// A sink of a live pipeline: no preroll (async=false).
+void no_preroll(GstElement* e) {
+  if (GST_IS_BASE_SINK(e)) g_object_set(e, "async", FALSE, nullptr);
+}
+
 // Per source: its frames, counted on its output pad by the streaming thread.
 struct SourceCounters {
   unsigned generation = 0;
@@ -76,7 +82,6 @@ class Runner {
     }
     if (events_pool_) g_thread_pool_free(events_pool_, FALSE, TRUE);
     if (entry_) gst_object_unref(entry_);
-    if (monitor_sink_) gst_object_unref(monitor_sink_);
     if (source_) gst_object_unref(source_);
     if (pipeline_) gst_object_unref(pipeline_);
     if (loop_) g_main_loop_unref(loop_);
@@ -94,7 +99,7 @@ class Runner {
   void start_source();
   void stop_source();
   void apply(const SupervisorActions& a);
-  std::string failure_text(LossReason reason) const;
+  std::string failure_text(LossReason reason, bool before_first_frame) const;
   void send_into(GstPad* pad, GstEvent* event);
   void send_camera_event(const char* name, const char* reason);
 
@@ -127,7 +132,6 @@ class Runner {
   GstElement* pipeline_ = nullptr;
   GstElement* downstream_ = nullptr;  // owned by the pipeline
   GstPad* entry_ = nullptr;           // the downstream part's sink pad
-  GstPad* monitor_sink_ = nullptr;    // wellmonitor's sink pad: camera events go in here
   GstElement* source_ = nullptr;      // the current source bin (our ref)
   std::shared_ptr<SourceCounters> counters_;
   unsigned generation_ = 0;
@@ -183,7 +187,8 @@ void Runner::send_into(GstPad* pad, GstEvent* event) {
 void Runner::send_camera_event(const char* name, const char* reason) {
   GstStructure* s = gst_structure_new_empty(name);
   if (reason) gst_structure_set(s, "reason", G_TYPE_STRING, reason, nullptr);
-  send_into(monitor_sink_, gst_event_new_custom(GST_EVENT_CUSTOM_DOWNSTREAM, s));
+  // in at the entry: it reaches wellmonitor's sink pad in order with the frames
+  send_into(entry_, gst_event_new_custom(GST_EVENT_CUSTOM_DOWNSTREAM, s));
 }
 
 // ------------------------------------------------------------------- probes
@@ -261,6 +266,29 @@ bool Runner::build(std::string& error) {
   }
   g_strfreev(missing);
   gst_object_set_name(GST_OBJECT(downstream_), "wm_monitor_bin");
+  if (is_live(o_.mode)) {
+    // Live: the sinks do not wait for a first frame before the pipeline may
+    // play (the camera may not be up, and its source comes and goes), so the
+    // pipeline reaches PLAYING at once, with its clock and base time, and every
+    // source added later gets them. Also the sinks that autovideosink and
+    // splitmuxsink make later.
+    GstIterator* it = gst_bin_iterate_recurse(GST_BIN(downstream_));
+    gst_iterator_foreach(
+        it, [](const GValue* item, gpointer) { no_preroll(GST_ELEMENT(g_value_get_object(item))); }, nullptr);
+    gst_iterator_free(it);
+    g_signal_connect(downstream_, "deep-element-added",
+                     G_CALLBACK(+[](GstBin*, GstBin*, GstElement* e, gpointer) { no_preroll(e); }), nullptr);
+    // splitmuxsink still waits for its first fragment before it is PAUSED: as
+    // in any live pipeline, a live source's NO_PREROLL lets the pipeline play
+    // meanwhile. An idle live appsrc, linked to nothing, is that source for good.
+    GstElement* anchor = gst_element_factory_make("appsrc", "wm_live");
+    if (!anchor) {
+      error = "GStreamer element 'appsrc' not found (apt-get install gstreamer1.0-plugins-base)";
+      return false;
+    }
+    g_object_set(anchor, "is-live", TRUE, nullptr);
+    gst_bin_add(GST_BIN(pipeline_), anchor);
+  }
   gst_bin_add(GST_BIN(pipeline_), downstream_);
   GstElement* entry = gst_bin_get_by_name(GST_BIN(downstream_), kEntryName);
   GstPad* entry_sink = gst_element_get_static_pad(entry, "sink");
@@ -269,7 +297,6 @@ bool Runner::build(std::string& error) {
   gst_object_unref(entry);
   gst_element_add_pad(downstream_, GST_PAD(gst_object_ref(entry_)));
   if (GstElement* monitor = gst_bin_get_by_name(GST_BIN(downstream_), kMonitorName)) {
-    monitor_sink_ = gst_element_get_static_pad(monitor, "sink");
     if (GstPad* out = gst_element_get_static_pad(monitor, "src")) {
       gst_pad_add_probe(out, GST_PAD_PROBE_TYPE_BUFFER, on_monitor_out, this, nullptr);
       gst_object_unref(out);
@@ -301,6 +328,10 @@ void Runner::start_source() {
       out, GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM), on_source_data,
       new ProbeData{this, counters_}, [](gpointer d) { delete static_cast<ProbeData*>(d); });
   source_ = GST_ELEMENT(gst_object_ref_sink(bin));
+  // decodebin holds its bin's state change open (ASYNC) until it exposes a pad:
+  // a camera that never sends a frame would take the running pipeline back to
+  // PAUSED. The source bin keeps that to itself.
+  if (is_live(o_.mode)) g_object_set(source_, "async-handling", TRUE, nullptr);
   gst_bin_add(GST_BIN(pipeline_), source_);
   if (gst_pad_link(out, entry_) != GST_PAD_LINK_OK) {
     gst_object_unref(out);
@@ -357,11 +388,11 @@ void Runner::stop_source() {
 
 // ------------------------------------------------------------------- supervision
 
-std::string Runner::failure_text(LossReason reason) const {
+std::string Runner::failure_text(LossReason reason, bool before_first_frame) const {
   char buf[96];
   switch (reason) {
     case LossReason::kNoFrames:
-      if (supervisor_.last_frame() < 0 || supervisor_.state() == SourceState::kStarting)
+      if (before_first_frame)
         std::snprintf(buf, sizeof buf, "no frame within %g s", o_.start_timeout_s);
       else
         std::snprintf(buf, sizeof buf, "no frame for %g s", o_.watchdog_s);
@@ -378,9 +409,8 @@ void Runner::apply(const SupervisorActions& a) {
   if (!a.any()) return;
   const double now = now_s();
   if (a.failure && !a.failed) {
-    // before stop_source: the text may name the last frame's time
     std::fprintf(stderr, "%s: camera %s: %s; retrying in %g s\n", o_.name.c_str(), camera_.c_str(),
-                 failure_text(*a.failure).c_str(), a.retry_in_s ? *a.retry_in_s : 0.0);
+                 failure_text(*a.failure, a.before_first_frame).c_str(), a.retry_in_s ? *a.retry_in_s : 0.0);
   }
   if (a.stop_source) stop_source();
   if (a.report_lost) {
@@ -396,7 +426,7 @@ void Runner::apply(const SupervisorActions& a) {
     lines_.line(format_camera_back_line(camera_, now - supervisor_.down_since()));
     send_camera_event("wellmonitor-camera-back", nullptr);
   }
-  if (a.failed) fatal(failure_text(a.failure.value_or(LossReason::kError)));
+  if (a.failed) fatal(failure_text(a.failure.value_or(LossReason::kError), a.before_first_frame));
   health_.camera_up.store(supervisor_.state() == SourceState::kUp);
 }
 
@@ -416,6 +446,17 @@ gboolean Runner::on_bus(GstBus* /*bus*/, GstMessage* msg, gpointer data) {
       break;
     case GST_MESSAGE_EOS:
       self->on_eos();
+      break;
+    case GST_MESSAGE_LATENCY:
+      // a source (re)configured its latency: the pipeline's is worked out again
+      gst_bin_recalculate_latency(GST_BIN(self->pipeline_));
+      break;
+    case GST_MESSAGE_CLOCK_LOST:
+      // the element that gave the clock went with its source: pick another
+      if (!self->final_stop_started_) {
+        gst_element_set_state(self->pipeline_, GST_STATE_PAUSED);
+        gst_element_set_state(self->pipeline_, GST_STATE_PLAYING);
+      }
       break;
     case GST_MESSAGE_APPLICATION: {
       const GstStructure* s = gst_message_get_structure(msg);
@@ -691,8 +732,12 @@ int Runner::finish() {
   if (d.code == kExitOk && !o_.output.empty()) {
     std::fprintf(stderr, "%s: wrote %s and %s (%s)\n", name.c_str(), o_.output.c_str(), o_.log.c_str(), counts.c_str());
   } else {
-    std::fprintf(stderr, "%s: %s, %" PRIu64 " clear%s\n", name.c_str(), counts.c_str(), lines_.clears(),
-                 lines_.clears() == 1 ? "" : "s");
+    std::string frames;
+    if (is_live(o_.mode))
+      frames = "; " + std::to_string(health_.frames_in.load()) + " frames from the camera, " +
+               std::to_string(health_.frames_out.load()) + " through the monitor";
+    std::fprintf(stderr, "%s: %s, %" PRIu64 " clear%s%s\n", name.c_str(), counts.c_str(), lines_.clears(),
+                 lines_.clears() == 1 ? "" : "s", frames.c_str());
   }
   if (lines_.log_failures() > 0)
     std::fprintf(stderr, "%s: warning: %" PRIu64 " lines could not be written to %s\n", name.c_str(),

@@ -84,6 +84,7 @@ SupervisorActions SourceSupervisor::fail(double now, LossReason reason) {
   if (state_ != SourceState::kStarting && state_ != SourceState::kUp) return a;  // already down
   a.stop_source = true;
   a.failure = reason;
+  a.before_first_frame = state_ == SourceState::kStarting;
   if (!reported_lost_) {
     reported_lost_ = true;
     down_since_ = now;

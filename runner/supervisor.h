@@ -48,6 +48,7 @@ struct SupervisorActions {
   bool report_back = false;                // the camera is back (frames flow again)
   std::optional<double> retry_in_s;        // a retry is scheduled this far ahead
   std::optional<LossReason> failure;       // this attempt failed (also when already reported)
+  bool before_first_frame = false;         // ...before its first frame
   bool finished = false;                   // a recorded file ended: the run is done
   bool failed = false;                     // a recorded file failed: the run is over
 

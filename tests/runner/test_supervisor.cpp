@@ -51,6 +51,7 @@ TEST(SourceSupervisor, NoFrameForTheWatchdogTimeIsACameraLostWithReasonNoFrames)
   EXPECT_FALSE(sup.tick(6.9).any()) << "4.9 s after the last frame";
   const SupervisorActions a = sup.tick(7.0);
   EXPECT_TRUE(a.stop_source);
+  EXPECT_FALSE(a.before_first_frame);
   ASSERT_TRUE(a.report_lost.has_value());
   EXPECT_EQ(*a.report_lost, LossReason::kNoFrames);
   EXPECT_STREQ(to_string(*a.report_lost), "no-frames");
@@ -126,6 +127,7 @@ TEST(SourceSupervisor, ACameraNotUpAtStartIsReportedLostAndWaitedForTheSameWay) 
   const SupervisorActions a = sup.tick(10);
   ASSERT_TRUE(a.report_lost.has_value()) << "no frame within the start timeout";
   EXPECT_EQ(*a.report_lost, LossReason::kNoFrames);
+  EXPECT_TRUE(a.before_first_frame);
   EXPECT_EQ(a.retry_in_s.value_or(0), 1.0);
   EXPECT_TRUE(sup.tick(11).start_source);
   EXPECT_TRUE(sup.frame(12).report_back);
