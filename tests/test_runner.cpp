@@ -1,0 +1,286 @@
+// wellmonitor-run end to end, through the pipeline scripts that exec it, as a
+// plant runs it: against a real RTSP server (gst-rtsp-server on loopback) that
+// is killed, frozen and restarted; stopped by SIGTERM and SIGINT sent to it and
+// to its process group; a second copy for the same camera; and the alarm lines'
+// delay on the demo replay, each line stamped when this test reads it and
+// compared with the wall-clock time in the event wellpublish wrote for it.
+
+#include "tools/child_process.h"
+#include "tools/mqtt_broker.h"
+#include "tools/replay_clip.h"
+#include "tools/rtsp_server.h"
+#include "tools/subprocess.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace fs = std::filesystem;
+using wellmonitor_test::ChildProcess;
+using wellmonitor_test::RtspServer;
+using wellmonitor_test::TimedLine;
+
+namespace {
+
+const std::string kSource = WELLMONITOR_SOURCE_DIR;
+const std::string kBuild = WELLMONITOR_BINARY_DIR;
+fs::path g_tmp;
+
+class Environment : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    std::string tmpl = "/tmp/wellmonitor-runner-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+    g_tmp = tmpl;
+    unsetenv("DISPLAY");
+    unsetenv("WAYLAND_DISPLAY");
+    setenv("GST_PLUGIN_SYSTEM_PATH", WELLMONITOR_GST_SYSTEM_PLUGINS, 1);
+    setenv("GST_REGISTRY", (kBuild + "/wellmonitor-test-registry.bin").c_str(), 1);
+    // the scripts run this build's runner and plugin
+    setenv("WELLMONITOR_BUILD", kBuild.c_str(), 1);
+    // the per-camera locks of these runs, apart from the user's
+    setenv("XDG_STATE_HOME", (g_tmp / "state").c_str(), 1);
+    unsetenv("STATE_DIRECTORY");
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(g_tmp, ec);
+  }
+};
+[[maybe_unused]] const auto* const g_env = ::testing::AddGlobalTestEnvironment(new Environment);
+
+#define SKIP_WITHOUT_RTSP_SERVER()                                                              \
+  do {                                                                                          \
+    const std::string missing = wellmonitor_test::rtsp_server_missing(g_tmp.string());          \
+    if (!missing.empty()) GTEST_SKIP() << missing;                                              \
+  } while (0)
+
+// rtsp.sh as an operator runs it on a plant PC without a screen.
+bool start_rtsp_sh(ChildProcess& p, const std::string& url, const std::string& camera,
+                   std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = {kSource + "/pipelines/rtsp.sh", "--threads", "1", "--tcp", "--no-display",
+                                   "--watchdog", "2", "--camera", camera};
+  args.insert(args.end(), extra.begin(), extra.end());
+  args.push_back(url);
+  return p.start("/bin/bash", args);
+}
+
+std::string clip(int frames) { return wellmonitor_test::replay_clip(frames, g_tmp); }
+
+void sleep_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+
+// "2026-12-06T18:43:05.123Z" -> ms since 1970
+int64_t iso_ms(const std::string& iso) {
+  std::tm tm{};
+  int ms = 0;
+  if (std::sscanf(iso.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+                  &tm.tm_sec, &ms) != 7)
+    return -1;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<int64_t>(timegm(&tm)) * 1000 + ms;
+}
+
+// The newest recording segment in `dir`, "" when none.
+std::string last_segment(const fs::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().extension() == ".ts") names.push_back(e.path().string());
+  std::sort(names.begin(), names.end());
+  return names.empty() ? "" : names.back();
+}
+
+// Stops a runner that monitors a live camera with `sig`, sent to it or to its
+// process group: it must end the stream, exit 0, leave a playable last segment
+// and no process behind.
+void expect_clean_stop(int sig, bool to_group) {
+  const std::string context = std::string(sig == SIGTERM ? "SIGTERM" : "SIGINT") + (to_group ? " to the group" : " to the process");
+  RtspServer server(clip(130), wellmonitor_test::free_loopback_port());
+  ASSERT_TRUE(server.start()) << server.log();
+  const fs::path rec = g_tmp / ("rec-" + std::to_string(sig) + (to_group ? "-group" : "-process"));
+  ChildProcess runner;
+  ASSERT_TRUE(start_rtsp_sh(runner, server.url(), "stop" + std::to_string(sig) + (to_group ? "g" : "p"),
+                            {"--record", rec.string(), "--record-segment", "2"}));
+  ASSERT_TRUE(runner.wait_line("receiving frames", 40000, true)) << context << runner.describe();
+  sleep_ms(3000);  // a segment or two of recording
+  ASSERT_TRUE(to_group ? runner.signal_group(sig) : runner.signal(sig)) << context;
+  const auto code = runner.wait_exit(30000);
+  ASSERT_TRUE(code.has_value()) << context << ": still running\n" << runner.describe();
+  EXPECT_EQ(*code, 0) << context << runner.describe();
+  EXPECT_NE(runner.err().find("ending the stream"), std::string::npos) << context << runner.describe();
+  EXPECT_FALSE(runner.group_alive()) << context << ": a process of its group is left";
+  const std::string segment = last_segment(rec);
+  ASSERT_FALSE(segment.empty()) << context << ": no segment in " << rec;
+  const auto probe = wellmonitor_test::run_process("/usr/bin/gst-discoverer-1.0", {segment}, g_tmp.string());
+  EXPECT_EQ(probe.exit_code, 0) << context << probe.describe();
+  EXPECT_NE(probe.out.find("video #"), std::string::npos) << context << ": " << segment << "\n" << probe.out;
+  EXPECT_EQ(probe.out.find("Duration: 0:00:00.000000000"), std::string::npos) << context << probe.out;
+  std::cout << context << ": exit " << *code << ", last segment " << fs::path(segment).filename().string() << " "
+            << fs::file_size(segment) << " bytes, playable\n";
+}
+
+}  // namespace
+
+TEST(Runner, AKilledCameraIsReportedLostAndMonitoringResumesWhenItComesBack) {
+  SKIP_WITHOUT_RTSP_SERVER();
+  const std::string video = clip(130);  // the r1w4 spill from frame 46 (3.8 s)
+  ASSERT_FALSE(video.empty());
+  RtspServer server(video, wellmonitor_test::free_loopback_port());
+  ASSERT_TRUE(server.start()) << server.log();
+  ChildProcess runner;
+  ASSERT_TRUE(start_rtsp_sh(runner, server.url(), "killed"));
+  ASSERT_TRUE(runner.wait_line("^ALARM well=r1w4 ", 60000)) << runner.describe();
+
+  server.kill();
+  const int64_t killed = wellmonitor_test::wall_ms_now();
+  // (on a machine slower than the stream the runner first works through what it
+  // had received: that lag adds to the watchdog)
+  const auto lost = runner.wait_line("^CAMERA LOST camera=killed reason=(eos|error|no-frames)$", 45000);
+  ASSERT_TRUE(lost) << runner.describe();
+  sleep_ms(1000);
+  ASSERT_TRUE(server.start()) << server.log();
+  const int64_t restarted = wellmonitor_test::wall_ms_now();
+  const auto back = runner.wait_line("^CAMERA BACK camera=killed after=[0-9.]+s$", 45000);
+  ASSERT_TRUE(back) << runner.describe();
+  // the spill of the stream played again is analysed and alarms again
+  const auto again = runner.wait_line("^ALARM well=r1w4 ", 45000, false, 1);
+  EXPECT_TRUE(again) << runner.describe();
+  std::cout << "camera lost reported " << lost->wall_ms - killed << " ms after the kill (" << lost->text
+            << "); back " << back->wall_ms - restarted << " ms after the restart\n";
+
+  ASSERT_TRUE(runner.signal(SIGTERM));
+  const auto code = runner.wait_exit(30000);
+  ASSERT_TRUE(code.has_value()) << runner.describe();
+  EXPECT_EQ(*code, 0) << runner.describe();
+}
+
+TEST(Runner, AFrozenCameraIsReportedLostWithinTheWatchdogAndBackWhenItResumes) {
+  SKIP_WITHOUT_RTSP_SERVER();
+  RtspServer server(clip(130), wellmonitor_test::free_loopback_port());
+  ASSERT_TRUE(server.start()) << server.log();
+  ChildProcess runner;
+  ASSERT_TRUE(start_rtsp_sh(runner, server.url(), "frozen"));  // --watchdog 2
+  ASSERT_TRUE(runner.wait_line("receiving frames", 40000, true)) << runner.describe();
+  sleep_ms(1000);
+  server.freeze();
+  const int64_t frozen = wellmonitor_test::wall_ms_now();
+  const auto lost = runner.wait_line("^CAMERA LOST camera=frozen reason=no-frames$", 15000);
+  ASSERT_TRUE(lost) << runner.describe();
+  const int64_t delay = lost->wall_ms - frozen;
+  // the watchdog (2 s), the frames already on their way (200 ms jitter buffer) and
+  // the runner's 0.1 s tick; a loaded CI machine gets 2 s more
+  EXPECT_LE(delay, 2000 + 200 + 100 + 2000) << runner.describe();
+  server.thaw();
+  const int64_t thawed = wellmonitor_test::wall_ms_now();
+  const auto back = runner.wait_line("^CAMERA BACK camera=frozen ", 45000);
+  EXPECT_TRUE(back) << runner.describe();
+  std::cout << "frozen camera reported lost after " << delay << " ms (watchdog 2 s); back "
+            << (back ? back->wall_ms - thawed : -1) << " ms after it resumed\n";
+  ASSERT_TRUE(runner.signal(SIGTERM));
+  const auto code = runner.wait_exit(30000);
+  ASSERT_TRUE(code.has_value()) << runner.describe();
+  EXPECT_EQ(*code, 0) << runner.describe();
+}
+
+TEST(Runner, ACameraNotUpAtStartIsWaitedForAndThenMonitored) {
+  SKIP_WITHOUT_RTSP_SERVER();
+  RtspServer server(clip(130), wellmonitor_test::free_loopback_port());
+  ChildProcess runner;
+  ASSERT_TRUE(start_rtsp_sh(runner, server.url(), "late"));
+  const auto lost = runner.wait_line("^CAMERA LOST camera=late reason=error$", 30000);
+  ASSERT_TRUE(lost) << runner.describe();
+  EXPECT_TRUE(runner.wait_line("retrying in", 1000, true)) << runner.describe();
+  ASSERT_TRUE(server.start()) << server.log();
+  EXPECT_TRUE(runner.wait_line("^CAMERA BACK camera=late ", 45000)) << runner.describe();
+  EXPECT_TRUE(runner.wait_line("^ALARM well=r1w4 ", 30000)) << runner.describe();
+  ASSERT_TRUE(runner.signal(SIGINT));
+  const auto code = runner.wait_exit(30000);
+  ASSERT_TRUE(code.has_value()) << runner.describe();
+  EXPECT_EQ(*code, 0) << runner.describe();
+}
+
+TEST(Runner, SigtermToTheRunnerOrToItsGroupEndsCleanlyWithAPlayableRecording) {
+  SKIP_WITHOUT_RTSP_SERVER();
+  expect_clean_stop(SIGTERM, false);
+  expect_clean_stop(SIGTERM, true);
+}
+
+TEST(Runner, SigintToTheRunnerOrToItsGroupEndsCleanlyWithAPlayableRecording) {
+  SKIP_WITHOUT_RTSP_SERVER();
+  expect_clean_stop(SIGINT, false);
+  expect_clean_stop(SIGINT, true);
+}
+
+TEST(Runner, ASecondCopyForTheSameCameraIsRefusedNamingThePidOfTheFirst) {
+  // no server: the first copy waits for its camera, holding the lock
+  const std::string url = "rtsp://127.0.0.1:" + std::to_string(wellmonitor_test::free_loopback_port()) + "/x";
+  ChildProcess first;
+  ASSERT_TRUE(start_rtsp_sh(first, url, "table1"));
+  ASSERT_TRUE(first.wait_line("^CAMERA LOST camera=table1 ", 30000)) << first.describe();
+  ChildProcess second;
+  ASSERT_TRUE(start_rtsp_sh(second, url, "table1"));
+  const auto code = second.wait_exit(30000);
+  ASSERT_TRUE(code.has_value()) << second.describe();
+  EXPECT_EQ(*code, 4) << second.describe();
+  EXPECT_NE(second.err().find("rtsp.sh: error: camera 'table1' is already monitored by process " +
+                              std::to_string(first.pid()) + " (lock "),
+            std::string::npos)
+      << second.describe();
+  EXPECT_TRUE(second.out().empty()) << second.describe();
+  // another camera is not held up
+  ChildProcess other;
+  ASSERT_TRUE(start_rtsp_sh(other, url, "table2"));
+  EXPECT_TRUE(other.wait_line("^CAMERA LOST camera=table2 ", 30000)) << other.describe();
+  for (ChildProcess* p : {&first, &other}) {
+    p->signal(SIGTERM);
+    const auto c = p->wait_exit(20000);
+    ASSERT_TRUE(c.has_value()) << p->describe();
+    EXPECT_EQ(*c, 0) << p->describe();
+  }
+}
+
+TEST(Runner, AlarmLinesArriveWithinASecondOfTheBusMessageOnTheDemoReplay) {
+  const fs::path events = g_tmp / "delay-events.jsonl";
+  ChildProcess runner;
+  ASSERT_TRUE(runner.start("/bin/bash", {kSource + "/pipelines/file.sh", "--fast", "--no-display", "--threads", "1",
+                                         "--events", events.string(), kSource + "/pipelines/demo/replay.mp4"}));
+  const auto code = runner.wait_exit(180000);
+  ASSERT_TRUE(code.has_value()) << runner.describe();
+  ASSERT_EQ(*code, 0) << runner.describe();
+
+  std::vector<nlohmann::json> published;
+  std::ifstream in(events);
+  for (std::string l; std::getline(in, l);)
+    if (!l.empty()) published.push_back(nlohmann::json::parse(l));
+  std::vector<TimedLine> lines;
+  for (const auto& l : runner.out_lines())
+    if (l.text.rfind("ALARM ", 0) == 0 || l.text.rfind("CLEAR ", 0) == 0) lines.push_back(l);
+  ASSERT_EQ(lines.size(), 10u) << runner.describe();
+  ASSERT_EQ(published.size(), lines.size()) << runner.describe();
+  std::vector<int64_t> delays;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const nlohmann::json& e = published[i];
+    const std::string kind = e["kind"] == "alarm" ? "ALARM" : "CLEAR";
+    EXPECT_EQ(lines[i].text.rfind(kind + " well=" + e["well"].get<std::string>() + " ", 0), 0u)
+        << lines[i].text << " vs " << e.dump().substr(0, 200);
+    const int64_t at = iso_ms(e["time"].get<std::string>());
+    ASSERT_GT(at, 0) << e["time"];
+    delays.push_back(lines[i].wall_ms - at);
+  }
+  for (size_t i = 0; i < delays.size(); ++i) EXPECT_LE(delays[i], 1000) << lines[i].text;
+  EXPECT_NE(runner.err().find("file.sh: 5 alarms, 5 clears"), std::string::npos) << runner.err();
+  std::vector<int64_t> sorted = delays;
+  std::sort(sorted.begin(), sorted.end());
+  std::cout << "alarm line delays (ms, line read by the test - event's wall-clock time):";
+  for (const int64_t d : delays) std::cout << " " << d;
+  std::cout << "; median " << sorted[sorted.size() / 2] << ", max " << sorted.back() << "\n";
+}
