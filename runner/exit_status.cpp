@@ -11,10 +11,12 @@ std::string signal_name(int sig) {
 
 ExitDecision decide_exit(const RunOutcome& o) {
   ExitDecision d;
-  const std::string undelivered =
-      o.undelivered > 0 ? std::to_string(o.undelivered) + " event" + (o.undelivered == 1 ? "" : "s") +
-                              " not delivered" + (o.undelivered_where.empty() ? "" : " (waiting in " + o.undelivered_where + ")")
-                        : "";
+  std::string undelivered;
+  if (o.undelivered > 0) {
+    undelivered = std::to_string(o.undelivered) + " event" + (o.undelivered == 1 ? "" : "s") + " not delivered";
+    if (!o.undelivered_to.empty()) undelivered += " to " + o.undelivered_to;
+    if (!o.undelivered_where.empty()) undelivered += " (waiting in " + o.undelivered_where + ")";
+  }
   switch (o.end) {
     case RunOutcome::End::kForced:
       d.code = 128 + o.signal;

@@ -37,8 +37,9 @@ struct RunOutcome {
   std::string error;         // kError: what went wrong, one line
   int signal = 0;            // the signal of kStopRequested / kForced
   bool stop_timed_out = false;
-  uint64_t undelivered = 0;  // events left undelivered
-  std::string undelivered_where;  // where they wait (a spool directory, a broker)
+  uint64_t undelivered = 0;       // events left undelivered
+  std::string undelivered_to;     // where they were going (a broker)
+  std::string undelivered_where;  // where they wait (a spool directory)
 };
 
 struct ExitDecision {

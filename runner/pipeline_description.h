@@ -23,8 +23,10 @@ struct PipelinePlan {
   std::string display_sink = "autovideosink";
   // The encoder of the annotated MP4, ending in a parser ("x264enc ... ! h264parse").
   std::string encoder = "x264enc speed-preset=veryfast ! h264parse";
-  // The encoder of the recording's segments (low latency: little is lost in a crash).
-  std::string record_encoder = "x264enc speed-preset=ultrafast tune=zerolatency key-int-max=60 ! h264parse";
+  // The encoder of the recording's segments: low latency, and a key frame a
+  // second, so that a segment starts within a second of its time and a crash
+  // loses at most the second splitmuxsink was collecting.
+  std::string record_encoder = "x264enc speed-preset=ultrafast tune=zerolatency key-int-max=12 ! h264parse";
   // identity instead of wellmonitor and welloverlay (WELLMONITOR_STUB_ELEMENTS=1)
   bool stub_elements = false;
 };

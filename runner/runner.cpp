@@ -45,9 +45,22 @@ bool have_element(const char* name) {
   return true;
 }
 
-// A sink of a live pipeline: no preroll (async=false).
-void no_preroll(GstElement* e) {
-  if (GST_IS_BASE_SINK(e)) g_object_set(e, "async", FALSE, nullptr);
+// Settings of sinks, also of those that autovideosink and splitmuxsink make
+// while the pipeline starts: in a live pipeline no sink waits for a first frame
+// (async=false); the recording's file is written as the muxer hands it data
+// (unbuffered), so a crash loses little more than the frames of the GOP that
+// splitmuxsink collects before it muxes.
+struct SinkSettings {
+  bool live = false;
+};
+
+void set_up_sink(GstElement* e, GstBin* parent, const SinkSettings& s) {
+  if (!GST_IS_BASE_SINK(e)) return;
+  if (s.live) g_object_set(e, "async", FALSE, nullptr);
+  GstElementFactory* f = gst_element_get_factory(e);
+  if (parent && g_str_equal(GST_OBJECT_NAME(parent), kRecorderName) && f &&
+      g_str_equal(GST_OBJECT_NAME(f), "filesink"))
+    gst_util_set_object_arg(G_OBJECT(e), "buffer-mode", "unbuffered");
 }
 
 // Per source: its frames, counted on its output pad by the streaming thread.
@@ -134,6 +147,7 @@ class Runner {
   GstPad* entry_ = nullptr;           // the downstream part's sink pad
   GstElement* source_ = nullptr;      // the current source bin (our ref)
   std::shared_ptr<SourceCounters> counters_;
+  SinkSettings sink_settings_;
   unsigned generation_ = 0;
   uint64_t frames_at_last_tick_ = 0;
   std::string last_source_error_;
@@ -266,18 +280,24 @@ bool Runner::build(std::string& error) {
   }
   g_strfreev(missing);
   gst_object_set_name(GST_OBJECT(downstream_), "wm_monitor_bin");
+  sink_settings_.live = is_live(o_.mode);
+  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(downstream_));
+  gst_iterator_foreach(
+      it,
+      [](const GValue* item, gpointer settings) {
+        GstElement* e = GST_ELEMENT(g_value_get_object(item));
+        GstObject* parent = gst_object_get_parent(GST_OBJECT(e));
+        set_up_sink(e, parent ? GST_BIN(parent) : nullptr, *static_cast<SinkSettings*>(settings));
+        if (parent) gst_object_unref(parent);
+      },
+      &sink_settings_);
+  gst_iterator_free(it);
+  g_signal_connect(downstream_, "deep-element-added",
+                   G_CALLBACK(+[](GstBin*, GstBin* parent, GstElement* e, gpointer settings) {
+                     set_up_sink(e, parent, *static_cast<SinkSettings*>(settings));
+                   }),
+                   &sink_settings_);
   if (is_live(o_.mode)) {
-    // Live: the sinks do not wait for a first frame before the pipeline may
-    // play (the camera may not be up, and its source comes and goes), so the
-    // pipeline reaches PLAYING at once, with its clock and base time, and every
-    // source added later gets them. Also the sinks that autovideosink and
-    // splitmuxsink make later.
-    GstIterator* it = gst_bin_iterate_recurse(GST_BIN(downstream_));
-    gst_iterator_foreach(
-        it, [](const GValue* item, gpointer) { no_preroll(GST_ELEMENT(g_value_get_object(item))); }, nullptr);
-    gst_iterator_free(it);
-    g_signal_connect(downstream_, "deep-element-added",
-                     G_CALLBACK(+[](GstBin*, GstBin*, GstElement* e, gpointer) { no_preroll(e); }), nullptr);
     // splitmuxsink still waits for its first fragment before it is PAUSED: as
     // in any live pipeline, a live source's NO_PREROLL lets the pipeline play
     // meanwhile. An idle live appsrc, linked to nothing, is that source for good.
@@ -715,7 +735,8 @@ void Runner::collect_undelivered() {
     gst_object_unref(e);
   }
   outcome_.undelivered = std::max<uint64_t>(waiting, undelivered_reported_);
-  outcome_.undelivered_where = !undelivered_where_.empty() ? undelivered_where_ : where;
+  outcome_.undelivered_to = where;
+  outcome_.undelivered_where = undelivered_where_;
 }
 
 // ------------------------------------------------------------------- run
@@ -824,8 +845,7 @@ bool make_plan(const RunOptions& o, PipelinePlan& plan, std::string& error) {
     return true;
   }
   if (have_element("x264enc")) {
-    plan.encoder = "x264enc speed-preset=veryfast ! h264parse";
-    plan.record_encoder = "x264enc speed-preset=ultrafast tune=zerolatency key-int-max=60 ! h264parse";
+    // PipelinePlan's own: x264enc
   } else if (have_element("openh264enc")) {
     plan.encoder = plan.record_encoder = "openh264enc bitrate=4000000 complexity=medium ! h264parse";
   } else if (have_element("avenc_mpeg4")) {

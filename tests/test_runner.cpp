@@ -220,6 +220,59 @@ TEST(Runner, SigintToTheRunnerOrToItsGroupEndsCleanlyWithAPlayableRecording) {
   expect_clean_stop(SIGINT, true);
 }
 
+TEST(Runner, AfterSigkillTheLastSegmentStillPlaysAndTheCameraIsFreeForTheNextRunner) {
+  SKIP_WITHOUT_RTSP_SERVER();
+  RtspServer server(clip(130), wellmonitor_test::free_loopback_port());
+  ASSERT_TRUE(server.start()) << server.log();
+  const fs::path rec = g_tmp / "rec-killed";
+  ChildProcess runner;
+  ASSERT_TRUE(start_rtsp_sh(runner, server.url(), "sigkill", {"--record", rec.string()}));
+  ASSERT_TRUE(runner.wait_line("receiving frames", 40000, true)) << runner.describe();
+  sleep_ms(4000);
+  ASSERT_TRUE(runner.signal(SIGKILL));
+  const auto code = runner.wait_exit(10000);
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, -SIGKILL);
+  const std::string segment = last_segment(rec);
+  ASSERT_FALSE(segment.empty()) << "no segment in " << rec;
+  // a transport stream needs nothing written at its end: it decodes to its last frame
+  const auto decode = wellmonitor_test::run_process(
+      "/usr/bin/gst-launch-1.0", {"-q", "filesrc", "location=" + segment, "!", "tsdemux", "!", "h264parse", "!",
+                                  "avdec_h264", "!", "fakesink"},
+      g_tmp.string());
+  EXPECT_EQ(decode.exit_code, 0) << decode.describe();
+  const auto probe = wellmonitor_test::run_process("/usr/bin/gst-discoverer-1.0", {segment}, g_tmp.string());
+  EXPECT_NE(probe.out.find("video #"), std::string::npos) << probe.out;
+  EXPECT_EQ(probe.out.find("Duration: 0:00:00.000000000"), std::string::npos) << probe.out;
+  std::cout << "after SIGKILL: " << fs::path(segment).filename().string() << " " << fs::file_size(segment)
+            << " bytes, decodes\n";
+  // the lock went with the killed process
+  ChildProcess next;
+  ASSERT_TRUE(start_rtsp_sh(next, server.url(), "sigkill"));
+  EXPECT_TRUE(next.wait_line("receiving frames", 40000, true)) << next.describe();
+  next.signal(SIGTERM);
+  const auto next_code = next.wait_exit(30000);
+  ASSERT_TRUE(next_code.has_value()) << next.describe();
+  EXPECT_EQ(*next_code, 0) << next.describe();
+}
+
+TEST(Runner, ASecondSignalStopsAtOnce) {
+  SKIP_WITHOUT_RTSP_SERVER();
+  RtspServer server(clip(130), wellmonitor_test::free_loopback_port());
+  ASSERT_TRUE(server.start()) << server.log();
+  ChildProcess runner;
+  ASSERT_TRUE(start_rtsp_sh(runner, server.url(), "twice"));
+  ASSERT_TRUE(runner.wait_line("receiving frames", 40000, true)) << runner.describe();
+  // two different signals (two of the same kind may arrive as one)
+  ASSERT_TRUE(runner.signal(SIGTERM));
+  ASSERT_TRUE(runner.signal(SIGINT));
+  const auto code = runner.wait_exit(20000);
+  ASSERT_TRUE(code.has_value()) << runner.describe();
+  EXPECT_TRUE(*code == 128 + SIGINT || *code == 128 + SIGTERM) << runner.describe();
+  EXPECT_NE(runner.err().find("stopped at once by a second SIG"), std::string::npos) << runner.describe();
+  EXPECT_FALSE(runner.group_alive());
+}
+
 TEST(Runner, ASecondCopyForTheSameCameraIsRefusedNamingThePidOfTheFirst) {
   // no server: the first copy waits for its camera, holding the lock
   const std::string url = "rtsp://127.0.0.1:" + std::to_string(wellmonitor_test::free_loopback_port()) + "/x";
@@ -246,6 +299,20 @@ TEST(Runner, ASecondCopyForTheSameCameraIsRefusedNamingThePidOfTheFirst) {
     ASSERT_TRUE(c.has_value()) << p->describe();
     EXPECT_EQ(*c, 0) << p->describe();
   }
+}
+
+TEST(Runner, ARunWhoseEventsCouldNotBeDeliveredFails) {
+  // a broker that is never there: the alarm and the clear wait in wellpublish's queue
+  const std::string broker = "mqtt://127.0.0.1:" + std::to_string(wellmonitor_test::free_loopback_port());
+  ChildProcess runner;
+  ASSERT_TRUE(runner.start("/bin/bash", {kSource + "/pipelines/file.sh", "--fast", "--no-display", "--threads", "1",
+                                         "--mqtt", broker, "--camera", "nobroker", clip(130)}));
+  const auto code = runner.wait_exit(120000);
+  ASSERT_TRUE(code.has_value()) << runner.describe();
+  EXPECT_EQ(*code, 3) << runner.describe();
+  EXPECT_NE(runner.err().find("file.sh: error: 2 events not delivered to " + broker), std::string::npos)
+      << runner.describe();
+  EXPECT_EQ(runner.out().find("ALARM well=r1w4 "), 0u) << runner.describe();
 }
 
 TEST(Runner, AlarmLinesArriveWithinASecondOfTheBusMessageOnTheDemoReplay) {

@@ -226,7 +226,7 @@ TEST(PipelineDescription, PublishersSeeTheFrameBeforeTheOverlayAndEachOutputHasI
             std::string::npos)
       << d;
   EXPECT_NE(d.find("wm_tee. ! queue ! videoconvert ! video/x-raw,format=I420 ! x264enc speed-preset=ultrafast "
-                   "tune=zerolatency key-int-max=60 ! h264parse ! splitmuxsink name=wm_record muxer-factory=mpegtsmux "
+                   "tune=zerolatency key-int-max=12 ! h264parse ! splitmuxsink name=wm_record muxer-factory=mpegtsmux "
                    "max-size-time=30000000000 send-keyframe-requests=true location=\"/rec/cam_7-%05d.ts\""),
             std::string::npos)
       << d;

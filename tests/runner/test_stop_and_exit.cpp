@@ -61,12 +61,14 @@ TEST(ExitStatus, EventsLeftUndeliveredAtAStopAreAFailureSayingHowManyAndWhere) {
   RunOutcome o;
   o.end = RunOutcome::End::kStopRequested;
   o.undelivered = 3;
+  o.undelivered_to = "mqtt://broker:1883";
   o.undelivered_where = "/var/lib/wellmonitor/table1/spool";
   const ExitDecision d = decide_exit(o);
   EXPECT_EQ(d.code, kExitUndelivered);
-  EXPECT_EQ(d.line, "3 events not delivered (waiting in /var/lib/wellmonitor/table1/spool)");
+  EXPECT_EQ(d.line, "3 events not delivered to mqtt://broker:1883 (waiting in /var/lib/wellmonitor/table1/spool)");
   o.end = RunOutcome::End::kFileEnded;
   o.undelivered = 1;
+  o.undelivered_to.clear();
   o.undelivered_where.clear();
   EXPECT_EQ(decide_exit(o).code, kExitUndelivered);
   EXPECT_EQ(decide_exit(o).line, "1 event not delivered");
