@@ -13,6 +13,7 @@
 #include "tools/mqtt_broker.h"
 #include "tools/replay_clip.h"
 #include "tools/rtsp_server.h"
+#include "tools/script_environment.h"
 #include "tools/subprocess.h"
 
 #include <gtest/gtest.h>
@@ -36,28 +37,8 @@ const std::string kBuild = WELLMONITOR_BINARY_DIR;
 const std::string kPipelines = kSource + "/pipelines";
 fs::path g_tmp;
 
-class Environment : public ::testing::Environment {
- public:
-  void SetUp() override {
-    std::string tmpl = "/tmp/wellmonitor-pipelines-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    g_tmp = tmpl;
-    // as on a plant PC without a screen, or in CI
-    unsetenv("DISPLAY");
-    unsetenv("WAYLAND_DISPLAY");
-    // this build's plugin and the system's, one registry for the build's suites
-    setenv("GST_PLUGIN_SYSTEM_PATH", WELLMONITOR_GST_SYSTEM_PLUGINS, 1);
-    setenv("GST_REGISTRY", (std::string(WELLMONITOR_BINARY_DIR) + "/wellmonitor-test-registry.bin").c_str(), 1);
-    // the scripts exec this build's runner; its per-camera locks go here
-    setenv("WELLMONITOR_BUILD", WELLMONITOR_BINARY_DIR, 1);
-    setenv("XDG_STATE_HOME", (g_tmp / "state").c_str(), 1);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(g_tmp, ec);
-  }
-};
-[[maybe_unused]] const auto* const g_env = ::testing::AddGlobalTestEnvironment(new Environment);
+[[maybe_unused]] const auto* const g_env =
+    ::testing::AddGlobalTestEnvironment(new wellmonitor_test::ScriptEnvironment("pipelines", g_tmp));
 
 // The scripts are the same files under both build systems: the runs that take
 // seconds happen once per test command, in ctest.

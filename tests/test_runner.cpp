@@ -9,7 +9,10 @@
 #include "tools/mqtt_broker.h"
 #include "tools/replay_clip.h"
 #include "tools/rtsp_server.h"
+#include "tools/script_environment.h"
 #include "tools/subprocess.h"
+
+#include "exit_status.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -28,35 +31,15 @@ namespace fs = std::filesystem;
 using wellmonitor_test::ChildProcess;
 using wellmonitor_test::RtspServer;
 using wellmonitor_test::TimedLine;
+using wellmonitor::run::signal_name;
 
 namespace {
 
 const std::string kSource = WELLMONITOR_SOURCE_DIR;
-const std::string kBuild = WELLMONITOR_BINARY_DIR;
 fs::path g_tmp;
 
-class Environment : public ::testing::Environment {
- public:
-  void SetUp() override {
-    std::string tmpl = "/tmp/wellmonitor-runner-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    g_tmp = tmpl;
-    unsetenv("DISPLAY");
-    unsetenv("WAYLAND_DISPLAY");
-    setenv("GST_PLUGIN_SYSTEM_PATH", WELLMONITOR_GST_SYSTEM_PLUGINS, 1);
-    setenv("GST_REGISTRY", (kBuild + "/wellmonitor-test-registry.bin").c_str(), 1);
-    // the scripts run this build's runner and plugin
-    setenv("WELLMONITOR_BUILD", kBuild.c_str(), 1);
-    // the per-camera locks of these runs, apart from the user's
-    setenv("XDG_STATE_HOME", (g_tmp / "state").c_str(), 1);
-    unsetenv("STATE_DIRECTORY");
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(g_tmp, ec);
-  }
-};
-[[maybe_unused]] const auto* const g_env = ::testing::AddGlobalTestEnvironment(new Environment);
+[[maybe_unused]] const auto* const g_env =
+    ::testing::AddGlobalTestEnvironment(new wellmonitor_test::ScriptEnvironment("runner", g_tmp));
 
 #define SKIP_WITHOUT_RTSP_SERVER()                                                              \
   do {                                                                                          \
@@ -75,6 +58,29 @@ bool start_rtsp_sh(ChildProcess& p, const std::string& url, const std::string& c
 }
 
 std::string clip(int frames) { return wellmonitor_test::replay_clip(frames, g_tmp); }
+
+// Stops a runner with `sig` and expects the clean exit.
+void expect_clean_exit_on(ChildProcess& p, int sig = SIGTERM) {
+  ASSERT_TRUE(p.signal(sig));
+  const auto code = p.wait_exit(30000);
+  ASSERT_TRUE(code.has_value()) << "still running\n" << p.describe();
+  EXPECT_EQ(*code, 0) << p.describe();
+}
+
+// An RTSP server playing the first 130 frames of the replay (the r1w4 spill
+// from frame 46, 3.8 s), and a runner on it with `extra` options, once frames
+// come in.
+struct LiveRun {
+  RtspServer server{clip(130), wellmonitor_test::free_loopback_port()};
+  ChildProcess runner;
+  ::testing::AssertionResult start(const std::string& camera, const std::vector<std::string>& extra = {}) {
+    if (!server.start()) return ::testing::AssertionFailure() << "the RTSP server did not start\n" << server.log();
+    if (!start_rtsp_sh(runner, server.url(), camera, extra)) return ::testing::AssertionFailure() << "no runner";
+    if (!runner.wait_line("receiving frames", 40000, true))
+      return ::testing::AssertionFailure() << "no frames\n" << runner.describe();
+    return ::testing::AssertionSuccess();
+  }
+};
 
 void sleep_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
 
@@ -99,55 +105,61 @@ std::string last_segment(const fs::path& dir) {
   return names.empty() ? "" : names.back();
 }
 
-// Stops a runner that monitors a live camera with `sig`, sent to it or to its
-// process group: it must end the stream, exit 0, leave a playable last segment
-// and no process behind.
-void expect_clean_stop(int sig, bool to_group) {
-  const std::string context = std::string(sig == SIGTERM ? "SIGTERM" : "SIGINT") + (to_group ? " to the group" : " to the process");
-  RtspServer server(clip(130), wellmonitor_test::free_loopback_port());
-  ASSERT_TRUE(server.start()) << server.log();
-  const fs::path rec = g_tmp / ("rec-" + std::to_string(sig) + (to_group ? "-group" : "-process"));
-  ChildProcess runner;
-  ASSERT_TRUE(start_rtsp_sh(runner, server.url(), "stop" + std::to_string(sig) + (to_group ? "g" : "p"),
-                            {"--record", rec.string(), "--record-segment", "2"}));
-  ASSERT_TRUE(runner.wait_line("receiving frames", 40000, true)) << context << runner.describe();
-  sleep_ms(3000);  // a segment or two of recording
-  ASSERT_TRUE(to_group ? runner.signal_group(sig) : runner.signal(sig)) << context;
-  const auto code = runner.wait_exit(30000);
-  ASSERT_TRUE(code.has_value()) << context << ": still running\n" << runner.describe();
-  EXPECT_EQ(*code, 0) << context << runner.describe();
-  EXPECT_NE(runner.err().find("ending the stream"), std::string::npos) << context << runner.describe();
-  EXPECT_FALSE(runner.group_alive()) << context << ": a process of its group is left";
-  const std::string segment = last_segment(rec);
-  ASSERT_FALSE(segment.empty()) << context << ": no segment in " << rec;
+// A playable segment: decodes to its end, and gst-discoverer-1.0 finds video
+// with a duration in it.
+void expect_playable(const std::string& segment, const std::string& context) {
+  const auto decode = wellmonitor_test::run_process(
+      "/usr/bin/gst-launch-1.0", {"-q", "filesrc", "location=" + segment, "!", "tsdemux", "!", "h264parse", "!",
+                                  "avdec_h264", "!", "fakesink"},
+      g_tmp.string());
+  EXPECT_EQ(decode.exit_code, 0) << context << ": " << segment << "\n" << decode.describe();
   const auto probe = wellmonitor_test::run_process("/usr/bin/gst-discoverer-1.0", {segment}, g_tmp.string());
   EXPECT_EQ(probe.exit_code, 0) << context << probe.describe();
   EXPECT_NE(probe.out.find("video #"), std::string::npos) << context << ": " << segment << "\n" << probe.out;
   EXPECT_EQ(probe.out.find("Duration: 0:00:00.000000000"), std::string::npos) << context << probe.out;
-  std::cout << context << ": exit " << *code << ", last segment " << fs::path(segment).filename().string() << " "
-            << fs::file_size(segment) << " bytes, playable\n";
+  std::cout << context << ": last segment " << fs::path(segment).filename().string() << ", "
+            << fs::file_size(segment) << " bytes, decodes\n";
+}
+
+// Stops a runner that monitors a live camera with `sig`, sent to it or to its
+// process group: it must end the stream, exit 0, leave a playable last segment
+// and no process behind.
+void expect_clean_stop(int sig, bool to_group) {
+  const std::string context = signal_name(sig) + (to_group ? " to the group" : " to the process");
+  const fs::path rec = g_tmp / ("rec-" + std::to_string(sig) + (to_group ? "-group" : "-process"));
+  LiveRun live;
+  ASSERT_TRUE(live.start("stop" + std::to_string(sig) + (to_group ? "g" : "p"),
+                         {"--record", rec.string(), "--record-segment", "2"}));
+  sleep_ms(3000);  // a segment or two of recording
+  ASSERT_TRUE(to_group ? live.runner.signal_group(sig) : live.runner.signal(sig)) << context;
+  const auto code = live.runner.wait_exit(30000);
+  ASSERT_TRUE(code.has_value()) << context << ": still running\n" << live.runner.describe();
+  EXPECT_EQ(*code, 0) << context << live.runner.describe();
+  EXPECT_NE(live.runner.err().find(signal_name(sig) + ": ending the stream"), std::string::npos)
+      << context << live.runner.describe();
+  EXPECT_FALSE(live.runner.group_alive()) << context << ": a process of its group is left";
+  const std::string segment = last_segment(rec);
+  ASSERT_FALSE(segment.empty()) << context << ": no segment in " << rec;
+  expect_playable(segment, context);
 }
 
 }  // namespace
 
 TEST(Runner, AKilledCameraIsReportedLostAndMonitoringResumesWhenItComesBack) {
   SKIP_WITHOUT_RTSP_SERVER();
-  const std::string video = clip(130);  // the r1w4 spill from frame 46 (3.8 s)
-  ASSERT_FALSE(video.empty());
-  RtspServer server(video, wellmonitor_test::free_loopback_port());
-  ASSERT_TRUE(server.start()) << server.log();
-  ChildProcess runner;
-  ASSERT_TRUE(start_rtsp_sh(runner, server.url(), "killed"));
+  LiveRun live;
+  ASSERT_TRUE(live.start("killed"));
+  ChildProcess& runner = live.runner;
   ASSERT_TRUE(runner.wait_line("^ALARM well=r1w4 ", 60000)) << runner.describe();
 
-  server.kill();
+  live.server.kill();
   const int64_t killed = wellmonitor_test::wall_ms_now();
   // (on a machine slower than the stream the runner first works through what it
   // had received: that lag adds to the watchdog)
   const auto lost = runner.wait_line("^CAMERA LOST camera=killed reason=(eos|error|no-frames)$", 45000);
   ASSERT_TRUE(lost) << runner.describe();
   sleep_ms(1000);
-  ASSERT_TRUE(server.start()) << server.log();
+  ASSERT_TRUE(live.server.start()) << live.server.log();
   const int64_t restarted = wellmonitor_test::wall_ms_now();
   const auto back = runner.wait_line("^CAMERA BACK camera=killed after=[0-9.]+s$", 45000);
   ASSERT_TRUE(back) << runner.describe();
@@ -156,39 +168,31 @@ TEST(Runner, AKilledCameraIsReportedLostAndMonitoringResumesWhenItComesBack) {
   EXPECT_TRUE(again) << runner.describe();
   std::cout << "camera lost reported " << lost->wall_ms - killed << " ms after the kill (" << lost->text
             << "); back " << back->wall_ms - restarted << " ms after the restart\n";
-
-  ASSERT_TRUE(runner.signal(SIGTERM));
-  const auto code = runner.wait_exit(30000);
-  ASSERT_TRUE(code.has_value()) << runner.describe();
-  EXPECT_EQ(*code, 0) << runner.describe();
+  expect_clean_exit_on(runner);
 }
 
 TEST(Runner, AFrozenCameraIsReportedLostWithinTheWatchdogAndBackWhenItResumes) {
   SKIP_WITHOUT_RTSP_SERVER();
-  RtspServer server(clip(130), wellmonitor_test::free_loopback_port());
-  ASSERT_TRUE(server.start()) << server.log();
-  ChildProcess runner;
-  ASSERT_TRUE(start_rtsp_sh(runner, server.url(), "frozen"));  // --watchdog 2
-  ASSERT_TRUE(runner.wait_line("receiving frames", 40000, true)) << runner.describe();
+  LiveRun live;
+  // --watchdog 2; every 4th frame analysed, so that a loaded machine keeps up
+  // with the stream (frames it is behind on keep coming after the freeze)
+  ASSERT_TRUE(live.start("frozen", {"--interval", "4"}));
   sleep_ms(1000);
-  server.freeze();
+  live.server.freeze();
   const int64_t frozen = wellmonitor_test::wall_ms_now();
-  const auto lost = runner.wait_line("^CAMERA LOST camera=frozen reason=no-frames$", 15000);
-  ASSERT_TRUE(lost) << runner.describe();
+  const auto lost = live.runner.wait_line("^CAMERA LOST camera=frozen reason=no-frames$", 15000);
+  ASSERT_TRUE(lost) << live.runner.describe();
   const int64_t delay = lost->wall_ms - frozen;
   // the watchdog (2 s), the frames already on their way (200 ms jitter buffer) and
-  // the runner's 0.1 s tick; a loaded CI machine gets 2 s more
-  EXPECT_LE(delay, 2000 + 200 + 100 + 2000) << runner.describe();
-  server.thaw();
+  // the runner's 0.1 s tick; a loaded machine gets 3 s more
+  EXPECT_LE(delay, 2000 + 200 + 100 + 3000) << live.runner.describe();
+  live.server.thaw();
   const int64_t thawed = wellmonitor_test::wall_ms_now();
-  const auto back = runner.wait_line("^CAMERA BACK camera=frozen ", 45000);
-  EXPECT_TRUE(back) << runner.describe();
+  const auto back = live.runner.wait_line("^CAMERA BACK camera=frozen ", 45000);
+  EXPECT_TRUE(back) << live.runner.describe();
   std::cout << "frozen camera reported lost after " << delay << " ms (watchdog 2 s); back "
             << (back ? back->wall_ms - thawed : -1) << " ms after it resumed\n";
-  ASSERT_TRUE(runner.signal(SIGTERM));
-  const auto code = runner.wait_exit(30000);
-  ASSERT_TRUE(code.has_value()) << runner.describe();
-  EXPECT_EQ(*code, 0) << runner.describe();
+  expect_clean_exit_on(live.runner);
 }
 
 TEST(Runner, ACameraNotUpAtStartIsWaitedForAndThenMonitored) {
@@ -202,10 +206,7 @@ TEST(Runner, ACameraNotUpAtStartIsWaitedForAndThenMonitored) {
   ASSERT_TRUE(server.start()) << server.log();
   EXPECT_TRUE(runner.wait_line("^CAMERA BACK camera=late ", 45000)) << runner.describe();
   EXPECT_TRUE(runner.wait_line("^ALARM well=r1w4 ", 30000)) << runner.describe();
-  ASSERT_TRUE(runner.signal(SIGINT));
-  const auto code = runner.wait_exit(30000);
-  ASSERT_TRUE(code.has_value()) << runner.describe();
-  EXPECT_EQ(*code, 0) << runner.describe();
+  expect_clean_exit_on(runner, SIGINT);
 }
 
 TEST(Runner, SigtermToTheRunnerOrToItsGroupEndsCleanlyWithAPlayableRecording) {
@@ -222,55 +223,37 @@ TEST(Runner, SigintToTheRunnerOrToItsGroupEndsCleanlyWithAPlayableRecording) {
 
 TEST(Runner, AfterSigkillTheLastSegmentStillPlaysAndTheCameraIsFreeForTheNextRunner) {
   SKIP_WITHOUT_RTSP_SERVER();
-  RtspServer server(clip(130), wellmonitor_test::free_loopback_port());
-  ASSERT_TRUE(server.start()) << server.log();
   const fs::path rec = g_tmp / "rec-killed";
-  ChildProcess runner;
-  ASSERT_TRUE(start_rtsp_sh(runner, server.url(), "sigkill", {"--record", rec.string()}));
-  ASSERT_TRUE(runner.wait_line("receiving frames", 40000, true)) << runner.describe();
+  LiveRun live;
+  ASSERT_TRUE(live.start("sigkill", {"--record", rec.string()}));
   sleep_ms(4000);
-  ASSERT_TRUE(runner.signal(SIGKILL));
-  const auto code = runner.wait_exit(10000);
+  ASSERT_TRUE(live.runner.signal(SIGKILL));
+  const auto code = live.runner.wait_exit(10000);
   ASSERT_TRUE(code.has_value());
   EXPECT_EQ(*code, -SIGKILL);
   const std::string segment = last_segment(rec);
   ASSERT_FALSE(segment.empty()) << "no segment in " << rec;
   // a transport stream needs nothing written at its end: it decodes to its last frame
-  const auto decode = wellmonitor_test::run_process(
-      "/usr/bin/gst-launch-1.0", {"-q", "filesrc", "location=" + segment, "!", "tsdemux", "!", "h264parse", "!",
-                                  "avdec_h264", "!", "fakesink"},
-      g_tmp.string());
-  EXPECT_EQ(decode.exit_code, 0) << decode.describe();
-  const auto probe = wellmonitor_test::run_process("/usr/bin/gst-discoverer-1.0", {segment}, g_tmp.string());
-  EXPECT_NE(probe.out.find("video #"), std::string::npos) << probe.out;
-  EXPECT_EQ(probe.out.find("Duration: 0:00:00.000000000"), std::string::npos) << probe.out;
-  std::cout << "after SIGKILL: " << fs::path(segment).filename().string() << " " << fs::file_size(segment)
-            << " bytes, decodes\n";
+  expect_playable(segment, "SIGKILL");
   // the lock went with the killed process
   ChildProcess next;
-  ASSERT_TRUE(start_rtsp_sh(next, server.url(), "sigkill"));
+  ASSERT_TRUE(start_rtsp_sh(next, live.server.url(), "sigkill"));
   EXPECT_TRUE(next.wait_line("receiving frames", 40000, true)) << next.describe();
-  next.signal(SIGTERM);
-  const auto next_code = next.wait_exit(30000);
-  ASSERT_TRUE(next_code.has_value()) << next.describe();
-  EXPECT_EQ(*next_code, 0) << next.describe();
+  expect_clean_exit_on(next);
 }
 
 TEST(Runner, ASecondSignalStopsAtOnce) {
   SKIP_WITHOUT_RTSP_SERVER();
-  RtspServer server(clip(130), wellmonitor_test::free_loopback_port());
-  ASSERT_TRUE(server.start()) << server.log();
-  ChildProcess runner;
-  ASSERT_TRUE(start_rtsp_sh(runner, server.url(), "twice"));
-  ASSERT_TRUE(runner.wait_line("receiving frames", 40000, true)) << runner.describe();
+  LiveRun live;
+  ASSERT_TRUE(live.start("twice"));
   // two different signals (two of the same kind may arrive as one)
-  ASSERT_TRUE(runner.signal(SIGTERM));
-  ASSERT_TRUE(runner.signal(SIGINT));
-  const auto code = runner.wait_exit(20000);
-  ASSERT_TRUE(code.has_value()) << runner.describe();
-  EXPECT_TRUE(*code == 128 + SIGINT || *code == 128 + SIGTERM) << runner.describe();
-  EXPECT_NE(runner.err().find("stopped at once by a second SIG"), std::string::npos) << runner.describe();
-  EXPECT_FALSE(runner.group_alive());
+  ASSERT_TRUE(live.runner.signal(SIGTERM));
+  ASSERT_TRUE(live.runner.signal(SIGINT));
+  const auto code = live.runner.wait_exit(20000);
+  ASSERT_TRUE(code.has_value()) << live.runner.describe();
+  EXPECT_TRUE(*code == 128 + SIGINT || *code == 128 + SIGTERM) << live.runner.describe();
+  EXPECT_NE(live.runner.err().find("stopped at once by a second SIG"), std::string::npos) << live.runner.describe();
+  EXPECT_FALSE(live.runner.group_alive());
 }
 
 TEST(Runner, ASecondCopyForTheSameCameraIsRefusedNamingThePidOfTheFirst) {
@@ -293,12 +276,8 @@ TEST(Runner, ASecondCopyForTheSameCameraIsRefusedNamingThePidOfTheFirst) {
   ChildProcess other;
   ASSERT_TRUE(start_rtsp_sh(other, url, "table2"));
   EXPECT_TRUE(other.wait_line("^CAMERA LOST camera=table2 ", 30000)) << other.describe();
-  for (ChildProcess* p : {&first, &other}) {
-    p->signal(SIGTERM);
-    const auto c = p->wait_exit(20000);
-    ASSERT_TRUE(c.has_value()) << p->describe();
-    EXPECT_EQ(*c, 0) << p->describe();
-  }
+  expect_clean_exit_on(first);
+  expect_clean_exit_on(other);
 }
 
 TEST(Runner, ARunWhoseEventsCouldNotBeDeliveredFails) {
