@@ -1,0 +1,264 @@
+// wellmonitor-run's command line (the scripts' options), the pipeline it
+// describes, and the camera names it makes.
+
+#include "camera_id.h"
+#include "options.h"
+#include "pipeline_description.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+using namespace wellmonitor::run;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kPipelines = std::string(WELLMONITOR_SOURCE_DIR) + "/pipelines";
+const std::string kReplay = kPipelines + "/demo/replay.mp4";
+
+struct Env {
+  std::map<std::string, std::string> vars{{"HOME", "/home/op"}};
+  ParseEnvironment get() const {
+    return {[this](const char* name) -> const char* {
+              const auto it = vars.find(name);
+              return it == vars.end() ? nullptr : it->second.c_str();
+            },
+            {kPipelines}};
+  }
+};
+
+ParseResult parse(const std::vector<std::string>& args, const Env& env = Env(), const std::string& name = "x.sh") {
+  return parse_command_line(args, name, env.get());
+}
+
+std::string tmp_dir() {
+  std::string t = "/tmp/wellmonitor-options-XXXXXX";
+  return mkdtemp(t.data()) ? t : "";
+}
+
+}  // namespace
+
+TEST(RunnerOptions, FileModeTakesOneReadableVideoAndTheSharedLayout) {
+  const ParseResult r = parse({"file", "--fast", "--threads", "1", kReplay});
+  ASSERT_TRUE(r.options) << r.err;
+  EXPECT_EQ(r.options->mode, Mode::kFile);
+  EXPECT_EQ(r.options->input, kReplay);
+  EXPECT_TRUE(r.options->fast);
+  EXPECT_EQ(r.options->threads, "1");
+  EXPECT_EQ(fs::path(r.options->wells), fs::weakly_canonical(kPipelines + "/casting-table.wells.txt"));
+  EXPECT_FALSE(is_live(r.options->mode));
+}
+
+TEST(RunnerOptions, BadArgumentsAreOneLineNamingTheScriptWithStatusTwo) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"file"}, "x.sh: error: no video given (see --help)\n"},
+      {{"file", kReplay, kReplay}, "x.sh: error: one video at a time ('" + kReplay + "' and '" + kReplay + "')\n"},
+      {{"file", "/nonexistent.mp4"}, "x.sh: error: cannot read video '/nonexistent.mp4'\n"},
+      {{"file", "--bogus", kReplay}, "x.sh: error: unknown option '--bogus' (see --help)\n"},
+      {{"file", "--mqtt", "tcp://broker", kReplay}, "x.sh: error: --mqtt needs an mqtt:// or mqtts:// URL, got 'tcp://broker'\n"},
+      {{"file", "--alarm-frames", "0", kReplay}, "x.sh: error: --alarm-frames must be a whole number >= 1, got '0'\n"},
+      {{"file", "--device", "gpu", kReplay}, "x.sh: error: --device must be auto, cpu, cuda or cuda:N, got 'gpu'\n"},
+      {{"rtsp", "http://cam/x"}, "x.sh: error: not an rtsp:// URL: 'http://cam/x'\n"},
+      {{"rtsp", "--latency", "fast", "rtsp://cam/x"}, "x.sh: error: --latency must be a whole number of milliseconds\n"},
+      {{"headless", kReplay, "out.avi"}, "x.sh: error: OUTPUT must end in .mp4, got 'out.avi'\n"},
+      {{"headless", kReplay}, "x.sh: error: give INPUT and OUTPUT.mp4 (see --help)\n"},
+      {{"camera", "extra"}, "x.sh: error: unexpected argument 'extra' (see --help)\n"},
+      {{"live"}, "x.sh: error: no --source-pipeline DESC given (see --help)\n"},
+      {{"rtsp", "--watchdog", "0", "rtsp://cam/x"}, "x.sh: error: --watchdog must be a number of seconds > 0, got '0'\n"},
+      {{"rtsp", "--record-max-size", "lots", "rtsp://cam/x"},
+       "x.sh: error: --record-max-size must be a size such as 500M or 10G, got 'lots'\n"},
+      {{}, "x.sh: error: give a mode: file, rtsp, camera, headless, demo or live (see --help)\n"},
+  };
+  for (const auto& [args, err] : cases) {
+    const ParseResult r = parse(args);
+    EXPECT_FALSE(r.options) << err;
+    EXPECT_EQ(r.exit_code, 2) << err;
+    EXPECT_EQ(r.err, err);
+  }
+}
+
+TEST(RunnerOptions, HelpIsTheScriptsHelpUnderTheScriptsName) {
+  const ParseResult r = parse({"file", "--help"}, Env(), "file.sh");
+  EXPECT_FALSE(r.options);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out.rfind("Usage: file.sh [options] VIDEO\n", 0), 0u) << r.out;
+  for (const char* option : {"--fast", "--no-display", "--model", "--mqtt", "--camera", "--events", "--log",
+                             "--record", "--watchdog", "--dry-run", "Example:\n  file.sh --build build"})
+    EXPECT_NE(r.out.find(option), std::string::npos) << option;
+  EXPECT_NE(parse({"rtsp", "-h"}).out.find("--latency MS"), std::string::npos);
+  EXPECT_NE(parse({"--help"}).out.find("Modes:"), std::string::npos);
+}
+
+TEST(RunnerOptions, WithoutADisplayTheWindowIsDroppedAndSaidSo) {
+  const ParseResult r = parse({"file", kReplay});
+  ASSERT_TRUE(r.options);
+  EXPECT_FALSE(r.options->display);
+  ASSERT_EQ(r.notes.size(), 1u);
+  EXPECT_EQ(r.notes[0], "x.sh: no display (DISPLAY and WAYLAND_DISPLAY are unset): running without a window");
+  Env with_x;
+  with_x.vars["DISPLAY"] = ":0";
+  EXPECT_TRUE(parse({"file", kReplay}, with_x).options->display);
+  EXPECT_FALSE(parse({"file", "--no-display", kReplay}, with_x).options->display);
+}
+
+TEST(RunnerOptions, RtspTakesLatencyTcpAndNamesTheCameraFromTheUrlWithoutCredentials) {
+  const ParseResult r = parse({"rtsp", "--tcp", "--latency", "500", "rtsp://op:secret@10.0.0.21:554/stream1"});
+  ASSERT_TRUE(r.options) << r.err;
+  EXPECT_TRUE(r.options->tcp);
+  EXPECT_EQ(r.options->latency_ms, 500);
+  EXPECT_TRUE(is_live(r.options->mode));
+  EXPECT_EQ(r.options->camera_name(), "10.0.0.21_554_stream1");
+  EXPECT_EQ(parse({"rtsp", "--camera", "table1", "rtsp://h/x"}).options->camera_name(), "table1");
+}
+
+TEST(RunnerOptions, CameraTakesADeviceAlsoThroughTheOldCameraOption) {
+  EXPECT_EQ(parse({"camera", "--dry-run"}).options->input, "/dev/video0");
+  EXPECT_EQ(parse({"camera", "--dry-run", "--video-device", "/dev/video2"}).options->input, "/dev/video2");
+  const ParseResult old = parse({"camera", "--dry-run", "--camera", "/dev/video3"});
+  ASSERT_TRUE(old.options);
+  EXPECT_EQ(old.options->input, "/dev/video3");
+  EXPECT_EQ(old.options->camera, "");
+  EXPECT_EQ(old.options->camera_name(), "video3");
+  const ParseResult missing = parse({"camera", "--video-device", "/dev/no-such-video"});
+  EXPECT_EQ(missing.err, "x.sh: error: no camera at '/dev/no-such-video' (see v4l2-ctl --list-devices)\n");
+}
+
+TEST(RunnerOptions, HeadlessWritesItsLogBesideTheOutputWithoutAWindow) {
+  const std::string dir = tmp_dir();
+  const ParseResult r = parse({"headless", kReplay, dir + "/sub/out.mp4"});
+  ASSERT_TRUE(r.options) << r.err;
+  EXPECT_EQ(r.options->output, dir + "/sub/out.mp4");
+  EXPECT_EQ(r.options->log, dir + "/sub/out.alarms.log");
+  EXPECT_TRUE(fs::is_directory(dir + "/sub"));
+  EXPECT_FALSE(r.options->display);
+  EXPECT_TRUE(r.options->fast);
+  fs::remove_all(dir);
+}
+
+TEST(RunnerOptions, TheDemoFindsItsReplayAndGroundTruthAndAlarmsAfterFiveFrames) {
+  const std::string dir = tmp_dir();
+  const ParseResult r = parse({"demo", "--out-dir", dir});
+  ASSERT_TRUE(r.options) << r.err;
+  EXPECT_EQ(fs::path(r.options->input), fs::weakly_canonical(kReplay));
+  EXPECT_EQ(fs::path(r.options->truth), fs::weakly_canonical(kPipelines + "/demo/replay.truth.csv"));
+  EXPECT_EQ(r.options->alarm_frames, "5");
+  EXPECT_EQ(r.options->output, dir + "/demo-annotated.mp4");
+  EXPECT_EQ(r.options->log, dir + "/demo-alarms.log");
+  EXPECT_EQ(r.options->summary, dir + "/demo-summary.txt");
+  EXPECT_EQ(parse({"demo", "--out-dir", dir, "--alarm-frames", "3"}).options->alarm_frames, "3");
+  fs::remove_all(dir);
+}
+
+TEST(RunnerOptions, RecordingAndSupervisionOptionsTakeSizesAndDurations) {
+  const std::string dir = tmp_dir();
+  const ParseResult r =
+      parse({"rtsp", "--record", dir + "/rec", "--record-segment", "10", "--record-max-size", "2G", "--record-max-age",
+             "7d", "--record-keep-free", "500M", "--watchdog", "2.5", "--stop-timeout", "4", "rtsp://h/x"});
+  ASSERT_TRUE(r.options) << r.err;
+  EXPECT_EQ(r.options->record_dir, dir + "/rec");
+  EXPECT_TRUE(fs::is_directory(dir + "/rec"));
+  EXPECT_EQ(r.options->record_segment_s, 10);
+  EXPECT_EQ(r.options->record_max_bytes, 2ull << 30);
+  EXPECT_EQ(r.options->record_max_age_s, 7 * 86400);
+  EXPECT_EQ(r.options->record_keep_free_bytes, 500ull << 20);
+  EXPECT_EQ(r.options->watchdog_s, 2.5);
+  EXPECT_EQ(r.options->stop_timeout_s, 4);
+  EXPECT_EQ(r.options->state_dir, "/home/op/.local/state/wellmonitor");
+  fs::remove_all(dir);
+}
+
+TEST(RunnerOptions, SizesAndDurationsReadTheUsualSuffixes) {
+  EXPECT_EQ(parse_size("1048576"), 1048576u);
+  EXPECT_EQ(parse_size("64k"), 65536u);
+  EXPECT_EQ(parse_size("1.5G"), 1610612736u);
+  EXPECT_EQ(parse_size("10GB"), 10ull << 30);
+  EXPECT_EQ(parse_size("0"), 0u);
+  EXPECT_FALSE(parse_size("-1"));
+  EXPECT_FALSE(parse_size("G"));
+  EXPECT_EQ(parse_duration("45"), 45);
+  EXPECT_EQ(parse_duration("90m"), 5400);
+  EXPECT_EQ(parse_duration("12h"), 43200);
+  EXPECT_EQ(parse_duration("2w"), 1209600);
+  EXPECT_FALSE(parse_duration("soon"));
+}
+
+TEST(PipelineDescription, EverySourceIsFollowedByDecodebinAndTheMonitor) {
+  RunOptions o;
+  o.mode = Mode::kRtsp;
+  o.input = "rtsp://10.0.0.21/s";
+  o.tcp = true;
+  o.wells = "/l/w.txt";
+  o.display = false;
+  EXPECT_EQ(source_description(o), "rtspsrc location=\"rtsp://10.0.0.21/s\" latency=200 protocols=tcp");
+  EXPECT_EQ(launch_description(o, PipelinePlan()),
+            "rtspsrc location=\"rtsp://10.0.0.21/s\" latency=200 protocols=tcp ! decodebin name=wm_decode ! "
+            "videoconvert name=wm_in ! wellmonitor name=monitor wells=\"/l/w.txt\" ! fakesink sync=false");
+  o.mode = Mode::kCamera;
+  o.input = "/dev/video2";
+  o.caps = "image/jpeg,width=1920,height=1080";
+  EXPECT_EQ(source_description(o), "v4l2src device=\"/dev/video2\" ! image/jpeg,width=1920,height=1080");
+  o.mode = Mode::kFile;
+  o.input = "my \"best\" clip.mp4";
+  EXPECT_EQ(source_description(o), "filesrc location=\"my \\\"best\\\" clip.mp4\"");
+}
+
+TEST(PipelineDescription, PublishersSeeTheFrameBeforeTheOverlayAndEachOutputHasItsBranch) {
+  RunOptions o;
+  o.mode = Mode::kFile;
+  o.wells = "w.txt";
+  o.threshold = "0.4";
+  o.mqtt = "mqtt://broker:1883";
+  o.camera = "cam 7";
+  o.events = "ev.jsonl";
+  o.display = true;
+  o.record_dir = "/rec";
+  o.record_segment_s = 30;
+  const std::string d = downstream_description(o, PipelinePlan());
+  EXPECT_NE(d.find("wellmonitor name=monitor wells=\"w.txt\" threshold=0.4 ! "
+                   "wellpublish name=publish method=mqtt address=\"mqtt://broker:1883\" camera=\"cam 7\" ! "
+                   "wellpublish name=events method=file address=\"ev.jsonl\" camera=\"cam 7\" ! "
+                   "welloverlay name=overlay ! tee name=wm_tee ! queue ! videoconvert ! autovideosink sync=true"),
+            std::string::npos)
+      << d;
+  EXPECT_NE(d.find("wm_tee. ! queue ! videoconvert ! video/x-raw,format=I420 ! x264enc speed-preset=ultrafast "
+                   "tune=zerolatency key-int-max=12 ! h264parse ! splitmuxsink name=wm_record muxer-factory=mpegtsmux "
+                   "max-size-time=30000000000 send-keyframe-requests=true location=\"/rec/cam_7-%05d.ts\""),
+            std::string::npos)
+      << d;
+  // live: the window and the recording drop frames rather than hold up the monitor
+  o.mode = Mode::kLive;
+  const std::string live = downstream_description(o, PipelinePlan());
+  EXPECT_NE(live.find("queue leaky=downstream max-size-buffers=2 ! videoconvert ! autovideosink sync=false"),
+            std::string::npos)
+      << live;
+  EXPECT_NE(live.find("queue leaky=downstream max-size-buffers=0 max-size-bytes=0 max-size-time=2000000000"),
+            std::string::npos)
+      << live;
+}
+
+TEST(PipelineDescription, TheAnnotatedMp4IsFragmentedSoACrashLeavesItPlayable) {
+  RunOptions o;
+  o.mode = Mode::kHeadless;
+  o.wells = "w.txt";
+  o.display = false;
+  o.output = "out.mp4";
+  EXPECT_EQ(downstream_description(o, PipelinePlan()),
+            "videoconvert name=wm_in ! wellmonitor name=monitor wells=\"w.txt\" ! welloverlay name=overlay ! "
+            "videoconvert ! video/x-raw,format=I420 ! x264enc speed-preset=veryfast ! h264parse ! "
+            "mp4mux fragment-duration=1000 ! filesink location=\"out.mp4\"");
+}
+
+TEST(CameraNames, CredentialsNeverReachANameAndNamesAreSafeFileNames) {
+  EXPECT_EQ(without_credentials("rtsp://op:pw@10.0.0.21:554/s"), "rtsp://10.0.0.21:554/s");
+  EXPECT_EQ(without_credentials("mqtt://u:p@broker"), "mqtt://broker");
+  EXPECT_EQ(without_credentials("rtsp://10.0.0.21/a@b"), "rtsp://10.0.0.21/a@b");
+  EXPECT_EQ(default_camera_name("rtsp://op:pw@10.0.0.21:554/stream1/"), "10.0.0.21_554_stream1");
+  EXPECT_EQ(default_camera_name("/dev/video2"), "video2");
+  EXPECT_EQ(safe_file_stem("line 2/cam:3"), "line_2_cam_3");
+  EXPECT_EQ(safe_file_stem(""), "_");
+}
