@@ -154,11 +154,17 @@ std::vector<LaunchResult> run_launches(const std::string& gst_launch, const std:
   };
 
   const auto deadline = Clock::now() + std::chrono::duration<double>(timeout_s);
+  std::vector<bool> interrupted(specs.size(), false);
   for (;;) {
     bool any = false;
     for (size_t i = 0; i < specs.size(); ++i) {
       if (!running[i]) continue;
       poll_log(i);
+      if (specs[i].interrupt_after_s > 0 && !interrupted[i] &&
+          Clock::now() - started[i] > std::chrono::duration<double>(specs[i].interrupt_after_s)) {
+        ::kill(results[i].pid, SIGINT);
+        interrupted[i] = true;
+      }
       int status = 0;
       struct rusage ru {};
       const pid_t done = ::wait4(results[i].pid, &status, WNOHANG, &ru);

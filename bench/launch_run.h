@@ -20,6 +20,7 @@ struct LaunchSpec {
   std::vector<std::string> env;   // "NAME=value", the whole environment
   std::string log_path;           // its GST_DEBUG_FILE ("" when it logs nothing)
   std::string stdout_path;        // where its stdout goes ("": nowhere); with -m, its bus messages
+  double interrupt_after_s = 0;   // > 0: SIGINT this long after the start (with -e: EOS, a clean end)
 };
 
 // One wellmonitor element's frames, as it logged them.

@@ -197,6 +197,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_well_monitor_debug);
 #define DEFAULT_PROP_SHIFT_TOLERANCE 4.0
 #define DEFAULT_PROP_SHIFT_MIN_CONFIDENCE 0.15
 #define DEFAULT_PROP_FOLLOW_SHIFT FALSE
+#define DEFAULT_PROP_LATENCY 200
 
 enum
 {
@@ -216,6 +217,7 @@ enum
   PROP_SHIFT_TOLERANCE,
   PROP_SHIFT_MIN_CONFIDENCE,
   PROP_FOLLOW_SHIFT,
+  PROP_LATENCY,
 };
 
 static GstStaticPadTemplate gst_well_monitor_sink_template =
@@ -331,6 +333,7 @@ struct _GstWellMonitor
   gdouble shift_tolerance;
   gdouble shift_min_confidence;
   gboolean follow_shift;
+  guint latency;
 
   /* under the object lock: between start and stop, when a new model or
    * layout is loaded at once */
@@ -543,6 +546,36 @@ apply_reloads (GstWellMonitor * self, guint64 frame)
 }
 
 /* ---------------------------------------------------------------- start/stop */
+
+/* The LATENCY query (from the sinks, in a live pipeline): upstream's answer
+ * plus the time a frame may spend here (#GstWellMonitor:latency). */
+static gboolean
+gst_well_monitor_query (GstBaseTransform * trans, GstPadDirection direction,
+    GstQuery * query)
+{
+  GstWellMonitor *self = GST_WELL_MONITOR (trans);
+  if (direction != GST_PAD_SRC || GST_QUERY_TYPE (query) != GST_QUERY_LATENCY)
+    return GST_BASE_TRANSFORM_CLASS (parent_class)->query (trans, direction,
+        query);
+  if (!gst_pad_peer_query (GST_BASE_TRANSFORM_SINK_PAD (trans), query))
+    return FALSE;
+  gboolean live;
+  GstClockTime min, max;
+  gst_query_parse_latency (query, &live, &min, &max);
+  GST_OBJECT_LOCK (self);
+  const GstClockTime own = self->latency * GST_MSECOND;
+  GST_OBJECT_UNLOCK (self);
+  if (live) {
+    min += own;
+    if (GST_CLOCK_TIME_IS_VALID (max))
+      max += own;
+  }
+  GST_DEBUG_OBJECT (self, "latency: live %d, min %" GST_TIME_FORMAT ", max %"
+      GST_TIME_FORMAT " (%" GST_TIME_FORMAT " of it here)", live,
+      GST_TIME_ARGS (min), GST_TIME_ARGS (max), GST_TIME_ARGS (live ? own : 0));
+  gst_query_set_latency (query, live, min, max);
+  return TRUE;
+}
 
 /* Posts the error a failed start gives (GstBaseTransform posts none). */
 static gboolean
@@ -1176,6 +1209,21 @@ gst_well_monitor_class_init (GstWellMonitorClass * klass)
       g_param_spec_boolean ("follow-shift", "Follow shift",
           "Move the wells' boxes with a reported camera move",
           DEFAULT_PROP_FOLLOW_SHIFT, RW_PLAYING));
+  /**
+   * GstWellMonitor:latency:
+   *
+   * In a live pipeline (a camera), the time in milliseconds a frame may spend
+   * in the element, added to the latency it reports in the LATENCY query: the
+   * sinks render each frame that much later, so that a frame the model takes
+   * long over (several cameras on one machine) is not late, skipped or
+   * dropped by QoS. Alarms are posted when a frame is analysed, not delayed
+   * by it. 0 reports none (GstBaseTransform's default, which leaves the
+   * analysis only the sink's processing-deadline, 20 ms).
+   */
+  g_object_class_install_property (gobject_class, PROP_LATENCY,
+      g_param_spec_uint ("latency", "Latency",
+          "Milliseconds a frame may spend in the element in a live pipeline",
+          0, 10000, DEFAULT_PROP_LATENCY, RW_READY));
 
   gst_element_class_set_static_metadata (element_class,
       "Well spill monitor",
@@ -1192,6 +1240,7 @@ gst_well_monitor_class_init (GstWellMonitorClass * klass)
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_well_monitor_stop);
   trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_well_monitor_sink_event);
   trans_class->src_event = GST_DEBUG_FUNCPTR (gst_well_monitor_src_event);
+  trans_class->query = GST_DEBUG_FUNCPTR (gst_well_monitor_query);
   trans_class->before_transform =
       GST_DEBUG_FUNCPTR (gst_well_monitor_before_transform);
   filter_class->set_info = GST_DEBUG_FUNCPTR (gst_well_monitor_set_info);
@@ -1217,6 +1266,7 @@ gst_well_monitor_init (GstWellMonitor * self)
   self->shift_tolerance = DEFAULT_PROP_SHIFT_TOLERANCE;
   self->shift_min_confidence = DEFAULT_PROP_SHIFT_MIN_CONFIDENCE;
   self->follow_shift = DEFAULT_PROP_FOLLOW_SHIFT;
+  self->latency = DEFAULT_PROP_LATENCY;
   self->running = FALSE;
   self->earliest_time = GST_CLOCK_TIME_NONE;
   self->priv = new GstWellMonitorPrivate ();
@@ -1300,6 +1350,9 @@ gst_well_monitor_set_property (GObject * object, guint prop_id,
     case PROP_FOLLOW_SHIFT:
       self->follow_shift = g_value_get_boolean (value);
       break;
+    case PROP_LATENCY:
+      self->latency = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1371,6 +1424,9 @@ gst_well_monitor_get_property (GObject * object, guint prop_id,
       break;
     case PROP_FOLLOW_SHIFT:
       g_value_set_boolean (value, self->follow_shift);
+      break;
+    case PROP_LATENCY:
+      g_value_set_uint (value, self->latency);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
