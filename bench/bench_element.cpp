@@ -777,9 +777,9 @@ std::vector<CameraRow> measure_cameras(Launcher& launcher, const Job& job, const
     bench::LaunchSpec s = launcher.spec(words("-e -m " + line), ",basesink:5");
     s.args.erase(s.args.begin());  // -m instead of -q: the bus's QoS messages are counted
     s.stdout_path = s.log_path + ".out";
-    // A camera's stream does not end: after the stream's length and 3 s for
+    // A camera's stream does not end: after the stream's length and 5 s for
     // the RTSP set-up, SIGINT (with -e: EOS) ends the run and its summary.
-    s.interrupt_after_s = frames_sent / 25.0 + 3.0;
+    s.interrupt_after_s = frames_sent / 25.0 + 5.0;
     specs.push_back(std::move(s));
   };
   if (one_process) {
