@@ -84,6 +84,7 @@ GstPadProbeReturn Service::on_monitor_in(GstPad* /*pad*/, GstPadProbeInfo* /*inf
 
 GstPadProbeReturn Service::on_monitor_out(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer data) {
   auto* self = static_cast<Service*>(data);
+  if (!self->notify_ && self->o_.metrics_port < 0) return GST_PAD_PROBE_OK;  // nobody reads them
   const int64_t in = self->monitor_in_ns_.load(std::memory_order_relaxed);
   std::vector<wellmonitor::WellResult> wells;
   if (!well_meta_read(GST_PAD_PROBE_INFO_BUFFER(info), wells)) return GST_PAD_PROBE_OK;

@@ -1,6 +1,8 @@
 // wellmonitor-run as a service: the per-camera config file (--config), the
 // passwords from files and systemd credentials, and the service's options.
 
+#include "parse_environment.h"
+
 #include "config_file.h"
 #include "options.h"
 #include "pipeline_description.h"
@@ -12,7 +14,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -21,21 +22,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kPipelines = std::string(WELLMONITOR_SOURCE_DIR) + "/pipelines";
-
-struct Env {
-  std::map<std::string, std::string> vars{{"HOME", "/home/op"}};
-  ParseEnvironment get() const {
-    return {[this](const char* name) -> const char* {
-              const auto it = vars.find(name);
-              return it == vars.end() ? nullptr : it->second.c_str();
-            },
-            {kPipelines}};
-  }
-};
+using wellmonitor_test::Env;
 
 ParseResult parse(const std::vector<std::string>& args, const Env& env = Env()) {
-  return parse_command_line(args, "wellmonitor-run", env.get());
+  return wellmonitor_test::parse(args, env, "wellmonitor-run");
 }
 
 class Scratch {
