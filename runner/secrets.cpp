@@ -28,8 +28,13 @@ std::string credential_path(const std::string& name, const std::function<const c
   if (!dir || !*dir) return "";
   const std::string path = std::string(dir) + "/" + name;
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) return "";
-  return path;
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return "";
+  if (st.st_size > kMaxSecretBytes) return path;  // (the reader says what is wrong with it)
+  // blank (the unit's SetCredential= default): none
+  std::ifstream in(path, std::ios::binary);
+  for (char c; in.get(c);)
+    if (c != '\n' && c != '\r' && c != ' ' && c != '\t') return path;
+  return "";
 }
 
 std::optional<std::string> read_secret_file(const std::string& path, std::string& error, std::string* warning) {

@@ -17,7 +17,8 @@ inline constexpr const char* kMqttPasswordCredential = "mqtt-password";
 inline constexpr const char* kRtspPasswordCredential = "rtsp-password";
 
 // $CREDENTIALS_DIRECTORY/NAME when systemd handed the service that credential
-// and it is not empty (an empty one is a SetCredential= default: none), else "".
+// and it is not blank (a blank one is the unit's SetCredential= default for a
+// missing file: no password), else "".
 std::string credential_path(const std::string& name, const std::function<const char*(const char*)>& getenv);
 
 // The secret in `path`: the whole file (at most 4 KiB) without a final newline.

@@ -109,7 +109,9 @@ TEST(Heartbeat, AHungStreamingThreadStopsTheBeatsSaysSoOnceAndTheyResumeWhenItCo
   for (int i = 1; i <= 100; ++i) {
     in.now_s = i * 0.1;
     const HeartbeatStep step = hb.tick(in);
-    if (in.now_s > 3.6) EXPECT_EQ(step.notify.find("WATCHDOG=1"), std::string::npos) << in.now_s;
+    if (in.now_s > 3.6) {
+      EXPECT_EQ(step.notify.find("WATCHDOG=1"), std::string::npos) << in.now_s;
+    }
     sent += step.notify;
     logs += step.log;
   }

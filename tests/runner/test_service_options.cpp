@@ -24,7 +24,8 @@ namespace {
 
 using wellmonitor_test::Env;
 
-ParseResult parse(const std::vector<std::string>& args, const Env& env = Env()) {
+// The runner's command line under its own name.
+ParseResult cli(const std::vector<std::string>& args, const Env& env = Env()) {
   return wellmonitor_test::parse(args, env, "wellmonitor-run");
 }
 
@@ -75,7 +76,7 @@ TEST(ConfigFile, TheFilesWordsStandWhereConfigStoodAndLaterOptionsOverrideThem) 
                                    "--mqtt mqtt://127.0.0.1:1883\n"
                                    "--mqtt-topic wellmonitor/plant1/line2\n"
                                    "--metrics-port 9810\n");
-  const ParseResult r = parse({"--config", conf, "--latency", "900"});
+  const ParseResult r = cli({"--config", conf, "--latency", "900"});
   ASSERT_TRUE(r.options) << r.err;
   const RunOptions& o = *r.options;
   EXPECT_EQ(o.mode, Mode::kRtsp);
@@ -94,7 +95,7 @@ TEST(ConfigFile, TheFilesWordsStandWhereConfigStoodAndLaterOptionsOverrideThem) 
       << downstream_description(o, PipelinePlan());
   // --config=FILE, after the mode
   const std::string opts = s.write("opts.conf", "--camera t2 --no-display\n");
-  const ParseResult r2 = parse({"rtsp", "--config=" + opts, "rtsp://cam/x"});
+  const ParseResult r2 = cli({"rtsp", "--config=" + opts, "rtsp://cam/x"});
   ASSERT_TRUE(r2.options) << r2.err;
   EXPECT_EQ(r2.options->camera, "t2");
 }
@@ -102,14 +103,14 @@ TEST(ConfigFile, TheFilesWordsStandWhereConfigStoodAndLaterOptionsOverrideThem) 
 TEST(ConfigFile, ABadFileIsOneLineNamingItAndTheLine) {
   Scratch s;
   const std::string bad = s.write("bad.conf", "rtsp rtsp://cam/x\n--camera 'open\n");
-  EXPECT_EQ(parse({"--config", bad}).err, "wellmonitor-run: error: " + bad + ":2: unterminated single quote\n");
-  EXPECT_EQ(parse({"--config", bad}).exit_code, 2);
-  EXPECT_EQ(parse({"--config", s.dir() + "/none.conf"}).err,
+  EXPECT_EQ(cli({"--config", bad}).err, "wellmonitor-run: error: " + bad + ":2: unterminated single quote\n");
+  EXPECT_EQ(cli({"--config", bad}).exit_code, 2);
+  EXPECT_EQ(cli({"--config", s.dir() + "/none.conf"}).err,
             "wellmonitor-run: error: cannot read config file '" + s.dir() + "/none.conf'\n");
   const std::string nested = s.write("nested.conf", "--config other.conf\n");
-  EXPECT_EQ(parse({"--config", nested}).err,
+  EXPECT_EQ(cli({"--config", nested}).err,
             "wellmonitor-run: error: " + nested + ":1: --config inside a config file\n");
-  EXPECT_EQ(parse({"--config"}).err, "wellmonitor-run: error: --config needs a FILE\n");
+  EXPECT_EQ(cli({"--config"}).err, "wellmonitor-run: error: --config needs a FILE\n");
 }
 
 TEST(ServiceOptions, MetricsHangTimeoutAndTopicAreCheckedWithOneLineEach) {
@@ -127,18 +128,18 @@ TEST(ServiceOptions, MetricsHangTimeoutAndTopicAreCheckedWithOneLineEach) {
        "--mqtt-password-file: cannot read the password file '/nonexistent'"},
   };
   for (const auto& [args, err] : cases) {
-    const ParseResult r = parse(args);
+    const ParseResult r = cli(args);
     EXPECT_FALSE(r.options) << err;
     EXPECT_EQ(r.exit_code, 2) << err;
     EXPECT_EQ(r.err, "wellmonitor-run: error: " + err + "\n");
   }
-  const ParseResult ok = parse({"live", "--metrics-port", "0", "--metrics-address", "::1", "--hang-timeout", "2.5",
+  const ParseResult ok = cli({"live", "--metrics-port", "0", "--metrics-address", "::1", "--hang-timeout", "2.5",
                                 "--source-pipeline", "videotestsrc is-live=true"});
   ASSERT_TRUE(ok.options) << ok.err;
   EXPECT_EQ(ok.options->metrics_port, 0);
   EXPECT_EQ(ok.options->metrics_address, "::1");
   EXPECT_DOUBLE_EQ(ok.options->hang_timeout_s, 2.5);
-  EXPECT_EQ(parse({"live", "--source-pipeline", "x"}).options->metrics_port, -1);
+  EXPECT_EQ(cli({"live", "--source-pipeline", "x"}).options->metrics_port, -1);
 }
 
 TEST(Secrets, APasswordFileIsReadWithoutItsNewlineAndAWorldReadableOneIsSaid) {
@@ -158,7 +159,7 @@ TEST(Secrets, APasswordFileIsReadWithoutItsNewlineAndAWorldReadableOneIsSaid) {
 TEST(Secrets, TheBrokersPasswordComesFromItsFileOrTheServicesCredentialNeverTheCommandLine) {
   Scratch s;
   const std::string pw = s.write("mqtt.pw", "s3cret\n");
-  const ParseResult r = parse({"rtsp", "--mqtt", "mqtt://op@10.0.0.5:1883", "--mqtt-password-file", pw, "rtsp://cam/x"});
+  const ParseResult r = cli({"rtsp", "--mqtt", "mqtt://op@10.0.0.5:1883", "--mqtt-password-file", pw, "rtsp://cam/x"});
   ASSERT_TRUE(r.options) << r.err;
   EXPECT_EQ(r.options->mqtt_password_file, pw);
   // the password is nowhere in the pipeline's description (nor in ps)
@@ -170,15 +171,15 @@ TEST(Secrets, TheBrokersPasswordComesFromItsFileOrTheServicesCredentialNeverTheC
   Env service;
   service.vars["CREDENTIALS_DIRECTORY"] = s.dir();
   s.write("mqtt-password", "from-systemd\n");
-  const ParseResult cred = parse({"rtsp", "--mqtt", "mqtt://op@b", "rtsp://cam/x"}, service);
+  const ParseResult cred = cli({"rtsp", "--mqtt", "mqtt://op@b", "rtsp://cam/x"}, service);
   ASSERT_TRUE(cred.options) << cred.err;
   EXPECT_EQ(cred.options->mqtt_password_file, s.dir() + "/mqtt-password");
-  // an empty credential (SetCredential=mqtt-password: as the default) is none
-  s.write("mqtt-password", "");
-  EXPECT_EQ(parse({"rtsp", "--mqtt", "mqtt://b", "rtsp://cam/x"}, service).options->mqtt_password_file, "");
+  // a blank credential (the unit's SetCredential=mqtt-password:\n default) is none
+  s.write("mqtt-password", "\n");
+  EXPECT_EQ(cli({"rtsp", "--mqtt", "mqtt://b", "rtsp://cam/x"}, service).options->mqtt_password_file, "");
 
   // a password typed on the command line is said to be visible
-  const ParseResult typed = parse({"rtsp", "--mqtt", "mqtt://op:typed@b", "rtsp://cam/x"});
+  const ParseResult typed = cli({"rtsp", "--mqtt", "mqtt://op:typed@b", "rtsp://cam/x"});
   ASSERT_TRUE(typed.options) << typed.err;
   bool warned = false;
   for (const auto& n : typed.notes)
@@ -188,23 +189,23 @@ TEST(Secrets, TheBrokersPasswordComesFromItsFileOrTheServicesCredentialNeverTheC
   EXPECT_TRUE(warned) << testing::PrintToString(typed.notes);
   // ...and not when it comes from a config file
   const std::string conf = s.write("c.conf", "rtsp --mqtt mqtt://op:typed@b rtsp://cam/x\n");
-  for (const auto& n : parse({"--config", conf}).notes) EXPECT_EQ(n.find("visible"), std::string::npos) << n;
+  for (const auto& n : cli({"--config", conf}).notes) EXPECT_EQ(n.find("visible"), std::string::npos) << n;
 }
 
 TEST(Secrets, TheCamerasPasswordFileTakesTheUserOutOfTheUrlForRtspsrc) {
   Scratch s;
   const std::string pw = s.write("cam.pw", "campw\n");
-  const ParseResult r = parse({"rtsp", "--rtsp-password-file", pw, "rtsp://admin@10.0.0.21:554/stream1"});
+  const ParseResult r = cli({"rtsp", "--rtsp-password-file", pw, "rtsp://admin@10.0.0.21:554/stream1"});
   ASSERT_TRUE(r.options) << r.err;
   EXPECT_EQ(r.options->rtsp_user, "admin");
   EXPECT_EQ(r.options->input, "rtsp://10.0.0.21:554/stream1");
   EXPECT_EQ(r.options->camera_name(), "10.0.0.21_554_stream1");
   EXPECT_EQ(launch_description(*r.options, PipelinePlan()).find("campw"), std::string::npos);
-  EXPECT_EQ(parse({"rtsp", "--rtsp-password-file", pw, "rtsp://10.0.0.21/x"}).err,
+  EXPECT_EQ(cli({"rtsp", "--rtsp-password-file", pw, "rtsp://10.0.0.21/x"}).err,
             "wellmonitor-run: error: a camera password file needs the camera's user in the URL: rtsp://USER@10.0.0.21/x\n");
-  EXPECT_EQ(parse({"rtsp", "--rtsp-password-file", pw, "rtsp://a:b@10.0.0.21/x"}).err,
+  EXPECT_EQ(cli({"rtsp", "--rtsp-password-file", pw, "rtsp://a:b@10.0.0.21/x"}).err,
             "wellmonitor-run: error: the rtsp URL has a password and a password file is given: keep the file\n");
-  EXPECT_EQ(parse({"live", "--rtsp-password-file", pw, "--source-pipeline", "x"}).err,
+  EXPECT_EQ(cli({"live", "--rtsp-password-file", pw, "--source-pipeline", "x"}).err,
             "wellmonitor-run: error: --rtsp-password-file goes with rtsp URL\n");
   std::string user, rest;
   split_url_user("rtsp://u@h:1/p@x", user, rest);

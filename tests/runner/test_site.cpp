@@ -56,6 +56,8 @@ std::string bridge_conf(const std::string& box, int central_port) {
 
 // One monitor: the clip through wellmonitor-run, publishing to `port` under `prefix`.
 struct Monitor {
+  Monitor(std::string camera_id, std::string topic_prefix, int broker_port)
+      : camera(std::move(camera_id)), prefix(std::move(topic_prefix)), port(broker_port) {}
   std::string camera, prefix;
   int port;
   ChildProcess process;
