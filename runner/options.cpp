@@ -2,6 +2,8 @@
 
 #include "camera_id.h"
 #include "camera_lock.h"
+#include "config_file.h"
+#include "service_options.h"
 
 #include <CLI/CLI.hpp>
 #include <unistd.h>
@@ -264,7 +266,7 @@ Options:
           "video/x-raw,width=960,height=600'\n";
       break;
   }
-  std::string text = head + kCommonHelp;
+  std::string text = head + kCommonHelp + kServiceHelp;
   if (!example.empty()) text += "\nExample:\n" + example;
   return replace_all(text, "NAME", name);
 }
@@ -284,6 +286,9 @@ Modes:
   headless INPUT OUTPUT.mp4  a video in, the annotated MP4 and an alarm log out (headless.sh)
   demo                       the demo replay, checked against its ground truth (demo.sh)
   live --source-pipeline D   any live source given as a gst-launch description
+
+  --config FILE              the command line (mode included) read from FILE: the
+                             service's /etc/wellmonitor/CAMERA.conf (docs/service.md)
 )",
                      "NAME", name);
 }
@@ -452,16 +457,26 @@ ParseResult parse_command_line(const std::vector<std::string>& args, const std::
   RunOptions o;
   o.name = name;
   RawOptions raw;
+  ServiceRawOptions service_raw;
+  std::vector<std::string> words;  // args with the --config files read in
+  if (std::string error; !expand_config_files(args, words, error)) {
+    r.exit_code = 2;
+    r.err = name + ": error: " + error + "\n";
+    return r;
+  }
 
   CLI::App app{"", name};
   app.set_help_flag();
   bool top_help = false;
   app.add_flag("-h,--help", top_help);
   app.require_subcommand(0, 1);
+  // an option given again (after a --config file's) overrides it
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   std::vector<std::pair<Mode, CLI::App*>> subs;
   for (const Mode m : {Mode::kFile, Mode::kRtsp, Mode::kCamera, Mode::kHeadless, Mode::kDemo, Mode::kLive}) {
     CLI::App* s = app.add_subcommand(mode_name(m));
     add_common(s, o, raw);
+    add_service_options(s, o, service_raw);
     subs.emplace_back(m, s);
     if (m != Mode::kHeadless) s->add_flag("--no-display", raw.no_display);
     if (m == Mode::kFile || m == Mode::kDemo) s->add_flag("--fast", o.fast);
@@ -481,7 +496,7 @@ ParseResult parse_command_line(const std::vector<std::string>& args, const std::
     if (m == Mode::kLive) s->add_option("--source-pipeline", raw.input_option);
   }
 
-  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  std::vector<std::string> reversed(words.rbegin(), words.rend());
   try {
     app.parse(reversed);
   } catch (const CLI::ParseError& e) {
@@ -607,6 +622,8 @@ ParseResult parse_command_line(const std::vector<std::string>& args, const std::
       break;
   }
   check_common(o, raw, env, c);
+  if (c.ok())
+    if (const std::string e = check_service_options(o, service_raw, env, args, r.notes); !e.empty()) c.fail(e);
   if (o.mode == Mode::kCamera && c.ok() && !o.dry_run && ::access(o.input.c_str(), F_OK) != 0)
     c.fail("no camera at '" + o.input + "' (see v4l2-ctl --list-devices)");
   if (!c.ok()) return r;

@@ -68,6 +68,15 @@ struct RunOptions {
   bool dry_run = false;
   std::string pipelines_dir;     // the scripts' folder (layout, demo replay)
 
+  // --- the service (service_options.h): systemd heartbeat, metrics, MQTT site, secrets
+  int metrics_port = -1;               // the metrics endpoint's port; -1: none, 0: any free one
+  std::string metrics_address = "127.0.0.1";
+  double hang_timeout_s = 20;          // a frame's push through the pipeline longer than this: a hung streaming thread
+  std::string mqtt_topic;              // wellpublish's topic prefix (a site: wellmonitor/SITE/LINE)
+  std::string mqtt_password_file;      // the broker's password, read from this file
+  std::string rtsp_password_file;      // the camera's password, read from this file
+  std::string rtsp_user;               // the camera's user, taken out of the URL when its password is in a file
+
   // The camera's name in lines, the lock and segment names: --camera, else one
   // made from the source.
   std::string camera_name() const;

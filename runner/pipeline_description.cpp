@@ -50,6 +50,7 @@ std::string monitor_words(const RunOptions& o, const PipelinePlan& plan) {
 std::string publisher_words(const RunOptions& o, const char* name, const char* method, const std::string& address) {
   std::string s = std::string("wellpublish name=") + name + " method=" + method + " address=" + gst_quote(address);
   if (!o.camera.empty()) s += " camera=" + gst_quote(o.camera);
+  if (!o.mqtt_topic.empty() && std::string(method) == "mqtt") s += " topic=" + gst_quote(o.mqtt_topic);
   if (!o.frame_dir.empty()) s += " frame-dir=" + gst_quote(o.frame_dir);
   return s;
 }

@@ -1,6 +1,8 @@
 // wellmonitor-run's command line (the scripts' options), the pipeline it
 // describes, and the camera names it makes.
 
+#include "parse_environment.h"
+
 #include "camera_id.h"
 #include "options.h"
 #include "pipeline_description.h"
@@ -18,23 +20,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kPipelines = std::string(WELLMONITOR_SOURCE_DIR) + "/pipelines";
+const std::string& kPipelines = wellmonitor_test::kPipelinesDir;
 const std::string kReplay = kPipelines + "/demo/replay.mp4";
-
-struct Env {
-  std::map<std::string, std::string> vars{{"HOME", "/home/op"}};
-  ParseEnvironment get() const {
-    return {[this](const char* name) -> const char* {
-              const auto it = vars.find(name);
-              return it == vars.end() ? nullptr : it->second.c_str();
-            },
-            {kPipelines}};
-  }
-};
-
-ParseResult parse(const std::vector<std::string>& args, const Env& env = Env(), const std::string& name = "x.sh") {
-  return parse_command_line(args, name, env.get());
-}
+using wellmonitor_test::Env;
+using wellmonitor_test::parse;
 
 std::string tmp_dir() {
   std::string t = "/tmp/wellmonitor-options-XXXXXX";
