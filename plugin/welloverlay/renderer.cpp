@@ -551,8 +551,8 @@ OverlayRenderer::draw_well (cv::Mat & img, const Plane & p,
   if (w.alarm) {
     /* corner marks around the outline, white over black: a shape that
      * stands out whatever the colours look like to the viewer */
-    const int mark = std::max (2, 2 * z.line_width);
-    const int gap = std::max (thickness + mark, (int) std::lround (0.25 *
+    const int mark = std::max (2, 3 * z.line_width);
+    const int gap = std::max (thickness + mark, (int) std::lround (0.3 *
             std::min (box.width, box.height)));
     const cv::Rect r (box.x - gap, box.y - gap, box.width + 2 * gap,
         box.height + 2 * gap);
