@@ -114,6 +114,14 @@ Recording (the annotated video, as MPEG-TS segments that stay playable after a c
                         0: no bound; K, M, G, T suffixes)
   --record-max-age D    remove segments older than D (e.g. 7d, 12h; default: no bound)
   --record-keep-free SZ remove the oldest segments while the disk has less free (default 1G)
+Live view (the annotated video, for control-room screens and recorders):
+  --overlay-scale X     the overlay's text, lines and insets X times their size (default 1:
+                        the alarm banner's capitals 6.4% of the picture's height; 0.1-10)
+  --restream-port N     also serve the annotated video over RTSP (H.264) at
+                        rtsp://127.0.0.1:N/CAMERA (0: any free port; the URL is printed); a slow
+                        or absent viewer never holds up the monitor
+  --restream-address A  listen on A instead of 127.0.0.1 (0.0.0.0: every interface; RTSP
+                        has no password here: keep it to a trusted network)
 Supervision (live sources: a camera that drops is reconnected, for as long as it takes):
   --watchdog S          seconds without a frame before the camera counts as lost (default 5)
   --start-timeout S     seconds a (re)connected source has for its first frame (default 10)
@@ -328,6 +336,7 @@ struct RawOptions {
   std::string record_segment = "60", record_max_size = "10G", record_max_age = "0", record_keep_free = "1G";
   std::string watchdog = "5", start_timeout = "10", stop_timeout = "10";
   std::string input_option, out_dir = "out", video_device;
+  std::string restream_port, restream_address;
 };
 
 void add_common(CLI::App* app, RunOptions& o, RawOptions& raw) {
@@ -358,6 +367,9 @@ void add_common(CLI::App* app, RunOptions& o, RawOptions& raw) {
   app->add_option("--start-timeout", raw.start_timeout);
   app->add_option("--stop-timeout", raw.stop_timeout);
   app->add_option("--state-dir", o.state_dir);
+  app->add_option("--overlay-scale", o.overlay_scale);
+  app->add_option("--restream-port", raw.restream_port);
+  app->add_option("--restream-address", raw.restream_address);
   // the scripts' folder: the layout and the demo replay beside them
   app->add_option("--pipelines-dir", o.pipelines_dir)->group("");
 }
@@ -447,6 +459,22 @@ void check_common(RunOptions& o, const RawOptions& raw, const ParseEnvironment& 
     if (ec || !fs::is_directory(o.record_dir)) c.fail("cannot create the recording folder '" + o.record_dir + "'");
   }
   if (o.state_dir.empty()) o.state_dir = state_directory(env.getenv);
+
+  // the live view
+  if (!o.overlay_scale.empty() &&
+      (!is_number(o.overlay_scale) || std::stod(o.overlay_scale) < 0.1 || std::stod(o.overlay_scale) > 10))
+    c.fail("--overlay-scale must be a number from 0.1 to 10, got '" + o.overlay_scale + "'");
+  if (!raw.restream_port.empty()) {
+    if (!is_uint(raw.restream_port) || raw.restream_port.size() > 5 || std::stoi(raw.restream_port) > 65535)
+      c.fail("--restream-port must be a port number from 0 to 65535 (0: any free port), got '" + raw.restream_port +
+             "'");
+    else
+      o.restream_port = std::stoi(raw.restream_port);
+  }
+  if (!raw.restream_address.empty()) {
+    if (raw.restream_port.empty()) c.fail("--restream-address goes with --restream-port N");
+    o.restream_address = raw.restream_address;
+  }
 }
 
 }  // namespace
@@ -631,6 +659,10 @@ ParseResult parse_command_line(const std::vector<std::string>& args, const std::
     r.notes.push_back(name + ": publishing alarms to " + without_credentials(o.mqtt) + " as camera " +
                       (o.camera.empty() ? "camera" : o.camera));
   if (!o.events.empty()) r.notes.push_back(name + ": appending events to " + o.events);
+  if (o.restream_port >= 0 && o.restream_address != "127.0.0.1" && o.restream_address != "localhost" &&
+      o.restream_address != "::1")
+    r.notes.push_back(name + ": the live view is open to every host that reaches " + o.restream_address +
+                      ", without a password");
   r.options = std::move(o);
   return r;
 }

@@ -52,6 +52,11 @@ struct RunOptions {
   int64_t record_max_age_s = 0;
   uint64_t record_keep_free_bytes = 1ull << 30;
 
+  // --- the live view: welloverlay's size, the RTSP re-stream of the annotated video
+  std::string overlay_scale;     // welloverlay's scale; empty: its default
+  int restream_port = -1;        // -1: no re-stream; 0: any free port
+  std::string restream_address = "127.0.0.1";
+
   // --- supervision and stopping
   double watchdog_s = 5;         // seconds without a frame = camera lost
   double start_timeout_s = 10;   // seconds a (re)started source has for its first frame

@@ -4,6 +4,7 @@
 #include "event_lines.h"
 #include "exit_status.h"
 #include "recording.h"
+#include "restream.h"
 #include "service.h"
 #include "source_bin.h"
 #include "stop_sequence.h"
@@ -132,6 +133,7 @@ class Runner {
   void final_stop();
   void finished_stopping();
   void prune_recording();
+  bool set_up_live_view(std::string& error);
   void collect_undelivered();
   int finish();
 
@@ -179,6 +181,7 @@ class Runner {
   std::vector<std::string> reported_retention_errors_;
   uint64_t undelivered_reported_ = 0;
   std::string undelivered_where_;
+  std::unique_ptr<Restream> restream_;  // --restream-port
 };
 
 // ------------------------------------------------------------------- events in
@@ -347,11 +350,49 @@ bool Runner::build(std::string& error) {
     }
     gst_object_unref(monitor);
   }
+  if (!set_up_live_view(error)) return false;
   if (GstElement* recorder = gst_bin_get_by_name(GST_BIN(downstream_), kRecorderName)) {
     g_signal_connect(recorder, "format-location", G_CALLBACK(on_format_location), this);
     gst_object_unref(recorder);
   }
   events_pool_ = g_thread_pool_new(send_event_task, nullptr, 1, TRUE, nullptr);
+  return true;
+}
+
+// The overlay's status line names the model file; the re-stream serves the
+// annotated view (restream.h).
+bool Runner::set_up_live_view(std::string& error) {
+  GstElement* overlay = gst_bin_get_by_name(GST_BIN(downstream_), kOverlayName);
+  GstElement* monitor = gst_bin_get_by_name(GST_BIN(downstream_), kMonitorName);
+  if (overlay && monitor && g_object_class_find_property(G_OBJECT_GET_CLASS(overlay), "model-name") &&
+      g_object_class_find_property(G_OBJECT_GET_CLASS(monitor), "model")) {
+    gchar* model = nullptr;
+    g_object_get(monitor, "model", &model, nullptr);
+    if (model) {
+      gchar* base = g_path_get_basename(model);
+      g_object_set(overlay, "model-name", base, nullptr);
+      g_free(base);
+    }
+    g_free(model);
+  }
+  if (overlay) gst_object_unref(overlay);
+  if (monitor) gst_object_unref(monitor);
+  if (o_.restream_port < 0) return true;
+
+  GstElement* sink = gst_bin_get_by_name(GST_BIN(downstream_), kRestreamSinkName);
+  if (!sink) {
+    error = "the pipeline has no re-stream branch";
+    return false;
+  }
+  RestreamSettings settings{o_.restream_address, o_.restream_port, "/" + safe_file_stem(camera_),
+                            restream_encoder(error)};
+  if (!settings.encoder.empty()) {
+    restream_ = std::make_unique<Restream>(sink, settings);
+    if (!restream_->start(error)) restream_.reset();
+  }
+  gst_object_unref(sink);
+  if (!restream_) return false;
+  std::fprintf(stderr, "%s: live view at %s\n", o_.name.c_str(), restream_->url().c_str());
   return true;
 }
 
@@ -861,6 +902,7 @@ int Runner::run() {
 
   if (final_stop_thread_) g_thread_join(final_stop_thread_);
   final_stop_thread_ = nullptr;
+  restream_.reset();  // the pipeline has stopped: the viewers are told
   g_thread_pool_free(events_pool_, TRUE, TRUE);
   events_pool_ = nullptr;
   const gint64 until = g_get_monotonic_time() + kTeardownWaitUs;
