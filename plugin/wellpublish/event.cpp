@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <ctime>
 #include <exception>
@@ -47,6 +48,17 @@ camera_topic (const std::string & prefix, const std::string & camera,
     const std::string & leaf)
 {
   return prefix + "/" + safe_name (camera) + "/" + leaf;
+}
+
+std::string
+with_delay (const std::string & payload, double delay_s)
+{
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse (payload, nullptr,
+      false);
+  if (!j.is_object ())
+    return payload;
+  j["delay_s"] = std::round (std::max (0.0, delay_s) * 1000.0) / 1000.0;
+  return j.dump ();
 }
 
 namespace {

@@ -81,4 +81,9 @@ std::string camera_topic (const std::string & prefix, const std::string & camera
 /* ISO 8601 UTC with milliseconds. */
 std::string iso8601 (gint64 unix_us);
 
+/* `payload` (a message's JSON object) with "delay_s": the seconds from its
+ * "time" to its sending, to the millisecond (never negative); unchanged when
+ * it is not a JSON object. The publisher calls it at each send. */
+std::string with_delay (const std::string & payload, double delay_s);
+
 }  // namespace wellpublish

@@ -60,6 +60,8 @@ typedef enum
 #define DEFAULT_PROP_SNAPSHOT_QUALITY 90
 #define DEFAULT_PROP_PUBLISH_SCORES FALSE
 #define DEFAULT_PROP_DRAIN_TIMEOUT 5000
+#define DEFAULT_PROP_SPOOL_MAX_SIZE (G_GUINT64_CONSTANT (64) << 20)
+#define DEFAULT_PROP_SPOOL_MAX_MESSAGES 10000
 
 /* The read-write properties come first: their values are kept as GValues,
  * by id (see GstWellPublishPrivate). */
@@ -86,11 +88,15 @@ enum
   PROP_FRAME_DIR,
   PROP_PUBLISH_SCORES,
   PROP_DRAIN_TIMEOUT,
+  PROP_SPOOL,
+  PROP_SPOOL_MAX_SIZE,
+  PROP_SPOOL_MAX_MESSAGES,
   /* read-only: the publisher's counters */
   PROP_CONNECTED,
   PROP_DELIVERED,
   PROP_DROPPED,
   PROP_WAITING,
+  PROP_SPOOLED,
   N_PROPS
 };
 
@@ -190,11 +196,31 @@ read_settings (GstWellPublish * self)
   s.event.frame_dir = str (&v[PROP_FRAME_DIR]);
   s.publish_scores = g_value_get_boolean (&v[PROP_PUBLISH_SCORES]);
   s.drain_ms = (int) g_value_get_uint (&v[PROP_DRAIN_TIMEOUT]);
+  if (const gchar * spool = g_value_get_string (&v[PROP_SPOOL]))
+    s.spool = std::string (spool);
+  s.spool_limits.max_bytes = g_value_get_uint64 (&v[PROP_SPOOL_MAX_SIZE]);
+  s.spool_limits.max_messages = g_value_get_uint (&v[PROP_SPOOL_MAX_MESSAGES]);
   GST_OBJECT_UNLOCK (self);
   return s;
 }
 
 /* ---------------------------------------------------------------- start/stop */
+
+static void
+post_setup_error (GstWellPublish * self, const wellpublish::SetupError & e)
+{
+  switch (e.kind) {
+    case wellpublish::SetupError::Kind::kOpenWrite:
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE, ("%s", e.what ()), (NULL));
+      break;
+    case wellpublish::SetupError::Kind::kBusy:
+      GST_ELEMENT_ERROR (self, RESOURCE, BUSY, ("%s", e.what ()), (NULL));
+      break;
+    default:
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", e.what ()), (NULL));
+      break;
+  }
+}
 
 static gboolean
 gst_well_publish_start (GstBaseTransform * trans)
@@ -209,15 +235,22 @@ gst_well_publish_start (GstBaseTransform * trans)
   };
 
   std::unique_ptr<wellpublish::Transport> transport;
+  std::unique_ptr<wellpublish::Spool> spool;
+  std::string no_spool;
   try {
     transport = wellpublish::make_transport (s, (long) getpid ());
+    spool = wellpublish::open_spool (s, g_getenv, no_spool);
   } catch (const wellpublish::SetupError & e) {
-    if (e.kind == wellpublish::SetupError::Kind::kOpenWrite)
-      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE, ("%s", e.what ()), (NULL));
-    else
-      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", e.what ()), (NULL));
+    post_setup_error (self, e);
     return FALSE;
   }
+  if (!no_spool.empty ())
+    GST_ELEMENT_WARNING (self, RESOURCE, OPEN_WRITE, ("%s", no_spool.c_str ()),
+        (NULL));
+  if (spool && spool->unreadable () > 0)
+    GST_ELEMENT_WARNING (self, RESOURCE, READ, ("%zu files in the spool %s "
+            "are not messages: set aside as *.bad.", spool->unreadable (),
+            spool->dir ().c_str ()), (NULL));
 
   priv->address = s.address;
   wellpublish::PublisherCallbacks callbacks;
@@ -233,10 +266,17 @@ gst_well_publish_start (GstBaseTransform * trans)
                 "address", G_TYPE_STRING, address.c_str (),
                 "reconnected", G_TYPE_BOOLEAN, (gboolean) outage, NULL)));
   };
+  callbacks.stamp = wellpublish::with_delay;
   try {
     auto publisher = std::make_unique<wellpublish::Publisher> (
-        std::move (transport), s.queue_size, std::move (callbacks));
+        std::move (transport), s.queue_size, std::move (callbacks),
+        std::move (spool));
     publisher->start ();
+    const guint64 replayed = publisher->stats ().replayed;
+    if (replayed > 0)
+      GST_ELEMENT_INFO (self, RESOURCE, READ, ("%" G_GUINT64_FORMAT " messages "
+              "an earlier run did not deliver wait in %s: sent first.",
+              replayed, publisher->spool_dir ().c_str ()), (NULL));
     GST_OBJECT_LOCK (self);
     priv->publisher = std::move (publisher);
     GST_OBJECT_UNLOCK (self);
@@ -261,11 +301,25 @@ gst_well_publish_stop (GstBaseTransform * trans)
   GST_OBJECT_UNLOCK (self);
   if (publisher) {
     const size_t left = publisher->stop (s.drain_ms);
-    if (left > 0)
-      GST_WARNING_OBJECT (self, "stopping with %zu messages undelivered to %s",
-          left, priv->address.c_str ());
+    const wellpublish::PublisherStats stats = publisher->stats ();
+    if (left > 0) {
+      const std::string dir = publisher->spool_dir ();
+      const std::string text = wellpublish::undelivered_text (left,
+          stats.spooled, publisher->describe (), dir);
+      /* a details structure of our name (GST_ELEMENT_WARNING_WITH_DETAILS
+       * names it "details") */
+      GError *err = g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE,
+          "%s.", text.c_str ());
+      GST_WARNING_OBJECT (self, "%s", err->message);
+      gst_element_post_message (GST_ELEMENT (self),
+          gst_message_new_warning_with_details (GST_OBJECT (self), err, NULL,
+              gst_structure_new ("wellpublish-undelivered",
+                  "count", G_TYPE_UINT64, (guint64) left,
+                  "spool", G_TYPE_STRING, dir.c_str (), NULL)));
+      g_error_free (err);
+    }
     GST_OBJECT_LOCK (self);
-    priv->last_stats = publisher->stats ();
+    priv->last_stats = stats;
     GST_OBJECT_UNLOCK (self);
   }
   /* no clear is published for a well still in alarm */
@@ -518,6 +572,35 @@ gst_well_publish_class_init (GstWellPublishClass * klass)
       "Milliseconds to wait at stop for the queue to be delivered",
       0, 600000, DEFAULT_PROP_DRAIN_TIMEOUT, RW_PLAYING);
   /**
+   * GstWellPublish:spool:
+   *
+   * Alarms, clears and camera events are written there (fsync'd) before they
+   * are sent and removed once delivered; the next start sends what is left
+   * first. NULL: STATE/CAMERA/spool for method mqtt (STATE: $STATE_DIRECTORY,
+   * else $XDG_STATE_HOME/wellmonitor, else ~/.local/state/wellmonitor), none
+   * for method file; "" or "none": none (memory only).
+   */
+  properties[PROP_SPOOL] = g_param_spec_string ("spool", "Spool",
+      "Folder where undelivered events wait on disk (none: memory only)",
+      NULL, RW_READY);
+  /**
+   * GstWellPublish:spool-max-size:
+   *
+   * Past it the oldest scores go first; an alarm or a clear is never
+   * dropped: the spool grows past it for them, with a warning.
+   */
+  properties[PROP_SPOOL_MAX_SIZE] = g_param_spec_uint64 ("spool-max-size",
+      "Spool maximum size", "Bytes the spool may hold", 0, G_MAXUINT64,
+      DEFAULT_PROP_SPOOL_MAX_SIZE, RW_READY);
+  /**
+   * GstWellPublish:spool-max-messages:
+   *
+   * As #GstWellPublish:spool-max-size, in messages.
+   */
+  properties[PROP_SPOOL_MAX_MESSAGES] = g_param_spec_uint ("spool-max-messages",
+      "Spool maximum messages", "Messages the spool may hold", 1, G_MAXUINT,
+      DEFAULT_PROP_SPOOL_MAX_MESSAGES, RW_READY);
+  /**
    * GstWellPublish:connected:
    *
    * TRUE while the broker (or the file) accepts messages.
@@ -548,6 +631,13 @@ gst_well_publish_class_init (GstWellPublishClass * klass)
   properties[PROP_WAITING] = g_param_spec_uint64 ("waiting", "Waiting",
       "Messages in the queue now (not yet acknowledged)",
       0, G_MAXUINT64, 0, RO);
+  /**
+   * GstWellPublish:spooled:
+   *
+   * After the stop: those the next start sends first.
+   */
+  properties[PROP_SPOOLED] = g_param_spec_uint64 ("spooled", "Spooled",
+      "Messages waiting in the spool on disk now", 0, G_MAXUINT64, 0, RO);
   g_object_class_install_properties (gobject_class, N_PROPS, properties);
 
   gst_element_class_set_static_metadata (element_class,
@@ -636,6 +726,9 @@ gst_well_publish_get_property (GObject * object, guint prop_id,
       break;
     case PROP_WAITING:
       g_value_set_uint64 (value, stats.waiting);
+      break;
+    case PROP_SPOOLED:
+      g_value_set_uint64 (value, stats.spooled);
       break;
     default:
       if (is_read_write (prop_id))

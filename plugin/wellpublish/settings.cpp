@@ -66,4 +66,67 @@ make_transport (const Settings & s, long pid)
   }
 }
 
+std::string
+state_directory (const Getenv & getenv)
+{
+  const char *service = getenv ("STATE_DIRECTORY");
+  if (service && *service) {
+    const std::string first = service;
+    return first.substr (0, first.find (':'));
+  }
+  const char *xdg = getenv ("XDG_STATE_HOME");
+  const char *home = getenv ("HOME");
+  const std::string base = xdg && xdg[0] == '/' ? std::string (xdg) :
+      std::string (home && *home ? home : "/tmp") + "/.local/state";
+  return base + "/wellmonitor";
+}
+
+std::string
+spool_folder (const Settings & s, const Getenv & getenv)
+{
+  if (s.spool)
+    return *s.spool == "none" ? "" : *s.spool;
+  if (s.file)
+    return "";
+  std::string camera = safe_name (s.event.camera);
+  if (camera == "." || camera == "..")
+    camera = "_";
+  return state_directory (getenv) + "/" + camera + "/spool";
+}
+
+std::unique_ptr<Spool>
+open_spool (const Settings & s, const Getenv & getenv, std::string & warning)
+{
+  const std::string dir = spool_folder (s, getenv);
+  if (dir.empty ())
+    return nullptr;
+  try {
+    return std::make_unique<Spool> (dir, s.spool_limits);
+  } catch (const SpoolBusy & e) {
+    throw SetupError (SetupError::Kind::kBusy, std::string ("Cannot publish "
+            "camera '") + s.event.camera + "': " + e.what () + ".");
+  } catch (const std::exception & e) {
+    warning = std::string ("No spool: ") + e.what () + "; undelivered events "
+        "wait in memory only and are lost with the process.";
+    return nullptr;
+  }
+}
+
+std::string
+undelivered_text (size_t left, uint64_t spooled, const std::string & to,
+    const std::string & spool_dir)
+{
+  std::string text = std::to_string (left) + (left == 1 ? " message" :
+      " messages") + " not delivered to " + to + ": ";
+  if (spooled >= left)
+    return text + (left == 1 ? "it waits" : "they wait") + " in the spool " +
+        spool_dir + " and the next start for this camera sends " +
+        (left == 1 ? "it" : "them") + " first";
+  if (spooled == 0)
+    return text + (left == 1 ? "it is" : "they are") + " lost (no spool)";
+  const size_t lost = left - spooled;
+  return text + std::to_string (spooled) + " wait in the spool " + spool_dir +
+      ", " + std::to_string (lost) + (lost == 1 ? " is lost" : " are lost");
+}
+
 }  // namespace wellpublish

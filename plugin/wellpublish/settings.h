@@ -7,8 +7,11 @@
 
 #include "event.h"
 #include "publisher.h"
+#include "spool.h"
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -30,13 +33,17 @@ struct Settings
   EventSettings event;          /* the camera, the snapshot, the frame files */
   bool publish_scores = false;
   int drain_ms = 5000;          /* at the stop, while connected */
+  /* The spool's folder: unset, the camera's default (method mqtt); "" or
+   * "none": no spool. */
+  std::optional<std::string> spool;
+  SpoolLimits spool_limits;
 };
 
 /* Why the start fails: one line for the user, and what kind of mistake. */
 class SetupError : public std::runtime_error
 {
 public:
-  enum class Kind { kSettings, kOpenWrite };
+  enum class Kind { kSettings, kOpenWrite, kBusy };
   SetupError (Kind k, const std::string & message)
     : std::runtime_error (message), kind (k) {}
   const Kind kind;
@@ -49,5 +56,29 @@ std::string default_client_id (const std::string & camera, long pid);
  * folder can be written) and makes its transport, unconnected: throws
  * SetupError. `pid` goes into the default client id. */
 std::unique_ptr<Transport> make_transport (const Settings & s, long pid);
+
+using Getenv = std::function<const char *(const char *)>;
+
+/* The state directory: $STATE_DIRECTORY (a systemd service's; the first of
+ * a list), else $XDG_STATE_HOME/wellmonitor (an absolute one), else
+ * $HOME/.local/state/wellmonitor. */
+std::string state_directory (const Getenv & getenv);
+
+/* The spool folder of `s`, "" for none: the spool property when set ("" and
+ * "none": none); else, for method mqtt, STATE/CAMERA/spool (the camera made
+ * safe for a file name); method file has none by default. */
+std::string spool_folder (const Settings & s, const Getenv & getenv);
+
+/* The spool of `s`, or nullptr for none. A folder that another spool holds
+ * is a SetupError (kBusy: another process publishes this camera); one that
+ * cannot be used is no spool, with `warning` set (events then wait in memory
+ * only, and the monitor goes on). */
+std::unique_ptr<Spool> open_spool (const Settings & s, const Getenv & getenv,
+    std::string & warning);
+
+/* The line for messages left undelivered at the stop: how many, to what, and
+ * where they wait (`spooled` of them in `spool_dir`). */
+std::string undelivered_text (size_t left, uint64_t spooled,
+    const std::string & to, const std::string & spool_dir);
 
 }  // namespace wellpublish

@@ -78,6 +78,7 @@ WellEvents::frame (const GstVideoFrame * frame, const GstSegment * segment,
     Message m;
     m.topic = camera_topic (s.topic, s.event.camera, safe_name (w.id));
     m.qos = s.qos;
+    m.time_us = wall_us;
     m.prepare = [e](Message & msg) {
       msg.payload = render_event (*e);
     };
@@ -93,6 +94,7 @@ WellEvents::frame (const GstVideoFrame * frame, const GstSegment * segment,
     m.topic = camera_topic (s.topic, s.event.camera, "scores");
     m.qos = s.qos;
     m.droppable = true;
+    m.time_us = wall_us;
     m.payload = render_scores (s.event.camera, ++seq_, wall_us, times, index,
         wells_);
     out.push_back (std::move (m));

@@ -1,6 +1,7 @@
 // wellpublish's settings (plugin/wellpublish/settings.h) without an element:
 // what fails the start says what to fix in one line, of the right kind, and
-// the transport made is the one the method and address name.
+// the transport made is the one the method and address name; the spool's
+// folder by default and when named, and what the stop says is left.
 
 #include "settings.h"
 
@@ -10,6 +11,8 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace fs = std::filesystem;
 using wellpublish::SetupError;
@@ -90,4 +93,72 @@ TEST(PublishSettings, AnMqttAddressMakesAClientOfThatBroker) {
 TEST(PublishSettings, TheDefaultClientIdNamesTheCameraAndTheProcess) {
   EXPECT_EQ(wellpublish::default_client_id("table1", 4242), "wellmonitor-table1-4242");
   EXPECT_EQ(wellpublish::default_client_id("hall 2/#", 7), "wellmonitor-hall_2__-7");
+}
+
+namespace {
+
+wellpublish::Getenv env_of(const std::vector<std::pair<std::string, std::string>>& vars) {
+  return [vars](const char* name) -> const char* {
+    for (const auto& [k, v] : vars)
+      if (k == name) return v.c_str();
+    return nullptr;
+  };
+}
+
+}  // namespace
+
+TEST(PublishSettings, TheSpoolIsTheCamerasFolderUnderTheStateDirectoryByDefault) {
+  Settings s;
+  s.event.camera = "table 1";
+  EXPECT_EQ(wellpublish::spool_folder(s, env_of({{"STATE_DIRECTORY", "/var/lib/wellmonitor:/x"}, {"HOME", "/root"}})),
+            "/var/lib/wellmonitor/table_1/spool")
+      << "a systemd service's state directory";
+  EXPECT_EQ(wellpublish::spool_folder(s, env_of({{"XDG_STATE_HOME", "/home/op/.st"}, {"HOME", "/home/op"}})),
+            "/home/op/.st/wellmonitor/table_1/spool");
+  EXPECT_EQ(wellpublish::spool_folder(s, env_of({{"XDG_STATE_HOME", "rel"}, {"HOME", "/home/op"}})),
+            "/home/op/.local/state/wellmonitor/table_1/spool");
+  s.event.camera = "..";
+  EXPECT_EQ(wellpublish::spool_folder(s, env_of({{"HOME", "/home/op"}})), "/home/op/.local/state/wellmonitor/_/spool");
+  s.spool = "/srv/spool";
+  EXPECT_EQ(wellpublish::spool_folder(s, env_of({})), "/srv/spool");
+  for (const char* none : {"", "none"}) {
+    s.spool = none;
+    EXPECT_EQ(wellpublish::spool_folder(s, env_of({})), "") << "'" << none << "'";
+  }
+  s.spool.reset();
+  s.file = true;
+  EXPECT_EQ(wellpublish::spool_folder(s, env_of({{"HOME", "/home/op"}})), "") << "an events file has none by default";
+}
+
+TEST(PublishSettings, ASpoolAnotherElementHoldsFailsTheStartAndOneThatCannotBeMadeIsAWarning) {
+  const fs::path dir = temp_dir("spool");
+  Settings s;
+  s.event.camera = "table1";
+  s.spool = (dir / "spool").string();
+  std::string warning;
+  auto first = wellpublish::open_spool(s, env_of({}), warning);
+  ASSERT_NE(first, nullptr);
+  EXPECT_TRUE(warning.empty()) << warning;
+  try {
+    wellpublish::open_spool(s, env_of({}), warning);
+    ADD_FAILURE() << "two publishers on one spool";
+  } catch (const SetupError& e) {
+    EXPECT_EQ(e.kind, SetupError::Kind::kBusy);
+    EXPECT_NE(std::string(e.what()).find("Cannot publish camera 'table1'"), std::string::npos) << e.what();
+  }
+  std::ofstream(dir / "plain") << "x";
+  s.spool = (dir / "plain" / "spool").string();
+  EXPECT_EQ(wellpublish::open_spool(s, env_of({}), warning), nullptr);
+  EXPECT_NE(warning.find("No spool: "), std::string::npos) << warning;
+  EXPECT_NE(warning.find("memory only"), std::string::npos) << warning;
+  fs::remove_all(dir);
+}
+
+TEST(PublishSettings, TheUndeliveredLineSaysHowManyToWhatAndWhereTheyWait) {
+  EXPECT_EQ(wellpublish::undelivered_text(2, 2, "the MQTT broker at mqtt://b:1883", "/s"),
+            "2 messages not delivered to the MQTT broker at mqtt://b:1883: they wait in the spool /s and the next "
+            "start for this camera sends them first");
+  EXPECT_EQ(wellpublish::undelivered_text(1, 0, "file e.jsonl", ""),
+            "1 message not delivered to file e.jsonl: it is lost (no spool)");
+  EXPECT_EQ(wellpublish::undelivered_text(3, 2, "x", "/s"), "3 messages not delivered to x: 2 wait in the spool /s, 1 is lost");
 }

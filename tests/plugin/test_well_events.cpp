@@ -149,3 +149,11 @@ TEST_F(WellEvents, WellsOfNoLayoutAreLeftOutAndEveryBufferIsCounted) {
   EXPECT_TRUE(feed({}).empty());
   EXPECT_EQ(events_.frames(), 2u);
 }
+
+TEST(WellEventsDelay, ASentMessageSaysHowLateItIs) {
+  EXPECT_EQ(json::parse(wellpublish::with_delay(R"({"kind":"alarm"})", 2.34567)),
+            json({{"kind", "alarm"}, {"delay_s", 2.346}}));
+  EXPECT_EQ(json::parse(wellpublish::with_delay(R"({"kind":"clear"})", -0.5))["delay_s"], 0.0)
+      << "a clock set back makes no negative delay";
+  EXPECT_EQ(wellpublish::with_delay("online", 3.0), "online") << "not JSON: unchanged";
+}
