@@ -99,8 +99,9 @@ const char* const kCommonHelp = R"(Monitor options (unset ones keep the element'
 Publishing (element wellpublish, after wellmonitor):
   --mqtt URL            publish each alarm and clear as a JSON event with a snapshot of the
                         well to the MQTT broker at URL: mqtt://[user[:password]@]host[:port]
-                        (mqtts:// for TLS); topics wellmonitor/CAMERA/WELL, availability on
-                        wellmonitor/CAMERA/status (schema: pipelines/wellmonitor-event.schema.json)
+                        (mqtts:// for TLS); topics wellmonitor/CAMERA/events/WELL, camera events
+                        on wellmonitor/CAMERA/camera, availability on wellmonitor/CAMERA/status
+                        (docs/mqtt.md; schemas: pipelines/schemas/)
   --camera ID           the camera's id in the events and topics (default: camera), in the
                         CAMERA LOST/BACK lines and in the lock (default there: made from the source)
   --events FILE         also append every event to FILE, one JSON object per line

@@ -10,18 +10,20 @@
  * wellpublish sends the alarms out of the process. Downstream of wellmonitor
  * (directly, or after a tee or a queue: it reads only the well metas), it
  * follows each well's debounced alarm flag and publishes one JSON event when
- * a well goes into alarm and one when it clears, with a JPEG snapshot of the
- * well from that very frame, to an MQTT broker or a file of JSON lines. The
- * video passes untouched; a slow, absent or lost broker never holds it up,
- * and an alarm or a clear is never dropped. The events' fields, the topics
- * and the messages: docs/elements/wellpublish.md.
+ * a well goes into alarm and one when the alarm ends (a clear, with its
+ * reason), with a JPEG snapshot of the well from that very frame, and the
+ * camera's events, to an MQTT broker or a file of JSON lines. The video
+ * passes untouched; a slow, absent or lost broker never holds it up, and an
+ * alarm or a clear is never lost: undelivered, it waits on disk (the spool).
+ * The events' fields, the topics and the messages:
+ * docs/elements/wellpublish.md and docs/mqtt.md.
  *
  * ## Example launch line
  * |[
  * gst-launch-1.0 filesrc location=table.mp4 ! decodebin ! videoconvert ! \
  *     wellmonitor wells=casting-table.wells.txt ! \
  *     wellpublish address=mqtt://localhost:1883 camera=table1 ! fakesink
- * ]| Publishes the alarms of a recording on wellmonitor/table1/WELL;
+ * ]| Publishes the alarms of a recording on wellmonitor/table1/events/WELL;
  * `mosquitto_sub -t 'wellmonitor/#' -v` shows them.
  */
 
@@ -31,6 +33,8 @@
 #include "settings.h"
 #include "video-formats.h"
 #include "well-events.h"
+
+#include "wellmonitor/camera_events.h"
 
 #include <unistd.h>
 
@@ -300,6 +304,10 @@ gst_well_publish_stop (GstBaseTransform * trans)
   std::unique_ptr<wellpublish::Publisher> publisher = std::move (priv->publisher);
   GST_OBJECT_UNLOCK (self);
   if (publisher) {
+    /* what is still in alarm ends here (EOS ended it already, if there was one) */
+    for (wellpublish::Message & m : priv->events.end_all (
+            wellmonitor::AlarmEnd::kStopped, s, g_get_real_time ()))
+      publisher->queue (std::move (m));
     const size_t left = publisher->stop (s.drain_ms);
     const wellpublish::PublisherStats stats = publisher->stats ();
     if (left > 0) {
@@ -322,18 +330,58 @@ gst_well_publish_stop (GstBaseTransform * trans)
     priv->last_stats = stats;
     GST_OBJECT_UNLOCK (self);
   }
-  /* no clear is published for a well still in alarm */
   priv->events.reset ();
   return TRUE;
 }
 
+/* The camera event `event` carries ("lost", "back", "obscured"), or NULL. */
+static const char *
+camera_event_kind (GstEvent * event)
+{
+  const GstStructure *s = gst_event_get_structure (event);
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CUSTOM_DOWNSTREAM || !s)
+    return NULL;
+  if (gst_structure_has_name (s, wellmonitor::kCameraLostEvent))
+    return "lost";
+  if (gst_structure_has_name (s, wellmonitor::kCameraBackEvent))
+    return "back";
+  if (gst_structure_has_name (s, wellmonitor::kCameraObscuredEvent))
+    return "obscured";
+  return NULL;
+}
+
+/* The end of the stream or a flush ends every alarm in progress (reason
+ * stopped); a camera event ends them (camera-lost, camera-obscured) and is
+ * published. The messages go in order with the frames' (streaming thread). */
 static gboolean
 gst_well_publish_sink_event (GstBaseTransform * trans, GstEvent * event)
 {
   GstWellPublish *self = GST_WELL_PUBLISH (trans);
+  GstWellPublishPrivate *priv = self->priv;
+  const GstEventType type = GST_EVENT_TYPE (event);
+  const char *camera = camera_event_kind (event);
 
-  if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP)
-    self->priv->events.flush ();
+  if (priv->publisher && (camera || type == GST_EVENT_EOS
+          || type == GST_EVENT_FLUSH_STOP)) {
+    const wellpublish::Settings s = read_settings (self);
+    const gint64 now = g_get_real_time ();
+    try {
+      std::vector<wellpublish::Message> messages;
+      if (camera) {
+        const gchar *reason = gst_structure_get_string (
+            gst_event_get_structure (event), "reason");
+        messages = priv->events.camera (camera, reason ? reason : "", s, now);
+      } else {
+        messages = priv->events.end_all (wellmonitor::AlarmEnd::kStopped, s,
+            now);
+      }
+      for (wellpublish::Message & m : messages)
+        priv->publisher->queue (std::move (m));
+    } catch (const std::exception & e) {
+      GST_ELEMENT_WARNING (self, STREAM, FAILED,
+          ("Could not publish the end of the alarms."), ("%s", e.what ()));
+    }
+  }
   return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
 }
 
@@ -415,12 +463,13 @@ gst_well_publish_class_init (GstWellPublishClass * klass)
   /**
    * GstWellPublish:topic:
    *
-   * Topic prefix: events go to TOPIC/CAMERA/WELL, availability to
-   * TOPIC/CAMERA/status, scores to TOPIC/CAMERA/scores.
+   * Events go to TOPIC/CAMERA/events/WELL, camera events to
+   * TOPIC/CAMERA/camera, availability to TOPIC/CAMERA/status, scores to
+   * TOPIC/CAMERA/scores; a site sets wellmonitor/SITE/LINE (docs/mqtt.md).
    */
   properties[PROP_TOPIC] = g_param_spec_string ("topic", "Topic",
-      "Topic prefix: events go to TOPIC/CAMERA/WELL", DEFAULT_PROP_TOPIC,
-      RW_READY);
+      "Topic prefix: events go to TOPIC/CAMERA/events/WELL",
+      DEFAULT_PROP_TOPIC, RW_READY);
   /**
    * GstWellPublish:camera:
    *
