@@ -101,12 +101,16 @@ const char* const kCommonHelp = R"(Monitor options (unset ones keep the element'
 Publishing (element wellpublish, after wellmonitor):
   --mqtt URL            publish each alarm and clear as a JSON event with a snapshot of the
                         well to the MQTT broker at URL: mqtt://[user[:password]@]host[:port]
-                        (mqtts:// for TLS); topics wellmonitor/CAMERA/WELL, availability on
-                        wellmonitor/CAMERA/status (schema: pipelines/wellmonitor-event.schema.json)
+                        (mqtts:// for TLS); topics wellmonitor/CAMERA/events/WELL, camera events
+                        on wellmonitor/CAMERA/camera, availability on wellmonitor/CAMERA/status
+                        (docs/mqtt.md; schemas: pipelines/schemas/)
   --camera ID           the camera's id in the events and topics (default: camera), in the
                         CAMERA LOST/BACK lines and in the lock (default there: made from the source)
   --events FILE         also append every event to FILE, one JSON object per line
   --frame-dir DIR       also save each event's whole frame as a JPEG in DIR (its path in the event)
+  --spool DIR           alarms and clears the broker has not taken wait on disk in DIR, across
+                        stops, kills and reboots, and the next start sends them first (default:
+                        the camera's folder under --state-dir, CAMERA/spool; none: in memory only)
 Recording (the annotated video, as MPEG-TS segments that stay playable after a crash):
   --record DIR          write segments CAMERA-YYYYmmdd-HHMMSS-NNNN.ts into DIR
   --record-segment S    seconds per segment (default 60)
@@ -355,6 +359,7 @@ void add_common(CLI::App* app, RunOptions& o, RawOptions& raw) {
   app->add_option("--camera", o.camera);
   app->add_option("--events", o.events);
   app->add_option("--frame-dir", o.frame_dir);
+  app->add_option("--spool", o.spool);
   app->add_option("--log", o.log);
   app->add_option("--build", o.build);
   app->add_flag("--dry-run", o.dry_run);
@@ -432,6 +437,7 @@ void check_common(RunOptions& o, const RawOptions& raw, const ParseEnvironment& 
   if (!o.mqtt.empty() && o.mqtt.rfind("mqtt://", 0) != 0 && o.mqtt.rfind("mqtts://", 0) != 0)
     c.fail("--mqtt needs an mqtt:// or mqtts:// URL, got '" + o.mqtt + "'");
   if (!o.frame_dir.empty() && !o.publishing()) c.fail("--frame-dir goes with --mqtt URL or --events FILE");
+  if (!o.spool.empty() && o.mqtt.empty()) c.fail("--spool goes with --mqtt URL");
   if (!o.log.empty() && !o.dry_run && !make_parent(o.log)) c.fail("cannot write log '" + o.log + "'");
 
   const auto seconds = [&](const std::string& text, const char* flag, double& out) {
@@ -459,6 +465,7 @@ void check_common(RunOptions& o, const RawOptions& raw, const ParseEnvironment& 
     if (ec || !fs::is_directory(o.record_dir)) c.fail("cannot create the recording folder '" + o.record_dir + "'");
   }
   if (o.state_dir.empty()) o.state_dir = state_directory(env.getenv);
+  if (!o.mqtt.empty() && o.spool.empty()) o.spool = o.state_dir + "/" + safe_file_stem(o.camera_name()) + "/spool";
 
   // the live view
   if (!o.overlay_scale.empty() &&

@@ -40,6 +40,9 @@ struct RunOptions {
 
   // --- publishing
   std::string mqtt, camera, events, frame_dir;
+  // --spool: where the MQTT publisher keeps undelivered events on disk ("none":
+  // nowhere); with --mqtt the default is STATE_DIR/CAMERA/spool.
+  std::string spool;
 
   // --- outputs
   bool display = true;           // a window (when the machine has a display)

@@ -47,11 +47,13 @@ std::string monitor_words(const RunOptions& o, const PipelinePlan& plan) {
   return s;
 }
 
-std::string publisher_words(const RunOptions& o, const char* name, const char* method, const std::string& address) {
+std::string publisher_words(const RunOptions& o, const char* name, const char* method, const std::string& address,
+                            const std::string& spool = "") {
   std::string s = std::string("wellpublish name=") + name + " method=" + method + " address=" + gst_quote(address);
   if (!o.camera.empty()) s += " camera=" + gst_quote(o.camera);
   if (!o.mqtt_topic.empty() && std::string(method) == "mqtt") s += " topic=" + gst_quote(o.mqtt_topic);
   if (!o.frame_dir.empty()) s += " frame-dir=" + gst_quote(o.frame_dir);
+  if (!spool.empty()) s += " spool=" + gst_quote(spool);
   return s;
 }
 
@@ -101,7 +103,7 @@ std::string downstream_description(const RunOptions& o, const PipelinePlan& plan
   // would ever complete. A slow machine lags instead (and the recording and
   // window branches drop their own frames).
   std::string s = std::string("videoconvert name=") + kEntryName + " ! " + monitor_words(o, plan);
-  if (!o.mqtt.empty()) s += " ! " + publisher_words(o, "publish", "mqtt", o.mqtt);
+  if (!o.mqtt.empty()) s += " ! " + publisher_words(o, "publish", "mqtt", o.mqtt, o.spool);
   if (!o.events.empty()) s += " ! " + publisher_words(o, "events", "file", o.events);
   if (annotated)
     s += std::string(plan.stub_elements ? " ! identity name=" : " ! welloverlay name=") + kOverlayName +

@@ -5,7 +5,7 @@
 // (encoder, stub elements) comes in a PipelinePlan.
 //
 //   SOURCE ! decodebin ! videoconvert name=wm_in ! wellmonitor name=monitor ...
-//     [! wellpublish name=publish method=mqtt ...] [! wellpublish name=events method=file ...]
+//     [! wellpublish name=publish method=mqtt ... spool=DIR] [! wellpublish name=events method=file ...]
 //     [! welloverlay name=overlay] ! <one branch, or a tee with one queue per branch>
 //
 // Branches: the window (or a fakesink when nothing else takes the video), the

@@ -808,6 +808,15 @@ void Runner::collect_undelivered() {
         g_free(address);
       }
     }
+    // where they wait: the warning can be flushed from the bus with the
+    // pipeline (READY -> NULL) before the main loop reads it
+    if (undelivered_where_.empty() && g_object_class_find_property(G_OBJECT_GET_CLASS(e), "spooled")) {
+      guint64 spooled = 0;
+      gchar* spool = nullptr;
+      g_object_get(e, "spooled", &spooled, "spool", &spool, nullptr);
+      if (spooled > 0 && spool) undelivered_where_ = spool;
+      g_free(spool);
+    }
     gst_object_unref(e);
   }
   outcome_.undelivered = std::max<uint64_t>(waiting, undelivered_reported_);

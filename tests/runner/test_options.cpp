@@ -251,3 +251,27 @@ TEST(CameraNames, CredentialsNeverReachANameAndNamesAreSafeFileNames) {
   EXPECT_EQ(safe_file_stem("line 2/cam:3"), "line_2_cam_3");
   EXPECT_EQ(safe_file_stem(""), "_");
 }
+
+TEST(RunnerOptions, TheMqttPublisherSpoolsInTheCamerasFolderUnlessToldOtherwise) {
+  Env env;
+  env.vars["XDG_STATE_HOME"] = "/var/tmp/st";
+  ParseResult r = parse({"file", "--mqtt", "mqtt://b:1883", "--camera", "table 1", kReplay}, env);
+  ASSERT_TRUE(r.options) << r.err;
+  EXPECT_EQ(r.options->spool, "/var/tmp/st/wellmonitor/table_1/spool");
+  r = parse({"rtsp", "--mqtt", "mqtt://b:1883", "--state-dir", "/srv/wm", "rtsp://10.0.0.21:554/s1"}, env);
+  ASSERT_TRUE(r.options) << r.err;
+  EXPECT_EQ(r.options->spool, "/srv/wm/10.0.0.21_554_s1/spool") << "the camera's name where --camera is not given";
+  r = parse({"file", "--mqtt", "mqtt://b:1883", "--spool", "none", kReplay}, env);
+  ASSERT_TRUE(r.options) << r.err;
+  EXPECT_EQ(r.options->spool, "none");
+  EXPECT_NE(downstream_description(*r.options, PipelinePlan()).find(
+                "wellpublish name=publish method=mqtt address=\"mqtt://b:1883\" spool=\"none\""),
+            std::string::npos);
+  r = parse({"file", "--events", "e.jsonl", kReplay}, env);
+  ASSERT_TRUE(r.options) << r.err;
+  EXPECT_TRUE(r.options->spool.empty()) << "the events file is on local disk already";
+  EXPECT_EQ(downstream_description(*r.options, PipelinePlan()).find("spool="), std::string::npos);
+  r = parse({"file", "--spool", "/x", kReplay}, env);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "x.sh: error: --spool goes with --mqtt URL\n");
+}

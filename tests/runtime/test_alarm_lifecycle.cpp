@@ -175,4 +175,5 @@ TEST(AlarmLifecycle, EveryEndHasAName) {
   EXPECT_STREQ(wm::alarm_end_name(wm::AlarmEnd::kStopped), "stopped");
   EXPECT_STREQ(wm::alarm_end_name(wm::AlarmEnd::kLayoutChanged), "layout-changed");
   EXPECT_STREQ(wm::alarm_end_name(wm::AlarmEnd::kCameraLost), "camera-lost");
+  EXPECT_STREQ(wm::alarm_end_name(wm::AlarmEnd::kCameraObscured), "camera-obscured");
 }

@@ -19,6 +19,8 @@ const char* alarm_end_name(AlarmEnd reason) {
       return "layout-changed";
     case AlarmEnd::kCameraLost:
       return "camera-lost";
+    case AlarmEnd::kCameraObscured:
+      return "camera-obscured";
   }
   return "unknown";
 }

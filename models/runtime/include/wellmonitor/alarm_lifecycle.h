@@ -34,9 +34,11 @@ enum class AlarmEnd {
   kStopped,        // the element stopped
   kLayoutChanged,  // a new well layout replaced the wells
   kCameraLost,     // the camera stopped sending frames
+  kCameraObscured, // the camera shows nothing usable (covered, fogged, dark)
 };
 
-// "normal", "flush", "gap", "stopped", "layout-changed", "camera-lost".
+// "normal", "flush", "gap", "stopped", "layout-changed", "camera-lost",
+// "camera-obscured".
 const char* alarm_end_name(AlarmEnd reason);
 
 // How the decision is made (wellmonitor's properties).
