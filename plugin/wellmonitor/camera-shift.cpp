@@ -116,6 +116,29 @@ load_reference_frame (const std::string & path)
   return m;
 }
 
+cv::Mat
+plane_view (const GstVideoFrame * frame)
+{
+  int type;
+  switch (GST_VIDEO_FRAME_FORMAT (frame)) {
+    case GST_VIDEO_FORMAT_GRAY8:
+    case GST_VIDEO_FORMAT_I420:
+    case GST_VIDEO_FORMAT_NV12:
+      type = CV_8UC1;           /* the luma plane */
+      break;
+    case GST_VIDEO_FORMAT_BGR:
+    case GST_VIDEO_FORMAT_RGB:
+      type = CV_8UC3;
+      break;
+    default:
+      type = CV_8UC4;           /* BGRx, BGRA, RGBx, RGBA */
+      break;
+  }
+  return cv::Mat (GST_VIDEO_FRAME_HEIGHT (frame), GST_VIDEO_FRAME_WIDTH (frame),
+      type, GST_VIDEO_FRAME_PLANE_DATA (frame, 0),
+      (size_t) GST_VIDEO_FRAME_PLANE_STRIDE (frame, 0));
+}
+
 /* ------------------------------------------------------------- watchdog */
 
 void
@@ -125,7 +148,6 @@ CameraShiftWatchdog::configure (const cv::Mat & reference,
   estimator_ = std::make_unique<CameraShiftEstimator> (reference,
       cv::Size (GST_VIDEO_INFO_WIDTH (info), GST_VIDEO_INFO_HEIGHT (info)),
       boxes);
-  format_ = GST_VIDEO_INFO_FORMAT (info);
   layout_boxes_ = boxes;
   frame_ = cv::Size (GST_VIDEO_INFO_WIDTH (info), GST_VIDEO_INFO_HEIGHT (info));
   reported_ = CameraShift ();
@@ -193,25 +215,7 @@ CameraShiftWatchdog::check (const GstVideoFrame * frame,
   if (!due)
     return false;
 
-  const int w = GST_VIDEO_FRAME_WIDTH (frame), h = GST_VIDEO_FRAME_HEIGHT (frame);
-  int type;
-  switch (format_) {
-    case GST_VIDEO_FORMAT_GRAY8:
-    case GST_VIDEO_FORMAT_I420:
-    case GST_VIDEO_FORMAT_NV12:
-      type = CV_8UC1;           /* the luma plane */
-      break;
-    case GST_VIDEO_FORMAT_BGR:
-    case GST_VIDEO_FORMAT_RGB:
-      type = CV_8UC3;
-      break;
-    default:
-      type = CV_8UC4;           /* BGRx, BGRA, RGBx, RGBA */
-      break;
-  }
-  const cv::Mat view (h, w, type, GST_VIDEO_FRAME_PLANE_DATA (frame, 0),
-      (size_t) GST_VIDEO_FRAME_PLANE_STRIDE (frame, 0));
-  out = estimator_->estimate (view);
+  out = estimator_->estimate (plane_view (frame));
   have_last_ = true;
   last_ = stream_time;
   frames_since_ = 0;

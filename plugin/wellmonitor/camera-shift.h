@@ -63,6 +63,11 @@ private:
  * std::runtime_error naming the file when it cannot. */
 cv::Mat load_reference_frame (const std::string & path);
 
+/* The first plane of a mapped frame as an OpenCV view (no copy): the luma
+ * of GRAY8, I420 and NV12 (CV_8UC1), the pixels of BGR and RGB (CV_8UC3)
+ * and of the four-byte formats (CV_8UC4). */
+cv::Mat plane_view (const GstVideoFrame * frame);
+
 /* What the element asks of the watchdog (its properties). */
 struct CameraShiftSettings
 {
@@ -117,7 +122,6 @@ private:
   cv::Size frame_;
   CameraShift reported_;                /* the last shift reported (none: 0, 0) */
   cv::Point applied_;                   /* the boxes' offset from the layout */
-  GstVideoFormat format_ = GST_VIDEO_FORMAT_UNKNOWN;
   bool have_last_ = false;
   GstClockTime last_ = GST_CLOCK_TIME_NONE;
   guint frames_since_ = 0;

@@ -5,6 +5,7 @@
 
 #include "buffer-times.h"
 #include "camera-shift.h"
+#include "frame-schedule.h"
 
 #include "wellmonitor/alarm_lifecycle.h"
 
@@ -16,15 +17,6 @@
 #include <vector>
 
 namespace wellmonitor {
-
-/* The element's frame counters since it started. */
-struct FrameCounters
-{
-  guint64 frames = 0;           /* buffers in */
-  guint64 analysed = 0;         /* frames scored */
-  guint64 skipped = 0;          /* frames passed without scoring */
-  guint64 late = 0;             /* of those, skipped because late (QoS) */
-};
 
 /* `name` with the time fields every message carries: "timestamp",
  * "stream-time", "running-time" and "frame". */

@@ -2,8 +2,12 @@
 
 #include "reloader.h"
 
+#include "camera-shift.h"
+
 #include "wellmonitor/errors.h"
 #include "wellmonitor/version.h"
+
+#include <glib.h>
 
 #include <chrono>
 #include <exception>
@@ -239,6 +243,63 @@ open_model (const std::string & path, const ScorerOptions & options,
       "unknown exception" };
   }
   return {};
+}
+
+std::string
+default_model_path ()
+{
+  gchar *installed = g_build_filename (WELLMONITOR_MODEL_DIR, "default.wmm",
+      NULL);
+  std::string path = g_file_test (installed, G_FILE_TEST_IS_REGULAR) ?
+      installed : WELLMONITOR_SOURCE_MODEL;
+  g_free (installed);
+  return path;
+}
+
+ScorerOptions
+scorer_options (const std::string & device, int threads)
+{
+  ScorerOptions options;
+  options.device = device;
+  options.threads = threads;
+  if (const gchar * delay = g_getenv ("WELLMONITOR_SCORE_DELAY_US"))
+    options.delay_us = (long) g_ascii_strtoll (delay, NULL, 10);
+  return options;
+}
+
+OpenError
+open_monitor (const std::string & model, const std::string & wells,
+    const std::string & device, int threads, const std::string & reference,
+    MonitorFiles & out)
+{
+  if (!reference.empty ()) {
+    try {
+      out.reference = load_reference_frame (reference);
+    } catch (const std::exception & e) {
+      return { OpenError::kRead, e.what (), "reference-frame=" + reference };
+    }
+  }
+  OpenError error = open_layout (wells, out.layout);
+  if (error.kind != OpenError::kNone)
+    return error;
+  ScorerOptions options = scorer_options (device, threads);
+  options.batch = (int) out.layout.wells.size ();
+  return open_model (model, options, out.scorer);
+}
+
+std::string
+describe_model (const ScorerInfo & i)
+{
+  gchar *s = g_strdup_printf ("model %s: arch %s, input %dx%d %s, score %s, "
+      "threshold %g (%s), trained with %s loss by wellmonitor %s on %s; "
+      "on %s with %d intra-op threads", i.path.c_str (), i.arch.c_str (),
+      i.input_width, i.input_height, i.color.c_str (), i.score.c_str (),
+      i.threshold, i.calibration.c_str (), i.loss.c_str (),
+      i.trainer_version.c_str (), i.date.c_str (), i.device.c_str (),
+      i.threads);
+  std::string line = s;
+  g_free (s);
+  return line;
 }
 
 }  // namespace wellmonitor

@@ -12,6 +12,8 @@
 #include "wellmonitor/layout.h"
 #include "wellmonitor/scorer.h"
 
+#include <opencv2/core.hpp>
+
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -121,5 +123,30 @@ OpenError open_layout (const std::string & path, WellLayout & layout);
  * or why not. */
 OpenError open_model (const std::string & path, const ScorerOptions & options,
     std::unique_ptr<Scorer> & scorer);
+
+/* The installed default model when there is one, else the source tree's. */
+std::string default_model_path ();
+
+/* The scorer's options for `device` and `threads` (and, for tests of a slow
+ * model, WELLMONITOR_SCORE_DELAY_US in the environment). */
+ScorerOptions scorer_options (const std::string & device, int threads);
+
+/* What the element opens when it starts. */
+struct MonitorFiles
+{
+  cv::Mat reference;            /* grey; empty when no reference frame is set */
+  WellLayout layout;
+  std::unique_ptr<Scorer> scorer;
+};
+
+/* Opens, for the element's start, the reference frame (when `reference` is
+ * not empty), the layout (the property users forget) and the model, in that
+ * order, the model batched for the layout's wells; kNone, or why not. */
+OpenError open_monitor (const std::string & model, const std::string & wells,
+    const std::string & device, int threads, const std::string & reference,
+    MonitorFiles & out);
+
+/* One line on what a model is and where it runs, for the log. */
+std::string describe_model (const ScorerInfo & info);
 
 }  // namespace wellmonitor

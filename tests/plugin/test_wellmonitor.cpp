@@ -11,6 +11,7 @@
 // Detector directly.
 
 #include "support/gst_isolated.h"
+#include "support/tiny_model.h"
 #include "wellmonitor/detector.h"
 #include "wellmonitor/model_file.h"
 
@@ -89,38 +90,22 @@ class GstEnvironment : public ::testing::Environment {
     g->dir = wellmonitor_test::init_isolated_gstreamer("element");
     ASSERT_FALSE(g->dir.empty());
 
-    // Patches: a flat grey one, grey noise, flat red and flat blue.
-    g->normal = cv::Mat(kPatch, kPatch, CV_8UC3, cv::Scalar(128, 128, 128));
-    cv::Mat noise(kPatch, kPatch, CV_8UC1);
-    cv::RNG rng(1234);
-    rng.fill(noise, cv::RNG::UNIFORM, 0, 256);
-    cv::cvtColor(noise, g->spill, cv::COLOR_GRAY2BGR);
+    // Patches: a flat grey one and grey noise (support/tiny_model.h), flat red and flat blue.
+    const wellmonitor_test::TinyModel tiny = wellmonitor_test::make_tiny_model((g->dir / "tiny.wmm").string(), kPatch);
+    g->model = tiny.path;
+    g->normal = tiny.normal;
+    g->spill = tiny.spill;
+    g->normal_score = tiny.normal_score;
+    g->spill_score = tiny.spill_score;
     g->red = cv::Mat(kPatch, kPatch, CV_8UC3, cv::Scalar(0, 0, 255));
     g->blue = cv::Mat(kPatch, kPatch, CV_8UC3, cv::Scalar(255, 0, 0));
-
-    torch::manual_seed(20240611);
-    wellmonitor::ModelFile m;
-    m.arch = "compact-ae";
-    m.arch_params = {{"base", 4}, {"latent", 8}};
-    m.calibration.threshold = 1.0;
-    m.calibration.method = "test";
-    m.build_network();
-    g->model = (g->dir / "tiny.wmm").string();
-    wellmonitor::save_model(m, g->model);
-
-    Detector det = Detector::open(g->model, "cpu");
-    const auto s = det.score({g->normal, g->spill, g->red, g->blue});
-    // Whichever of flat grey and noise scores lower is the "normal" well.
-    if (s[0] > s[1]) std::swap(g->normal, g->spill);
-    g->normal_score = std::min(s[0], s[1]);
-    g->spill_score = std::max(s[0], s[1]);
-    g->red_score = s[2];
-    g->blue_score = s[3];
+    const auto s = Detector::open(g->model, "cpu").score({g->red, g->blue});
+    g->red_score = s[0];
+    g->blue_score = s[1];
     ASSERT_GT(g->spill_score, g->normal_score * 1.05) << "test patches too alike for this seed";
     ASSERT_GT(std::abs(g->red_score - g->blue_score), 1e-6) << "red and blue score alike for this seed";
-    g->threshold = 0.5 * (g->normal_score + g->spill_score);
-    m.calibration.threshold = g->threshold;
-    wellmonitor::save_model(m, g->model);
+    g->threshold = tiny.threshold;
+    wellmonitor::ModelFile m = tiny.file;
 
     g->layout = write_file("three.wells", layout_text(kWells));
 
