@@ -98,6 +98,10 @@ const char* const kCommonHelp = R"(Monitor options (unset ones keep the element'
   --clear-frames N      analysed frames under it before the alarm clears (element default 5)
   --interval N          analyse every N-th frame (element default 1)
   --threads N           CPU threads for inference (element default: LibTorch's)
+  --reference-frame F   picture (PNG, JPEG) of the table as the layout was drawn on it: turns on
+                        the camera-moved and camera-obscured checks of the monitor
+  --stretch             accept a stream whose shape (aspect ratio) differs from the layout's,
+                        stretching the boxes; without it such a stream is refused with one line
 Publishing (element wellpublish, after wellmonitor):
   --mqtt URL            publish each alarm and clear as a JSON event with a snapshot of the
                         well to the MQTT broker at URL: mqtt://[user[:password]@]host[:port]
@@ -206,7 +210,8 @@ Options:
                         in published events)
   --caps CAPS           caps to ask the camera for, e.g.
                         'video/x-raw,width=1920,height=1200,framerate=15/1'
-                        or 'image/jpeg,width=1920,height=1080' (then decoded)
+                        or 'image/jpeg,width=1920,height=1200' (then decoded); a stream
+                        of another shape than the layout's is refused unless --stretch
 )" + std::string(kNoDisplay);
       example = "  NAME --video-device /dev/video2 --caps 'video/x-raw,width=1280,height=800' --log alarms.log\n";
       break;
@@ -355,6 +360,8 @@ void add_common(CLI::App* app, RunOptions& o, RawOptions& raw) {
   app->add_option("--clear-frames", o.clear_frames);
   app->add_option("--interval", o.interval);
   app->add_option("--threads", o.threads);
+  app->add_option("--reference-frame", o.reference_frame);
+  app->add_flag("--stretch", o.stretch);
   app->add_option("--mqtt", o.mqtt);
   app->add_option("--camera", o.camera);
   app->add_option("--events", o.events);
@@ -434,6 +441,8 @@ void check_common(RunOptions& o, const RawOptions& raw, const ParseEnvironment& 
     if (o.wells.empty()) c.fail("no layout found next to the scripts; give --wells FILE");
   }
   if (!o.wells.empty() && !readable(o.wells)) c.fail("cannot read layout '" + o.wells + "'");
+  if (!o.reference_frame.empty() && !readable(o.reference_frame))
+    c.fail("cannot read reference frame '" + o.reference_frame + "'");
   if (!o.mqtt.empty() && o.mqtt.rfind("mqtt://", 0) != 0 && o.mqtt.rfind("mqtts://", 0) != 0)
     c.fail("--mqtt needs an mqtt:// or mqtts:// URL, got '" + o.mqtt + "'");
   if (!o.frame_dir.empty() && !o.publishing()) c.fail("--frame-dir goes with --mqtt URL or --events FILE");

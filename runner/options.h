@@ -37,6 +37,8 @@ struct RunOptions {
 
   // --- the monitor (empty: the element's default)
   std::string model, wells, threshold, device, alarm_frames, clear_frames, interval, threads;
+  std::string reference_frame;   // the picture the layout was drawn on: camera-shift and obscured checks
+  bool stretch = false;          // accept a stream of another shape than the layout's
 
   // --- publishing
   std::string mqtt, camera, events, frame_dir;

@@ -44,6 +44,8 @@ std::string monitor_words(const RunOptions& o, const PipelinePlan& plan) {
       {"clear-frames", &o.clear_frames}, {"interval", &o.interval}, {"threads", &o.threads}};
   for (const auto& [key, value] : plain)
     if (!value->empty()) s += std::string(" ") + key + "=" + *value;
+  if (!o.reference_frame.empty()) s += " reference-frame=" + gst_quote(o.reference_frame);
+  if (o.stretch) s += " stretch=true";
   return s;
 }
 

@@ -24,10 +24,14 @@ FrameSchedule::qos (GstClockTimeDiff diff, GstClockTime timestamp)
 
 FrameTurn
 FrameSchedule::next (GstClockTime running_time, guint interval,
-    bool have_scores, bool qos)
+    bool have_scores, bool qos, bool hold)
 {
   FrameTurn turn;
   turn.index = counters_.frames++;
+  if (hold) {
+    counters_.skipped++;
+    return turn;
+  }
   if (have_scores && qos && GST_CLOCK_TIME_IS_VALID (running_time)) {
     const GstClockTime earliest = earliest_.load ();
     turn.late = GST_CLOCK_TIME_IS_VALID (earliest) && running_time <= earliest;

@@ -1,8 +1,8 @@
 /* Which frames wellmonitor analyses: every `interval`-th frame, the first
  * one and the first after a reset always, and none that downstream's QoS
  * reports late (those pass on with the last scores, so that the newest frame
- * is analysed once the element has caught up). Counts the frames in,
- * analysed, skipped and late.
+ * is analysed once the element has caught up), and none while the camera
+ * is lost or obscured. Counts the frames in, analysed, skipped and late.
  *
  * No GStreamer element here: the element gives it each frame's running time
  * and downstream's QoS events. */
@@ -50,9 +50,10 @@ public:
 
   /* Counts the next frame in and decides. `have_scores`: the wells have
    * been scored since the last reset (else the frame is analysed whatever
-   * the interval or QoS say); `qos`: the element's qos property. */
+   * the interval or QoS say); `qos`: the element's qos property; `hold`:
+   * the camera is lost or obscured, no frame is analysed. */
   FrameTurn next (GstClockTime running_time, guint interval, bool have_scores,
-      bool qos);
+      bool qos, bool hold = false);
 
   const FrameCounters & counters () const { return counters_; }
 

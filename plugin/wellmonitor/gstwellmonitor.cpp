@@ -28,13 +28,18 @@
  * Element messages, each with the time fields "timestamp", "stream-time",
  * "running-time" (#G_TYPE_UINT64 ns, GST_CLOCK_TIME_NONE when unknown) and
  * "frame" (#G_TYPE_UINT64, the buffer's index among the buffers the element
- * received since it started, 0 = first):
+ * received since it started, 0 = first: frames dropped upstream are not
+ * counted). A message about an event (a camera lost, an alarm ended at EOS)
+ * carries the last frame's.
  *
  * * "wellmonitor-alarm": a well started spilling, once per spill, on the
  *   frame that completes #GstWellMonitor:alarm-frames. "well" (string),
  *   "score", "threshold" (double), "x", "y", "width", "height" (int, the
  *   well's box).
- * * "wellmonitor-clear": the same well is back to normal; the same fields.
+ * * "wellmonitor-clear": the end of that alarm, exactly one per alarm; the
+ *   same fields and "reason" (string): "normal" (seen normal again),
+ *   "camera-lost", "camera-obscured", "stopped" (EOS, posted before the EOS
+ *   goes on, or a stop), "reconfigured" (a new layout) or "flush".
  * * "wellmonitor-scores" (#GstWellMonitor:post-scores): per analysed frame,
  *   "wells" and "scores" (#GstValueArray, layout order), "threshold",
  *   "frames-analysed", "frames-skipped" (late, or between two of
@@ -48,10 +53,22 @@
  *   moved in the picture: "dx", "dy" (stream pixels), "confidence" (0..1),
  *   "followed" (#GstWellMonitor:follow-shift), "offset-x", "offset-y" (the
  *   boxes' offset from the layout now).
+ * * "wellmonitor-camera-lost" ("reason": the runner's) and
+ *   "wellmonitor-camera-back": the custom downstream events of those names
+ *   came in (and go on downstream); in between no frame is analysed.
+ * * "wellmonitor-camera-obscured" and "wellmonitor-camera-unobscured"
+ *   (#GstWellMonitor:reference-frame, #GstWellMonitor:obscured-time): the
+ *   view over the wells has far less contrast or sharpness than the
+ *   reference frame's, or is back: "contrast", "sharpness",
+ *   "reference-contrast", "reference-sharpness" (double); also sent
+ *   downstream as custom events; in between no frame is analysed.
  *
- * At EOS and at a stop no "wellmonitor-clear" is posted for wells still in
- * alarm; a stop, a flush and a buffer flagged DISCONT reset every well's
- * debounce (a well still spilling is reported again).
+ * Every alarm ends exactly once. A gap in the frames (frames dropped
+ * upstream, a buffer flagged DISCONT, a late frame under QoS) ends none and
+ * raises none again: the runs over or under the threshold start again and
+ * an alarm in progress stays open. A stream whose aspect ratio differs from
+ * the layout's by more than 1% is refused (not-negotiated) with one error
+ * unless #GstWellMonitor:stretch is TRUE.
  *
  * #GstWellMonitor:model, #GstWellMonitor:wells and #GstWellMonitor:threshold
  * may change while playing: a new model or layout is loaded by a thread of
@@ -107,6 +124,7 @@ public:
       const std::string & text, const std::string & debug) override;
   void revert (wellmonitor::ReloadKind kind, const std::string & refused,
       const std::string & kept) override;
+  void push_event (GstEvent * event) override;
 
 private:
   GstWellMonitor *self_;
@@ -171,6 +189,12 @@ ElementHost::revert (wellmonitor::ReloadKind kind, const std::string & refused,
   GST_OBJECT_UNLOCK (self_);
   if (reverted)
     g_object_notify (G_OBJECT (self_), prop == PROP_MODEL ? "model" : "wells");
+}
+
+void
+ElementHost::push_event (GstEvent * event)
+{
+  gst_pad_push_event (GST_BASE_TRANSFORM_SRC_PAD (self_), event);
 }
 
 /* Asks the core to load a new model or layout while running. */
@@ -266,6 +290,17 @@ gst_well_monitor_sink_event (GstBaseTransform * trans, GstEvent * event)
     case GST_EVENT_FLUSH_STOP:
       self->priv->core.flush ();
       break;
+    case GST_EVENT_CUSTOM_DOWNSTREAM:{
+      /* the runner's camera events; forwarded for wellpublish */
+      const GstStructure *s = gst_event_get_structure (event);
+      if (gst_structure_has_name (s, "wellmonitor-camera-lost")) {
+        const gchar *reason = gst_structure_get_string (s, "reason");
+        self->priv->core.camera_lost (reason ? reason : "unknown");
+      } else if (gst_structure_has_name (s, "wellmonitor-camera-back")) {
+        self->priv->core.camera_back ();
+      }
+      break;
+    }
     default:
       break;
   }
@@ -310,10 +345,15 @@ static gboolean
 gst_well_monitor_set_info (GstVideoFilter * filter, GstCaps * incaps,
     GstVideoInfo * in_info, GstCaps * outcaps, GstVideoInfo * out_info)
 {
+  GstWellMonitor *self = GST_WELL_MONITOR (filter);
+
   (void) incaps;
   (void) outcaps;
   (void) out_info;
-  return GST_WELL_MONITOR (filter)->priv->core.set_info (in_info);
+  GST_OBJECT_LOCK (self);
+  const bool stretch = self->priv->props.stretch;
+  GST_OBJECT_UNLOCK (self);
+  return self->priv->core.set_info (in_info, stretch);
 }
 
 static GstFlowReturn

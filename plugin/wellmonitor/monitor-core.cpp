@@ -51,6 +51,12 @@ MonitorCore::reset ()
   model_path_.clear ();
   wells_path_.clear ();
   width_ = height_ = 0;
+  frame_seconds_ = 0.04;
+  stretch_ = false;
+  have_refused_ = false;
+  last_times_ = BufferTimes ();
+  last_index_ = 0;
+  camera_lost_ = false;
 }
 
 std::string
@@ -123,10 +129,9 @@ void
 MonitorCore::stop ()
 {
   reload_.stop ();
+  /* stopped without EOS (set to READY or NULL): the alarms still open end */
   if (analysis_.started ())
-    for (const AlarmChange & end : analysis_.end_all (AlarmEnd::kStopped))
-      CORE_LOG (GST_LEVEL_INFO, "stopping with well %s in alarm",
-          analysis_.layout ().wells[end.well].id.c_str ());
+    end_alarms (AlarmEnd::kStopped);
   reset ();
 }
 
@@ -160,7 +165,7 @@ MonitorCore::apply_reloads (guint64 frame)
   if (!layout)
     return;
   std::vector<cv::Rect> boxes;
-  const std::string why = analysis_.fit_layout (*layout, boxes);
+  const std::string why = analysis_.fit_layout (*layout, boxes, stretch_);
   if (!why.empty ()) {
     const std::string refused = layout->origin;
     reload_.refuse_wells (refused, wells_path_);
@@ -172,9 +177,7 @@ MonitorCore::apply_reloads (guint64 frame)
     host_.revert (ReloadKind::kWells, refused, wells_path_);
     return;
   }
-  for (const AlarmChange & end : analysis_.end_all (AlarmEnd::kLayoutChanged))
-    CORE_LOG (GST_LEVEL_INFO, "new layout: well %s was in alarm",
-        analysis_.layout ().wells[end.well].id.c_str ());
+  end_alarms (AlarmEnd::kLayoutChanged);  /* with the old wells' ids and boxes */
   wells_path_ = layout->origin;
   analysis_.use_layout (std::move (*layout), std::move (boxes));
   CORE_LOG (GST_LEVEL_INFO, "layout %s in use from frame %" G_GUINT64_FORMAT
@@ -186,16 +189,48 @@ MonitorCore::apply_reloads (guint64 frame)
 /* ------------------------------------------------------------------- caps */
 
 bool
-MonitorCore::set_info (const GstVideoInfo * info)
+MonitorCore::set_info (const GstVideoInfo * info, bool stretch)
 {
   const int w = GST_VIDEO_INFO_WIDTH (info);
   const int h = GST_VIDEO_INFO_HEIGHT (info);
+  /* upstream offers refused caps again with every event and buffer: one
+   * error is enough */
+  if (have_refused_ && refused_stretch_ == stretch
+      && gst_video_info_is_equal (info, &refused_))
+    return false;
+  have_refused_ = false;
+  if (!set_info_checked (info, stretch, w, h)) {
+    refused_ = *info;
+    refused_stretch_ = stretch;
+    have_refused_ = true;
+    return false;
+  }
+  return true;
+}
+
+bool
+MonitorCore::set_info_checked (const GstVideoInfo * info, bool stretch, int w,
+    int h)
+{
   if (!analysis_.started ()) {
     host_.report (GST_MESSAGE_ERROR, GST_CORE_ERROR,
         GST_CORE_ERROR_NEGOTIATION, "",
         "caps set before the element was started");
     return false;
   }
+  const std::string mismatch = aspect_mismatch (analysis_.layout (), w, h);
+  if (!mismatch.empty () && !stretch) {
+    std::string text = mismatch + ". Give a stream of the layout's shape "
+        "(scale or crop it), or set stretch=true (the scripts' --stretch) to "
+        "stretch the boxes onto it.";
+    text[0] = g_ascii_toupper (text[0]);
+    host_.report (GST_MESSAGE_ERROR, GST_CORE_ERROR,
+        GST_CORE_ERROR_NEGOTIATION, text, "caps refused: not-negotiated");
+    return false;
+  }
+  if (!mismatch.empty ())
+    CORE_LOG (GST_LEVEL_WARNING, "%s; stretched (stretch=true)",
+        mismatch.c_str ());
   std::string why, details;
   bool failed = false;
   try {
@@ -224,6 +259,13 @@ MonitorCore::set_info (const GstVideoInfo * info)
         "rescaled", width_, height_, w, h);
   width_ = w;
   height_ = h;
+  stretch_ = stretch;
+  frame_seconds_ = GST_VIDEO_INFO_FPS_N (info) > 0 && GST_VIDEO_INFO_FPS_D (info) > 0 ?
+      (double) GST_VIDEO_INFO_FPS_D (info) / GST_VIDEO_INFO_FPS_N (info) : 0.04;
+  if (analysis_.has_reference () && !analysis_.view_armed ())
+    host_.report (GST_MESSAGE_WARNING, GST_RESOURCE_ERROR,
+        GST_RESOURCE_ERROR_SETTINGS, "The reference frame shows no contrast "
+        "over the wells: the obscured-camera check is off.", "");
   CORE_LOG (GST_LEVEL_DEBUG, "%s %dx%d, %zu wells",
       gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (info)), w, h,
       analysis_.boxes ().size ());
@@ -235,10 +277,8 @@ MonitorCore::set_info (const GstVideoInfo * info)
 void
 MonitorCore::eos ()
 {
-  /* no clear messages at EOS: alarms stand until a well is seen normal */
-  for (const WellAlarm & w : analysis_.alarms ().wells ())
-    if (w.alarm)
-      CORE_LOG (GST_LEVEL_INFO, "EOS with well %s still in alarm", w.id.c_str ());
+  /* the stream ends: so does every alarm, before the EOS goes on */
+  end_alarms (AlarmEnd::kStopped);
   const FrameCounters & c = schedule_.counters ();
   CORE_LOG (GST_LEVEL_INFO, "EOS: %" G_GUINT64_FORMAT " frames in, %"
       G_GUINT64_FORMAT " analysed, %" G_GUINT64_FORMAT " skipped (%"
@@ -251,9 +291,34 @@ void
 MonitorCore::flush ()
 {
   /* a flushing seek: the frames before it say nothing about the ones after */
-  CORE_LOG (GST_LEVEL_DEBUG, "flush: alarms reset");
-  analysis_.end_all (AlarmEnd::kFlush);
+  CORE_LOG (GST_LEVEL_DEBUG, "flush: alarms ended");
+  end_alarms (AlarmEnd::kFlush);
   schedule_.flush ();
+}
+
+void
+MonitorCore::camera_lost (const std::string & reason)
+{
+  CORE_LOG (GST_LEVEL_WARNING, "camera lost (%s): alarms ended, no frame "
+      "analysed until it is back", reason.c_str ());
+  end_alarms (AlarmEnd::kCameraLost);
+  camera_lost_ = true;
+  host_.post (camera_lost_message (reason, last_times_, last_index_));
+}
+
+void
+MonitorCore::camera_back ()
+{
+  CORE_LOG (GST_LEVEL_INFO, "camera back: analysing again");
+  camera_lost_ = false;
+  host_.post (camera_back_message (last_times_, last_index_));
+}
+
+void
+MonitorCore::end_alarms (AlarmEnd reason)
+{
+  if (analysis_.started ())
+    post_changes (analysis_.end_all (reason), last_times_, last_index_);
 }
 
 void
@@ -277,8 +342,9 @@ MonitorCore::post_changes (const std::vector<AlarmChange> & changes,
           ": score %g > threshold %g", id.c_str (), frame, ev.score,
           analysis_.threshold ());
     else
-      CORE_LOG (GST_LEVEL_INFO, "well %s clear at frame %" G_GUINT64_FORMAT
-          ": score %g", id.c_str (), frame, ev.score);
+      CORE_LOG (GST_LEVEL_INFO, "well %s alarm ended (%s) at frame %"
+          G_GUINT64_FORMAT ": score %g", id.c_str (),
+          alarm_end_name (ev.reason), frame, ev.score);
     host_.post (alarm_message (ev, id, analysis_.threshold (),
             analysis_.boxes ()[ev.well], times, frame));
   }
@@ -326,6 +392,31 @@ MonitorCore::handle (GstVideoFrame * frame, const FrameSettings & settings,
             schedule_.counters (), times, turn.index));
 }
 
+/* The obscured-camera check: an obscured view ends the alarms (then says
+ * so, on the bus and downstream); no frame is analysed until it is clear. */
+void
+MonitorCore::watch_view (GstVideoFrame * frame, const FrameSettings & settings,
+    const BufferTimes & times, guint64 index)
+{
+  const double t = GST_CLOCK_TIME_IS_VALID (times.running_time) ?
+      (double) times.running_time / GST_SECOND : index * frame_seconds_;
+  const ViewChange change = analysis_.watch_view (frame, t, settings.obscured);
+  if (change == ViewChange::kNone)
+    return;
+  const bool obscured = change == ViewChange::kObscured;
+  const ViewMeasure & now = analysis_.view ().last ();
+  const ViewMeasure & ref = analysis_.view ().reference ();
+  CORE_LOG (GST_LEVEL_WARNING, "camera %s: contrast %.1f (reference %.1f), "
+      "sharpness %.1f (reference %.1f)", obscured ? "obscured" : "clear again",
+      now.contrast, ref.contrast, now.sharpness, ref.sharpness);
+  if (obscured)
+    end_alarms (AlarmEnd::kCameraObscured);
+  GstStructure *s = camera_view_message (obscured, now, ref, times, index);
+  host_.push_event (gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM,
+          gst_structure_copy (s)));
+  host_.post (s);
+}
+
 GstFlowReturn
 MonitorCore::frame (GstVideoFrame * frame, const FrameSettings & settings,
     const GstSegment * segment, bool qos)
@@ -333,24 +424,29 @@ MonitorCore::frame (GstVideoFrame * frame, const FrameSettings & settings,
   const guint64 index = schedule_.next_index ();
   const BufferTimes times = buffer_times (segment,
       GST_BUFFER_PTS (frame->buffer));
+  last_times_ = times;
+  last_index_ = index;
   apply_reloads (index);
   if (GST_BUFFER_IS_DISCONT (frame->buffer) && index > 0) {
     /* frames are missing before this one: runs of frames over or under the
-     * threshold are broken */
+     * threshold start again; an alarm in progress stays open */
     CORE_LOG (GST_LEVEL_DEBUG, "discontinuity at frame %" G_GUINT64_FORMAT
-        ": alarms reset", index);
-    analysis_.end_all (AlarmEnd::kGap);
+        ": counts start again", index);
+    analysis_.gap ();
   }
-  /* late by downstream's QoS: passed on with the last scores, so that the
-   * newest frame is analysed once the element has caught up */
-  const FrameTurn turn = schedule_.next (times.running_time, settings.interval,
-      analysis_.have_scores (), qos);
-  if (turn.late)
-    CORE_LOG (GST_LEVEL_LOG, "frame %" G_GUINT64_FORMAT " late: not analysed",
-        index);
 
   std::string why;
   try {
+    watch_view (frame, settings, times, index);
+    /* late by downstream's QoS: passed on with the last scores, so that the
+     * newest frame is analysed once the element has caught up; none while
+     * the camera is lost or obscured */
+    const FrameTurn turn = schedule_.next (times.running_time,
+        settings.interval, analysis_.have_scores (), qos,
+        camera_lost_ || analysis_.obscured ());
+    if (turn.late)
+      CORE_LOG (GST_LEVEL_LOG, "frame %" G_GUINT64_FORMAT " late: not "
+          "analysed", index);
     handle (frame, settings, times, turn);
     return GST_FLOW_OK;
   } catch (const std::exception & e) {

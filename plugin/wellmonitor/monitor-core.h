@@ -41,6 +41,9 @@ public:
    * to `kept` if it still holds `refused`. Called on any thread. */
   virtual void revert (ReloadKind kind, const std::string & refused,
       const std::string & kept) = 0;
+  /* Sends `event` (taken) downstream, from the streaming thread, before the
+   * frame in hand. */
+  virtual void push_event (GstEvent * event) = 0;
 };
 
 class MonitorCore
@@ -63,8 +66,10 @@ public:
   /* The device the model runs on ("cpu", "cuda:0"). */
   std::string device () const;
 
-  /* The caps: false (the error posted) when the wells cannot be placed. */
-  bool set_info (const GstVideoInfo * info);
+  /* The caps: false (the error posted once per refused caps) when the wells
+   * cannot be placed, or the stream's shape is not the layout's and
+   * `stretch` is false. */
+  bool set_info (const GstVideoInfo * info, bool stretch);
 
   /* One frame, with the properties of this frame, in `segment`; `qos`: the
    * element's qos property. GST_FLOW_ERROR (the error posted) when the model
@@ -72,9 +77,15 @@ public:
   GstFlowReturn frame (GstVideoFrame * frame, const FrameSettings & settings,
       const GstSegment * segment, bool qos);
 
-  /* Serialised events from upstream. */
+  /* Serialised events from upstream. At EOS every open alarm ends with
+   * reason stopped, before the summary. */
   void eos ();
   void flush ();
+  /* The runner's wellmonitor-camera-lost {reason} and wellmonitor-camera-back
+   * events: every open alarm ends (camera-lost) and no frame is analysed
+   * until the camera is back. */
+  void camera_lost (const std::string & reason);
+  void camera_back ();
   /* Downstream's QoS report (any thread). */
   void qos (GstClockTimeDiff diff, GstClockTime timestamp);
 
@@ -88,8 +99,15 @@ private:
   void apply_reloads (guint64 frame);
   void post_changes (const std::vector<AlarmChange> & changes,
       const BufferTimes & times, guint64 frame);
+  /* Ends every open alarm with `reason`, posting the ends with the time
+   * fields of the last frame. */
+  void end_alarms (AlarmEnd reason);
+  void watch_view (GstVideoFrame * frame, const FrameSettings & settings,
+      const BufferTimes & times, guint64 index);
   void handle (GstVideoFrame * frame, const FrameSettings & settings,
       const BufferTimes & times, const FrameTurn & turn);
+  bool set_info_checked (const GstVideoInfo * info, bool stretch, int w,
+      int h);
   void reset ();
 
   MonitorHost & host_;
@@ -103,6 +121,15 @@ private:
   std::string wells_path_;              /* of the layout in use */
   int width_ = 0;                       /* negotiated frame */
   int height_ = 0;
+  double frame_seconds_ = 0.04;         /* 1 / framerate (25/s when unknown) */
+  bool stretch_ = false;                /* the stretch property at the caps */
+  GstVideoInfo refused_ {};             /* the last caps refused (reported once) */
+  bool refused_stretch_ = false;
+  bool have_refused_ = false;
+
+  BufferTimes last_times_;              /* of the last frame received */
+  guint64 last_index_ = 0;
+  bool camera_lost_ = false;            /* between camera-lost and camera-back */
 };
 
 }  // namespace wellmonitor

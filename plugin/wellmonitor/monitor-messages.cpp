@@ -27,6 +27,9 @@ alarm_message (const AlarmChange & change, const std::string & id,
       "threshold", G_TYPE_DOUBLE, threshold,
       "x", G_TYPE_INT, b.x, "y", G_TYPE_INT, b.y,
       "width", G_TYPE_INT, b.width, "height", G_TYPE_INT, b.height, NULL);
+  if (!change.alarm)
+    gst_structure_set (s, "reason", G_TYPE_STRING,
+        alarm_end_name (change.reason), NULL);
   return s;
 }
 
@@ -64,6 +67,34 @@ camera_moved_message (const CameraMove & move, const BufferTimes & times,
       "followed", G_TYPE_BOOLEAN, (gboolean) move.followed,
       "offset-x", G_TYPE_INT, move.offset.x,
       "offset-y", G_TYPE_INT, move.offset.y, NULL);
+  return s;
+}
+
+GstStructure *
+camera_lost_message (const std::string & reason, const BufferTimes & times,
+    guint64 frame)
+{
+  GstStructure *s = monitor_message ("wellmonitor-camera-lost", times, frame);
+  gst_structure_set (s, "reason", G_TYPE_STRING, reason.c_str (), NULL);
+  return s;
+}
+
+GstStructure *
+camera_back_message (const BufferTimes & times, guint64 frame)
+{
+  return monitor_message ("wellmonitor-camera-back", times, frame);
+}
+
+GstStructure *
+camera_view_message (bool obscured, const ViewMeasure & now,
+    const ViewMeasure & reference, const BufferTimes & times, guint64 frame)
+{
+  GstStructure *s = monitor_message (obscured ? "wellmonitor-camera-obscured" :
+      "wellmonitor-camera-unobscured", times, frame);
+  gst_structure_set (s, "contrast", G_TYPE_DOUBLE, now.contrast,
+      "sharpness", G_TYPE_DOUBLE, now.sharpness,
+      "reference-contrast", G_TYPE_DOUBLE, reference.contrast,
+      "reference-sharpness", G_TYPE_DOUBLE, reference.sharpness, NULL);
   return s;
 }
 

@@ -5,6 +5,7 @@
 
 #include "buffer-times.h"
 #include "camera-shift.h"
+#include "camera-view.h"
 #include "frame-schedule.h"
 
 #include "wellmonitor/alarm_lifecycle.h"
@@ -24,7 +25,8 @@ GstStructure *monitor_message (const char *name, const BufferTimes & times,
     guint64 frame);
 
 /* "wellmonitor-alarm" (a well's alarm started) or "wellmonitor-clear" (it
- * ended) for `change` of the well `id` whose box is `box`. */
+ * ended, with "reason": alarm_end_name ()) for `change` of the well `id`
+ * whose box is `box`. */
 GstStructure *alarm_message (const AlarmChange & change, const std::string & id,
     double threshold, const cv::Rect & box, const BufferTimes & times,
     guint64 frame);
@@ -38,6 +40,18 @@ GstStructure *scores_message (const GValue * well_ids,
 /* "wellmonitor-camera-moved": the camera-shift watchdog's report. */
 GstStructure *camera_moved_message (const CameraMove & move,
     const BufferTimes & times, guint64 frame);
+
+/* "wellmonitor-camera-lost" with "reason" (the runner's: no-frames, error,
+ * eos), and "wellmonitor-camera-back": the source is gone or back. */
+GstStructure *camera_lost_message (const std::string & reason,
+    const BufferTimes & times, guint64 frame);
+GstStructure *camera_back_message (const BufferTimes & times, guint64 frame);
+
+/* "wellmonitor-camera-obscured" or, when `obscured` is false,
+ * "wellmonitor-camera-unobscured": the view's measure `now` against the
+ * reference frame's. */
+GstStructure *camera_view_message (bool obscured, const ViewMeasure & now,
+    const ViewMeasure & reference, const BufferTimes & times, guint64 frame);
 
 /* "wellmonitor-summary": the counters, at EOS. */
 GstStructure *summary_message (const FrameCounters & counters);

@@ -19,6 +19,9 @@ MonitorProperties::frame_settings () const
   s.shift.tolerance = shift_tolerance;
   s.shift.min_confidence = shift_min_confidence;
   s.shift.follow = follow_shift;
+  s.obscured.contrast = obscured_contrast;
+  s.obscured.sharpness = obscured_sharpness;
+  s.obscured.seconds = obscured_time;
   return s;
 }
 
@@ -164,11 +167,15 @@ install_monitor_properties (GObjectClass * gobject_class,
    * An image (PNG, JPEG, ...) of the table as the layout was drawn on it;
    * turns on the camera-shift watchdog, which posts
    * "wellmonitor-camera-moved" (dx, dy, confidence) when the table has moved
-   * in the picture. Read when the element starts; scaled to the stream.
+   * in the picture, and the obscured-camera check, which posts
+   * "wellmonitor-camera-obscured" when the view over the wells has far less
+   * contrast or sharpness than the reference's (see
+   * #GstWellMonitor:obscured-time). Read when the element starts; scaled to
+   * the stream.
    */
   g_object_class_install_property (gobject_class, PROP_REFERENCE_FRAME,
       g_param_spec_string ("reference-frame", "Reference frame",
-          "Picture the layout was drawn on; turns the camera-shift watchdog on",
+          "Picture the layout was drawn on; turns the camera watchdogs on",
           c_str_or_null (d.reference_frame), RW_READY));
   /**
    * GstWellMonitor:shift-interval:
@@ -226,6 +233,56 @@ install_monitor_properties (GObjectClass * gobject_class,
       g_param_spec_uint ("latency", "Latency",
           "Milliseconds a frame may spend in the element in a live pipeline",
           0, 10000, d.latency, RW_READY));
+  /**
+   * GstWellMonitor:stretch:
+   *
+   * Accept a stream whose aspect ratio differs from the layout's reference
+   * resolution by more than 1%, stretching the boxes onto it. Off, such a
+   * stream is refused with an error (its boxes would lie beside the wells);
+   * a stream of the layout's shape is scaled whatever its size. Read when
+   * the caps are set.
+   */
+  g_object_class_install_property (gobject_class, PROP_STRETCH,
+      g_param_spec_boolean ("stretch", "Stretch",
+          "Accept a stream of another shape than the layout's (boxes stretched)",
+          d.stretch, RW_READY));
+  /**
+   * GstWellMonitor:obscured-contrast:
+   *
+   * With #GstWellMonitor:reference-frame: the view over the wells counts as
+   * obscured while its contrast (standard deviation of the luma) is under
+   * this fraction of the reference frame's, or its sharpness under
+   * #GstWellMonitor:obscured-sharpness of the reference's.
+   */
+  g_object_class_install_property (gobject_class, PROP_OBSCURED_CONTRAST,
+      g_param_spec_double ("obscured-contrast", "Obscured contrast",
+          "Fraction of the reference's contrast under which the view is obscured",
+          0.0, 1.0, d.obscured_contrast, RW_PLAYING));
+  /**
+   * GstWellMonitor:obscured-sharpness:
+   *
+   * With #GstWellMonitor:reference-frame: the view over the wells counts as
+   * obscured while its sharpness (variance of the luma's Laplacian) is under
+   * this fraction of the reference frame's (or its contrast too low, see
+   * #GstWellMonitor:obscured-contrast).
+   */
+  g_object_class_install_property (gobject_class, PROP_OBSCURED_SHARPNESS,
+      g_param_spec_double ("obscured-sharpness", "Obscured sharpness",
+          "Fraction of the reference's sharpness under which the view is obscured",
+          0.0, 1.0, d.obscured_sharpness, RW_PLAYING));
+  /**
+   * GstWellMonitor:obscured-time:
+   *
+   * Seconds the view must stay obscured (measured twice a second) before
+   * "wellmonitor-camera-obscured" is posted, every alarm in progress ends
+   * with reason camera-obscured, and no alarm is raised until the view is
+   * back ("wellmonitor-camera-unobscured", after a second with both measures
+   * back over the fractions with a quarter to spare). 0 turns the check off.
+   */
+  g_object_class_install_property (gobject_class, PROP_OBSCURED_TIME,
+      g_param_spec_double ("obscured-time", "Obscured time",
+          "Seconds the view must stay obscured before it is reported (0: off)",
+          0.0, 3600.0, d.obscured_time, RW_PLAYING));
 }
 
 namespace {
@@ -291,6 +348,18 @@ set_monitor_property (MonitorProperties & p, guint id, const GValue * value)
     case PROP_LATENCY:
       p.latency = g_value_get_uint (value);
       break;
+    case PROP_STRETCH:
+      p.stretch = g_value_get_boolean (value);
+      break;
+    case PROP_OBSCURED_CONTRAST:
+      p.obscured_contrast = g_value_get_double (value);
+      break;
+    case PROP_OBSCURED_SHARPNESS:
+      p.obscured_sharpness = g_value_get_double (value);
+      break;
+    case PROP_OBSCURED_TIME:
+      p.obscured_time = g_value_get_double (value);
+      break;
     default:
       return false;
   }
@@ -348,6 +417,18 @@ get_monitor_property (const MonitorProperties & p, guint id, GValue * value)
       break;
     case PROP_LATENCY:
       g_value_set_uint (value, p.latency);
+      break;
+    case PROP_STRETCH:
+      g_value_set_boolean (value, p.stretch);
+      break;
+    case PROP_OBSCURED_CONTRAST:
+      g_value_set_double (value, p.obscured_contrast);
+      break;
+    case PROP_OBSCURED_SHARPNESS:
+      g_value_set_double (value, p.obscured_sharpness);
+      break;
+    case PROP_OBSCURED_TIME:
+      g_value_set_double (value, p.obscured_time);
       break;
     default:
       return false;

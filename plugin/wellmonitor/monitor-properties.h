@@ -6,6 +6,7 @@
 #pragma once
 
 #include "camera-shift.h"
+#include "camera-view.h"
 
 #include "wellmonitor/alarm_lifecycle.h"
 
@@ -35,6 +36,10 @@ enum
   PROP_SHIFT_MIN_CONFIDENCE,
   PROP_FOLLOW_SHIFT,
   PROP_LATENCY,
+  PROP_STRETCH,
+  PROP_OBSCURED_CONTRAST,
+  PROP_OBSCURED_SHARPNESS,
+  PROP_OBSCURED_TIME,
 };
 
 /* A string property: unset is NULL, as GObject has it. */
@@ -49,6 +54,7 @@ struct FrameSettings
   guint interval = 1;
   bool post_scores = false;
   CameraShiftSettings shift;
+  ObscuredSettings obscured;
 };
 
 /* Every property's value; the member initialisers are the defaults. */
@@ -70,6 +76,10 @@ struct MonitorProperties
   double shift_min_confidence = 0.15;
   bool follow_shift = false;
   guint latency = 200;          /* ms a frame may spend here in a live pipeline */
+  bool stretch = false;
+  double obscured_contrast = ObscuredSettings ().contrast;
+  double obscured_sharpness = ObscuredSettings ().sharpness;
+  double obscured_time = ObscuredSettings ().seconds;
 
   FrameSettings frame_settings () const;
   /* Sets `model` (id PROP_MODEL) or `wells` (PROP_WELLS) back to `kept`

@@ -9,9 +9,29 @@
 #include <glib.h>
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 
 namespace wellmonitor {
+
+std::string
+aspect_mismatch (const WellLayout & layout, int width, int height)
+{
+  if (layout.ref_width <= 0 || layout.ref_height <= 0 || width <= 0
+      || height <= 0)
+    return "";
+  const double stream = (double) width / height;
+  const double reference = (double) layout.ref_width / layout.ref_height;
+  if (std::abs (stream / reference - 1.0) <= 0.01)
+    return "";
+  char text[512];
+  std::snprintf (text, sizeof text, "the stream is %dx%d (aspect %.3f) but "
+      "the layout '%s' was drawn on %dx%d (%.3f): its boxes would lie beside "
+      "the wells", width, height, stream, layout.origin.c_str (),
+      layout.ref_width, layout.ref_height, reference);
+  return text;
+}
 
 WellAnalysis::~WellAnalysis ()
 {
@@ -37,6 +57,7 @@ WellAnalysis::clear ()
   layout_ = WellLayout ();
   reference_.release ();
   watchdog_.clear ();
+  view_.clear ();
   format_ = GST_VIDEO_FORMAT_UNKNOWN;
   boxes_.clear ();
   crops_.clear ();
@@ -81,8 +102,10 @@ WellAnalysis::configure (const GstVideoInfo * info)
   if (!why.empty ())
     return why;
   crops_.configure (info, boxes);
-  if (!reference_.empty ())
+  if (!reference_.empty ()) {
     watchdog_.configure (reference_, info, boxes);
+    view_.configure (reference_, info, boxes);
+  }
   boxes_ = std::move (boxes);
   info_ = *info;
   format_ = GST_VIDEO_INFO_FORMAT (info);
@@ -97,12 +120,18 @@ WellAnalysis::use_model (std::unique_ptr<Scorer> scorer)
 
 std::string
 WellAnalysis::fit_layout (const WellLayout & layout,
-    std::vector<cv::Rect> & boxes)
+    std::vector<cv::Rect> & boxes, bool stretch)
 {
   std::string why;
   boxes.clear ();
   if (!configured ())
     return why;                 /* placed when the caps come */
+  if (!stretch) {
+    why = aspect_mismatch (layout, GST_VIDEO_INFO_WIDTH (&info_),
+        GST_VIDEO_INFO_HEIGHT (&info_));
+    if (!why.empty ())
+      return why;
+  }
   boxes = place_wells (layout, GST_VIDEO_INFO_WIDTH (&info_),
       GST_VIDEO_INFO_HEIGHT (&info_), why);
   if (!why.empty ())
@@ -167,11 +196,25 @@ WellAnalysis::watch_camera (const GstVideoFrame * frame,
   return true;
 }
 
+ViewChange
+WellAnalysis::watch_view (const GstVideoFrame * frame, double t,
+    const ObscuredSettings & s)
+{
+  return view_.update (frame, t, s);
+}
+
 const std::vector<AlarmChange> &
 WellAnalysis::end_all (AlarmEnd reason)
 {
   have_scores_ = false;
   return alarms_.end_all (reason);
+}
+
+void
+WellAnalysis::gap ()
+{
+  have_scores_ = false;
+  alarms_.gap ();
 }
 
 void

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "camera-shift.h"
+#include "camera-view.h"
 #include "well-crops.h"
 
 #include "wellmonitor/alarm_lifecycle.h"
@@ -34,6 +35,11 @@ struct FrameScoring
   long non_finite_well = -1;
 };
 
+/* "" when a `width` x `height` stream has the shape (aspect ratio, within
+ * 1%) of the layout's reference resolution; else why not, a clause that
+ * names both sizes and the layout. */
+std::string aspect_mismatch (const WellLayout & layout, int width, int height);
+
 class WellAnalysis
 {
 public:
@@ -55,14 +61,20 @@ public:
    * the watchdog cannot be prepared. */
   std::string configure (const GstVideoInfo * info);
   bool configured () const { return format_ != GST_VIDEO_FORMAT_UNKNOWN; }
+  /* Whether the obscured-camera check is armed (a reference frame was given
+   * and shows contrast over the wells). */
+  bool view_armed () const { return view_.armed (); }
+  bool has_reference () const { return !reference_.empty (); }
 
   /* A model loaded while running: used from the next analysed frame; the
    * wells' alarms go on. */
   void use_model (std::unique_ptr<Scorer> scorer);
   /* A layout loaded while running: its boxes in the negotiated frame into
-   * `boxes`, or why it does not fit (nothing changes). Never throws. */
+   * `boxes`, or why it does not fit (nothing changes): a box outside the
+   * frame, or, unless `stretch`, another shape than the stream's. Never
+   * throws. */
   std::string fit_layout (const WellLayout & layout,
-      std::vector<cv::Rect> & boxes);
+      std::vector<cv::Rect> & boxes, bool stretch);
   /* Swaps in a layout that fit_layout () accepted: every well starts afresh
    * (end its alarms first with end_all ()). */
   void use_layout (WellLayout layout, std::vector<cv::Rect> boxes);
@@ -81,10 +93,21 @@ public:
   bool watch_camera (const GstVideoFrame * frame, GstClockTime stream_time,
       const CameraShiftSettings & s, CameraMove & move);
 
+  /* The obscured-camera check's turn on `frame`, at `t` seconds: when the
+   * view became obscured or clear again. */
+  ViewChange watch_view (const GstVideoFrame * frame, double t,
+      const ObscuredSettings & s);
+  bool obscured () const { return view_.obscured (); }
+  const ViewWatchdog & view () const { return view_; }
+
   /* Ends every alarm in progress with `reason` and starts every well afresh
    * (see AlarmLifecycle::end_all); the next frame is analysed whatever the
    * interval. */
   const std::vector<AlarmChange> & end_all (AlarmEnd reason);
+  /* Frames were lost before the next one: every well's runs start again,
+   * every alarm stays open (see AlarmLifecycle::gap); the next frame is
+   * analysed whatever the interval. */
+  void gap ();
 
   /* Every well's result on `buffer` (writable): the meta API of
    * well-meta.h. `analysed`: scored on this buffer. */
@@ -109,6 +132,7 @@ private:
   WellLayout layout_;
   cv::Mat reference_;                   /* grey; empty: no watchdog */
   CameraShiftWatchdog watchdog_;
+  ViewWatchdog view_;
 
   GstVideoInfo info_ {};                /* the negotiated frames */
   GstVideoFormat format_ = GST_VIDEO_FORMAT_UNKNOWN;

@@ -90,6 +90,11 @@ class RecordingHost : public wm::MonitorHost {
     reports.push_back({type, domain, code, text, debug});
   }
   void revert(wm::ReloadKind, const std::string&, const std::string&) override { ++reverts; }
+  void push_event(GstEvent* event) override {
+    const GstStructure* s = gst_event_get_structure(event);
+    events.push_back(s ? gst_structure_get_name(s) : GST_EVENT_TYPE_NAME(event));
+    gst_event_unref(event);
+  }
 
   // The names of the structures posted since the last call, "name:well" for alarms and clears.
   std::vector<std::string> take_names() {
@@ -109,6 +114,7 @@ class RecordingHost : public wm::MonitorHost {
 
   std::vector<GstStructure*> posted;
   std::vector<Report> reports;
+  std::vector<std::string> events;  // pushed downstream
   int reverts = 0;
 };
 
@@ -147,7 +153,7 @@ class Core : public ::testing::Test {
   bool start() {
     if (!core_.start(props_)) return false;
     const GstVideoInfo info = stream_info();
-    return core_.set_info(&info);
+    return core_.set_info(&info, false);
   }
   // Pushes one frame; returns the flow.
   GstFlowReturn push(const cv::Mat* a, const cv::Mat* b, guint flags = 0) {
@@ -301,7 +307,7 @@ TEST_F(Core, AMissingLayoutFailsTheStartWithOneErrorNamingIt) {
 
 TEST_F(Core, CapsBeforeTheStartAreRefusedWithOneError) {
   const GstVideoInfo info = stream_info();
-  EXPECT_FALSE(core_.set_info(&info));
+  EXPECT_FALSE(core_.set_info(&info, false));
   ASSERT_EQ(host_.reports.size(), 1u);
   EXPECT_EQ(host_.reports[0].type, GST_MESSAGE_ERROR);
   EXPECT_EQ(host_.reports[0].domain, GST_CORE_ERROR);
@@ -320,6 +326,92 @@ TEST_F(Core, OneSpillGivesOneAlarmAndOneClearWithTheWellsBox) {
   EXPECT_EQ(seen, (std::vector<std::string>{"wellmonitor-alarm:a@2", "wellmonitor-clear:a@5"}));
   EXPECT_TRUE(host_.reports.empty());
   EXPECT_EQ(core_.schedule().counters().analysed, 7u);
+}
+
+TEST_F(Core, ACameraLostEndsTheOpenAlarmAndNoFrameIsAnalysedUntilItIsBack) {
+  ASSERT_TRUE(start());
+  push(S(), N());
+  push(S(), N());
+  ASSERT_EQ(host_.take_names(), std::vector<std::string>{"wellmonitor-alarm:a"});
+  core_.camera_lost("no-frames");
+  ASSERT_EQ(host_.posted.size(), 2u);
+  EXPECT_STREQ(gst_structure_get_string(host_.posted[0], "reason"), "camera-lost");
+  EXPECT_STREQ(gst_structure_get_name(host_.posted[1]), "wellmonitor-camera-lost");
+  EXPECT_STREQ(gst_structure_get_string(host_.posted[1], "reason"), "no-frames");
+  guint64 frame = 99;
+  gst_structure_get_uint64(host_.posted[1], "frame", &frame);
+  EXPECT_EQ(frame, 1u) << "the last frame received";
+  host_.clear();
+  const guint64 analysed = core_.schedule().counters().analysed;
+  for (int i = 0; i < 5; ++i) push(S(), S());
+  EXPECT_TRUE(host_.take_names().empty()) << "no alarm from frames during a loss";
+  EXPECT_EQ(core_.schedule().counters().analysed, analysed);
+  core_.camera_back();
+  EXPECT_EQ(host_.take_names(), std::vector<std::string>{"wellmonitor-camera-back"});
+  push(S(), N());
+  push(S(), N());
+  EXPECT_EQ(host_.take_names(), std::vector<std::string>{"wellmonitor-alarm:a"}) << "counted afresh after the return";
+}
+
+TEST_F(Core, AGapDuringASpillNeitherEndsTheAlarmNorRaisesItAgain) {
+  ASSERT_TRUE(start());
+  std::vector<std::string> seen;
+  for (int i = 0; i < 3; ++i) push(S(), N());
+  push(S(), N(), GST_BUFFER_FLAG_DISCONT);
+  push(S(), N());
+  push(S(), N(), GST_BUFFER_FLAG_DISCONT);
+  for (int i = 0; i < 3; ++i) push(N(), N());
+  core_.eos();
+  for (const auto& n : host_.take_names()) seen.push_back(n);
+  EXPECT_EQ(seen, (std::vector<std::string>{"wellmonitor-alarm:a", "wellmonitor-clear:a", "wellmonitor-summary"}));
+}
+
+TEST_F(Core, AlarmsOpenAtEosEndWithReasonStoppedBeforeTheSummary) {
+  ASSERT_TRUE(start());
+  push(S(), S());
+  push(S(), S());
+  host_.clear();
+  core_.eos();
+  ASSERT_EQ(host_.posted.size(), 3u);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_STREQ(gst_structure_get_name(host_.posted[i]), "wellmonitor-clear");
+    EXPECT_STREQ(gst_structure_get_string(host_.posted[i], "reason"), "stopped");
+  }
+  EXPECT_STREQ(gst_structure_get_name(host_.posted[2]), "wellmonitor-summary");
+  host_.clear();
+  core_.stop();
+  EXPECT_TRUE(host_.posted.empty()) << "nothing left to end at the stop";
+}
+
+TEST(StreamShape, OnlyAStreamOfTheLayoutsAspectRatioWithinOnePercentFits) {
+  wm::WellLayout plant;
+  plant.origin = "casting-table.wells.txt";
+  plant.ref_width = 1920;
+  plant.ref_height = 1200;
+  EXPECT_EQ(wm::aspect_mismatch(plant, 960, 600), "");
+  EXPECT_EQ(wm::aspect_mismatch(plant, 1920, 1200), "");
+  EXPECT_EQ(wm::aspect_mismatch(plant, 1918, 1200), "") << "0.1%";
+  for (const auto& [w, h] : std::vector<std::pair<int, int>>{{1920, 1080}, {1280, 720}, {720, 1280}, {1920, 1170}}) {
+    const std::string why = wm::aspect_mismatch(plant, w, h);
+    EXPECT_NE(why.find(std::to_string(w) + "x" + std::to_string(h)), std::string::npos) << why;
+    EXPECT_NE(why.find("1920x1200"), std::string::npos) << why;
+    EXPECT_NE(why.find("casting-table.wells.txt"), std::string::npos) << why;
+  }
+}
+
+TEST_F(Core, AStreamOfAnotherShapeIsRefusedWithOneErrorHoweverOftenItIsOffered) {
+  ASSERT_TRUE(core_.start(props_));
+  const GstVideoInfo wide = stream_info(160, 90);  // 16:9 against 160x96 (5:3)
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(core_.set_info(&wide, false));
+  ASSERT_EQ(host_.reports.size(), 1u);
+  EXPECT_EQ(host_.reports[0].domain, GST_CORE_ERROR);
+  EXPECT_EQ(host_.reports[0].code, GST_CORE_ERROR_NEGOTIATION);
+  EXPECT_EQ(host_.reports[0].text.find('\n'), std::string::npos);
+  EXPECT_NE(host_.reports[0].text.find("stretch=true"), std::string::npos) << host_.reports[0].text;
+  EXPECT_TRUE(core_.set_info(&wide, true)) << "stretch=true accepts it";
+  const GstVideoInfo twice = stream_info(320, 192);
+  EXPECT_TRUE(core_.set_info(&twice, false)) << "the same shape at another size";
+  EXPECT_EQ(host_.reports.size(), 1u);
 }
 
 TEST_F(Core, TheSummaryAtEosCountsTheFramesIn) {

@@ -196,6 +196,34 @@ TEST(PipelineDescription, EverySourceIsFollowedByDecodebinAndTheMonitor) {
   EXPECT_EQ(source_description(o), "filesrc location=\"my \\\"best\\\" clip.mp4\"");
 }
 
+TEST(RunnerOptions, ReferenceFrameAndStretchReachTheMonitor) {
+  const std::string frame = std::string(WELLMONITOR_SOURCE_DIR) + "/tests/fixtures/casting-table-960x600.jpg";
+  ParseResult r = parse({"file", "--reference-frame", frame, "--stretch", kReplay});
+  ASSERT_TRUE(r.options) << r.err;
+  EXPECT_EQ(r.options->reference_frame, frame);
+  EXPECT_TRUE(r.options->stretch);
+  RunOptions o = *r.options;
+  o.display = false;
+  const std::string launch = launch_description(o, PipelinePlan());
+  EXPECT_NE(launch.find("wellmonitor name=monitor wells=\"" + o.wells + "\" reference-frame=\"" + frame +
+                        "\" stretch=true"),
+            std::string::npos)
+      << launch;
+  // unset, the element's defaults stand
+  r = parse({"file", kReplay});
+  ASSERT_TRUE(r.options);
+  const std::string plain = launch_description(*r.options, PipelinePlan());
+  EXPECT_EQ(plain.find("reference-frame"), std::string::npos) << plain;
+  EXPECT_EQ(plain.find("stretch"), std::string::npos) << plain;
+  // a reference frame that cannot be read: one line, status 2
+  r = parse({"file", "--reference-frame", "/no/such/table.png", kReplay});
+  EXPECT_FALSE(r.options);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "x.sh: error: cannot read reference frame '/no/such/table.png'\n");
+  EXPECT_NE(help_text(Mode::kRtsp, "rtsp.sh").find("--reference-frame F"), std::string::npos);
+  EXPECT_NE(help_text(Mode::kFile, "file.sh").find("--stretch"), std::string::npos);
+}
+
 TEST(PipelineDescription, PublishersSeeTheFrameBeforeTheOverlayAndEachOutputHasItsBranch) {
   RunOptions o;
   o.mode = Mode::kFile;

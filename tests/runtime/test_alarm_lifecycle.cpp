@@ -1,12 +1,15 @@
 // The per-well alarm lifecycle on its own: the decision over frames (the
-// debounce), the alarm's event id and highest score, how it ends, and the same
-// lifecycle followed from a decision made upstream (wellpublish).
+// debounce), the alarm's event id and highest score, how it ends (exactly once
+// per event id, gaps in the frames included), and the same lifecycle followed
+// from a decision made upstream (wellpublish).
 #include "wellmonitor/alarm_lifecycle.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
+#include <map>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -110,17 +113,104 @@ TEST(AlarmLifecycle, EndAllEndsEveryOpenAlarmWithItsReasonAndForgetsTheRuns) {
   EXPECT_TRUE(a.end_all(wm::AlarmEnd::kStopped).empty()) << "nothing left to end";
 }
 
-TEST(AlarmLifecycle, AWellStillSpillingAfterAGapIsAlarmedAgainWithANewId) {
+TEST(AlarmLifecycle, AWellStillSpillingAfterItsAlarmWasEndedIsAlarmedAgainWithANewId) {
   wm::AlarmLifecycle a;
   a.set_wells({"w"});
   const auto first = a.decide({0.9}, kThreshold, rule(1, 1), at_ms(1000));
   ASSERT_EQ(first.size(), 1u);
   const std::string id = first[0].event_id;
-  a.end_all(wm::AlarmEnd::kGap);
+  a.end_all(wm::AlarmEnd::kCameraLost);
   const auto again = a.decide({0.9}, kThreshold, rule(1, 1), at_ms(2000));
   ASSERT_EQ(again.size(), 1u);
   EXPECT_TRUE(again[0].alarm);
   EXPECT_NE(again[0].event_id, id);
+}
+
+// Seen on a live run on a busy machine: one spill of r2w9 gave ALARM three
+// times (frames 155, 160, 166) and one CLEAR, because every discontinuity (a
+// frame dropped upstream) ended the alarm silently and the still spilling well
+// was alarmed again; the first two event ids were never closed. A gap keeps
+// the alarm open: the same spill, with the same gaps, is one alarm and one end.
+TEST(AlarmLifecycle, OneSpillWithFramesLostDuringItIsOneAlarmAndOneEnd) {
+  // frame: spill from 150 to 180, normal after; two frames lost at 160 and at 170
+  auto run = [](bool old_way) {
+    wm::AlarmLifecycle a;
+    a.set_wells({"r2w8", "r2w9"});
+    std::vector<wm::AlarmChange> seen;
+    for (int f = 140; f < 200; ++f) {
+      if (f == 160 || f == 170) {
+        if (old_way)
+          a.end_all(wm::AlarmEnd::kGap);  // what a discontinuity did
+        else
+          a.gap();
+        f += 2;  // two frames lost
+      }
+      const double s = f >= 150 && f <= 180 ? 0.9 : 0.1;
+      for (const auto& c : a.decide({0.1, s}, kThreshold, rule(5, 5), at_ms(f * 40))) seen.push_back(c);
+    }
+    return seen;
+  };
+  const auto before = run(true);
+  int alarms = 0, clears = 0;
+  for (const auto& c : before) (c.alarm ? alarms : clears)++;
+  EXPECT_EQ(alarms, 3) << "the seen bug: one spill alarmed three times";
+  EXPECT_EQ(clears, 1);
+
+  const auto seen = run(false);
+  ASSERT_EQ(seen.size(), 2u) << "one alarm, one end";
+  EXPECT_TRUE(seen[0].alarm);
+  EXPECT_EQ(seen[0].well, 1u);
+  EXPECT_FALSE(seen[1].alarm);
+  EXPECT_EQ(seen[1].reason, wm::AlarmEnd::kNormal);
+  EXPECT_EQ(seen[1].event_id, seen[0].event_id);
+}
+
+TEST(AlarmLifecycle, AGapRestartsTheRunsButNeitherRaisesNorEndsAnAlarm) {
+  wm::AlarmLifecycle a;
+  a.set_wells({"in-alarm", "building-up"});
+  a.decide({0.9, 0.1}, kThreshold, rule(2, 2), at_ms(0));
+  a.decide({0.9, 0.9}, kThreshold, rule(2, 2), at_ms(40));  // w0 alarms; w1 one frame over
+  ASSERT_TRUE(a.well(0).alarm);
+  const std::string id = a.well(0).event_id;
+  a.gap();
+  EXPECT_TRUE(a.well(0).alarm) << "still open";
+  EXPECT_EQ(a.well(0).event_id, id);
+  // w1's run starts again: one more frame over is not two
+  EXPECT_TRUE(a.decide({0.1, 0.9}, kThreshold, rule(2, 2), at_ms(200)).empty());
+  const auto& on = a.decide({0.1, 0.9}, kThreshold, rule(2, 2), at_ms(240));
+  ASSERT_EQ(on.size(), 2u);
+  EXPECT_FALSE(on[0].alarm) << "w0: two frames normal after the gap clear it";
+  EXPECT_EQ(on[0].event_id, id);
+  EXPECT_TRUE(on[1].alarm);
+}
+
+// Whatever the frames, gaps and ends, every event id that starts ends once.
+TEST(AlarmLifecycle, EveryEventIdGetsExactlyOneEnd) {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<double> score(0.0, 1.0);
+  std::uniform_int_distribution<int> action(0, 99);
+  wm::AlarmLifecycle a;
+  a.set_wells({"a", "b", "c"});
+  std::map<std::string, int> starts, ends;
+  auto count = [&](const std::vector<wm::AlarmChange>& changes) {
+    for (const auto& c : changes) (c.alarm ? starts : ends)[c.event_id]++;
+  };
+  for (int f = 0; f < 5000; ++f) {
+    const int act = action(rng);
+    if (act < 3)
+      a.gap();
+    else if (act < 4)
+      count(a.end_all(act % 2 ? wm::AlarmEnd::kCameraLost : wm::AlarmEnd::kCameraObscured));
+    count(a.decide({score(rng), score(rng) * 1.2, score(rng) * 0.8}, kThreshold, rule(3, 3),
+                   at_ms(1000 + f * 40)));
+  }
+  count(a.end_all(wm::AlarmEnd::kStopped));
+  ASSERT_GT(starts.size(), 20u);
+  for (const auto& [id, n] : starts) {
+    EXPECT_EQ(n, 1) << id;
+    EXPECT_EQ(ends[id], 1) << id << " ended " << ends[id] << " times";
+  }
+  EXPECT_EQ(ends.size(), starts.size());
 }
 
 TEST(AlarmLifecycle, AScoreThatIsNoNumberCountsAsAnAnomaly) {
@@ -173,7 +263,7 @@ TEST(AlarmLifecycle, EveryEndHasAName) {
   EXPECT_STREQ(wm::alarm_end_name(wm::AlarmEnd::kFlush), "flush");
   EXPECT_STREQ(wm::alarm_end_name(wm::AlarmEnd::kGap), "gap");
   EXPECT_STREQ(wm::alarm_end_name(wm::AlarmEnd::kStopped), "stopped");
-  EXPECT_STREQ(wm::alarm_end_name(wm::AlarmEnd::kLayoutChanged), "layout-changed");
+  EXPECT_STREQ(wm::alarm_end_name(wm::AlarmEnd::kLayoutChanged), "reconfigured");
   EXPECT_STREQ(wm::alarm_end_name(wm::AlarmEnd::kCameraLost), "camera-lost");
   EXPECT_STREQ(wm::alarm_end_name(wm::AlarmEnd::kCameraObscured), "camera-obscured");
 }

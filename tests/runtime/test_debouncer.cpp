@@ -97,6 +97,25 @@ TEST(Debouncer, ResetForgetsRunsAndAlarmsWithoutAClear) {
   EXPECT_EQ(d.update({kOver, kUnder}, kThreshold, 2, 1).size(), 1u);
 }
 
+TEST(Debouncer, RestartRunsKeepsEveryAlarmAndCountsTheFramesAgain) {
+  wm::Debouncer d(2);
+  d.update({kOver, kOver}, kThreshold, 2, 2);
+  d.update({kOver, kUnder}, kThreshold, 2, 2);  // well 0 alarms; well 1 one frame under
+  d.update({kUnder, kOver}, kThreshold, 2, 2);  // well 0 one frame under; well 1 one frame over
+  ASSERT_TRUE(d.well(0).alarm);
+  d.restart_runs();
+  EXPECT_TRUE(d.well(0).alarm) << "a gap ends no alarm";
+  EXPECT_FALSE(d.well(1).alarm);
+  EXPECT_EQ(d.well(0).under_run, 0u);
+  EXPECT_EQ(d.well(1).over_run, 0u);
+  // both counts start again: one frame is not two
+  EXPECT_TRUE(d.update({kUnder, kOver}, kThreshold, 2, 2).empty());
+  const auto& changes = d.update({kUnder, kOver}, kThreshold, 2, 2);
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_FALSE(changes[0].alarm) << "well 0 clears, once";
+  EXPECT_TRUE(changes[1].alarm);
+}
+
 TEST(Debouncer, ThresholdAndFrameCountsMayChangeFromFrameToFrame) {
   wm::Debouncer d(1);
   EXPECT_TRUE(d.update({0.6}, 0.7, 2, 1).empty());

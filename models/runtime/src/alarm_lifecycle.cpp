@@ -16,7 +16,7 @@ const char* alarm_end_name(AlarmEnd reason) {
     case AlarmEnd::kStopped:
       return "stopped";
     case AlarmEnd::kLayoutChanged:
-      return "layout-changed";
+      return "reconfigured";
     case AlarmEnd::kCameraLost:
       return "camera-lost";
     case AlarmEnd::kCameraObscured:
@@ -70,6 +70,11 @@ const std::vector<AlarmChange>& AlarmLifecycle::end_all(AlarmEnd reason) {
   }
   rule_.reset();
   return changes_;
+}
+
+void AlarmLifecycle::gap() {
+  rule_.restart_runs();
+  changes_.clear();
 }
 
 void AlarmLifecycle::track(size_t i, double score, bool anomaly, bool alarm, const AlarmTime& time) {

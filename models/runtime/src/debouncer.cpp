@@ -19,6 +19,11 @@ void Debouncer::reset() {
   changes_.clear();
 }
 
+void Debouncer::restart_runs() {
+  for (WellState& s : wells_) s.over_run = s.under_run = 0;
+  changes_.clear();
+}
+
 const std::vector<WellChange>& Debouncer::update(const std::vector<double>& scores, double threshold,
                                                  unsigned alarm_frames, unsigned clear_frames) {
   if (scores.size() != wells_.size())

@@ -12,6 +12,12 @@
 // decide(); an end for every alarm (camera lost, stopped) through end_all()
 // and AlarmEnd; shelving a well or acknowledging an alarm into WellAlarm.
 //
+// Every alarm (event id) gets exactly one end: a clear (kNormal) from the
+// decision, or an end with a reason from end_all(). A gap in the frames
+// (frames lost upstream, a buffer flagged DISCONT) is no end: gap() restarts
+// the runs and leaves each alarm open, so that a well still spilling after a
+// gap is neither alarmed again nor left open.
+//
 // Pure state: no LibTorch, no GStreamer, no clock of its own (the caller says
 // when each frame arrived).
 #pragma once
@@ -26,18 +32,18 @@
 
 namespace wellmonitor {
 
-// Why an alarm ended.
+// Why an alarm ended: the `reason` of a clear message or event.
 enum class AlarmEnd {
-  kNormal,         // the well was seen normal again (a clear)
-  kFlush,          // a flush (a flushing seek): the frames before say nothing of the ones after
-  kGap,            // frames were lost (a buffer flagged DISCONT)
-  kStopped,        // the element stopped
-  kLayoutChanged,  // a new well layout replaced the wells
-  kCameraLost,     // the camera stopped sending frames
-  kCameraObscured, // the camera shows nothing usable (covered, fogged, dark)
+  kNormal,          // the well was seen normal again (a clear)
+  kFlush,           // a flush (a flushing seek): the frames before say nothing of the ones after
+  kGap,             // not an end any more: a gap in the frames is gap(); kept for callers that still end with it
+  kStopped,         // the stream ended (EOS) or the element stopped
+  kLayoutChanged,   // a new well layout replaced the wells
+  kCameraLost,      // the camera stopped sending frames
+  kCameraObscured,  // the camera shows nothing usable (covered, fogged, dark)
 };
 
-// "normal", "flush", "gap", "stopped", "layout-changed", "camera-lost",
+// "normal", "flush", "gap", "stopped", "reconfigured", "camera-lost",
 // "camera-obscured".
 const char* alarm_end_name(AlarmEnd reason);
 
@@ -100,11 +106,16 @@ class AlarmLifecycle {
                             const AlarmTime& time);
 
   // Ends every alarm in progress with `reason` and forgets every well's runs
-  // and scores (a flush, a gap in the frames, a stop). Returns the ends, in
-  // layout order, for the caller to report or not: today neither element
-  // reports them (no clear is posted or published for a flush, a gap or a
-  // stop), so a well still spilling after it is reported again.
+  // and scores (the camera lost, the stream stopped, a new layout, a flush).
+  // Returns the ends, in layout order, for the caller to report: each is its
+  // alarm's one end. A well still spilling afterwards is a new alarm.
   const std::vector<AlarmChange>& end_all(AlarmEnd reason);
+
+  // Frames were lost before the next one (dropped upstream, a buffer flagged
+  // DISCONT): every well's runs over or under the threshold start again, and
+  // every alarm stays open, with its id, until the well is seen normal for
+  // `clear_frames` frames or end_all() ends it. No change is reported.
+  void gap();
 
   size_t size() const { return wells_.size(); }
   const WellAlarm& well(size_t i) const { return wells_.at(i); }

@@ -30,9 +30,13 @@ class Debouncer {
 
   // `wells` wells, none in alarm.
   void resize(size_t wells);
-  // Forgets every well's runs and alarm (a flush, a gap in the frames): no
+  // Forgets every well's runs and alarm (a flush, an end of every alarm): no
   // change is reported for a well that was in alarm.
   void reset();
+  // Frames were lost (a gap): every well's runs start again, but a well in
+  // alarm stays in alarm (it clears after `clear_frames` frames seen at or
+  // under the threshold) and a well that was not stays out of it.
+  void restart_runs();
 
   // One analysed frame: a score per well, in layout order. Returns the wells
   // whose debounced state changed, in layout order (valid until the next call).
