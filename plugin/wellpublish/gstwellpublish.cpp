@@ -29,12 +29,8 @@
 
 #include "gstwellpublish.h"
 
-#include "publisher.h"
-#include "settings.h"
+#include "session.h"
 #include "video-formats.h"
-#include "well-events.h"
-
-#include "wellmonitor/camera_events.h"
 
 #include <unistd.h>
 
@@ -138,15 +134,12 @@ gst_well_publish_method_get_type (void)
 }
 
 /* C++ state, new'ed in init and deleted in finalize. The properties' values
- * are under the object lock; the publisher lives from start to stop; the
- * events are the streaming thread's. */
+ * are under the object lock; the session lives from start to stop. */
 struct GstWellPublishPrivate
 {
   GValue props[N_PROPS] = { };  /* read-write properties, by id */
-  std::unique_ptr<wellpublish::Publisher> publisher;
+  std::unique_ptr<wellpublish::Session> session;
   wellpublish::PublisherStats last_stats;       /* kept after stop */
-  wellpublish::WellEvents events;
-  std::string address;                          /* for messages */
 };
 
 struct _GstWellPublish
@@ -230,38 +223,16 @@ static gboolean
 gst_well_publish_start (GstBaseTransform * trans)
 {
   GstWellPublish *self = GST_WELL_PUBLISH (trans);
-  GstWellPublishPrivate *priv = self->priv;
   const wellpublish::Settings s = read_settings (self);
 
-  priv->events.reset ();
-  priv->events.log = [self](const std::string & line) {
-    GST_INFO_OBJECT (self, "%s", line.c_str ());
-  };
-
-  std::unique_ptr<wellpublish::Transport> transport;
-  std::unique_ptr<wellpublish::Spool> spool;
-  std::string no_spool;
-  try {
-    transport = wellpublish::make_transport (s, (long) getpid ());
-    spool = wellpublish::open_spool (s, g_getenv, no_spool);
-  } catch (const wellpublish::SetupError & e) {
-    post_setup_error (self, e);
-    return FALSE;
-  }
-  if (!no_spool.empty ())
-    GST_ELEMENT_WARNING (self, RESOURCE, OPEN_WRITE, ("%s", no_spool.c_str ()),
-        (NULL));
-  if (spool && spool->unreadable () > 0)
-    GST_ELEMENT_WARNING (self, RESOURCE, READ, ("%zu files in the spool %s "
-            "are not messages: set aside as *.bad.", spool->unreadable (),
-            spool->dir ().c_str ()), (NULL));
-
-  priv->address = s.address;
-  wellpublish::PublisherCallbacks callbacks;
-  callbacks.warning = [self](const std::string & what) {
+  wellpublish::SessionReports reports;
+  reports.warning = [self](const std::string & what) {
     GST_ELEMENT_WARNING (self, RESOURCE, WRITE, ("%s", what.c_str ()), (NULL));
   };
-  callbacks.connected = [self, address = s.address](bool outage) {
+  reports.info = [self](const std::string & what) {
+    GST_ELEMENT_INFO (self, RESOURCE, READ, ("%s", what.c_str ()), (NULL));
+  };
+  reports.connected = [self, address = s.address](bool outage) {
     GST_INFO_OBJECT (self, "%s %s", outage ? "reconnected to" : "connected to",
         address.c_str ());
     gst_element_post_message (GST_ELEMENT (self),
@@ -270,20 +241,18 @@ gst_well_publish_start (GstBaseTransform * trans)
                 "address", G_TYPE_STRING, address.c_str (),
                 "reconnected", G_TYPE_BOOLEAN, (gboolean) outage, NULL)));
   };
-  callbacks.stamp = wellpublish::with_delay;
+  reports.log = [self](const std::string & line) {
+    GST_INFO_OBJECT (self, "%s", line.c_str ());
+  };
   try {
-    auto publisher = std::make_unique<wellpublish::Publisher> (
-        std::move (transport), s.queue_size, std::move (callbacks),
-        std::move (spool));
-    publisher->start ();
-    const guint64 replayed = publisher->stats ().replayed;
-    if (replayed > 0)
-      GST_ELEMENT_INFO (self, RESOURCE, READ, ("%" G_GUINT64_FORMAT " messages "
-              "an earlier run did not deliver wait in %s: sent first.",
-              replayed, publisher->spool_dir ().c_str ()), (NULL));
+    auto session = std::make_unique<wellpublish::Session> (s,
+        (long) getpid (), g_getenv, std::move (reports));
     GST_OBJECT_LOCK (self);
-    priv->publisher = std::move (publisher);
+    self->priv->session = std::move (session);
     GST_OBJECT_UNLOCK (self);
+  } catch (const wellpublish::SetupError & e) {
+    post_setup_error (self, e);
+    return FALSE;
   } catch (const std::exception & e) {
     GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
         ("Cannot start publishing: %s.", e.what ()), (NULL));
@@ -293,90 +262,48 @@ gst_well_publish_start (GstBaseTransform * trans)
   return TRUE;
 }
 
+/* What is still in alarm ends (reason stopped); the rest is delivered while
+ * the broker allows, then spooled; what is left is a WARNING whose details
+ * structure is named "wellpublish-undelivered" (GST_ELEMENT_WARNING_WITH_DETAILS
+ * would name it "details"). */
 static gboolean
 gst_well_publish_stop (GstBaseTransform * trans)
 {
   GstWellPublish *self = GST_WELL_PUBLISH (trans);
   GstWellPublishPrivate *priv = self->priv;
-  const wellpublish::Settings s = read_settings (self);
 
-  GST_OBJECT_LOCK (self);
-  std::unique_ptr<wellpublish::Publisher> publisher = std::move (priv->publisher);
-  GST_OBJECT_UNLOCK (self);
-  if (publisher) {
-    /* what is still in alarm ends here (EOS ended it already, if there was one) */
-    for (wellpublish::Message & m : priv->events.end_all (
-            wellmonitor::AlarmEnd::kStopped, s, g_get_real_time ()))
-      publisher->queue (std::move (m));
-    const size_t left = publisher->stop (s.drain_ms);
-    const wellpublish::PublisherStats stats = publisher->stats ();
-    if (left > 0) {
-      const std::string dir = publisher->spool_dir ();
-      const std::string text = wellpublish::undelivered_text (left,
-          stats.spooled, publisher->describe (), dir);
-      /* a details structure of our name (GST_ELEMENT_WARNING_WITH_DETAILS
-       * names it "details") */
-      GError *err = g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE,
-          "%s.", text.c_str ());
-      GST_WARNING_OBJECT (self, "%s", err->message);
-      gst_element_post_message (GST_ELEMENT (self),
-          gst_message_new_warning_with_details (GST_OBJECT (self), err, NULL,
-              gst_structure_new ("wellpublish-undelivered",
-                  "count", G_TYPE_UINT64, (guint64) left,
-                  "spool", G_TYPE_STRING, dir.c_str (), NULL)));
-      g_error_free (err);
-    }
-    GST_OBJECT_LOCK (self);
-    priv->last_stats = stats;
-    GST_OBJECT_UNLOCK (self);
+  if (!priv->session)
+    return TRUE;
+  const wellpublish::StopReport r = priv->session->stop (read_settings (self));
+  if (r.left > 0) {
+    GError *err = g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE,
+        "%s.", r.text.c_str ());
+    GST_WARNING_OBJECT (self, "%s", err->message);
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_warning_with_details (GST_OBJECT (self), err, NULL,
+            gst_structure_new ("wellpublish-undelivered",
+                "count", G_TYPE_UINT64, (guint64) r.left,
+                "spool", G_TYPE_STRING, r.spool_dir.c_str (), NULL)));
+    g_error_free (err);
   }
-  priv->events.reset ();
+  GST_OBJECT_LOCK (self);
+  priv->last_stats = priv->session->stats ();
+  std::unique_ptr<wellpublish::Session> session = std::move (priv->session);
+  GST_OBJECT_UNLOCK (self);
   return TRUE;
 }
 
-/* The camera event `event` carries ("lost", "back", "obscured"), or NULL. */
-static const char *
-camera_event_kind (GstEvent * event)
-{
-  const GstStructure *s = gst_event_get_structure (event);
-  if (GST_EVENT_TYPE (event) != GST_EVENT_CUSTOM_DOWNSTREAM || !s)
-    return NULL;
-  if (gst_structure_has_name (s, wellmonitor::kCameraLostEvent))
-    return "lost";
-  if (gst_structure_has_name (s, wellmonitor::kCameraBackEvent))
-    return "back";
-  if (gst_structure_has_name (s, wellmonitor::kCameraObscuredEvent))
-    return "obscured";
-  return NULL;
-}
-
-/* The end of the stream or a flush ends every alarm in progress (reason
- * stopped); a camera event ends them (camera-lost, camera-obscured) and is
- * published. The messages go in order with the frames' (streaming thread). */
+/* The end of the stream, a flush and the camera events end alarms; they go in
+ * order with the frames (the streaming thread). */
 static gboolean
 gst_well_publish_sink_event (GstBaseTransform * trans, GstEvent * event)
 {
   GstWellPublish *self = GST_WELL_PUBLISH (trans);
-  GstWellPublishPrivate *priv = self->priv;
-  const GstEventType type = GST_EVENT_TYPE (event);
-  const char *camera = camera_event_kind (event);
 
-  if (priv->publisher && (camera || type == GST_EVENT_EOS
-          || type == GST_EVENT_FLUSH_STOP)) {
-    const wellpublish::Settings s = read_settings (self);
-    const gint64 now = g_get_real_time ();
+  if (self->priv->session) {
     try {
-      std::vector<wellpublish::Message> messages;
-      if (camera) {
-        const gchar *reason = gst_structure_get_string (
-            gst_event_get_structure (event), "reason");
-        messages = priv->events.camera (camera, reason ? reason : "", s, now);
-      } else {
-        messages = priv->events.end_all (wellmonitor::AlarmEnd::kStopped, s,
-            now);
-      }
-      for (wellpublish::Message & m : messages)
-        priv->publisher->queue (std::move (m));
+      self->priv->session->event (event, read_settings (self),
+          g_get_real_time ());
     } catch (const std::exception & e) {
       GST_ELEMENT_WARNING (self, STREAM, FAILED,
           ("Could not publish the end of the alarms."), ("%s", e.what ()));
@@ -392,26 +319,19 @@ gst_well_publish_transform_frame_ip (GstVideoFilter * filter,
     GstVideoFrame * frame)
 {
   GstWellPublish *self = GST_WELL_PUBLISH (filter);
-  GstWellPublishPrivate *priv = self->priv;
+  wellpublish::Session *session = self->priv->session.get ();
 
-  if (!priv->publisher)
+  if (!session)
     return GST_FLOW_OK;
-  const wellpublish::Settings s = read_settings (self);
-  const guint64 index = priv->events.frames ();
+  const guint64 index = session->frames ();
   try {
-    std::vector<wellpublish::Message> messages = priv->events.frame (frame,
-        &GST_BASE_TRANSFORM (self)->segment, s, g_get_real_time ());
-    for (wellpublish::Message & m : messages)
-      priv->publisher->queue (std::move (m));
+    session->frame (frame, &GST_BASE_TRANSFORM (self)->segment,
+        read_settings (self), g_get_real_time ());
   } catch (const std::exception & e) {
     /* publishing never ends the pipeline */
     GST_ELEMENT_WARNING (self, STREAM, FAILED,
         ("Could not publish the wells of frame %" G_GUINT64_FORMAT ".", index),
         ("%s", e.what ()));
-  } catch (...) {
-    GST_ELEMENT_WARNING (self, STREAM, FAILED,
-        ("Could not publish the wells of frame %" G_GUINT64_FORMAT ".", index),
-        ("unknown exception"));
   }
   return GST_FLOW_OK;
 }
@@ -761,8 +681,8 @@ gst_well_publish_get_property (GObject * object, guint prop_id,
   GstWellPublishPrivate *priv = self->priv;
 
   GST_OBJECT_LOCK (self);
-  const wellpublish::PublisherStats stats = priv->publisher ?
-      priv->publisher->stats () : priv->last_stats;
+  const wellpublish::PublisherStats stats = priv->session ?
+      priv->session->stats () : priv->last_stats;
   switch (prop_id) {
     case PROP_CONNECTED:
       g_value_set_boolean (value, stats.connected);

@@ -347,6 +347,7 @@ Publisher::run ()
   bool reported = false;        /* connected () was called for this connection */
   bool ever_connected = false;
   bool warned = false;          /* a warning was given for this outage */
+  bool tried = false;           /* open () was called at least once */
   auto retry = kRetryFirst;
   Clock::time_point retry_at = Clock::now ();
   Clock::time_point drain_deadline = Clock::time_point::max ();
@@ -382,7 +383,10 @@ Publisher::run ()
       if (stopping_) {
         if (drain_deadline == Clock::time_point::max ())
           drain_deadline = Clock::now () + std::chrono::milliseconds (drain_ms_);
-        if (!open || entries_.empty () || Clock::now () >= drain_deadline)
+        /* a transport not tried yet (a stop right after the start) is
+         * tried once */
+        if ((!open && tried) || entries_.empty ()
+            || Clock::now () >= drain_deadline)
           break;
       }
     }
@@ -390,6 +394,7 @@ Publisher::run ()
     if (!open) {
       if (Clock::now () >= retry_at) {
         error.clear ();
+        tried = true;
         if (transport_->open (error)) {
           open = true;
         } else {

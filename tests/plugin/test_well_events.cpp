@@ -5,8 +5,11 @@
 // frames neither ends nor repeats an alarm; an end without a frame (stopped,
 // camera lost) is a clear without a snapshot, then the camera's message; an
 // analysed frame's scores are one droppable message; a meta of no layout's
-// well is left out. Every message matches its JSON Schema.
+// well is left out. Every message matches its JSON Schema. A session (start
+// to stop, session.h) hands them to the publisher in order, ends what is open
+// at its stop, and leaves what it could not deliver to the next one.
 
+#include "session.h"
 #include "well-events.h"
 
 #include "support/json_schema.h"
@@ -18,7 +21,11 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include <filesystem>
+#include <fstream>
+#include <functional>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 using json = nlohmann::json;
@@ -59,6 +66,14 @@ class WellEvents : public ::testing::Test {
 
   // One BGR frame with `wells` as metas, fed to the part (DISCONT: after a gap).
   std::vector<Message> feed(const std::vector<WellResult>& wells, bool discont = false) {
+    std::vector<Message> out;
+    with_frame(wells, discont, [&](const GstVideoFrame* f) { out = events_.frame(f, &segment_, s_, wall_us_); });
+    return out;
+  }
+
+  // Calls `use` with one BGR frame carrying `wells` as metas; the clocks move on.
+  void with_frame(const std::vector<WellResult>& wells, bool discont,
+                  const std::function<void(const GstVideoFrame*)>& use) {
     GstVideoInfo info;
     gst_video_info_set_format(&info, GST_VIDEO_FORMAT_BGR, kWidth, kHeight);
     GstBuffer* buffer = gst_buffer_new_allocate(nullptr, GST_VIDEO_INFO_SIZE(&info), nullptr);
@@ -69,11 +84,10 @@ class WellEvents : public ::testing::Test {
     for (const WellResult& w : wells) wellmonitor::well_meta_add(buffer, w);
     GstVideoFrame frame;
     EXPECT_TRUE(gst_video_frame_map(&frame, &info, buffer, GST_MAP_READ));
-    std::vector<Message> out = events_.frame(&frame, &segment_, s_, wall_us_);
+    use(&frame);
     wall_us_ += 83333;
     gst_video_frame_unmap(&frame);
     gst_buffer_unref(buffer);
-    return out;
   }
 
   // The message's JSON, rendered as the publisher's thread renders it.
@@ -219,4 +233,105 @@ TEST(WellEventsDelay, ASentMessageSaysHowLateItIs) {
   EXPECT_EQ(json::parse(wellpublish::with_delay(R"({"kind":"clear"})", -0.5))["delay_s"], 0.0)
       << "a clock set back makes no negative delay";
   EXPECT_EQ(wellpublish::with_delay("online", 3.0), "online") << "not JSON: unchanged";
+}
+
+// ---- a session: start, frames and events, stop ----
+
+namespace {
+
+namespace fs = std::filesystem;
+
+class PublishSession : public WellEvents {
+ protected:
+  void SetUp() override {
+    WellEvents::SetUp();
+    wall_us_ = g_get_real_time() - 10 * G_USEC_PER_SEC;  // the frames came 10 s ago
+    dir_ = fs::temp_directory_path() / ("wellpublish-session-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  static std::vector<json> lines_of(const fs::path& file) {
+    std::vector<json> out;
+    std::ifstream f(file);
+    for (std::string line; std::getline(f, line);) out.push_back(json::parse(line));
+    return out;
+  }
+  static GstEvent* camera_event(const char* name, const char* reason) {
+    GstStructure* st = gst_structure_new_empty(name);
+    if (reason) gst_structure_set(st, "reason", G_TYPE_STRING, reason, nullptr);
+    return gst_event_new_custom(GST_EVENT_CUSTOM_DOWNSTREAM, st);
+  }
+  void frame(wellpublish::Session& session, bool alarm) {
+    with_frame({well(0, "r1w4", alarm ? 0.9 : 0.1, alarm)}, false,
+               [&](const GstVideoFrame* f) { session.frame(f, &segment_, s_, wall_us_); });
+  }
+  void event(wellpublish::Session& session, GstEvent* e) {
+    session.event(e, s_, wall_us_);
+    gst_event_unref(e);
+  }
+
+  fs::path dir_;
+  std::vector<std::string> infos_;
+};
+
+const wellpublish::Getenv kNoEnv = [](const char*) -> const char* { return nullptr; };
+
+}  // namespace
+
+TEST_F(PublishSession, FramesAndEventsReachThePublisherInOrderAndTheStopEndsWhatIsOpen) {
+  s_.file = true;
+  s_.address = (dir_ / "events.jsonl").string();
+  wellpublish::Session session(s_, 7, kNoEnv, {});
+  frame(session, true);
+  event(session, camera_event("wellmonitor-camera-lost", "error"));
+  event(session, camera_event("wellmonitor-camera-back", nullptr));
+  frame(session, true);
+  event(session, gst_event_new_tag(gst_tag_list_new_empty()));  // not ours: nothing
+  const wellpublish::StopReport r = session.stop(s_);
+  EXPECT_EQ(r.left, 0u);
+  EXPECT_TRUE(r.text.empty());
+  std::vector<std::string> got;
+  for (const json& e : lines_of(s_.address))
+    got.push_back(e["kind"].get<std::string>() + (e.contains("reason") ? " " + e["reason"].get<std::string>() : ""));
+  EXPECT_EQ(got, (std::vector<std::string>{"alarm", "clear camera-lost", "lost error", "back", "alarm",
+                                           "clear stopped"}));
+}
+
+TEST_F(PublishSession, WhatTheBrokerDidNotTakeWaitsInTheSpoolAndTheNextSessionSendsItFirst) {
+  s_.address = "mqtt://127.0.0.1:1";  // nobody there
+  s_.spool = (dir_ / "spool").string();
+  s_.drain_ms = 0;
+  {
+    std::vector<std::string> warnings;
+    wellpublish::SessionReports reports;
+    reports.warning = [&](const std::string& w) { warnings.push_back(w); };
+    wellpublish::Session session(s_, 7, kNoEnv, reports);
+    frame(session, true);
+    const wellpublish::StopReport r = session.stop(s_);
+    EXPECT_EQ(r.left, 2u) << "the alarm, and its clear at the stop";
+    EXPECT_EQ(r.spooled, 2u);
+    EXPECT_EQ(r.spool_dir, s_.spool.value());
+    EXPECT_EQ(r.text, "2 messages not delivered to the MQTT broker at mqtt://127.0.0.1:1: they wait in the spool " +
+                          s_.spool.value() + " and the next start for this camera sends them first");
+  }
+  // the next run for the camera (here writing to a file) sends them first, late
+  s_.file = true;
+  s_.address = (dir_ / "events.jsonl").string();
+  s_.drain_ms = 5000;
+  wellpublish::SessionReports reports;
+  reports.info = [&](const std::string& i) { infos_.push_back(i); };
+  wellpublish::Session next(s_, 7, kNoEnv, reports);
+  ASSERT_EQ(infos_.size(), 1u);
+  EXPECT_EQ(infos_[0], "2 messages an earlier run did not deliver wait in " + s_.spool.value() + ": sent first.");
+  frame(next, false);
+  EXPECT_EQ(next.stop(s_).left, 0u);
+  const std::vector<json> got = lines_of(s_.address);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0]["kind"], "alarm");
+  EXPECT_EQ(got[1]["reason"], "stopped");
+  EXPECT_GE(got[0]["delay_s"].get<double>(), 9.0) << "the alarm's frame came 10 s ago";
+  EXPECT_GE(got[1]["delay_s"].get<double>(), 0.0) << "the clear happened at the first run's stop";
 }
