@@ -14,6 +14,8 @@
 #                          plugin/libgstwellmonitor.so to use (same as --build DIR)
 #   WELLMONITOR_ENCODER    the encoder part of an encoding pipeline, to force one
 #                          (e.g. "x264enc speed-preset=veryfast ! h264parse")
+#   WELLMONITOR_RESTREAM_ENCODER
+#                          the H.264 encoder of the RTSP re-stream (--restream-port)
 #   WELLMONITOR_STUB_ELEMENTS=1
 #                          replace wellmonitor and welloverlay by identity: tests the
 #                          scripts (arguments, sources, encoding, logs) without the plugin
