@@ -11,5 +11,5 @@ jobs=${JOBS:-$(nproc)}
 
 bash tools/setup-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
-cmake --build build -j "$jobs" --target gstwellmonitor wellmonitor-trainer
+cmake --build build -j "$jobs" --target gstwellmonitor wellmonitor-trainer wellmonitor-run
 exec bash pipelines/demo.sh --build build "$@"
