@@ -43,6 +43,17 @@ long minflt_now(pid_t pid) {
   return -1;
 }
 
+// VmHWM of /proc/PID/status: the peak resident set so far, KiB (-1 when
+// unreadable). wait4's ru_maxrss is no use for a child of the bench: it counts
+// the pages the child shared with the bench between fork and exec.
+long peak_rss_now(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+
 // "H:MM:SS.NNNNNNNNN" to seconds.
 double clock_seconds(const std::string& h, const std::string& m, const std::string& s) {
   return std::stod(h) * 3600 + std::stod(m) * 60 + std::stod(s);
@@ -154,11 +165,18 @@ std::vector<LaunchResult> run_launches(const std::string& gst_launch, const std:
   };
 
   const auto deadline = Clock::now() + std::chrono::duration<double>(timeout_s);
-  for (;;) {
+  std::vector<bool> interrupted(specs.size(), false);
+  for (long polls = 0;; ++polls) {
     bool any = false;
     for (size_t i = 0; i < specs.size(); ++i) {
       if (!running[i]) continue;
       poll_log(i);
+      if (polls % 10 == 0) results[i].max_rss_kib = std::max(results[i].max_rss_kib, peak_rss_now(results[i].pid));
+      if (specs[i].interrupt_after_s > 0 && !interrupted[i] &&
+          Clock::now() - started[i] > std::chrono::duration<double>(specs[i].interrupt_after_s)) {
+        ::kill(results[i].pid, SIGINT);
+        interrupted[i] = true;
+      }
       int status = 0;
       struct rusage ru {};
       const pid_t done = ::wait4(results[i].pid, &status, WNOHANG, &ru);
@@ -174,7 +192,6 @@ std::vector<LaunchResult> run_launches(const std::string& gst_launch, const std:
         if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
         if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
         r.cpu_s = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-        r.max_rss_kib = ru.ru_maxrss;
         r.minflt = ru.ru_minflt;
       }
     }

@@ -20,6 +20,7 @@ struct LaunchSpec {
   std::vector<std::string> env;   // "NAME=value", the whole environment
   std::string log_path;           // its GST_DEBUG_FILE ("" when it logs nothing)
   std::string stdout_path;        // where its stdout goes ("": nowhere); with -m, its bus messages
+  double interrupt_after_s = 0;   // > 0: SIGINT this long after the start (with -e: EOS, a clean end)
 };
 
 // One wellmonitor element's frames, as it logged them.
@@ -35,7 +36,7 @@ struct LaunchResult {
   int exit_code = -1;  // -1 when killed by a signal
   int signal = 0;
   double wall_s = 0, cpu_s = 0;  // wall time from start to exit; user + system CPU time
-  long max_rss_kib = 0;
+  long max_rss_kib = 0;          // peak resident set (VmHWM, polled while it runs)
   long minflt = 0;               // minor page faults of the whole run
   long minflt_at_warmup = -1;    // when the warm-up frames had been logged (-1: never)
   std::string stderr_text;

@@ -50,6 +50,10 @@ def main():
     ap.add_argument("--otherdays", default=os.path.join(ROOT, "../shared/data/otherdays"))
     ap.add_argument("--trainer", default=os.path.join(ROOT, "build/trainer/wellmonitor-trainer"))
     a = ap.parse_args()
+    for path, what in [(os.path.join(a.otherdays, "imgs"), "--otherdays (the plant's data, ../shared/data/otherdays)"),
+                       (a.trainer, "--trainer"), (a.folds, "--folds")] + [(m, "--model") for m in a.model]:
+        if not os.path.exists(path):
+            sys.exit(f"matrix_crops: {what}: {path} does not exist")
     try:
         folds = plant_replay.fold_lists(a.folds)
     except plant_replay.ReplayError as e:

@@ -2,6 +2,8 @@
 
 #include "camera_id.h"
 #include "camera_lock.h"
+#include "config_file.h"
+#include "service_options.h"
 
 #include <CLI/CLI.hpp>
 #include <unistd.h>
@@ -103,12 +105,16 @@ const char* const kCommonHelp = R"(Monitor options (unset ones keep the element'
 Publishing (element wellpublish, after wellmonitor):
   --mqtt URL            publish each alarm and clear as a JSON event with a snapshot of the
                         well to the MQTT broker at URL: mqtt://[user[:password]@]host[:port]
-                        (mqtts:// for TLS); topics wellmonitor/CAMERA/WELL, availability on
-                        wellmonitor/CAMERA/status (schema: pipelines/wellmonitor-event.schema.json)
+                        (mqtts:// for TLS); topics wellmonitor/CAMERA/events/WELL, camera events
+                        on wellmonitor/CAMERA/camera, availability on wellmonitor/CAMERA/status
+                        (docs/mqtt.md; schemas: pipelines/schemas/)
   --camera ID           the camera's id in the events and topics (default: camera), in the
                         CAMERA LOST/BACK lines and in the lock (default there: made from the source)
   --events FILE         also append every event to FILE, one JSON object per line
   --frame-dir DIR       also save each event's whole frame as a JPEG in DIR (its path in the event)
+  --spool DIR           alarms and clears the broker has not taken wait on disk in DIR, across
+                        stops, kills and reboots, and the next start sends them first (default:
+                        the camera's folder under --state-dir, CAMERA/spool; none: in memory only)
 Recording (the annotated video, as MPEG-TS segments that stay playable after a crash):
   --record DIR          write segments CAMERA-YYYYmmdd-HHMMSS-NNNN.ts into DIR
   --record-segment S    seconds per segment (default 60)
@@ -116,6 +122,14 @@ Recording (the annotated video, as MPEG-TS segments that stay playable after a c
                         0: no bound; K, M, G, T suffixes)
   --record-max-age D    remove segments older than D (e.g. 7d, 12h; default: no bound)
   --record-keep-free SZ remove the oldest segments while the disk has less free (default 1G)
+Live view (the annotated video, for control-room screens and recorders):
+  --overlay-scale X     the overlay's text, lines and insets X times their size (default 1:
+                        the alarm banner's capitals 6.4% of the picture's height; 0.1-10)
+  --restream-port N     also serve the annotated video over RTSP (H.264) at
+                        rtsp://127.0.0.1:N/CAMERA (0: any free port; the URL is printed); a slow
+                        or absent viewer never holds up the monitor
+  --restream-address A  listen on A instead of 127.0.0.1 (0.0.0.0: every interface; RTSP
+                        has no password here: keep it to a trusted network)
 Supervision (live sources: a camera that drops is reconnected, for as long as it takes):
   --watchdog S          seconds without a frame before the camera counts as lost (default 5)
   --start-timeout S     seconds a (re)connected source has for its first frame (default 10)
@@ -269,7 +283,7 @@ Options:
           "video/x-raw,width=960,height=600'\n";
       break;
   }
-  std::string text = head + kCommonHelp;
+  std::string text = head + kCommonHelp + kServiceHelp;
   if (!example.empty()) text += "\nExample:\n" + example;
   return replace_all(text, "NAME", name);
 }
@@ -289,6 +303,9 @@ Modes:
   headless INPUT OUTPUT.mp4  a video in, the annotated MP4 and an alarm log out (headless.sh)
   demo                       the demo replay, checked against its ground truth (demo.sh)
   live --source-pipeline D   any live source given as a gst-launch description
+
+  --config FILE              the command line (mode included) read from FILE: the
+                             service's /etc/wellmonitor/CAMERA.conf (docs/service.md)
 )",
                      "NAME", name);
 }
@@ -328,6 +345,7 @@ struct RawOptions {
   std::string record_segment = "60", record_max_size = "10G", record_max_age = "0", record_keep_free = "1G";
   std::string watchdog = "5", start_timeout = "10", stop_timeout = "10";
   std::string input_option, out_dir = "out", video_device;
+  std::string restream_port, restream_address;
 };
 
 void add_common(CLI::App* app, RunOptions& o, RawOptions& raw) {
@@ -348,6 +366,7 @@ void add_common(CLI::App* app, RunOptions& o, RawOptions& raw) {
   app->add_option("--camera", o.camera);
   app->add_option("--events", o.events);
   app->add_option("--frame-dir", o.frame_dir);
+  app->add_option("--spool", o.spool);
   app->add_option("--log", o.log);
   app->add_option("--build", o.build);
   app->add_flag("--dry-run", o.dry_run);
@@ -360,6 +379,9 @@ void add_common(CLI::App* app, RunOptions& o, RawOptions& raw) {
   app->add_option("--start-timeout", raw.start_timeout);
   app->add_option("--stop-timeout", raw.stop_timeout);
   app->add_option("--state-dir", o.state_dir);
+  app->add_option("--overlay-scale", o.overlay_scale);
+  app->add_option("--restream-port", raw.restream_port);
+  app->add_option("--restream-address", raw.restream_address);
   // the scripts' folder: the layout and the demo replay beside them
   app->add_option("--pipelines-dir", o.pipelines_dir)->group("");
 }
@@ -424,6 +446,7 @@ void check_common(RunOptions& o, const RawOptions& raw, const ParseEnvironment& 
   if (!o.mqtt.empty() && o.mqtt.rfind("mqtt://", 0) != 0 && o.mqtt.rfind("mqtts://", 0) != 0)
     c.fail("--mqtt needs an mqtt:// or mqtts:// URL, got '" + o.mqtt + "'");
   if (!o.frame_dir.empty() && !o.publishing()) c.fail("--frame-dir goes with --mqtt URL or --events FILE");
+  if (!o.spool.empty() && o.mqtt.empty()) c.fail("--spool goes with --mqtt URL");
   if (!o.log.empty() && !o.dry_run && !make_parent(o.log)) c.fail("cannot write log '" + o.log + "'");
 
   const auto seconds = [&](const std::string& text, const char* flag, double& out) {
@@ -451,6 +474,23 @@ void check_common(RunOptions& o, const RawOptions& raw, const ParseEnvironment& 
     if (ec || !fs::is_directory(o.record_dir)) c.fail("cannot create the recording folder '" + o.record_dir + "'");
   }
   if (o.state_dir.empty()) o.state_dir = state_directory(env.getenv);
+  if (!o.mqtt.empty() && o.spool.empty()) o.spool = o.state_dir + "/" + safe_file_stem(o.camera_name()) + "/spool";
+
+  // the live view
+  if (!o.overlay_scale.empty() &&
+      (!is_number(o.overlay_scale) || std::stod(o.overlay_scale) < 0.1 || std::stod(o.overlay_scale) > 10))
+    c.fail("--overlay-scale must be a number from 0.1 to 10, got '" + o.overlay_scale + "'");
+  if (!raw.restream_port.empty()) {
+    if (!is_uint(raw.restream_port) || raw.restream_port.size() > 5 || std::stoi(raw.restream_port) > 65535)
+      c.fail("--restream-port must be a port number from 0 to 65535 (0: any free port), got '" + raw.restream_port +
+             "'");
+    else
+      o.restream_port = std::stoi(raw.restream_port);
+  }
+  if (!raw.restream_address.empty()) {
+    if (raw.restream_port.empty()) c.fail("--restream-address goes with --restream-port N");
+    o.restream_address = raw.restream_address;
+  }
 }
 
 }  // namespace
@@ -461,16 +501,26 @@ ParseResult parse_command_line(const std::vector<std::string>& args, const std::
   RunOptions o;
   o.name = name;
   RawOptions raw;
+  ServiceRawOptions service_raw;
+  std::vector<std::string> words;  // args with the --config files read in
+  if (std::string error; !expand_config_files(args, words, error)) {
+    r.exit_code = 2;
+    r.err = name + ": error: " + error + "\n";
+    return r;
+  }
 
   CLI::App app{"", name};
   app.set_help_flag();
   bool top_help = false;
   app.add_flag("-h,--help", top_help);
   app.require_subcommand(0, 1);
+  // an option given again (after a --config file's) overrides it
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   std::vector<std::pair<Mode, CLI::App*>> subs;
   for (const Mode m : {Mode::kFile, Mode::kRtsp, Mode::kCamera, Mode::kHeadless, Mode::kDemo, Mode::kLive}) {
     CLI::App* s = app.add_subcommand(mode_name(m));
     add_common(s, o, raw);
+    add_service_options(s, o, service_raw);
     subs.emplace_back(m, s);
     if (m != Mode::kHeadless) s->add_flag("--no-display", raw.no_display);
     if (m == Mode::kFile || m == Mode::kDemo) s->add_flag("--fast", o.fast);
@@ -490,7 +540,7 @@ ParseResult parse_command_line(const std::vector<std::string>& args, const std::
     if (m == Mode::kLive) s->add_option("--source-pipeline", raw.input_option);
   }
 
-  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  std::vector<std::string> reversed(words.rbegin(), words.rend());
   try {
     app.parse(reversed);
   } catch (const CLI::ParseError& e) {
@@ -616,6 +666,8 @@ ParseResult parse_command_line(const std::vector<std::string>& args, const std::
       break;
   }
   check_common(o, raw, env, c);
+  if (c.ok())
+    if (const std::string e = check_service_options(o, service_raw, env, args, r.notes); !e.empty()) c.fail(e);
   if (o.mode == Mode::kCamera && c.ok() && !o.dry_run && ::access(o.input.c_str(), F_OK) != 0)
     c.fail("no camera at '" + o.input + "' (see v4l2-ctl --list-devices)");
   if (!c.ok()) return r;
@@ -623,6 +675,10 @@ ParseResult parse_command_line(const std::vector<std::string>& args, const std::
     r.notes.push_back(name + ": publishing alarms to " + without_credentials(o.mqtt) + " as camera " +
                       (o.camera.empty() ? "camera" : o.camera));
   if (!o.events.empty()) r.notes.push_back(name + ": appending events to " + o.events);
+  if (o.restream_port >= 0 && o.restream_address != "127.0.0.1" && o.restream_address != "localhost" &&
+      o.restream_address != "::1")
+    r.notes.push_back(name + ": the live view is open to every host that reaches " + o.restream_address +
+                      ", without a password");
   r.options = std::move(o);
   return r;
 }

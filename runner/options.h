@@ -42,6 +42,9 @@ struct RunOptions {
 
   // --- publishing
   std::string mqtt, camera, events, frame_dir;
+  // --spool: where the MQTT publisher keeps undelivered events on disk ("none":
+  // nowhere); with --mqtt the default is STATE_DIR/CAMERA/spool.
+  std::string spool;
 
   // --- outputs
   bool display = true;           // a window (when the machine has a display)
@@ -53,6 +56,11 @@ struct RunOptions {
   uint64_t record_max_bytes = 10ull << 30;
   int64_t record_max_age_s = 0;
   uint64_t record_keep_free_bytes = 1ull << 30;
+
+  // --- the live view: welloverlay's size, the RTSP re-stream of the annotated video
+  std::string overlay_scale;     // welloverlay's scale; empty: its default
+  int restream_port = -1;        // -1: no re-stream; 0: any free port
+  std::string restream_address = "127.0.0.1";
 
   // --- supervision and stopping
   double watchdog_s = 5;         // seconds without a frame = camera lost
@@ -69,6 +77,15 @@ struct RunOptions {
   std::string build;             // a build tree whose plugin/ to use
   bool dry_run = false;
   std::string pipelines_dir;     // the scripts' folder (layout, demo replay)
+
+  // --- the service (service_options.h): systemd heartbeat, metrics, MQTT site, secrets
+  int metrics_port = -1;               // the metrics endpoint's port; -1: none, 0: any free one
+  std::string metrics_address = "127.0.0.1";
+  double hang_timeout_s = 20;          // a frame's push through the pipeline longer than this: a hung streaming thread
+  std::string mqtt_topic;              // wellpublish's topic prefix (a site: wellmonitor/SITE/LINE)
+  std::string mqtt_password_file;      // the broker's password, read from this file
+  std::string rtsp_password_file;      // the camera's password, read from this file
+  std::string rtsp_user;               // the camera's user, taken out of the URL when its password is in a file
 
   // The camera's name in lines, the lock and segment names: --camera, else one
   // made from the source.

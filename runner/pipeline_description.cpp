@@ -49,10 +49,13 @@ std::string monitor_words(const RunOptions& o, const PipelinePlan& plan) {
   return s;
 }
 
-std::string publisher_words(const RunOptions& o, const char* name, const char* method, const std::string& address) {
+std::string publisher_words(const RunOptions& o, const char* name, const char* method, const std::string& address,
+                            const std::string& spool = "") {
   std::string s = std::string("wellpublish name=") + name + " method=" + method + " address=" + gst_quote(address);
   if (!o.camera.empty()) s += " camera=" + gst_quote(o.camera);
+  if (!o.mqtt_topic.empty() && std::string(method) == "mqtt") s += " topic=" + gst_quote(o.mqtt_topic);
   if (!o.frame_dir.empty()) s += " frame-dir=" + gst_quote(o.frame_dir);
+  if (!spool.empty()) s += " spool=" + gst_quote(spool);
   return s;
 }
 
@@ -83,6 +86,13 @@ std::string downstream_description(const RunOptions& o, const PipelinePlan& plan
     queues.push_back(live ? "queue leaky=downstream max-size-buffers=0 max-size-bytes=0 max-size-time=2000000000"
                           : "queue");
   }
+  if (o.restream_port >= 0) {
+    // frames handed to the RTSP server (restream.h), whose own queue drops
+    // them when a viewer is slow; live, this queue drops them too
+    branches.push_back(std::string("appsink name=") + kRestreamSinkName + " sync=" + sync +
+                       " async=false max-buffers=1 drop=true enable-last-sample=false");
+    queues.push_back(live ? "queue leaky=downstream max-size-buffers=2 max-size-bytes=0 max-size-time=0" : "queue");
+  }
   const bool annotated = !branches.empty();
   if (branches.empty()) {
     branches.push_back("fakesink sync=" + sync);
@@ -95,9 +105,11 @@ std::string downstream_description(const RunOptions& o, const PipelinePlan& plan
   // would ever complete. A slow machine lags instead (and the recording and
   // window branches drop their own frames).
   std::string s = std::string("videoconvert name=") + kEntryName + " ! " + monitor_words(o, plan);
-  if (!o.mqtt.empty()) s += " ! " + publisher_words(o, "publish", "mqtt", o.mqtt);
+  if (!o.mqtt.empty()) s += " ! " + publisher_words(o, "publish", "mqtt", o.mqtt, o.spool);
   if (!o.events.empty()) s += " ! " + publisher_words(o, "events", "file", o.events);
-  if (annotated) s += plan.stub_elements ? " ! identity name=overlay" : " ! welloverlay name=overlay";
+  if (annotated)
+    s += std::string(plan.stub_elements ? " ! identity name=" : " ! welloverlay name=") + kOverlayName +
+         (plan.stub_elements || o.overlay_scale.empty() ? "" : " scale=" + o.overlay_scale);
   if (branches.size() == 1) return s + " ! " + branches[0];
   s += " ! tee name=wm_tee ! " + queues[0] + " ! " + branches[0];
   for (size_t i = 1; i < branches.size(); ++i) s += "  wm_tee. ! " + queues[i] + " ! " + branches[i];

@@ -5,12 +5,13 @@
 // (encoder, stub elements) comes in a PipelinePlan.
 //
 //   SOURCE ! decodebin ! videoconvert name=wm_in ! wellmonitor name=monitor ...
-//     [! wellpublish name=publish method=mqtt ...] [! wellpublish name=events method=file ...]
+//     [! wellpublish name=publish method=mqtt ... spool=DIR] [! wellpublish name=events method=file ...]
 //     [! welloverlay name=overlay] ! <one branch, or a tee with one queue per branch>
 //
 // Branches: the window (or a fakesink when nothing else takes the video), the
 // annotated MP4 (--output), the recording's segments (--record, splitmuxsink
-// name=wm_record). The publishers see each frame before the overlay draws on it.
+// name=wm_record), the RTSP re-stream (--restream-port, appsink name=wm_restream;
+// restream.h). The publishers see each frame before the overlay draws on it.
 #pragma once
 
 #include "options.h"
@@ -47,5 +48,7 @@ std::string launch_description(const RunOptions& o, const PipelinePlan& plan);
 inline constexpr const char* kEntryName = "wm_in";
 inline constexpr const char* kMonitorName = "monitor";
 inline constexpr const char* kRecorderName = "wm_record";
+inline constexpr const char* kOverlayName = "overlay";
+inline constexpr const char* kRestreamSinkName = "wm_restream";
 
 }  // namespace wellmonitor::run

@@ -4,6 +4,8 @@
 #include "event_lines.h"
 #include "exit_status.h"
 #include "recording.h"
+#include "restream.h"
+#include "service.h"
 #include "source_bin.h"
 #include "stop_sequence.h"
 #include "supervisor.h"
@@ -84,7 +86,8 @@ class Runner {
         lines_(stdout, o.log),
         supervisor_(SupervisorSettings{is_live(o.mode), o.watchdog_s, o.start_timeout_s, 1.0, 30.0}),
         stop_(o.stop_timeout_s),
-        camera_(o.camera_name()) {}
+        camera_(o.camera_name()),
+        service_(o, health, camera_) {}
 
   ~Runner() {
     if (tick_id_) g_source_remove(tick_id_);
@@ -115,6 +118,7 @@ class Runner {
   std::string failure_text(LossReason reason, bool before_first_frame) const;
   void send_into(GstPad* pad, GstEvent* event);
   void send_camera_event(const char* name, const char* reason);
+  HeartbeatInput heartbeat_input(double now) const;
 
   static gboolean on_bus(GstBus* bus, GstMessage* msg, gpointer data);
   void on_error(GstMessage* msg);
@@ -129,6 +133,7 @@ class Runner {
   void final_stop();
   void finished_stopping();
   void prune_recording();
+  bool set_up_live_view(std::string& error);
   void collect_undelivered();
   int finish();
 
@@ -140,6 +145,8 @@ class Runner {
   StopSequence stop_;
   RunOutcome outcome_;
   std::string camera_;
+  Service service_;
+  std::string loss_reason_;  // the last loss's reason ("no-frames", ...)
 
   GMainLoop* loop_ = nullptr;
   GstElement* pipeline_ = nullptr;
@@ -174,6 +181,7 @@ class Runner {
   std::vector<std::string> reported_retention_errors_;
   uint64_t undelivered_reported_ = 0;
   std::string undelivered_where_;
+  std::unique_ptr<Restream> restream_;  // --restream-port
 };
 
 // ------------------------------------------------------------------- events in
@@ -203,6 +211,25 @@ void Runner::send_camera_event(const char* name, const char* reason) {
   if (reason) gst_structure_set(s, "reason", G_TYPE_STRING, reason, nullptr);
   // in at the entry: it reaches wellmonitor's sink pad in order with the frames
   send_into(entry_, gst_event_new_custom(GST_EVENT_CUSTOM_DOWNSTREAM, s));
+}
+
+// ------------------------------------------------------------------- the service
+
+HeartbeatInput Runner::heartbeat_input(double now) const {
+  HeartbeatInput in;
+  in.now_s = now;
+  in.camera = camera_;
+  in.live = is_live(o_.mode);
+  in.source = supervisor_.state();
+  in.reported_lost = supervisor_.reported_lost();
+  in.lost_reason = loss_reason_;
+  in.down_since_s = supervisor_.down_since();
+  // (the same clock as now_s(): g_get_monotonic_time)
+  if (const int64_t busy = health_.busy_since_ns.load(); busy > 0) in.busy_since_s = static_cast<double>(busy) / 1e9;
+  in.frames_out = health_.frames_out.load();
+  in.wells_in_alarm = health_.wells_in_alarm.load();
+  in.stopping = stop_.requested() || final_stop_started_;
+  return in;
 }
 
 // ------------------------------------------------------------------- probes
@@ -323,11 +350,49 @@ bool Runner::build(std::string& error) {
     }
     gst_object_unref(monitor);
   }
+  if (!set_up_live_view(error)) return false;
   if (GstElement* recorder = gst_bin_get_by_name(GST_BIN(downstream_), kRecorderName)) {
     g_signal_connect(recorder, "format-location", G_CALLBACK(on_format_location), this);
     gst_object_unref(recorder);
   }
   events_pool_ = g_thread_pool_new(send_event_task, nullptr, 1, TRUE, nullptr);
+  return true;
+}
+
+// The overlay's status line names the model file; the re-stream serves the
+// annotated view (restream.h).
+bool Runner::set_up_live_view(std::string& error) {
+  GstElement* overlay = gst_bin_get_by_name(GST_BIN(downstream_), kOverlayName);
+  GstElement* monitor = gst_bin_get_by_name(GST_BIN(downstream_), kMonitorName);
+  if (overlay && monitor && g_object_class_find_property(G_OBJECT_GET_CLASS(overlay), "model-name") &&
+      g_object_class_find_property(G_OBJECT_GET_CLASS(monitor), "model")) {
+    gchar* model = nullptr;
+    g_object_get(monitor, "model", &model, nullptr);
+    if (model) {
+      gchar* base = g_path_get_basename(model);
+      g_object_set(overlay, "model-name", base, nullptr);
+      g_free(base);
+    }
+    g_free(model);
+  }
+  if (overlay) gst_object_unref(overlay);
+  if (monitor) gst_object_unref(monitor);
+  if (o_.restream_port < 0) return true;
+
+  GstElement* sink = gst_bin_get_by_name(GST_BIN(downstream_), kRestreamSinkName);
+  if (!sink) {
+    error = "the pipeline has no re-stream branch";
+    return false;
+  }
+  RestreamSettings settings{o_.restream_address, o_.restream_port, "/" + safe_file_stem(camera_),
+                            restream_encoder(error)};
+  if (!settings.encoder.empty()) {
+    restream_ = std::make_unique<Restream>(sink, settings);
+    if (!restream_->start(error)) restream_.reset();
+  }
+  gst_object_unref(sink);
+  if (!restream_) return false;
+  std::fprintf(stderr, "%s: live view at %s\n", o_.name.c_str(), restream_->url().c_str());
   return true;
 }
 
@@ -339,6 +404,7 @@ void Runner::start_source() {
     return;
   }
   ++generation_;
+  service_.configure_source(bin);
   counters_ = std::make_shared<SourceCounters>();
   counters_->generation = generation_;
   frames_at_last_tick_ = 0;
@@ -434,6 +500,7 @@ void Runner::apply(const SupervisorActions& a) {
   }
   if (a.stop_source) stop_source();
   if (a.report_lost) {
+    loss_reason_ = to_string(*a.report_lost);
     health_.camera_losses.fetch_add(1);
     lines_.line(format_camera_lost_line(camera_, to_string(*a.report_lost)));
     send_camera_event("wellmonitor-camera-lost", to_string(*a.report_lost));
@@ -522,6 +589,10 @@ void Runner::on_element(GstMessage* msg) {
     }
     return;
   }
+  if (gst_structure_has_name(s, "wellmonitor-scores")) {
+    service_.on_scores(s);
+    return;
+  }
   if (gst_structure_has_name(s, "splitmuxsink-fragment-opened")) {
     const gchar* location = gst_structure_get_string(s, "location");
     current_segment_ = location ? location : "";
@@ -608,6 +679,7 @@ gboolean Runner::on_tick(gpointer data) {
 void Runner::tick() {
   const double now = now_s();
   health_.last_tick_ns.store(g_get_monotonic_time() * 1000);
+  service_.tick(heartbeat_input(now));
   if (final_stop_started_) {
     if (now > final_stop_deadline_) {
       std::fprintf(stderr, "%s: error: the pipeline did not stop within %g s; exiting without it\n", o_.name.c_str(),
@@ -665,6 +737,7 @@ void Runner::on_stop_signal(int sig) {
   }
   std::fprintf(stderr, "%s: %s: %s (a second signal stops at once)\n", o_.name.c_str(), signal_name(sig).c_str(),
                step.send_eos ? "ending the stream" : "stopping");
+  service_.stopping(signal_name(sig));
   apply_stop(step);
 }
 
@@ -692,6 +765,9 @@ void Runner::fatal(const std::string& line) {
 void Runner::final_stop() {
   if (final_stop_started_) return;
   final_stop_started_ = true;
+  service_.stopping(outcome_.end == RunOutcome::End::kError       ? "error: " + outcome_.error
+                    : outcome_.end == RunOutcome::End::kFileEnded ? std::string("the video has ended")
+                                                                  : std::string("the pipeline is stopping"));
   final_stop_deadline_ = now_s() + kFinalStopBoundS;
   stop_source();
   final_stop_thread_ = g_thread_new(
@@ -731,6 +807,15 @@ void Runner::collect_undelivered() {
         if (where.empty() && address) where = without_credentials(address);
         g_free(address);
       }
+    }
+    // where they wait: the warning can be flushed from the bus with the
+    // pipeline (READY -> NULL) before the main loop reads it
+    if (undelivered_where_.empty() && g_object_class_find_property(G_OBJECT_GET_CLASS(e), "spooled")) {
+      guint64 spooled = 0;
+      gchar* spool = nullptr;
+      g_object_get(e, "spooled", &spooled, "spool", &spool, nullptr);
+      if (spooled > 0 && spool) undelivered_where_ = spool;
+      g_free(spool);
     }
     gst_object_unref(e);
   }
@@ -791,6 +876,10 @@ int Runner::run() {
     std::fprintf(stderr, "%s: error: %s\n", o_.name.c_str(), error.c_str());
     return kExitUsage;
   }
+  if (!service_.attach(downstream_, entry_, error)) {
+    std::fprintf(stderr, "%s: error: %s\n", o_.name.c_str(), error.c_str());
+    return kExitError;
+  }
   loop_ = g_main_loop_new(nullptr, FALSE);
   bus_watch_ = gst_pipeline_get_bus(GST_PIPELINE(pipeline_));
   gst_bus_add_watch(bus_watch_, on_bus, this);
@@ -816,10 +905,13 @@ int Runner::run() {
     apply(supervisor_.start(now_s()));
     gst_element_set_state(pipeline_, GST_STATE_PLAYING);
   }
+  // built, whether or not the camera is up yet
+  service_.ready(heartbeat_input(now_s()));
   g_main_loop_run(loop_);
 
   if (final_stop_thread_) g_thread_join(final_stop_thread_);
   final_stop_thread_ = nullptr;
+  restream_.reset();  // the pipeline has stopped: the viewers are told
   g_thread_pool_free(events_pool_, TRUE, TRUE);
   events_pool_ = nullptr;
   const gint64 until = g_get_monotonic_time() + kTeardownWaitUs;

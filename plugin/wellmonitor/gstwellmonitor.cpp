@@ -39,7 +39,8 @@
  * * "wellmonitor-clear": the end of that alarm, exactly one per alarm; the
  *   same fields and "reason" (string): "normal" (seen normal again),
  *   "camera-lost", "camera-obscured", "stopped" (EOS, posted before the EOS
- *   goes on, or a stop), "reconfigured" (a new layout) or "flush".
+ *   goes on, a stop, or a flushing seek) or "reconfigured" (a new layout):
+ *   the words of the MQTT clear event.
  * * "wellmonitor-scores" (#GstWellMonitor:post-scores): per analysed frame,
  *   "wells" and "scores" (#GstValueArray, layout order), "threshold",
  *   "frames-analysed", "frames-skipped" (late, or between two of
@@ -59,9 +60,10 @@
  * * "wellmonitor-camera-obscured" and "wellmonitor-camera-unobscured"
  *   (#GstWellMonitor:reference-frame, #GstWellMonitor:obscured-time): the
  *   view over the wells has far less contrast or sharpness than the
- *   reference frame's, or is back: "contrast", "sharpness",
- *   "reference-contrast", "reference-sharpness" (double); also sent
- *   downstream as custom events; in between no frame is analysed.
+ *   reference frame's, or is back: "reason" (what was seen, in words),
+ *   "contrast", "sharpness", "reference-contrast", "reference-sharpness"
+ *   (double). Downstream go the custom events wellmonitor-camera-obscured
+ *   and wellmonitor-camera-back; in between no frame is analysed.
  *
  * Every alarm ends exactly once. A gap in the frames (frames dropped
  * upstream, a buffer flagged DISCONT, a late frame under QoS) ends none and
@@ -92,6 +94,8 @@
 #include "monitor-properties.h"
 #include "reloader.h"
 #include "video-formats.h"
+
+#include "wellmonitor/camera_events.h"
 
 #include <string>
 
@@ -207,6 +211,35 @@ request_reload (GstWellMonitor * self, guint prop, const std::string & path)
 
 /* ------------------------------------------------------------------ vfuncs */
 
+/* The LATENCY query (from the sinks, in a live pipeline): upstream's answer
+ * plus the time a frame may spend here (#GstWellMonitor:latency). */
+static gboolean
+gst_well_monitor_query (GstBaseTransform * trans, GstPadDirection direction,
+    GstQuery * query)
+{
+  GstWellMonitor *self = GST_WELL_MONITOR (trans);
+  if (direction != GST_PAD_SRC || GST_QUERY_TYPE (query) != GST_QUERY_LATENCY)
+    return GST_BASE_TRANSFORM_CLASS (parent_class)->query (trans, direction,
+        query);
+  if (!gst_pad_peer_query (GST_BASE_TRANSFORM_SINK_PAD (trans), query))
+    return FALSE;
+  gboolean live;
+  GstClockTime min, max;
+  gst_query_parse_latency (query, &live, &min, &max);
+  GST_OBJECT_LOCK (self);
+  const GstClockTime own = self->priv->props.latency * GST_MSECOND;
+  GST_OBJECT_UNLOCK (self);
+  if (live) {
+    min += own;
+    if (GST_CLOCK_TIME_IS_VALID (max))
+      max += own;
+  }
+  GST_DEBUG_OBJECT (self, "latency: live %d, min %" GST_TIME_FORMAT ", max %"
+      GST_TIME_FORMAT, live, GST_TIME_ARGS (min), GST_TIME_ARGS (max));
+  gst_query_set_latency (query, live, min, max);
+  return TRUE;
+}
+
 static gboolean
 gst_well_monitor_start (GstBaseTransform * trans)
 {
@@ -264,10 +297,10 @@ gst_well_monitor_sink_event (GstBaseTransform * trans, GstEvent * event)
     case GST_EVENT_CUSTOM_DOWNSTREAM:{
       /* the runner's camera events; forwarded for wellpublish */
       const GstStructure *s = gst_event_get_structure (event);
-      if (gst_structure_has_name (s, "wellmonitor-camera-lost")) {
+      if (gst_structure_has_name (s, wellmonitor::kCameraLostEvent)) {
         const gchar *reason = gst_structure_get_string (s, "reason");
         self->priv->core.camera_lost (reason ? reason : "unknown");
-      } else if (gst_structure_has_name (s, "wellmonitor-camera-back")) {
+      } else if (gst_structure_has_name (s, wellmonitor::kCameraBackEvent)) {
         self->priv->core.camera_back ();
       }
       break;
@@ -377,6 +410,7 @@ gst_well_monitor_class_init (GstWellMonitorClass * klass)
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_well_monitor_stop);
   trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_well_monitor_sink_event);
   trans_class->src_event = GST_DEBUG_FUNCPTR (gst_well_monitor_src_event);
+  trans_class->query = GST_DEBUG_FUNCPTR (gst_well_monitor_query);
   trans_class->before_transform =
       GST_DEBUG_FUNCPTR (gst_well_monitor_before_transform);
   filter_class->set_info = GST_DEBUG_FUNCPTR (gst_well_monitor_set_info);

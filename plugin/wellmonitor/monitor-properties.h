@@ -39,6 +39,7 @@ enum
   PROP_OBSCURED_CONTRAST,
   PROP_OBSCURED_SHARPNESS,
   PROP_OBSCURED_TIME,
+  PROP_LATENCY,
 };
 
 /* A string property: unset is NULL, as GObject has it. */
@@ -78,6 +79,7 @@ struct MonitorProperties
   double obscured_contrast = ObscuredSettings ().contrast;
   double obscured_sharpness = ObscuredSettings ().sharpness;
   double obscured_time = ObscuredSettings ().seconds;
+  guint latency = 200;          /* ms a frame may spend here in a live pipeline */
 
   FrameSettings frame_settings () const;
   /* Sets `model` (id PROP_MODEL) or `wells` (PROP_WELLS) back to `kept`

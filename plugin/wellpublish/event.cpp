@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <ctime>
 #include <exception>
@@ -49,6 +50,24 @@ camera_topic (const std::string & prefix, const std::string & camera,
   return prefix + "/" + safe_name (camera) + "/" + leaf;
 }
 
+std::string
+event_topic (const std::string & prefix, const std::string & camera,
+    const std::string & well)
+{
+  return camera_topic (prefix, camera, "events/" + safe_name (well));
+}
+
+std::string
+with_delay (const std::string & payload, double delay_s)
+{
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse (payload, nullptr,
+      false);
+  if (!j.is_object ())
+    return payload;
+  j["delay_s"] = std::round (std::max (0.0, delay_s) * 1000.0) / 1000.0;
+  return j.dump ();
+}
+
 namespace {
 
 nlohmann::ordered_json
@@ -90,6 +109,8 @@ capture_event (const GstVideoFrame * frame, const wellmonitor::WellResult & w,
   auto e = std::make_shared<EventData> ();
   const cv::Rect box (w.x, w.y, w.width, w.height);
   e->kind = change.alarm ? "alarm" : "clear";
+  if (!change.alarm)
+    e->reason = wellmonitor::alarm_end_name (change.reason);
   e->camera = s.camera;
   e->well = w.id;
   e->event_id = change.event_id;
@@ -102,9 +123,9 @@ capture_event (const GstVideoFrame * frame, const wellmonitor::WellResult & w,
   e->times = times;
   e->frame = index;
   e->quality = s.quality;
-  e->snapshot = s.snapshot;
+  e->snapshot = s.snapshot && frame;
 
-  if (s.snapshot) {
+  if (e->snapshot) {
     /* the well and some of its surroundings, inside the frame */
     const int fw = GST_VIDEO_FRAME_WIDTH (frame);
     const int fh = GST_VIDEO_FRAME_HEIGHT (frame);
@@ -121,7 +142,7 @@ capture_event (const GstVideoFrame * frame, const wellmonitor::WellResult & w,
       e->snapshot_error = ex.what ();
     }
   }
-  if (!s.frame_dir.empty ()) {
+  if (!s.frame_dir.empty () && frame) {
     e->frame_dir = s.frame_dir;
     e->info = frame->info;
     e->frame_copy = gst_buffer_copy_deep (frame->buffer);
@@ -138,6 +159,8 @@ render_event (const EventData & e)
   j["camera"] = e.camera;
   j["well"] = e.well;
   j["event_id"] = e.event_id;
+  if (!e.reason.empty ())
+    j["reason"] = e.reason;
   j["seq"] = e.seq;
   j["score"] = e.score;
   j["threshold"] = e.threshold;
@@ -179,6 +202,23 @@ render_event (const EventData & e)
       j["frame_error"] = p + ": " + ex.what ();
     }
   }
+  return j.dump ();
+}
+
+std::string
+render_camera (const std::string & camera, const std::string & kind,
+    const std::string & reason, guint64 seq, gint64 wall_us, double down_s)
+{
+  nlohmann::ordered_json j;
+  j["version"] = 1;
+  j["kind"] = kind;
+  j["camera"] = camera;
+  if (!reason.empty ())
+    j["reason"] = reason;
+  j["seq"] = seq;
+  j["time"] = iso8601 (wall_us);
+  if (down_s >= 0)
+    j["down_s"] = std::round (down_s * 1000.0) / 1000.0;
   return j.dump ();
 }
 

@@ -1,7 +1,8 @@
 /* wellpublish's messages: what an alarm or a clear carries, captured on the
- * streaming thread, and its JSON (pipelines/wellmonitor-event.schema.json),
- * rendered on the publisher's thread; the scores message; the topics. The one
- * place that knows the events' field names and the topic layout. */
+ * streaming thread, and its JSON (pipelines/schemas/event.schema.json),
+ * rendered on the publisher's thread; the camera and scores messages
+ * (camera.schema.json, scores.schema.json); the topics (docs/mqtt.md). The
+ * one place that knows the messages' field names and the topic layout. */
 #pragma once
 
 #include "buffer-times.h"
@@ -33,6 +34,7 @@ struct EventSettings
 struct EventData
 {
   std::string kind, camera, well, event_id;
+  std::string reason;           /* a clear's: normal, camera-lost, ... */
   guint64 seq = 0;
   double score = 0.0, threshold = 0.0, top = 0.0;
   cv::Rect box, snapshot_box;
@@ -55,7 +57,8 @@ struct EventData
 
 /* The event of `change` (an alarm or its end) for `well` on `frame`: copies
  * what the JSON needs (the snapshot's pixels, the frame for frame_dir), so
- * that it can be rendered later on another thread. */
+ * that it can be rendered later on another thread. `frame` NULL: an end that
+ * no frame shows (camera lost, stopped): no snapshot, no frame file. */
 std::shared_ptr<EventData> capture_event (const GstVideoFrame * frame,
     const wellmonitor::WellResult & well,
     const wellmonitor::AlarmChange & change, const EventSettings & settings,
@@ -64,6 +67,11 @@ std::shared_ptr<EventData> capture_event (const GstVideoFrame * frame,
 
 /* The event's JSON: encodes the snapshot and writes the frame file. */
 std::string render_event (const EventData & event);
+
+/* A camera event's JSON: `kind` lost, back or obscured, with its `reason`
+ * ("": none) and, for back, `down_s` (< 0: not known). */
+std::string render_camera (const std::string & camera, const std::string & kind,
+    const std::string & reason, guint64 seq, gint64 wall_us, double down_s);
 
 /* The scores message's JSON: every well's score on an analysed frame. */
 std::string render_scores (const std::string & camera, guint64 seq,
@@ -74,11 +82,21 @@ std::string render_scores (const std::string & camera, guint64 seq,
  * anything unusual become '_'. */
 std::string safe_name (const std::string & s);
 
-/* "PREFIX/CAMERA/LEAF", the camera made safe; `leaf` is used as given. */
+/* "PREFIX/CAMERA/LEAF", the camera made safe; `leaf` is used as given:
+ * "status", "camera", "scores". */
 std::string camera_topic (const std::string & prefix, const std::string & camera,
     const std::string & leaf);
 
+/* A well's events: "PREFIX/CAMERA/events/WELL", both made safe. */
+std::string event_topic (const std::string & prefix, const std::string & camera,
+    const std::string & well);
+
 /* ISO 8601 UTC with milliseconds. */
 std::string iso8601 (gint64 unix_us);
+
+/* `payload` (a message's JSON object) with "delay_s": the seconds from its
+ * "time" to its sending, to the millisecond (never negative); unchanged when
+ * it is not a JSON object. The publisher calls it at each send. */
+std::string with_delay (const std::string & payload, double delay_s);
 
 }  // namespace wellpublish

@@ -1,4 +1,5 @@
-/* The publisher behind wellpublish: queue, worker thread, file transport. */
+/* The publisher behind wellpublish: queue, keeper and worker threads, file
+ * transport. */
 
 #include "publisher.h"
 
@@ -35,9 +36,9 @@ drain_eventfd (int fd)
 }  // namespace
 
 Publisher::Publisher (std::unique_ptr<Transport> transport, size_t capacity,
-    PublisherCallbacks callbacks)
+    PublisherCallbacks callbacks, std::unique_ptr<Spool> spool)
   : transport_ (std::move (transport)), capacity_ (std::max<size_t> (1,
-        capacity)), callbacks_ (std::move (callbacks))
+        capacity)), callbacks_ (std::move (callbacks)), spool_ (std::move (spool))
 {
   wake_fd_ = ::eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (wake_fd_ < 0)
@@ -46,7 +47,7 @@ Publisher::Publisher (std::unique_ptr<Transport> transport, size_t capacity,
 
 Publisher::~Publisher ()
 {
-  if (worker_.joinable ())
+  if (worker_.joinable () || keeper_.joinable ())
     stop (0);
   if (wake_fd_ >= 0)
     ::close (wake_fd_);
@@ -55,7 +56,27 @@ Publisher::~Publisher ()
 void
 Publisher::start ()
 {
+  if (spool_) {
+    std::lock_guard<std::mutex> lock (mutex_);
+    for (SpoolRecord & r : spool_->take_left ()) {
+      Entry e;
+      e.message.topic = std::move (r.topic);
+      e.message.payload = std::move (r.payload);
+      e.message.qos = r.qos;
+      e.message.retain = r.retain;
+      e.message.droppable = r.droppable;
+      e.message.time_us = r.time_us;
+      e.ready = true;
+      e.spool_id = r.id;
+      e.on_disk = true;
+      entries_.push_back (std::move (e));
+      stats_.replayed++;
+    }
+    stats_.waiting = entries_.size ();
+    stats_.spooled = spool_->count ();
+  }
   worker_ = std::thread ([this] { run (); });
+  keeper_ = std::thread ([this] { keep (); });
 }
 
 void
@@ -78,6 +99,8 @@ Publisher::queue (Message m)
             return e.id < 0 && !e.busy && e.message.droppable;
           });
       if (victim != entries_.end ()) {
+        if (victim->on_disk)
+          to_remove_.push_back (victim->spool_id);
         entries_.erase (victim);
         stats_.dropped++;
       } else if (m.droppable) {
@@ -90,10 +113,13 @@ Publisher::queue (Message m)
     }
     Entry e;
     e.message = std::move (m);
+    if (spool_)
+      e.spool_id = spool_->next_id ();
     entries_.push_back (std::move (e));
     stats_.queued++;
     stats_.waiting = entries_.size ();
   }
+  keeper_wake_.notify_one ();
   wake ();
   if (overflow_now && callbacks_.warning)
     callbacks_.warning ("the queue is full of alarms and clears (" +
@@ -112,8 +138,148 @@ Publisher::stop (int drain_ms)
   wake ();
   if (worker_.joinable ())
     worker_.join ();
+  {
+    /* the keeper finishes what was queued: prepared, and spooled */
+    std::lock_guard<std::mutex> lock (mutex_);
+    keeper_stopping_ = true;
+  }
+  keeper_wake_.notify_all ();
+  if (keeper_.joinable ())
+    keeper_.join ();
+  spool_left ();
   std::lock_guard<std::mutex> lock (mutex_);
+  stats_.waiting = entries_.size ();
   return entries_.size ();
+}
+
+/* ----------------------------------------------------------------- spool */
+
+/* Writes `e` to the spool (no lock held: the keeper's thread, or the stop).
+ * False when it is not on disk: dropped to keep the spool's bounds, or not
+ * written. */
+bool
+Publisher::spool_entry (Entry & e, bool at_stop)
+{
+  SpoolRecord r;
+  r.id = e.spool_id;
+  r.topic = e.message.topic;
+  r.payload = e.message.payload;
+  r.qos = e.message.qos;
+  r.retain = e.message.retain;
+  r.droppable = e.message.droppable;
+  r.time_us = e.message.time_us;
+  std::string warning;
+  bool kept = false;
+  try {
+    const SpoolPut put = spool_->put (r);
+    std::lock_guard<std::mutex> lock (mutex_);
+    kept = true;
+    for (const uint64_t id : put.dropped) {
+      /* a droppable message's file: it is lost once memory is too */
+      for (Entry & x : entries_)
+        if (x.spool_id == id)
+          x.on_disk = false;
+      if (id == r.id)
+        kept = false;
+    }
+    e.on_disk = kept;
+    warned_spool_ = false;
+    if (put.over_limits && !warned_spool_full_) {
+      warned_spool_full_ = true;
+      warning = "the spool " + spool_->dir () + " is full of alarms and "
+          "clears (" + std::to_string (spool_->count ()) + " messages): it "
+          "grows past its bounds rather than drop one";
+    }
+    stats_.spooled = spool_->count ();
+  } catch (const std::exception & ex) {
+    std::lock_guard<std::mutex> lock (mutex_);
+    if (!warned_spool_)
+      warning = std::string ("cannot keep a message in the spool: ") +
+          ex.what () + (at_stop ? "; it is lost with the process" :
+          "; it waits in memory only");
+    warned_spool_ = true;
+  }
+  if (!warning.empty () && callbacks_.warning)
+    callbacks_.warning (warning);
+  return kept;
+}
+
+/* At the stop, with both threads gone: what was not delivered goes to the
+ * spool, droppable messages too (within the bounds: those dropped are
+ * counted and forgotten). */
+void
+Publisher::spool_left ()
+{
+  if (!spool_)
+    return;
+  bool unsynced = false;
+  for (Entry & e : entries_)
+    if (!e.on_disk && spool_entry (e, true) && e.message.droppable)
+      unsynced = true;
+  if (unsynced)
+    spool_->sync ();
+  std::lock_guard<std::mutex> lock (mutex_);
+  for (auto it = entries_.begin (); it != entries_.end ();) {
+    if (!it->on_disk && it->message.droppable) {
+      it = entries_.erase (it);
+      stats_.dropped++;
+    } else {
+      ++it;
+    }
+  }
+  stats_.spooled = spool_->count ();
+}
+
+/* The keeper: prepares each message in order and, with a spool, writes
+ * every one that is not droppable to it before the worker may send it. */
+void
+Publisher::keep ()
+{
+  for (;;) {
+    Entry *e = nullptr;
+    std::vector<uint64_t> remove;
+    {
+      std::unique_lock<std::mutex> lock (mutex_);
+      auto pending = [this]() -> Entry * {
+        for (Entry & x : entries_)
+          if (!x.ready && !x.busy)
+            return &x;
+        return nullptr;
+      };
+      keeper_wake_.wait (lock, [&] {
+            return keeper_stopping_ || !to_remove_.empty () || pending ();
+          });
+      remove.swap (to_remove_);
+      e = pending ();
+      if (e)
+        e->busy = true;
+      else if (keeper_stopping_ && remove.empty ())
+        break;
+    }
+    for (const uint64_t id : remove)
+      spool_->remove (id);
+    if (!e)
+      continue;
+    if (e->message.prepare) {
+      try {
+        e->message.prepare (e->message);
+      } catch (const std::exception & ex) {
+        if (callbacks_.warning)
+          callbacks_.warning (std::string ("could not prepare a message: ") +
+              ex.what ());
+      } catch (...) {
+      }
+      e->message.prepare = nullptr;
+    }
+    if (spool_ && !e->message.droppable)
+      spool_entry (*e, false);
+    {
+      std::lock_guard<std::mutex> lock (mutex_);
+      e->ready = true;
+      e->busy = false;
+    }
+    wake ();
+  }
 }
 
 PublisherStats
@@ -132,9 +298,8 @@ Publisher::wait_empty (int timeout_ms) const
 }
 
 /* Sends the messages not sent yet, in order, as far as the transport's
- * window allows. The message being sent is marked busy so that queue ()
- * leaves it alone while the lock is not held (preparing a message encodes
- * JPEGs). */
+ * window allows and the keeper is done with them. The message being sent is
+ * marked busy so that queue () leaves it alone while the lock is not held. */
 bool
 Publisher::hand_over ()
 {
@@ -150,26 +315,22 @@ Publisher::hand_over ()
           break;
         }
       }
-      if (!e)
-        return true;
+      if (!e || !e->ready)
+        return true;            /* the keeper has it: the order waits */
       e->busy = true;
     }
-    if (!e->prepared) {
-      e->prepared = true;
-      if (e->message.prepare) {
-        try {
-          e->message.prepare (e->message);
-        } catch (const std::exception & ex) {
-          if (callbacks_.warning)
-            callbacks_.warning (std::string ("could not prepare a message: ") +
-                ex.what ());
-        } catch (...) {
-        }
-        e->message.prepare = nullptr;
-      }
-    }
     std::string error;
-    const long id = transport_->send (e->message, error);
+    long id;
+    if (callbacks_.stamp && e->message.time_us > 0) {
+      const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>
+          (std::chrono::system_clock::now ().time_since_epoch ()).count ();
+      Message stamped = e->message;
+      stamped.payload = callbacks_.stamp (e->message.payload,
+          (double) (now_us - e->message.time_us) / 1e6);
+      id = transport_->send (stamped, error);
+    } else {
+      id = transport_->send (e->message, error);
+    }
     std::lock_guard<std::mutex> lock (mutex_);
     e->busy = false;
     if (id < 0)
@@ -272,6 +433,17 @@ Publisher::run ()
     const bool ok = transport_->poll (wake_fd_, kPollMs, acked, error);
     drain_eventfd (wake_fd_);
     if (!acked.empty ()) {
+      /* off the disk first, so that an empty queue means an empty spool */
+      std::vector<uint64_t> delivered_on_disk;
+      {
+        std::lock_guard<std::mutex> lock (mutex_);
+        for (const Entry & x : entries_)
+          if (x.on_disk && std::find (acked.begin (), acked.end (), x.id) !=
+              acked.end ())
+            delivered_on_disk.push_back (x.spool_id);
+      }
+      for (const uint64_t sid : delivered_on_disk)
+        spool_->remove (sid);
       std::lock_guard<std::mutex> lock (mutex_);
       for (long id : acked) {
         auto it = std::find_if (entries_.begin (), entries_.end (),
@@ -283,6 +455,8 @@ Publisher::run ()
         }
       }
       stats_.waiting = entries_.size ();
+      if (spool_)
+        stats_.spooled = spool_->count ();
       changed_.notify_all ();
     }
     if (!ok)

@@ -5,6 +5,14 @@
  * Nothing here knows GStreamer or LibTorch; the element gives it messages and
  * callbacks for what it reports.
  *
+ * Two threads: the keeper prepares each message (Message::prepare: JPEGs,
+ * JSON) and, with a spool, writes every message that is not droppable to it
+ * (fsync'd) before it may be sent; the worker sends, in order, what the
+ * keeper is done with, and removes a message from the spool once delivered.
+ * A message's send therefore never waits for a disk, and a spooled message
+ * survives the process: the next Publisher on the same spool queues what an
+ * earlier one left before anything new (the delivery is at least once).
+ *
  * Order and loss: messages leave in the order they were queued. A message
  * stays queued until the transport acknowledges it (MQTT: the broker's PUBACK
  * for QoS 1, its PUBCOMP for QoS 2; a file: once written); while the
@@ -13,8 +21,11 @@
  * oldest waiting *droppable* message (scores), or the new one when it is
  * droppable and no older one is; a message that is not droppable (an alarm,
  * a clear) is never dropped: the queue grows past `capacity` for it, and
- * says so once. */
+ * says so once. At the stop, what is left goes to the spool too (droppable
+ * messages included, within the spool's bounds). */
 #pragma once
+
+#include "spool.h"
 
 #include <atomic>
 #include <chrono>
@@ -38,9 +49,10 @@ struct Message
   int qos = 1;
   bool retain = false;
   bool droppable = false;       /* a scores message: the first to go */
-  /* Runs once on the worker thread before the message is first sent, and
-   * may fill `payload` (the JPEG snapshot and the frame file are made there,
-   * not on the streaming thread). */
+  int64_t time_us = 0;          /* when it happened (us since 1970; 0: no time) */
+  /* Runs once on the keeper thread before the message is spooled or sent,
+   * and may fill `payload` (the JPEG snapshot and the frame file are made
+   * there, not on the streaming thread). */
   std::function<void (Message &)> prepare;
 };
 
@@ -93,6 +105,11 @@ struct PublisherCallbacks
   std::function<void (const std::string & what)> warning;
   /* The transport is (back) up; `outage` is false on the first connection. */
   std::function<void (bool outage)> connected;
+  /* A message with a time is about to be sent `delay_s` seconds after it:
+   * returns the payload to send (the element marks events with their
+   * delay). Unset: the payload as it is. */
+  std::function<std::string (const std::string & payload, double delay_s)>
+      stamp;
 };
 
 struct PublisherStats
@@ -101,32 +118,42 @@ struct PublisherStats
   uint64_t delivered = 0;       /* acknowledged by the transport */
   uint64_t dropped = 0;         /* droppable messages dropped: the queue was full */
   uint64_t waiting = 0;         /* in the queue now, sent or not */
+  uint64_t spooled = 0;         /* in the spool now (on disk, not delivered) */
+  uint64_t replayed = 0;        /* left by an earlier process, queued first */
   bool connected = false;
 };
 
 class Publisher
 {
 public:
-  /* `capacity`: the queue's size (at least 1). */
+  /* `capacity`: the queue's size (at least 1). `spool`: where messages wait
+   * on disk (none: in memory only). */
   Publisher (std::unique_ptr<Transport> transport, size_t capacity,
-      PublisherCallbacks callbacks);
+      PublisherCallbacks callbacks, std::unique_ptr<Spool> spool = nullptr);
   ~Publisher ();
   Publisher (const Publisher &) = delete;
   Publisher & operator= (const Publisher &) = delete;
 
-  /* Starts the worker thread. */
+  /* Queues what an earlier process left in the spool, then starts the
+   * threads. */
   void start ();
 
   /* Queues a message; never blocks on the transport (it takes a mutex
    * that the worker holds only to move messages in and out). */
   void queue (Message m);
 
-  /* Stops the worker: while the transport is up, waits at most
-   * `drain_ms` for the queue to empty; then closes the transport. Returns
-   * the number of messages left undelivered. */
+  /* Stops: while the transport is up, waits at most `drain_ms` for the
+   * queue to empty; then closes the transport and puts what is left into the
+   * spool. Returns the number of messages left undelivered (stats ().spooled
+   * of them wait in the spool). */
   size_t stop (int drain_ms);
 
   PublisherStats stats () const;
+
+  /* The transport, for messages ("the MQTT broker at mqtt://host:1883"). */
+  std::string describe () const { return transport_->describe (); }
+  /* The spool's folder, or "" without one. */
+  std::string spool_dir () const { return spool_ ? spool_->dir () : ""; }
 
   /* Waits at most `timeout_ms` until the queue is empty; for tests. */
   bool wait_empty (int timeout_ms) const;
@@ -135,30 +162,43 @@ private:
   struct Entry
   {
     Message message;
-    bool prepared = false;
+    bool ready = false;         /* prepared, and spooled when it is to be */
     bool busy = false;          /* being prepared or sent, outside the lock */
     long id = -1;               /* -1: not sent yet */
+    uint64_t spool_id = 0;      /* its place in the spool's order (0: none) */
+    bool on_disk = false;       /* in the spool */
   };
 
   void run ();
+  void keep ();                 /* the keeper thread */
   void wake ();
   bool hand_over ();            /* sends what the window allows; false: lost */
+  bool spool_entry (Entry & e, bool at_stop);
+  void spool_left ();
+  void forget_on_disk (const std::vector<uint64_t> &spool_ids);
 
   std::unique_ptr<Transport> transport_;
   const size_t capacity_;
   PublisherCallbacks callbacks_;
+  std::unique_ptr<Spool> spool_;
 
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
   std::list<Entry> entries_;    /* a list: an entry stays put while others go */
+  std::vector<uint64_t> to_remove_;     /* spool ids of dropped entries, for the keeper */
   size_t sent_ = 0;             /* entries_[0, sent_) are sent, not acknowledged */
   PublisherStats stats_;
   bool stopping_ = false;
+  bool keeper_stopping_ = false;
   int drain_ms_ = 0;
   bool warned_overflow_ = false;
+  bool warned_spool_ = false;   /* a spool write failed (once per streak) */
+  bool warned_spool_full_ = false;
 
   int wake_fd_ = -1;
+  std::condition_variable keeper_wake_;
   std::thread worker_;
+  std::thread keeper_;
 };
 
 /* The transport of method "file": appends each message's payload as one line

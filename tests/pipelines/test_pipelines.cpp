@@ -115,7 +115,7 @@ TEST(Pipelines, FileShWithNoDisplayRunsWithoutAWindowAndPublishesToMqtt) {
     // the element waited for its queue at the stop: both events are there
     std::vector<nlohmann::json> events;
     for (const auto& g : sub->received())
-      if (g.topic == "wellmonitor/line2/r1w4") events.push_back(nlohmann::json::parse(g.payload));
+      if (g.topic == "wellmonitor/line2/events/r1w4") events.push_back(nlohmann::json::parse(g.payload));
     ASSERT_EQ(events.size(), 2u);
     EXPECT_EQ(events[0]["kind"], "alarm");
     EXPECT_EQ(events[1]["kind"], "clear");

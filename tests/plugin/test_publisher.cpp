@@ -2,15 +2,21 @@
 // transport: messages leave in order, wait while the transport is away and
 // follow in order once it is back, a full queue drops the oldest scores and
 // never an alarm, queueing never waits for the transport, and the file
-// transport writes JSON lines. Also the mqtt:// address parser.
+// transport writes JSON lines. Also the mqtt:// address parser. With a spool
+// (spool.h): an alarm is on disk before it is sent and gone once delivered;
+// what a stop leaves is sent first by the next publisher, with its delay; a
+// SIGKILLed process loses none it queued.
 
 #include "publisher.h"
 
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
@@ -325,4 +331,137 @@ TEST(Publisher, MqttAddressesAreParsedOrRefusedByName) {
       EXPECT_NE(std::string(e.what()).find(bad), std::string::npos) << e.what();
     }
   }
+}
+
+// ---- with a spool ----
+
+namespace {
+
+fs::path spool_dir(const std::string& name) {
+  const fs::path d = fs::temp_directory_path() / ("wellpublish-pub-spool-" + std::to_string(::getpid()) + "-" + name);
+  fs::remove_all(d);
+  return d;
+}
+
+std::unique_ptr<wellpublish::Spool> open_spool(const fs::path& dir) {
+  return std::make_unique<wellpublish::Spool>(dir.string(), wellpublish::SpoolLimits());
+}
+
+int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Message event(const std::string& payload, int64_t time_us) {
+  Message m = msg(payload);
+  m.time_us = time_us;
+  return m;
+}
+
+size_t files_in(const fs::path& dir) {
+  size_t n = 0;
+  for (const auto& e : fs::directory_iterator(dir)) n += e.path().extension() == ".msg";
+  return n;
+}
+
+}  // namespace
+
+TEST(Publisher, WithASpoolAnAlarmIsOnDiskBeforeItIsSentAndGoneOnceDelivered) {
+  const fs::path dir = spool_dir("ondisk");
+  Script s;
+  s.block_send = true;  // hold the first send until the disk is looked at
+  Warnings w;
+  Publisher p(std::make_unique<ScriptedTransport>(s), 10, w.callbacks(), open_spool(dir));
+  p.start();
+  p.queue(msg("alarm"));
+  p.queue(msg("score", true));
+  for (int i = 0; i < 500 && p.stats().spooled < 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(p.stats().spooled, 1u);
+  EXPECT_EQ(files_in(dir), 1u) << "the alarm is on disk, the score is not";
+  {
+    std::lock_guard<std::mutex> l(s.m);
+    EXPECT_TRUE(s.wire.empty()) << "nothing sent yet";
+    s.block_send = false;
+  }
+  s.cv.notify_all();
+  ASSERT_TRUE(p.wait_empty(10000));
+  EXPECT_EQ(delivered(s), (std::vector<std::string>{"alarm", "score"}));
+  EXPECT_EQ(p.stats().spooled, 0u);
+  EXPECT_EQ(files_in(dir), 0u);
+  EXPECT_EQ(p.stop(1000), 0u);
+  fs::remove_all(dir);
+}
+
+TEST(Publisher, WhatIsLeftAtTheStopIsSentFirstByTheNextPublisherWithItsDelay) {
+  const fs::path dir = spool_dir("next");
+  const int64_t ten_s_ago = now_us() - 10'000'000;
+  {
+    Script s;
+    s.up = false;  // the broker is away for the whole run
+    Warnings w;
+    Publisher p(std::make_unique<ScriptedTransport>(s), 10, w.callbacks(), open_spool(dir));
+    p.start();
+    p.queue(event("alarm", ten_s_ago));
+    p.queue(msg("score", true));
+    p.queue(event("clear", ten_s_ago + 1'000'000));
+    EXPECT_EQ(p.stop(60000), 3u);
+    EXPECT_EQ(p.stats().spooled, 3u) << "the score too, within the bounds";
+    EXPECT_EQ(p.spool_dir(), dir.string());
+  }
+  Script s;
+  Warnings w;
+  std::vector<double> delays;
+  wellpublish::PublisherCallbacks c = w.callbacks();
+  c.stamp = [&](const std::string& payload, double delay_s) {
+    delays.push_back(delay_s);
+    return payload + "+" + std::to_string(static_cast<int>(delay_s));
+  };
+  Publisher p(std::make_unique<ScriptedTransport>(s), 10, std::move(c), open_spool(dir));
+  p.start();
+  EXPECT_EQ(p.stats().replayed, 3u);
+  p.queue(event("new", now_us()));
+  ASSERT_TRUE(p.wait_empty(10000));
+  const std::vector<std::string> got = delivered(s);
+  ASSERT_EQ(got.size(), 4u);
+  EXPECT_EQ(got[0], "alarm+10");
+  EXPECT_EQ(got[1], "score") << "no time, no delay";
+  EXPECT_EQ(got[2], "clear+9");
+  EXPECT_EQ(got[3], "new+0");
+  EXPECT_EQ(p.stop(1000), 0u);
+  EXPECT_EQ(files_in(dir), 0u);
+  fs::remove_all(dir);
+}
+
+TEST(Publisher, ASigkilledProcessLosesNoAlarmItQueued) {
+  const fs::path dir = spool_dir("killed");
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  const pid_t child = ::fork();
+  if (child == 0) {
+    Script s;
+    s.up = false;
+    Publisher p(std::make_unique<ScriptedTransport>(s), 10, {}, open_spool(dir));
+    p.start();
+    p.queue(msg("alarm"));
+    p.queue(msg("clear"));
+    while (p.stats().spooled < 2) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    (void)!::write(ready[1], "x", 1);
+    ::pause();  // SIGKILLed here: no stop, no destructor
+    ::_exit(0);
+  }
+  char c;
+  ASSERT_EQ(::read(ready[0], &c, 1), 1);
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  ::close(ready[0]);
+  ::close(ready[1]);
+
+  Script s;
+  Warnings w;
+  Publisher p(std::make_unique<ScriptedTransport>(s), 10, w.callbacks(), open_spool(dir));
+  p.start();
+  ASSERT_TRUE(p.wait_empty(10000));
+  EXPECT_EQ(delivered(s), (std::vector<std::string>{"alarm", "clear"}));
+  p.stop(1000);
+  fs::remove_all(dir);
 }

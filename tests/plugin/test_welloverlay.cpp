@@ -123,6 +123,12 @@ class Overlay {
     EXPECT_EQ(gst_harness_push(h_, b), GST_FLOW_OK);
     return gst_harness_pull(h_);
   }
+  // A custom downstream event as wellmonitor forwards it; whatever buffer it
+  // made the overlay push (nullptr when none).
+  GstBuffer* event(GstStructure* s) {
+    EXPECT_TRUE(gst_harness_push_event(h_, gst_event_new_custom(GST_EVENT_CUSTOM_DOWNSTREAM, s)));
+    return gst_harness_try_pull(h_);
+  }
 
  private:
   GstHarness* h_;
@@ -208,7 +214,7 @@ TEST(WellOverlayElement, NoBannerWithoutAnAlarm) {
 }
 
 TEST(WellOverlayElement, WithoutLabelsOnlyTheBoxOutlinesChange) {
-  Overlay overlay("BGR", "show-labels=false show-scores=false");
+  Overlay overlay("BGR", "show-labels=false show-scores=false show-status=false");
   GstBuffer* in = frame_buffer("BGR", 0);
   add_well_meta(in, kWells[0], 0);
   add_well_meta(in, kWells[1], 1);
@@ -382,4 +388,56 @@ TEST(WellOverlayElement, AutomaticLineWidthFollowsTheFrameHeight) {
   gst_buffer_unmap(out, &map);
   gst_buffer_unref(out);
   gst_harness_teardown(h);
+}
+
+namespace {
+
+const Pixel kAmberBanner{255, 176, 0, 255};
+const Pixel kPanel{40, 40, 40, 255};
+
+// A BGRx frame of grey 200 with the three wells on it. (The status line is
+// read at its left end, before its lamp: its text runs across the whole of
+// so small a frame.)
+GstBuffer* grey_frame_with_wells() {
+  GstBuffer* in = frame_buffer("BGRx", 200);
+  for (size_t i = 0; i < kWells.size(); ++i) add_well_meta(in, kWells[i], static_cast<int>(i));
+  return in;
+}
+
+}  // namespace
+
+// No frames come while the camera is lost: the overlay pushes one, the last
+// frame darkened under an amber banner, so that a window or a re-stream says so.
+TEST(WellOverlayElement, ALostCameraGetsOneMoreFrameTheLastDarkenedUnderAnAmberBanner) {
+  Overlay overlay("BGRx");
+  GstBuffer* out = overlay.push(grey_frame_with_wells());
+  ASSERT_NE(out, nullptr);
+  EXPECT_EQ(pixel(out, "BGRx", 100, 105), (Pixel{200, 200, 200, -1})) << "a live frame: undimmed";
+  EXPECT_EQ(pixel(out, "BGRx", 1, kHeight - 2), kPanel) << "status line: healthy";
+  gst_buffer_unref(out);
+
+  GstBuffer* lost = overlay.event(gst_structure_new("wellmonitor-camera-lost", "reason", G_TYPE_STRING, "no-frames", nullptr));
+  ASSERT_NE(lost, nullptr) << "a frame for the viewers";
+  EXPECT_EQ(GST_BUFFER_PTS(lost), 2 * GST_SECOND + 40 * GST_MSECOND) << "one frame after the last";
+  EXPECT_EQ(pixel(lost, "BGRx", 100, 105), (Pixel{80, 80, 80, -1})) << "darkened";
+  EXPECT_EQ(pixel(lost, "BGRx", kWidth - 2, 2), kAmberBanner) << "the CAMERA LOST banner";
+  EXPECT_EQ(pixel(lost, "BGRx", 1, kHeight - 2), kAmberBanner) << "the status line";
+  gst_buffer_unref(lost);
+
+  EXPECT_EQ(overlay.event(gst_structure_new_empty("wellmonitor-camera-back")), nullptr) << "frames come again";
+  out = overlay.push(grey_frame_with_wells());
+  EXPECT_EQ(pixel(out, "BGRx", 1, kHeight - 2), kPanel) << "healthy again";
+  gst_buffer_unref(out);
+}
+
+TEST(WellOverlayElement, AnObscuredCameraTurnsTheStatusLineAmberUntilItIsBack) {
+  Overlay overlay("BGRx");
+  EXPECT_EQ(overlay.event(gst_structure_new_empty("wellmonitor-camera-obscured")), nullptr);
+  GstBuffer* out = overlay.push(grey_frame_with_wells());
+  EXPECT_EQ(pixel(out, "BGRx", 1, kHeight - 2), kAmberBanner);
+  gst_buffer_unref(out);
+  overlay.event(gst_structure_new_empty("wellmonitor-camera-back"));
+  out = overlay.push(grey_frame_with_wells());
+  EXPECT_EQ(pixel(out, "BGRx", 1, kHeight - 2), kPanel);
+  gst_buffer_unref(out);
 }

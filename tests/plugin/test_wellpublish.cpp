@@ -3,20 +3,27 @@
 // on clips of the committed demo replay through decodebin ! wellmonitor with
 // the shipped default model:
 //  - every alarm and clear wellmonitor raises arrives, in order, once, as a
-//    JSON event with every field of pipelines/wellmonitor-event.schema.json
+//    JSON event with every field of pipelines/schemas/event.schema.json
 //    and a JPEG snapshot that decodes; the frame file exists when its event
 //    arrives; the availability topic says online, then offline;
 //  - the broker killed after the first alarm and restarted after the end of
 //    the stream: the pipeline runs to its end while the broker is away, and
 //    every alarm and clear still arrives exactly once, in order;
 //  - no broker at all: the pipeline completes, with a warning naming it;
-//  - method file writes the same events as JSON lines.
+//  - method file writes the same events as JSON lines;
+//  - on its own (GstHarness, method file): a camera lost during an alarm ends
+//    it with reason camera-lost and publishes the camera event; the end of the
+//    stream or the stop ends it with reason stopped.
 // Clips are cut from the replay without decoding (qtdemux ! h264parse !
 // mp4mux), so that each test runs only the frames it needs.
 
 #include "support/gst_build_registry.h"
+#include "support/json_schema.h"
 #include "support/mqtt_broker.h"
 
+#include "well-meta.h"
+
+#include <gst/check/gstharness.h>
 #include <gst/gst.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -42,7 +49,6 @@ const std::string kSource = WELLMONITOR_SOURCE_DIR;
 const std::string kReplay = kSource + "/pipelines/demo/replay.mp4";
 const std::string kModel = kSource + "/models/default.wmm";
 const std::string kLayout = kSource + "/pipelines/casting-table.wells.txt";
-const std::string kSchema = kSource + "/pipelines/wellmonitor-event.schema.json";
 fs::path g_tmp;
 
 [[maybe_unused]] const auto* const g_env =
@@ -180,7 +186,7 @@ std::string monitor_launch(const std::string& video, const std::string& publish)
 std::vector<json> events_of(const std::vector<Received>& got) {
   std::vector<json> out;
   for (const Received& r : got)
-    if (r.topic.size() < 7 || r.topic.compare(r.topic.size() - 7, 7, "/status") != 0) out.push_back(json::parse(r.payload));
+    if (r.topic.find("/events/") != std::string::npos) out.push_back(json::parse(r.payload));
   return out;
 }
 
@@ -190,32 +196,7 @@ std::vector<Change> changes_of(const std::vector<json>& events) {
   return out;
 }
 
-// Every required field of the schema is there, with one of the schema's types.
-void expect_matches_schema(const json& event) {
-  std::ifstream f(kSchema);
-  ASSERT_TRUE(f) << kSchema;
-  const json schema = json::parse(f);
-  for (const json& required : schema.at("required")) {
-    const auto key = required.get<std::string>();
-    ASSERT_TRUE(event.contains(key)) << "missing '" << key << "' in " << event.dump().substr(0, 300);
-    const json& prop = schema.at("properties").at(key);
-    if (!prop.contains("type")) continue;
-    std::vector<std::string> types;
-    if (prop["type"].is_array())
-      for (const auto& t : prop["type"]) types.push_back(t);
-    else
-      types.push_back(prop["type"]);
-    const json& v = event[key];
-    bool ok = false;
-    for (const auto& t : types)
-      ok = ok || (t == "string" && v.is_string()) || (t == "number" && v.is_number()) ||
-           (t == "integer" && v.is_number_integer()) || (t == "null" && v.is_null()) ||
-           (t == "object" && v.is_object());
-    EXPECT_TRUE(ok) << key << " = " << v.dump();
-  }
-  for (const auto& [key, value] : event.items())
-    EXPECT_TRUE(schema.at("properties").contains(key)) << "'" << key << "' is not in the schema";
-}
+void expect_matches_schema(const json& event) { wellmonitor_test::expect_matches_schema(event, "event.schema.json"); }
 
 cv::Mat decode_snapshot(const json& event) {
   const std::string b64 = event.at("snapshot").at("data");
@@ -293,6 +274,7 @@ TEST(Publish, EveryAlarmAndClearArrivesInOrderWithADecodableSnapshot) {
       open_event[e["well"]] = e["event_id"];
     } else {
       EXPECT_EQ(e["event_id"], open_event[e["well"]]) << "a clear carries its alarm's event id";
+      EXPECT_EQ(e["reason"], "normal");
     }
     EXPECT_NEAR(e["stream_time"].get<double>(), e["frame"].get<double>() / 12.0, 1e-3);
     const cv::Mat snap = decode_snapshot(e);
@@ -310,7 +292,7 @@ TEST(Publish, EveryAlarmAndClearArrivesInOrderWithADecodableSnapshot) {
   for (const Received& g : got)
     if (g.topic.find("/status") == std::string::npos) {
       const json e = json::parse(g.payload);
-      EXPECT_EQ(g.topic, "wellmonitor/table1/" + e["well"].get<std::string>());
+      EXPECT_EQ(g.topic, "wellmonitor/table1/events/" + e["well"].get<std::string>());
     }
   ASSERT_FALSE(got.empty());
   EXPECT_EQ(got.front().topic, "wellmonitor/table1/status");
@@ -325,7 +307,7 @@ TEST(Publish, ABrokerKilledMidRunLosesNothingAndNeverStallsThePipeline) {
   const int port = wellmonitor_test::free_loopback_port();
   Broker broker(g_tmp / "broker-kill", port);
   ASSERT_TRUE(broker.start()) << broker.log();
-  Subscriber sub(port, "wellmonitor/+/+", "test-kill");
+  Subscriber sub(port, "wellmonitor/+/events/+", "test-kill");
   ASSERT_TRUE(sub.wait_subscribed(5000));
   // the broker saves its sessions every second: the subscription must be in
   // the saved state to outlive the kill
@@ -497,4 +479,108 @@ TEST(Publish, TlsWithAUserAndPasswordReachesTheBroker) {
   ASSERT_TRUE(r.error.empty()) << r.error;
   ASSERT_FALSE(r.warnings.empty());
   EXPECT_NE(r.warnings[0].find("refused"), std::string::npos) << r.warnings[0];
+}
+
+// ---- the element on its own (GstHarness, method file: no broker) ----
+
+namespace {
+
+// wellpublish alone, writing its messages to a file; buffers carry well metas
+// as wellmonitor puts them.
+class Publish {
+ public:
+  explicit Publish(const std::string& name) : file_(g_tmp / (name + ".jsonl")) {
+    fs::remove(file_);
+    h_ = gst_harness_new_parse(("wellpublish method=file camera=c1 address=\"" + file_.string() + "\"").c_str());
+    gst_harness_set_src_caps_str(h_, "video/x-raw,format=BGR,width=64,height=48,framerate=12/1");
+  }
+  ~Publish() {
+    if (h_) gst_harness_teardown(h_);
+  }
+  // One frame with well "r1w4" (index 3) in alarm or not.
+  void frame(bool alarm) {
+    GstBuffer* b = gst_harness_create_buffer(h_, 64 * 48 * 3);
+    GST_BUFFER_PTS(b) = pts_;
+    pts_ += GST_SECOND / 12;
+    wellmonitor::WellResult w;
+    w.index = 3;
+    w.id = "r1w4";
+    w.named = true;
+    w.x = 10;
+    w.y = 10;
+    w.width = 12;
+    w.height = 10;
+    w.score = alarm ? 0.9 : 0.1;
+    w.threshold = 0.5;
+    w.anomaly = w.alarm = alarm;
+    wellmonitor::well_meta_add(b, w);
+    ASSERT_EQ(gst_harness_push(h_, b), GST_FLOW_OK);
+    gst_buffer_unref(gst_harness_pull(h_));
+  }
+  void event(GstEvent* e) { ASSERT_TRUE(gst_harness_push_event(h_, e)); }
+  // Stops the element (the publisher delivers what is queued) and reads the file.
+  std::vector<json> stop() {
+    gst_harness_teardown(h_);
+    h_ = nullptr;
+    std::vector<json> out;
+    std::ifstream f(file_);
+    for (std::string line; std::getline(f, line);) out.push_back(json::parse(line));
+    return out;
+  }
+
+ private:
+  fs::path file_;
+  GstHarness* h_ = nullptr;
+  GstClockTime pts_ = 0;
+};
+
+GstEvent* camera_event(const char* name, const char* reason) {
+  GstStructure* s = gst_structure_new_empty(name);
+  if (reason) gst_structure_set(s, "reason", G_TYPE_STRING, reason, nullptr);
+  return gst_event_new_custom(GST_EVENT_CUSTOM_DOWNSTREAM, s);
+}
+
+}  // namespace
+
+TEST(PublishElement, ACameraLostDuringAnAlarmEndsItWithReasonCameraLostAndSaysSo) {
+  Publish p("camera-lost");
+  p.frame(false);
+  p.frame(true);
+  p.event(camera_event("wellmonitor-camera-lost", "no-frames"));
+  p.event(camera_event("wellmonitor-camera-back", nullptr));
+  p.frame(false);
+  const std::vector<json> got = p.stop();
+  ASSERT_EQ(got.size(), 4u);
+  EXPECT_EQ(got[0]["kind"], "alarm");
+  EXPECT_EQ(got[1]["kind"], "clear");
+  EXPECT_EQ(got[1]["reason"], "camera-lost");
+  EXPECT_EQ(got[1]["event_id"], got[0]["event_id"]);
+  EXPECT_FALSE(got[1].contains("snapshot")) << "no frame shows the well";
+  EXPECT_EQ(got[2]["kind"], "lost");
+  EXPECT_EQ(got[2]["reason"], "no-frames");
+  EXPECT_EQ(got[3]["kind"], "back");
+  EXPECT_TRUE(got[3].contains("down_s"));
+  for (const json& e : got)
+    wellmonitor_test::expect_matches_schema(e, e["kind"] == "alarm" || e["kind"] == "clear" ? "event.schema.json"
+                                                                                              : "camera.schema.json");
+}
+
+TEST(PublishElement, TheEndOfTheStreamDuringAnAlarmEndsItWithReasonStopped) {
+  Publish p("eos");
+  p.frame(true);
+  p.event(gst_event_new_eos());
+  const std::vector<json> got = p.stop();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0]["kind"], "alarm");
+  EXPECT_EQ(got[1]["kind"], "clear");
+  EXPECT_EQ(got[1]["reason"], "stopped");
+  EXPECT_EQ(got[1]["event_id"], got[0]["event_id"]);
+}
+
+TEST(PublishElement, AStopWithoutTheEndOfTheStreamEndsTheAlarmToo) {
+  Publish p("stop");
+  p.frame(true);
+  const std::vector<json> got = p.stop();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[1]["reason"], "stopped");
 }

@@ -1,6 +1,8 @@
 // wellmonitor-run's command line (the scripts' options), the pipeline it
 // describes, and the camera names it makes.
 
+#include "parse_environment.h"
+
 #include "camera_id.h"
 #include "options.h"
 #include "pipeline_description.h"
@@ -18,23 +20,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kPipelines = std::string(WELLMONITOR_SOURCE_DIR) + "/pipelines";
+const std::string& kPipelines = wellmonitor_test::kPipelinesDir;
 const std::string kReplay = kPipelines + "/demo/replay.mp4";
-
-struct Env {
-  std::map<std::string, std::string> vars{{"HOME", "/home/op"}};
-  ParseEnvironment get() const {
-    return {[this](const char* name) -> const char* {
-              const auto it = vars.find(name);
-              return it == vars.end() ? nullptr : it->second.c_str();
-            },
-            {kPipelines}};
-  }
-};
-
-ParseResult parse(const std::vector<std::string>& args, const Env& env = Env(), const std::string& name = "x.sh") {
-  return parse_command_line(args, name, env.get());
-}
+using wellmonitor_test::Env;
+using wellmonitor_test::parse;
 
 std::string tmp_dir() {
   std::string t = "/tmp/wellmonitor-options-XXXXXX";
@@ -289,4 +278,28 @@ TEST(CameraNames, CredentialsNeverReachANameAndNamesAreSafeFileNames) {
   EXPECT_EQ(default_camera_name("/dev/video2"), "video2");
   EXPECT_EQ(safe_file_stem("line 2/cam:3"), "line_2_cam_3");
   EXPECT_EQ(safe_file_stem(""), "_");
+}
+
+TEST(RunnerOptions, TheMqttPublisherSpoolsInTheCamerasFolderUnlessToldOtherwise) {
+  Env env;
+  env.vars["XDG_STATE_HOME"] = "/var/tmp/st";
+  ParseResult r = parse({"file", "--mqtt", "mqtt://b:1883", "--camera", "table 1", kReplay}, env);
+  ASSERT_TRUE(r.options) << r.err;
+  EXPECT_EQ(r.options->spool, "/var/tmp/st/wellmonitor/table_1/spool");
+  r = parse({"rtsp", "--mqtt", "mqtt://b:1883", "--state-dir", "/srv/wm", "rtsp://10.0.0.21:554/s1"}, env);
+  ASSERT_TRUE(r.options) << r.err;
+  EXPECT_EQ(r.options->spool, "/srv/wm/10.0.0.21_554_s1/spool") << "the camera's name where --camera is not given";
+  r = parse({"file", "--mqtt", "mqtt://b:1883", "--spool", "none", kReplay}, env);
+  ASSERT_TRUE(r.options) << r.err;
+  EXPECT_EQ(r.options->spool, "none");
+  EXPECT_NE(downstream_description(*r.options, PipelinePlan()).find(
+                "wellpublish name=publish method=mqtt address=\"mqtt://b:1883\" spool=\"none\""),
+            std::string::npos);
+  r = parse({"file", "--events", "e.jsonl", kReplay}, env);
+  ASSERT_TRUE(r.options) << r.err;
+  EXPECT_TRUE(r.options->spool.empty()) << "the events file is on local disk already";
+  EXPECT_EQ(downstream_description(*r.options, PipelinePlan()).find("spool="), std::string::npos);
+  r = parse({"file", "--spool", "/x", kReplay}, env);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "x.sh: error: --spool goes with --mqtt URL\n");
 }

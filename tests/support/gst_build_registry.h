@@ -24,6 +24,9 @@ inline std::filesystem::path init_gstreamer_with_build_registry(const std::strin
   g_setenv("GST_PLUGIN_PATH", WELLMONITOR_PLUGIN_DIR, TRUE);
   g_setenv("GST_PLUGIN_SYSTEM_PATH", WELLMONITOR_GST_SYSTEM_PLUGINS, TRUE);
   g_setenv("GST_REGISTRY", build_registry().c_str(), TRUE);
+  // wellpublish's default spool (and anything else kept per user) goes here
+  g_setenv("XDG_STATE_HOME", (tmpl + "/state").c_str(), TRUE);
+  g_unsetenv("STATE_DIRECTORY");
   gst_init(nullptr, nullptr);
   return tmpl;
 }

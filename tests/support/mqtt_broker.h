@@ -105,6 +105,14 @@ class Broker {
     return false;
   }
 
+  // SIGTERM: a clean stop (sessions and queued messages saved), as a restart does.
+  void stop() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+
   // SIGKILL: no goodbye, no last save.
   void kill() {
     if (pid_ <= 0) return;

@@ -1,0 +1,18 @@
+// The custom events that tell the elements about the camera: GStreamer events
+// of type GST_EVENT_CUSTOM_DOWNSTREAM (serialized, in order with the frames)
+// whose structure has one of these names. wellmonitor-run sends them into
+// wellmonitor's sink pad when its source is lost and back; wellmonitor
+// forwards them (and sends the obscured one itself); wellpublish ends its open
+// alarms and publishes them. One place for the names all of them use.
+#pragma once
+
+namespace wellmonitor {
+
+// {reason: string "no-frames" | "error" | "eos"}: the camera sends no frames.
+inline constexpr const char* kCameraLostEvent = "wellmonitor-camera-lost";
+// {}: the first frame after a loss (or the picture is usable again).
+inline constexpr const char* kCameraBackEvent = "wellmonitor-camera-back";
+// {reason: string}: the picture shows nothing usable (covered, fogged, dark).
+inline constexpr const char* kCameraObscuredEvent = "wellmonitor-camera-obscured";
+
+}  // namespace wellmonitor
