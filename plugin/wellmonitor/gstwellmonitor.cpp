@@ -39,7 +39,8 @@
  * * "wellmonitor-clear": the end of that alarm, exactly one per alarm; the
  *   same fields and "reason" (string): "normal" (seen normal again),
  *   "camera-lost", "camera-obscured", "stopped" (EOS, posted before the EOS
- *   goes on, or a stop), "reconfigured" (a new layout) or "flush".
+ *   goes on, a stop, or a flushing seek) or "reconfigured" (a new layout):
+ *   the words of the MQTT clear event.
  * * "wellmonitor-scores" (#GstWellMonitor:post-scores): per analysed frame,
  *   "wells" and "scores" (#GstValueArray, layout order), "threshold",
  *   "frames-analysed", "frames-skipped" (late, or between two of
@@ -59,9 +60,10 @@
  * * "wellmonitor-camera-obscured" and "wellmonitor-camera-unobscured"
  *   (#GstWellMonitor:reference-frame, #GstWellMonitor:obscured-time): the
  *   view over the wells has far less contrast or sharpness than the
- *   reference frame's, or is back: "contrast", "sharpness",
- *   "reference-contrast", "reference-sharpness" (double); also sent
- *   downstream as custom events; in between no frame is analysed.
+ *   reference frame's, or is back: "reason" (what was seen, in words),
+ *   "contrast", "sharpness", "reference-contrast", "reference-sharpness"
+ *   (double). Downstream go the custom events wellmonitor-camera-obscured
+ *   and wellmonitor-camera-back; in between no frame is analysed.
  *
  * Every alarm ends exactly once. A gap in the frames (frames dropped
  * upstream, a buffer flagged DISCONT, a late frame under QoS) ends none and
@@ -92,6 +94,8 @@
 #include "monitor-properties.h"
 #include "reloader.h"
 #include "video-formats.h"
+
+#include "wellmonitor/camera_events.h"
 
 #include <string>
 
@@ -293,10 +297,10 @@ gst_well_monitor_sink_event (GstBaseTransform * trans, GstEvent * event)
     case GST_EVENT_CUSTOM_DOWNSTREAM:{
       /* the runner's camera events; forwarded for wellpublish */
       const GstStructure *s = gst_event_get_structure (event);
-      if (gst_structure_has_name (s, "wellmonitor-camera-lost")) {
+      if (gst_structure_has_name (s, wellmonitor::kCameraLostEvent)) {
         const gchar *reason = gst_structure_get_string (s, "reason");
         self->priv->core.camera_lost (reason ? reason : "unknown");
-      } else if (gst_structure_has_name (s, "wellmonitor-camera-back")) {
+      } else if (gst_structure_has_name (s, wellmonitor::kCameraBackEvent)) {
         self->priv->core.camera_back ();
       }
       break;

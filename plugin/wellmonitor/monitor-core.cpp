@@ -4,6 +4,7 @@
 
 #include "monitor-messages.h"
 
+#include "wellmonitor/camera_events.h"
 #include "wellmonitor/errors.h"
 
 #include <cstdarg>
@@ -290,9 +291,10 @@ MonitorCore::eos ()
 void
 MonitorCore::flush ()
 {
-  /* a flushing seek: the frames before it say nothing about the ones after */
+  /* a flushing seek: the frames before it say nothing about the ones after;
+   * the alarms end as at a stop (the event contract's "playback jumped") */
   CORE_LOG (GST_LEVEL_DEBUG, "flush: alarms ended");
-  end_alarms (AlarmEnd::kFlush);
+  end_alarms (AlarmEnd::kStopped);
   schedule_.flush ();
 }
 
@@ -411,9 +413,11 @@ MonitorCore::watch_view (GstVideoFrame * frame, const FrameSettings & settings,
       now.contrast, ref.contrast, now.sharpness, ref.sharpness);
   if (obscured)
     end_alarms (AlarmEnd::kCameraObscured);
+  /* downstream (wellpublish): obscured, with what was seen, or back */
   GstStructure *s = camera_view_message (obscured, now, ref, times, index);
-  host_.push_event (gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM,
-          gst_structure_copy (s)));
+  GstStructure *event = obscured ? gst_structure_copy (s) :
+      gst_structure_new_empty (kCameraBackEvent);
+  host_.push_event (gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM, event));
   host_.post (s);
 }
 

@@ -91,6 +91,12 @@ camera_view_message (bool obscured, const ViewMeasure & now,
 {
   GstStructure *s = monitor_message (obscured ? "wellmonitor-camera-obscured" :
       "wellmonitor-camera-unobscured", times, frame);
+  gchar *seen = g_strdup_printf ("contrast %.2f and sharpness %.2f of the "
+      "reference frame's", reference.contrast > 0 ?
+      now.contrast / reference.contrast : 0.0, reference.sharpness > 0 ?
+      now.sharpness / reference.sharpness : 0.0);
+  gst_structure_set (s, "reason", G_TYPE_STRING, seen, NULL);
+  g_free (seen);
   gst_structure_set (s, "contrast", G_TYPE_DOUBLE, now.contrast,
       "sharpness", G_TYPE_DOUBLE, now.sharpness,
       "reference-contrast", G_TYPE_DOUBLE, reference.contrast,

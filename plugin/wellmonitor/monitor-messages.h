@@ -49,7 +49,7 @@ GstStructure *camera_back_message (const BufferTimes & times, guint64 frame);
 
 /* "wellmonitor-camera-obscured" or, when `obscured` is false,
  * "wellmonitor-camera-unobscured": the view's measure `now` against the
- * reference frame's. */
+ * reference frame's, and "reason", the two as fractions in words. */
 GstStructure *camera_view_message (bool obscured, const ViewMeasure & now,
     const ViewMeasure & reference, const BufferTimes & times, guint64 frame);
 

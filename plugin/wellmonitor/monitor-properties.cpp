@@ -219,21 +219,6 @@ install_monitor_properties (GObjectClass * gobject_class,
           "Move the wells' boxes with a reported camera move",
           d.follow_shift, RW_PLAYING));
   /**
-   * GstWellMonitor:latency:
-   *
-   * In a live pipeline (a camera), the time in milliseconds a frame may spend
-   * in the element, added to the latency it reports in the LATENCY query: the
-   * sinks render each frame that much later, so that a frame the model takes
-   * long over (several cameras on one machine) is not late, skipped or
-   * dropped by QoS. Alarms are posted when a frame is analysed, not delayed
-   * by it. 0 reports none (GstBaseTransform's default, which leaves the
-   * analysis only the sink's processing-deadline, 20 ms).
-   */
-  g_object_class_install_property (gobject_class, PROP_LATENCY,
-      g_param_spec_uint ("latency", "Latency",
-          "Milliseconds a frame may spend in the element in a live pipeline",
-          0, 10000, d.latency, RW_READY));
-  /**
    * GstWellMonitor:stretch:
    *
    * Accept a stream whose aspect ratio differs from the layout's reference
@@ -283,6 +268,21 @@ install_monitor_properties (GObjectClass * gobject_class,
       g_param_spec_double ("obscured-time", "Obscured time",
           "Seconds the view must stay obscured before it is reported (0: off)",
           0.0, 3600.0, d.obscured_time, RW_PLAYING));
+  /**
+   * GstWellMonitor:latency:
+   *
+   * In a live pipeline (a camera), the time in milliseconds a frame may spend
+   * in the element, added to the latency it reports in the LATENCY query: the
+   * sinks render each frame that much later, so that a frame the model takes
+   * long over (several cameras on one machine) is not late, skipped or
+   * dropped by QoS. Alarms are posted when a frame is analysed, not delayed
+   * by it. 0 reports none (GstBaseTransform's default, which leaves the
+   * analysis only the sink's processing-deadline, 20 ms).
+   */
+  g_object_class_install_property (gobject_class, PROP_LATENCY,
+      g_param_spec_uint ("latency", "Latency",
+          "Milliseconds a frame may spend in the element in a live pipeline",
+          0, 10000, d.latency, RW_READY));
 }
 
 namespace {
@@ -345,9 +345,6 @@ set_monitor_property (MonitorProperties & p, guint id, const GValue * value)
     case PROP_FOLLOW_SHIFT:
       p.follow_shift = g_value_get_boolean (value);
       break;
-    case PROP_LATENCY:
-      p.latency = g_value_get_uint (value);
-      break;
     case PROP_STRETCH:
       p.stretch = g_value_get_boolean (value);
       break;
@@ -359,6 +356,9 @@ set_monitor_property (MonitorProperties & p, guint id, const GValue * value)
       break;
     case PROP_OBSCURED_TIME:
       p.obscured_time = g_value_get_double (value);
+      break;
+    case PROP_LATENCY:
+      p.latency = g_value_get_uint (value);
       break;
     default:
       return false;
@@ -415,9 +415,6 @@ get_monitor_property (const MonitorProperties & p, guint id, GValue * value)
     case PROP_FOLLOW_SHIFT:
       g_value_set_boolean (value, p.follow_shift);
       break;
-    case PROP_LATENCY:
-      g_value_set_uint (value, p.latency);
-      break;
     case PROP_STRETCH:
       g_value_set_boolean (value, p.stretch);
       break;
@@ -429,6 +426,9 @@ get_monitor_property (const MonitorProperties & p, guint id, GValue * value)
       break;
     case PROP_OBSCURED_TIME:
       g_value_set_double (value, p.obscured_time);
+      break;
+    case PROP_LATENCY:
+      g_value_set_uint (value, p.latency);
       break;
     default:
       return false;

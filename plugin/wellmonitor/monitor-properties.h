@@ -35,11 +35,11 @@ enum
   PROP_SHIFT_TOLERANCE,
   PROP_SHIFT_MIN_CONFIDENCE,
   PROP_FOLLOW_SHIFT,
-  PROP_LATENCY,
   PROP_STRETCH,
   PROP_OBSCURED_CONTRAST,
   PROP_OBSCURED_SHARPNESS,
   PROP_OBSCURED_TIME,
+  PROP_LATENCY,
 };
 
 /* A string property: unset is NULL, as GObject has it. */
@@ -75,11 +75,11 @@ struct MonitorProperties
   double shift_tolerance = 4.0;
   double shift_min_confidence = 0.15;
   bool follow_shift = false;
-  guint latency = 200;          /* ms a frame may spend here in a live pipeline */
   bool stretch = false;
   double obscured_contrast = ObscuredSettings ().contrast;
   double obscured_sharpness = ObscuredSettings ().sharpness;
   double obscured_time = ObscuredSettings ().seconds;
+  guint latency = 200;          /* ms a frame may spend here in a live pipeline */
 
   FrameSettings frame_settings () const;
   /* Sets `model` (id PROP_MODEL) or `wells` (PROP_WELLS) back to `kept`

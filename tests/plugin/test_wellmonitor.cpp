@@ -1024,7 +1024,8 @@ TEST(WellMonitorPipeline, SlowScorerUnderLiveQosSkipsLateFramesAndCountsThem) {
 
 // A flushing seek (FLUSH_START, FLUSH_STOP) forgets every well's debounce:
 // frames over the threshold before it do not count towards an alarm after
-// it, a well in alarm ends (reason flush), and is reported again.
+// it, a well in alarm ends (reason stopped: playback jumped), and is
+// reported again.
 TEST(WellMonitorElement, FlushStopResetsTheDebounce) {
   GstElement* e = make_monitor();
   g_object_set(e, "alarm-frames", 3u, "clear-frames", 1u, nullptr);
@@ -1053,7 +1054,7 @@ TEST(WellMonitorElement, FlushStopResetsTheDebounce) {
   EXPECT_TRUE(r[0].analysed);
   Messages ended = run.messages();
   ASSERT_EQ(ended.named("wellmonitor-clear").size(), 1u) << "the flush ends the alarm, once";
-  EXPECT_STREQ(gst_structure_get_string(ended.named("wellmonitor-clear")[0], "reason"), "flush");
+  EXPECT_STREQ(gst_structure_get_string(ended.named("wellmonitor-clear")[0], "reason"), "stopped");
   for (int i = 0; i < 3; ++i) run.push_scene(scene({S(), N(), N()}), f++);
   EXPECT_EQ(run.messages().named("wellmonitor-alarm").size(), 1u) << "the well is reported again";
 }
@@ -1293,8 +1294,9 @@ TEST(WellMonitorElement, DroppedFramesADiscontinuityAndALateFrameDuringAnAlarmGi
   EXPECT_EQ(seen, expected);
 }
 
-// A flushing seek ends the alarms in progress, each with reason flush.
-TEST(WellMonitorElement, AFlushEndsTheAlarmInProgressWithReasonFlush) {
+// A flushing seek ends the alarms in progress, each with reason stopped (the
+// event contract's "playback jumped").
+TEST(WellMonitorElement, AFlushEndsTheAlarmInProgressWithReasonStopped) {
   GstElement* e = make_monitor();
   g_object_set(e, "alarm-frames", 1u, nullptr);
   Harnessed run(e);
@@ -1305,7 +1307,7 @@ TEST(WellMonitorElement, AFlushEndsTheAlarmInProgressWithReasonFlush) {
   Messages m = run.messages();
   const auto clears = m.named("wellmonitor-clear");
   ASSERT_EQ(clears.size(), 1u);
-  EXPECT_EQ(reason_of(clears[0]), "flush");
+  EXPECT_EQ(reason_of(clears[0]), "stopped");
 }
 
 // ====================================================================== stream shape
@@ -1416,6 +1418,7 @@ TEST(WellMonitorElement, AnObscuredCameraEndsTheOpenAlarmAndSuppressesAlarmsUnti
       EXPECT_DOUBLE_EQ(sharpness, 0.0);
       EXPECT_GT(ref_contrast, 10.0);
       EXPECT_GT(ref_sharpness, 1.0);
+      EXPECT_EQ(reason_of(s), "contrast 0.00 and sharpness 0.00 of the reference frame's");
       // every alarm open then ends, with its reason
       std::set<std::string> ended;
       for (const GstStructure* c : m.named("wellmonitor-clear")) {
@@ -1441,7 +1444,7 @@ TEST(WellMonitorElement, AnObscuredCameraEndsTheOpenAlarmAndSuppressesAlarmsUnti
   ASSERT_GE(names.size(), 2u);
   EXPECT_EQ(names[0], "wellmonitor-camera-unobscured");
   EXPECT_EQ(names[1], "wellmonitor-alarm");
-  EXPECT_EQ(pulled_events(run), std::vector<std::string>{"wellmonitor-camera-unobscured"});
+  EXPECT_EQ(pulled_events(run), std::vector<std::string>{"wellmonitor-camera-back"}) << "downstream: the camera is back";
 }
 
 // ====================================================================== resolution change
