@@ -68,8 +68,8 @@ std::shared_ptr<EventData> capture_event (const GstVideoFrame * frame,
 /* The event's JSON: encodes the snapshot and writes the frame file. */
 std::string render_event (const EventData & event);
 
-/* A camera event's JSON: `kind` lost, back or obscured, with its `reason`
- * ("": none) and, for back, `down_s` (< 0: not known). */
+/* A camera event's JSON: `kind` lost, back, obscured or unobscured, with its
+ * `reason` ("": none) and `down_s` (< 0: none). */
 std::string render_camera (const std::string & camera, const std::string & kind,
     const std::string & reason, guint64 seq, gint64 wall_us, double down_s);
 

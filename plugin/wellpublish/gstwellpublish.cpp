@@ -51,7 +51,7 @@ typedef enum
 #define DEFAULT_PROP_METHOD GST_WELL_PUBLISH_METHOD_MQTT
 #define DEFAULT_PROP_TOPIC "wellmonitor"
 #define DEFAULT_PROP_CAMERA "camera"
-#define DEFAULT_PROP_QOS 1
+#define DEFAULT_PROP_MQTT_QOS 1
 #define DEFAULT_PROP_QUEUE_SIZE 1000
 #define DEFAULT_PROP_TLS_INSECURE FALSE
 #define DEFAULT_PROP_KEEPALIVE 30
@@ -72,11 +72,11 @@ enum
   PROP_ADDRESS,
   PROP_TOPIC,
   PROP_CAMERA,
-  PROP_QOS,
+  PROP_MQTT_QOS,
   PROP_QUEUE_SIZE,
   PROP_CLIENT_ID,
   PROP_USERNAME,
-  PROP_PASSWORD,
+  PROP_PASSWORD_FILE,
   PROP_TLS_CA_FILE,
   PROP_TLS_CERT_FILE,
   PROP_TLS_KEY_FILE,
@@ -176,11 +176,11 @@ read_settings (GstWellPublish * self)
   s.file = g_value_get_enum (&v[PROP_METHOD]) == GST_WELL_PUBLISH_METHOD_FILE;
   s.address = str (&v[PROP_ADDRESS]);
   s.topic = str (&v[PROP_TOPIC]);
-  s.qos = (int) g_value_get_uint (&v[PROP_QOS]);
+  s.qos = (int) g_value_get_uint (&v[PROP_MQTT_QOS]);
   s.queue_size = g_value_get_uint (&v[PROP_QUEUE_SIZE]);
   s.client_id = str (&v[PROP_CLIENT_ID]);
   s.username = str (&v[PROP_USERNAME]);
-  s.password = str (&v[PROP_PASSWORD]);
+  s.password_file = str (&v[PROP_PASSWORD_FILE]);
   s.tls_ca_file = str (&v[PROP_TLS_CA_FILE]);
   s.tls_cert_file = str (&v[PROP_TLS_CERT_FILE]);
   s.tls_key_file = str (&v[PROP_TLS_KEY_FILE]);
@@ -212,6 +212,9 @@ post_setup_error (GstWellPublish * self, const wellpublish::SetupError & e)
       break;
     case wellpublish::SetupError::Kind::kBusy:
       GST_ELEMENT_ERROR (self, RESOURCE, BUSY, ("%s", e.what ()), (NULL));
+      break;
+    case wellpublish::SetupError::Kind::kOpenRead:
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ, ("%s", e.what ()), (NULL));
       break;
     default:
       GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", e.what ()), (NULL));
@@ -400,13 +403,14 @@ gst_well_publish_class_init (GstWellPublishClass * klass)
       "The camera's id, in every event and topic", DEFAULT_PROP_CAMERA,
       RW_READY);
   /**
-   * GstWellPublish:qos:
+   * GstWellPublish:mqtt-qos:
    *
-   * MQTT quality of service: 0 at most once (lost with the connection), 1 at
-   * least once, 2 exactly once.
+   * 0 at most once (lost with the connection), 1 at least once, 2 exactly
+   * once. (GstBaseTransform's qos is the element's own, as everywhere.)
    */
-  properties[PROP_QOS] = g_param_spec_uint ("qos", "QoS",
-      "MQTT quality of service (0, 1 or 2)", 0, 2, DEFAULT_PROP_QOS, RW_READY);
+  properties[PROP_MQTT_QOS] = g_param_spec_uint ("mqtt-qos", "MQTT QoS",
+      "MQTT quality of service (0, 1 or 2)", 0, 2, DEFAULT_PROP_MQTT_QOS,
+      RW_READY);
   /**
    * GstWellPublish:queue-size:
    *
@@ -433,12 +437,15 @@ gst_well_publish_class_init (GstWellPublishClass * klass)
   properties[PROP_USERNAME] = g_param_spec_string ("username", "User name",
       "MQTT user name (overrides the address's)", NULL, RW_READY);
   /**
-   * GstWellPublish:password:
+   * GstWellPublish:password-file:
    *
-   * Overrides the password in #GstWellPublish:address.
+   * Its first line is the password (overrides the address's): a secret stays
+   * off command lines and out of readable properties (a systemd credential:
+   * $CREDENTIALS_DIRECTORY/NAME). Read at the start.
    */
-  properties[PROP_PASSWORD] = g_param_spec_string ("password", "Password",
-      "MQTT password (overrides the address's)", NULL, RW_READY);
+  properties[PROP_PASSWORD_FILE] = g_param_spec_string ("password-file",
+      "Password file", "File whose first line is the MQTT password", NULL,
+      RW_READY);
   /**
    * GstWellPublish:tls-ca-file:
    *
@@ -640,9 +647,11 @@ gst_well_publish_init (GstWellPublish * self)
     g_param_value_set_default (properties[id], v);
   }
 
-  /* reads only: the buffers pass untouched and are never made writable */
+  /* reads only: the buffers pass untouched and are never made writable;
+   * none is dropped for being late (GstVideoFilter turns QoS on) */
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
+  gst_base_transform_set_qos_enabled (GST_BASE_TRANSFORM (self), FALSE);
 }
 
 static void

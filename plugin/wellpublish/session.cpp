@@ -8,7 +8,8 @@ namespace wellpublish {
 
 namespace {
 
-/* The camera event `event` carries ("lost", "back", "obscured"), or NULL. */
+/* The camera event `event` carries ("lost", "back", "obscured",
+ * "unobscured"), or NULL. */
 const char *
 camera_event_kind (GstEvent * event)
 {
@@ -21,6 +22,8 @@ camera_event_kind (GstEvent * event)
     return "back";
   if (gst_structure_has_name (s, wellmonitor::kCameraObscuredEvent))
     return "obscured";
+  if (gst_structure_has_name (s, wellmonitor::kCameraUnobscuredEvent))
+    return "unobscured";
   return nullptr;
 }
 

@@ -16,6 +16,27 @@ default_client_id (const std::string & camera, long pid)
   return "wellmonitor-" + safe_name (camera) + "-" + std::to_string (pid);
 }
 
+namespace {
+
+/* The first line of `path`, without its line end. */
+std::string
+read_password (const std::string & path)
+{
+  gchar *text = nullptr;
+  GError *err = nullptr;
+  if (!g_file_get_contents (path.c_str (), &text, nullptr, &err)) {
+    const std::string why = err->message;
+    g_error_free (err);
+    throw SetupError (SetupError::Kind::kOpenRead, "Cannot read the password "
+        "file: " + why + ".");
+  }
+  std::string password = text;
+  g_free (text);
+  return password.substr (0, password.find_first_of ("\r\n"));
+}
+
+}  // namespace
+
 std::unique_ptr<Transport>
 make_transport (const Settings & s, long pid)
 {
@@ -47,8 +68,8 @@ make_transport (const Settings & s, long pid)
   }
   if (!s.username.empty ())
     mqtt.address.username = s.username;
-  if (!s.password.empty ())
-    mqtt.address.password = s.password;
+  if (!s.password_file.empty ())
+    mqtt.address.password = read_password (s.password_file);
   mqtt.qos = s.qos;
   mqtt.status_topic = camera_topic (s.topic, s.event.camera, "status");
   mqtt.client_id = s.client_id.empty ()?

@@ -25,8 +25,8 @@ struct Settings
   int qos = 1;
   size_t queue_size = 1000;     /* messages that may wait for the transport */
   std::string client_id;        /* "": default_client_id () */
-  std::string username;         /* override the address's */
-  std::string password;
+  std::string username;         /* overrides the address's */
+  std::string password_file;    /* its first line overrides the address's password */
   std::string tls_ca_file, tls_cert_file, tls_key_file;
   bool tls_insecure = false;
   int keepalive = 30;           /* seconds */
@@ -43,7 +43,7 @@ struct Settings
 class SetupError : public std::runtime_error
 {
 public:
-  enum class Kind { kSettings, kOpenWrite, kBusy };
+  enum class Kind { kSettings, kOpenWrite, kOpenRead, kBusy };
   SetupError (Kind k, const std::string & message)
     : std::runtime_error (message), kind (k) {}
   const Kind kind;
@@ -53,8 +53,8 @@ public:
 std::string default_client_id (const std::string & camera, long pid);
 
 /* Checks `s` (an address is given and parses, the events file and the frame
- * folder can be written) and makes its transport, unconnected: throws
- * SetupError. `pid` goes into the default client id. */
+ * folder can be written, the password file read) and makes its transport,
+ * unconnected: throws SetupError. `pid` goes into the default client id. */
 std::unique_ptr<Transport> make_transport (const Settings & s, long pid);
 
 using Getenv = std::function<const char *(const char *)>;

@@ -44,8 +44,9 @@ public:
       const Settings & s, gint64 wall_us);
 
   /* A camera event: `kind` "lost", "obscured" (their alarms end first, with
-   * reason camera-lost or camera-obscured) or "back"; `reason` as the event
-   * gave it ("" none). Its message goes to CAMERA/camera. */
+   * reason camera-lost or camera-obscured), "back" or "unobscured" (with the
+   * seconds since the loss); `reason` as the event gave it ("" none). Its
+   * message goes to CAMERA/camera. */
   std::vector<Message> camera (const std::string & kind,
       const std::string & reason, const Settings & s, gint64 wall_us);
 

@@ -162,3 +162,17 @@ TEST(PublishSettings, TheUndeliveredLineSaysHowManyToWhatAndWhereTheyWait) {
             "1 message not delivered to file e.jsonl: it is lost (no spool)");
   EXPECT_EQ(wellpublish::undelivered_text(3, 2, "x", "/s"), "3 messages not delivered to x: 2 wait in the spool /s, 1 is lost");
 }
+
+TEST(PublishSettings, ThePasswordComesFromTheFirstLineOfItsFileAndAnUnreadableOneFailsTheStart) {
+  const fs::path dir = temp_dir("password");
+  Settings s;
+  s.address = "mqtt://op:inline@broker";
+  s.password_file = (dir / "missing").string();
+  const SetupError e = setup_error(s);
+  EXPECT_EQ(e.kind, SetupError::Kind::kOpenRead);
+  EXPECT_NE(std::string(e.what()).find(s.password_file), std::string::npos) << e.what();
+  std::ofstream(dir / "secret") << "s3cret\r\nsecond line\n";
+  s.password_file = (dir / "secret").string();
+  EXPECT_NE(wellpublish::make_transport(s, 7), nullptr);  // what the broker receives: tests/plugin/test_wellpublish.cpp
+  fs::remove_all(dir);
+}

@@ -198,10 +198,17 @@ TEST_F(WellEvents, ACameraLostEndsTheAlarmsThenSaysSoAndItsReturnSaysForHowLong)
   ASSERT_EQ(m.size(), 1u);
   EXPECT_EQ(rendered(m[0])["kind"], "alarm");
   // obscured ends alarms the same way
-  m = events_.camera("obscured", "dark", s_, wall_us_);
+  m = events_.camera("obscured", "", s_, wall_us_);
   ASSERT_EQ(m.size(), 2u);
   EXPECT_EQ(rendered(m[0])["reason"], "camera-obscured");
   EXPECT_EQ(rendered(m[1])["kind"], "obscured");
+  m = events_.camera("unobscured", "", s_, wall_us_ + 3000000);
+  ASSERT_EQ(m.size(), 1u);
+  const json clear_view = rendered(m[0]);
+  EXPECT_EQ(clear_view["kind"], "unobscured");
+  EXPECT_DOUBLE_EQ(clear_view["down_s"].get<double>(), 3.0);
+  wellmonitor_test::expect_matches_schema(json::parse(wellpublish::with_delay(clear_view.dump(), 0)),
+                                          "camera.schema.json");
 }
 
 TEST_F(WellEvents, AnAnalysedFrameGivesOneDroppableScoresMessage) {
@@ -281,7 +288,7 @@ const wellpublish::Getenv kNoEnv = [](const char*) -> const char* { return nullp
 
 }  // namespace
 
-TEST_F(PublishSession, FramesAndEventsReachThePublisherInOrderAndTheStopEndsWhatIsOpen) {
+TEST_F(PublishSession, FramesAndEventsReachThePublisherInOrderAndEachAlarmEndsOnce) {
   s_.file = true;
   s_.address = (dir_ / "events.jsonl").string();
   wellpublish::Session session(s_, 7, kNoEnv, {});
@@ -289,6 +296,8 @@ TEST_F(PublishSession, FramesAndEventsReachThePublisherInOrderAndTheStopEndsWhat
   event(session, camera_event("wellmonitor-camera-lost", "error"));
   event(session, camera_event("wellmonitor-camera-back", nullptr));
   frame(session, true);
+  event(session, camera_event("wellmonitor-camera-obscured", nullptr));
+  event(session, camera_event("wellmonitor-camera-unobscured", nullptr));
   event(session, gst_event_new_tag(gst_tag_list_new_empty()));  // not ours: nothing
   const wellpublish::StopReport r = session.stop(s_);
   EXPECT_EQ(r.left, 0u);
@@ -297,7 +306,7 @@ TEST_F(PublishSession, FramesAndEventsReachThePublisherInOrderAndTheStopEndsWhat
   for (const json& e : lines_of(s_.address))
     got.push_back(e["kind"].get<std::string>() + (e.contains("reason") ? " " + e["reason"].get<std::string>() : ""));
   EXPECT_EQ(got, (std::vector<std::string>{"alarm", "clear camera-lost", "lost error", "back", "alarm",
-                                           "clear stopped"}));
+                                           "clear camera-obscured", "obscured", "unobscured"}));
 }
 
 TEST_F(PublishSession, WhatTheBrokerDidNotTakeWaitsInTheSpoolAndTheNextSessionSendsItFirst) {

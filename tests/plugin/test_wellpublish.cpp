@@ -462,8 +462,11 @@ TEST(Publish, TlsWithAUserAndPasswordReachesTheBroker) {
   ASSERT_TRUE(sub.wait_subscribed(5000));
   const std::string base = "videotestsrc is-live=true num-buffers=30 ! video/x-raw,format=I420,width=64,height=48 ! wellpublish "
                            "name=pub camera=secure tls-ca-file=\"" + cert + "\" ";
-  // the right password over TLS: online
-  Outcome r = run(base + "address=mqtts://operator:s3cret@localhost:" + std::to_string(tls) + " ! fakesink");
+  // the right password over TLS, from a file: online
+  const std::string secret = (dir / "secret").string();
+  std::ofstream(secret) << "s3cret\n";
+  Outcome r = run(base + "address=mqtts://localhost:" + std::to_string(tls) + " username=operator password-file=\"" +
+                  secret + "\" ! fakesink");
   ASSERT_TRUE(r.error.empty()) << r.error;
   EXPECT_TRUE(r.warnings.empty()) << r.warnings[0];
   ASSERT_TRUE(sub.wait_for(
@@ -474,8 +477,7 @@ TEST(Publish, TlsWithAUserAndPasswordReachesTheBroker) {
       },
       10000));
   // a wrong password: refused by the broker, a warning that says so
-  r = run(base + "address=mqtts://localhost:" + std::to_string(tls) +
-          " username=operator password=wrong drain-timeout=0 ! fakesink");
+  r = run(base + "address=mqtts://operator:wrong@localhost:" + std::to_string(tls) + " drain-timeout=0 ! fakesink");
   ASSERT_TRUE(r.error.empty()) << r.error;
   ASSERT_FALSE(r.warnings.empty());
   EXPECT_NE(r.warnings[0].find("refused"), std::string::npos) << r.warnings[0];

@@ -12,7 +12,10 @@ namespace wellmonitor {
 inline constexpr const char* kCameraLostEvent = "wellmonitor-camera-lost";
 // {}: the first frame after a loss (or the picture is usable again).
 inline constexpr const char* kCameraBackEvent = "wellmonitor-camera-back";
-// {reason: string}: the picture shows nothing usable (covered, fogged, dark).
+// The picture shows nothing usable (covered, fogged, dark), and usable again:
+// sent by wellmonitor itself, with the view's measures (contrast, sharpness and
+// their references) and, when it has one, a reason.
 inline constexpr const char* kCameraObscuredEvent = "wellmonitor-camera-obscured";
+inline constexpr const char* kCameraUnobscuredEvent = "wellmonitor-camera-unobscured";
 
 }  // namespace wellmonitor
