@@ -39,6 +39,7 @@
 // network) gets its rows and a line in the cost table at the end: its
 // multiply-adds and its frames/s end to end against the targets.
 #include "launch_run.h"
+#include "support/rtsp_server.h"
 
 #include "wellmonitor/detector.h"
 #include "wellmonitor/layout.h"
@@ -49,12 +50,9 @@
 
 #include <immintrin.h>
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -686,57 +684,19 @@ std::string make_camera_video(const Launcher& launcher, const std::string& video
   return out;
 }
 
-// A real RTSP server on loopback (gst-rtsp-server through PyGObject, the
-// tests' tests/support/rtsp_server.py) serving one H.264 MP4 as a camera does:
-// in real time, each client from the start of the file, not re-encoded.
-class RtspServer {
- public:
-  RtspServer(const std::string& video) {
-    const int sock = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (sock < 0 || ::bind(sock, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-        ::getsockname(sock, reinterpret_cast<sockaddr*>(&a), &len) != 0)
-      throw std::runtime_error("no free loopback port for the RTSP server");
-    port_ = ntohs(a.sin_port);
-    ::close(sock);
-    const std::string script = std::string(WELLMONITOR_SOURCE_DIR) + "/tests/support/rtsp_server.py";
-    const std::string port = std::to_string(port_);
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      const int null = ::open("/dev/null", O_WRONLY);
-      ::dup2(null, 1);
-      ::execl("/usr/bin/python3", "python3", script.c_str(), video.c_str(), port.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    for (int i = 0; i < 600; ++i) {  // up to 15 s
-      const int c = ::socket(AF_INET, SOCK_STREAM, 0);
-      const bool up = ::connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-      ::close(c);
-      if (up) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
-    stop();
-    throw std::runtime_error("the RTSP server did not start (python3-gi and gir1.2-gst-rtsp-server-1.0)");
-  }
-  ~RtspServer() { stop(); }
-  RtspServer(const RtspServer&) = delete;
-  RtspServer& operator=(const RtspServer&) = delete;
-  std::string url() const { return fmt::format("rtsp://127.0.0.1:{}/replay", port_); }
-
- private:
-  void stop() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      ::waitpid(pid_, nullptr, 0);
-      pid_ = 0;
-    }
-  }
-  int port_ = 0;
-  pid_t pid_ = 0;
-};
+// A free TCP port on loopback, for the RTSP server.
+int free_loopback_port() {
+  const int sock = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  const bool ok = sock >= 0 && ::bind(sock, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+                  ::getsockname(sock, reinterpret_cast<sockaddr*>(&a), &len) == 0;
+  if (sock >= 0) ::close(sock);
+  if (!ok) throw std::runtime_error("no free loopback port for the RTSP server");
+  return ntohs(a.sin_port);
+}
 
 struct CameraRow {
   std::string video, mode;
@@ -762,7 +722,7 @@ struct CameraRow {
 // processes (one_process false) or one process with `cameras` pipelines; each
 // pipeline is the one wellmonitor-run builds for an RTSP camera.
 std::vector<CameraRow> measure_cameras(Launcher& launcher, const Job& job, const std::string& label,
-                                       const RtspServer& server, long frames_sent, int cameras, bool one_process,
+                                       const wellmonitor_test::RtspServer& server, long frames_sent, int cameras, bool one_process,
                                        int threads, int latency_ms) {
   auto chain = [&] {
     std::string c = fmt::format("rtspsrc location={} latency={} protocols=tcp ! decodebin ! videoconvert ! "
@@ -1264,7 +1224,13 @@ int main(int argc, char** argv) {
                "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "");
     for (const auto& [label, path] : videos) {
       try {
-        const RtspServer server(path);
+        // A real RTSP server on loopback (the tests' gst-rtsp-server through
+        // PyGObject), serving the stream as a camera does: in real time, each
+        // client from the start of the file, not re-encoded.
+        wellmonitor_test::RtspServer server(path, free_loopback_port());
+        if (!server.start())
+          throw std::runtime_error("the RTSP server did not start (python3-gi and gir1.2-gst-rtsp-server-1.0): " +
+                                   server.log());
         for (int t : camera_threads)
           for (bool one_process : {false, true}) {
             const auto r = measure_cameras(launcher, job, label, server, 25L * camera_seconds, cameras, one_process, t,
