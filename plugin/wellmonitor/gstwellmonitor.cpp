@@ -62,8 +62,8 @@
  *   view over the wells has far less contrast or sharpness than the
  *   reference frame's, or is back: "reason" (what was seen, in words),
  *   "contrast", "sharpness", "reference-contrast", "reference-sharpness"
- *   (double). Downstream go the custom events wellmonitor-camera-obscured
- *   and wellmonitor-camera-back; in between no frame is analysed.
+ *   (double); the same structures go downstream as custom events; in
+ *   between no frame is analysed.
  *
  * Every alarm ends exactly once. A gap in the frames (frames dropped
  * upstream, a buffer flagged DISCONT, a late frame under QoS) ends none and

@@ -4,7 +4,6 @@
 
 #include "monitor-messages.h"
 
-#include "wellmonitor/camera_events.h"
 #include "wellmonitor/errors.h"
 
 #include <cstdarg>
@@ -413,11 +412,11 @@ MonitorCore::watch_view (GstVideoFrame * frame, const FrameSettings & settings,
       now.contrast, ref.contrast, now.sharpness, ref.sharpness);
   if (obscured)
     end_alarms (AlarmEnd::kCameraObscured);
-  /* downstream (wellpublish): obscured, with what was seen, or back */
+  /* the same structure downstream (wellpublish): kCameraObscuredEvent or
+   * kCameraUnobscuredEvent of wellmonitor/camera_events.h */
   GstStructure *s = camera_view_message (obscured, now, ref, times, index);
-  GstStructure *event = obscured ? gst_structure_copy (s) :
-      gst_structure_new_empty (kCameraBackEvent);
-  host_.push_event (gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM, event));
+  host_.push_event (gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM,
+          gst_structure_copy (s)));
   host_.post (s);
 }
 

@@ -89,6 +89,7 @@ GstStructure *
 camera_view_message (bool obscured, const ViewMeasure & now,
     const ViewMeasure & reference, const BufferTimes & times, guint64 frame)
 {
+  /* also the names of the downstream events (wellmonitor/camera_events.h) */
   GstStructure *s = monitor_message (obscured ? "wellmonitor-camera-obscured" :
       "wellmonitor-camera-unobscured", times, frame);
   gchar *seen = g_strdup_printf ("contrast %.2f and sharpness %.2f of the "

@@ -1444,7 +1444,7 @@ TEST(WellMonitorElement, AnObscuredCameraEndsTheOpenAlarmAndSuppressesAlarmsUnti
   ASSERT_GE(names.size(), 2u);
   EXPECT_EQ(names[0], "wellmonitor-camera-unobscured");
   EXPECT_EQ(names[1], "wellmonitor-alarm");
-  EXPECT_EQ(pulled_events(run), std::vector<std::string>{"wellmonitor-camera-back"}) << "downstream: the camera is back";
+  EXPECT_EQ(pulled_events(run), std::vector<std::string>{"wellmonitor-camera-unobscured"}) << "told downstream too";
 }
 
 // ====================================================================== resolution change
