@@ -106,6 +106,13 @@ struct DownBroker {
     broker.kill();
     return ::testing::AssertionSuccess();
   }
+  // The first run, on the replay's first 230 frames, once it printed the
+  // clear of its first spill (r1w4): the alarm and the clear are queued.
+  ::testing::AssertionResult run_until_the_first_clear(ChildProcess& first, const fs::path& spool) {
+    if (!start_file_sh(first, port, spool, clip(230))) return ::testing::AssertionFailure() << "no file.sh";
+    if (!first.wait_line("^CLEAR well=r1w4 ", 120000)) return ::testing::AssertionFailure() << first.describe();
+    return ::testing::AssertionSuccess();
+  }
 };
 
 // Starts the broker again and the monitor for the same camera on a clip with
@@ -137,8 +144,7 @@ TEST(NoAlarmLost, SpillsWhileTheBrokerIsDownArriveAfterASigtermAndARestart) {
   ASSERT_TRUE(b.take_subscriber_then_stop());
   const fs::path spool = g_tmp / "spool-term";
   ChildProcess first;
-  ASSERT_TRUE(start_file_sh(first, b.port, spool, clip(230)));
-  ASSERT_TRUE(first.wait_line("^CLEAR well=r1w4 ", 120000)) << first.describe();
+  ASSERT_TRUE(b.run_until_the_first_clear(first, spool));
   first.signal(SIGTERM);  // as systemd stops a service: the stream ends cleanly
   const auto code = first.wait_exit(60000);
   ASSERT_TRUE(code.has_value()) << first.describe();
@@ -158,8 +164,7 @@ TEST(NoAlarmLost, SpillsWhileTheBrokerIsDownArriveAfterASigkillAndARestart) {
   ASSERT_TRUE(b.take_subscriber_then_stop());
   const fs::path spool = g_tmp / "spool-kill";
   ChildProcess first;
-  ASSERT_TRUE(start_file_sh(first, b.port, spool, clip(230)));
-  ASSERT_TRUE(first.wait_line("^CLEAR well=r1w4 ", 120000)) << first.describe();
+  ASSERT_TRUE(b.run_until_the_first_clear(first, spool));
   // an event is on disk within milliseconds of its frame: wait for the clear's
   for (int i = 0; i < 500 && spooled_files(spool) < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   first.signal_group(SIGKILL);  // no goodbye: no EOS, no stop, no destructor
