@@ -108,8 +108,6 @@ Publishing (element wellpublish, after wellmonitor):
                         (mqtts:// for TLS); topics wellmonitor/CAMERA/events/WELL, camera events
                         on wellmonitor/CAMERA/camera, availability on wellmonitor/CAMERA/status
                         (docs/mqtt.md; schemas: pipelines/schemas/)
-  --topic PREFIX        the MQTT topic prefix (default wellmonitor; a site's layout:
-                        wellmonitor/SITE/LINE, see docs/mqtt.md)
   --camera ID           the camera's id in the events and topics (default: camera), in the
                         CAMERA LOST/BACK lines and in the lock (default there: made from the source)
   --events FILE         also append every event to FILE, one JSON object per line
@@ -369,7 +367,6 @@ void add_common(CLI::App* app, RunOptions& o, RawOptions& raw) {
   app->add_option("--events", o.events);
   app->add_option("--frame-dir", o.frame_dir);
   app->add_option("--spool", o.spool);
-  app->add_option("--topic", o.topic);
   app->add_option("--log", o.log);
   app->add_option("--build", o.build);
   app->add_flag("--dry-run", o.dry_run);
@@ -450,10 +447,6 @@ void check_common(RunOptions& o, const RawOptions& raw, const ParseEnvironment& 
     c.fail("--mqtt needs an mqtt:// or mqtts:// URL, got '" + o.mqtt + "'");
   if (!o.frame_dir.empty() && !o.publishing()) c.fail("--frame-dir goes with --mqtt URL or --events FILE");
   if (!o.spool.empty() && o.mqtt.empty()) c.fail("--spool goes with --mqtt URL");
-  if (!o.topic.empty() && o.mqtt.empty()) c.fail("--topic goes with --mqtt URL");
-  if (!o.topic.empty() &&
-      (o.topic.find_first_of("+#") != std::string::npos || o.topic.front() == '/' || o.topic.back() == '/'))
-    c.fail("--topic must be topic levels without wildcards, e.g. wellmonitor/plant-a/line-2, got '" + o.topic + "'");
   if (!o.log.empty() && !o.dry_run && !make_parent(o.log)) c.fail("cannot write log '" + o.log + "'");
 
   const auto seconds = [&](const std::string& text, const char* flag, double& out) {

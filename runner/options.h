@@ -45,8 +45,6 @@ struct RunOptions {
   // --spool: where the MQTT publisher keeps undelivered events on disk ("none":
   // nowhere); with --mqtt the default is STATE_DIR/CAMERA/spool.
   std::string spool;
-  // --topic: the MQTT topic prefix (a site: wellmonitor/SITE/LINE); "": the element's.
-  std::string topic;
 
   // --- outputs
   bool display = true;           // a window (when the machine has a display)

@@ -105,8 +105,7 @@ std::string downstream_description(const RunOptions& o, const PipelinePlan& plan
   // would ever complete. A slow machine lags instead (and the recording and
   // window branches drop their own frames).
   std::string s = std::string("videoconvert name=") + kEntryName + " ! " + monitor_words(o, plan);
-  if (!o.mqtt.empty())
-    s += " ! " + publisher_words(o, "publish", "mqtt", o.mqtt, o.spool) + (o.topic.empty() ? "" : " topic=" + gst_quote(o.topic));
+  if (!o.mqtt.empty()) s += " ! " + publisher_words(o, "publish", "mqtt", o.mqtt, o.spool);
   if (!o.events.empty()) s += " ! " + publisher_words(o, "events", "file", o.events);
   if (annotated)
     s += std::string(plan.stub_elements ? " ! identity name=" : " ! welloverlay name=") + kOverlayName +

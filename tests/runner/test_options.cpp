@@ -303,17 +303,3 @@ TEST(RunnerOptions, TheMqttPublisherSpoolsInTheCamerasFolderUnlessToldOtherwise)
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "x.sh: error: --spool goes with --mqtt URL\n");
 }
-
-TEST(RunnerOptions, ASiteSetsTheTopicPrefixOfTheMqttPublisher) {
-  ParseResult r = parse({"file", "--mqtt", "mqtt://b:1883", "--topic", "wellmonitor/plant-a/line-2", kReplay});
-  ASSERT_TRUE(r.options) << r.err;
-  EXPECT_NE(downstream_description(*r.options, PipelinePlan()).find(" topic=\"wellmonitor/plant-a/line-2\""),
-            std::string::npos);
-  for (const char* bad : {"wellmonitor/+/x", "wellmonitor/#", "/wellmonitor", "wellmonitor/"}) {
-    r = parse({"file", "--mqtt", "mqtt://b:1883", "--topic", bad, kReplay});
-    EXPECT_EQ(r.exit_code, 2) << bad;
-    EXPECT_NE(r.err.find("--topic must be topic levels without wildcards"), std::string::npos) << r.err;
-  }
-  r = parse({"file", "--topic", "wellmonitor/a/b", kReplay});
-  EXPECT_EQ(r.err, "x.sh: error: --topic goes with --mqtt URL\n");
-}
