@@ -71,6 +71,23 @@ camera_moved_message (const CameraMove & move, const BufferTimes & times,
 }
 
 GstStructure *
+shelved_message (const ShelveChange & c, const BufferTimes & times,
+    guint64 frame)
+{
+  GstStructure *s = monitor_message ("wellmonitor-shelved", times, frame);
+  std::string text = std::string (c.shelved ? "SHELVED" : "UNSHELVED") +
+      " well=" + c.well + " by=" + (c.by.empty ()? "?" : c.by);
+  if (!c.note.empty ())
+    text += " note=\"" + c.note + "\"";
+  gst_structure_set (s, "well", G_TYPE_STRING, c.well.c_str (),
+      "shelved", G_TYPE_BOOLEAN, (gboolean) c.shelved,
+      "by", G_TYPE_STRING, c.by.c_str (),
+      "note", G_TYPE_STRING, c.note.c_str (),
+      "text", G_TYPE_STRING, text.c_str (), NULL);
+  return s;
+}
+
+GstStructure *
 camera_lost_message (const std::string & reason, const BufferTimes & times,
     guint64 frame)
 {

@@ -65,6 +65,29 @@ std::shared_ptr<EventData> capture_event (const GstVideoFrame * frame,
     guint64 seq, gint64 wall_us, const wellmonitor::BufferTimes & times,
     guint64 index);
 
+/* The picture a dashboard shows for an alarm (PREFIX/CAMERA/snapshot/WELL,
+ * a binary JPEG): the well amid its neighbours, a 16:9 view about eight
+ * wells wide, scaled to `width` pixels, the well marked by a thick red box
+ * in a white one (a cue besides colour) and labelled with its id. The pixels
+ * are copied on the streaming thread; the marking and the JPEG are made
+ * later (render_view_jpeg) on the publisher's thread. */
+struct ViewData
+{
+  cv::Mat view;                 /* BGR (or grey), the region of the frame, owned */
+  cv::Rect well;                /* the well in `view`'s pixels */
+  std::string label;
+  int width = 640;              /* the JPEG's width */
+  int quality = 90;
+};
+
+/* The view of `box` on `frame`; nullptr when the box is outside the frame
+ * or the frame cannot be read. */
+std::shared_ptr<ViewData> capture_view (const GstVideoFrame * frame,
+    const cv::Rect & box, const std::string & label, int width, int quality);
+
+/* The view, marked and scaled, as JPEG bytes. Throws std::runtime_error. */
+std::string render_view_jpeg (const ViewData & view);
+
 /* The event's JSON: encodes the snapshot and writes the frame file. */
 std::string render_event (const EventData & event);
 

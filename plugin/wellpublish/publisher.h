@@ -220,6 +220,11 @@ struct MqttAddress
  * what is wrong. */
 MqttAddress parse_mqtt_address (const std::string & url);
 
+/* A message on the command topic: its payload, and whether the broker
+ * kept it (retained). Called on the publisher's worker thread. */
+using CommandHandler = std::function<void (const std::string & payload,
+    bool retained)>;
+
 struct MqttOptions
 {
   MqttAddress address;
@@ -231,6 +236,8 @@ struct MqttOptions
   std::string tls_cert_file;
   std::string tls_key_file;
   bool tls_insecure = false;    /* do not check the server's host name */
+  std::string command_topic;    /* subscribed at each connection ("": none) */
+  CommandHandler on_command;
 };
 
 /* The transport of method "mqtt" (libmosquitto, driven by the worker thread
