@@ -1,7 +1,7 @@
 /* An operator's change to a well, as it travels from wellpublish (which takes
  * commands from the plant) up to wellmonitor (which decides the alarms): a
  * GStreamer event of type GST_EVENT_CUSTOM_UPSTREAM whose structure is named
- * WELLMONITOR_SHELVE_EVENT ("wellmonitor-shelve"):
+ * wellmonitor::kShelveEvent (wellmonitor/camera_events.h):
  *   well     string   the well's id from the layout
  *   shelved  boolean  TRUE: shelve (mask) it; FALSE: put it back
  *   by       string   who asked ("" unknown)
@@ -10,11 +10,11 @@
  * it (and does not pass it on). The one place that writes and reads it. */
 #pragma once
 
+#include "wellmonitor/camera_events.h"
+
 #include <gst/gst.h>
 
 #include <string>
-
-#define WELLMONITOR_SHELVE_EVENT "wellmonitor-shelve"
 
 namespace wellmonitor {
 
@@ -30,7 +30,7 @@ inline GstEvent *
 shelve_event_new (const ShelveRequest & r)
 {
   return gst_event_new_custom (GST_EVENT_CUSTOM_UPSTREAM,
-      gst_structure_new (WELLMONITOR_SHELVE_EVENT,
+      gst_structure_new (kShelveEvent,
           "well", G_TYPE_STRING, r.well.c_str (),
           "shelved", G_TYPE_BOOLEAN, (gboolean) r.shelved,
           "by", G_TYPE_STRING, r.by.c_str (),
@@ -43,7 +43,7 @@ shelve_event_parse (GstEvent * event, ShelveRequest & r)
 {
   const GstStructure *s = gst_event_get_structure (event);
   if (GST_EVENT_TYPE (event) != GST_EVENT_CUSTOM_UPSTREAM || !s
-      || !gst_structure_has_name (s, WELLMONITOR_SHELVE_EVENT))
+      || !gst_structure_has_name (s, kShelveEvent))
     return false;
   const gchar *well = gst_structure_get_string (s, "well");
   if (!well || !*well)

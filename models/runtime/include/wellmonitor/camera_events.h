@@ -18,4 +18,9 @@ inline constexpr const char* kCameraBackEvent = "wellmonitor-camera-back";
 inline constexpr const char* kCameraObscuredEvent = "wellmonitor-camera-obscured";
 inline constexpr const char* kCameraUnobscuredEvent = "wellmonitor-camera-unobscured";
 
+// GST_EVENT_CUSTOM_UPSTREAM {well, shelved, by, note}: an operator shelves a
+// well or puts it back; wellpublish sends it up to wellmonitor
+// (plugin/common/operator-events.h writes and reads it).
+inline constexpr const char* kShelveEvent = "wellmonitor-shelve";
+
 }  // namespace wellmonitor
