@@ -160,7 +160,8 @@ capture_view (const GstVideoFrame * frame, const cv::Rect & box,
   if ((box & cv::Rect (0, 0, fw, fh)).empty () || width <= 0)
     return nullptr;
   /* about eight wells wide, 16:9, centred on the well and moved inside */
-  int vw = std::min (fw, std::max (box.width * 8, box.height * 8 * 16 / 9));
+  int vw = std::max (box.width * 8, box.height * 8 * 16 / 9);
+  vw = std::min (fw, (vw + 15) / 16 * 16);      /* exactly 16:9 */
   int vh = std::min (fh, vw * 9 / 16);
   vw = std::max (vw, std::min (fw, box.width + 4));
   vh = std::max (vh, std::min (fh, box.height + 4));

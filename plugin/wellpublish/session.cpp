@@ -83,13 +83,29 @@ Session::stats_loop ()
   publish_stats ();
   std::unique_lock<std::mutex> lock (stats_mutex_);
   const auto period = std::chrono::seconds (settings_.stats_interval_s);
-  while (!stats_wake_.wait_for (lock, period, [this] {
-            return stats_stopping_;
-          })) {
+  for (;;) {
+    stats_wake_.wait_for (lock, period, [this] {
+          return stats_stopping_ || stats_now_;
+        });
+    if (stats_stopping_)
+      break;
+    stats_now_ = false;
     lock.unlock ();
     publish_stats ();
     lock.lock ();
   }
+}
+
+void
+Session::stats_soon ()
+{
+  if (!events_.take_wells_changed () || !stats_thread_.joinable ())
+    return;
+  {
+    std::lock_guard<std::mutex> lock (stats_mutex_);
+    stats_now_ = true;
+  }
+  stats_wake_.notify_all ();
 }
 
 void
@@ -181,6 +197,7 @@ Session::frame (const GstVideoFrame * frame, const GstSegment * segment,
 {
   std::lock_guard<std::mutex> lock (mutex_);
   queue (events_.frame (frame, segment, s, wall_us));
+  stats_soon ();
 }
 
 void
@@ -195,6 +212,7 @@ Session::event (GstEvent * event, const Settings & s, gint64 wall_us)
   } else if (type == GST_EVENT_EOS || type == GST_EVENT_FLUSH_STOP) {
     queue (events_.end_all (wellmonitor::AlarmEnd::kStopped, s, wall_us));
   }
+  stats_soon ();
 }
 
 StopReport

@@ -96,6 +96,9 @@ private:
   void queue (std::vector<Message> messages);
   void stats_loop ();
   void stop_stats ();
+  /* After a frame or an event: the stats at once when a well went into or
+   * out of alarm or shelving, or the camera was lost or back (mutex_ held). */
+  void stats_soon ();
 
   std::unique_ptr<Publisher> publisher_;
   mutable std::mutex mutex_;    /* events_, and the order of queue () */
@@ -108,6 +111,7 @@ private:
   std::mutex stats_mutex_;
   std::condition_variable stats_wake_;
   bool stats_stopping_ = false;
+  bool stats_now_ = false;
   std::thread stats_thread_;
 };
 

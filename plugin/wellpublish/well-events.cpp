@@ -115,13 +115,10 @@ WellEvents::frame (const GstVideoFrame * frame, const GstSegment * segment,
       a.kind = w.shelved ? "shelved" : "unshelved";
       a.well = w.id;
       a.by = "property";
-      for (auto it = asked_.begin (); it != asked_.end (); ++it) {
-        if (it->first == w.id) {
-          a.by = it->second.by;
-          a.note = it->second.note;
-          asked_.erase (it);
-          break;
-        }
+      OperatorAction asked;
+      if (take_asked (w.id, asked)) {
+        a.by = asked.by;
+        a.note = asked.note;
       }
       if (states_.shelve (st, w.shelved, a.by, a.note, wall_us)) {
         out.push_back (operator_message (a, s, wall_us));
@@ -130,6 +127,7 @@ WellEvents::frame (const GstVideoFrame * frame, const GstSegment * segment,
     }
     if (changed) {
       const bool first = !st.published;
+      wells_changed_ = wells_changed_ || !first || st.state != "normal";
       st.published = true;
       out.push_back (state_message (st, s, wall_us));
       /* the first, "normal", may go when the queue is full: a newer one
@@ -174,6 +172,7 @@ WellEvents::end_all (wellmonitor::AlarmEnd reason, const Settings & s,
     out.push_back (event_message (nullptr, last_[c.well], c, s, wall_us,
             index));
     if (s.publish_state) {
+      wells_changed_ = true;
       state_change (nullptr, last_[c.well], c, s, wall_us, out);
       out.push_back (state_message (states_.at (c.well, last_[c.well].id), s,
               wall_us));
@@ -189,6 +188,7 @@ WellEvents::camera (const std::string & kind, const std::string & reason,
   std::vector<Message> out;
   double down_s = -1;
   camera_state_ = kind == "lost" || kind == "obscured" ? kind : "up";
+  wells_changed_ = s.publish_state;
   if (kind == "lost" || kind == "obscured") {
     out = end_all (kind == "lost" ? wellmonitor::AlarmEnd::kCameraLost :
         wellmonitor::AlarmEnd::kCameraObscured, s, wall_us);
@@ -243,6 +243,19 @@ WellEvents::state_change (const GstVideoFrame * frame,
   }
 }
 
+bool
+WellEvents::take_asked (const std::string & well, OperatorAction & a)
+{
+  for (auto it = asked_.begin (); it != asked_.end (); ++it) {
+    if (it->first == well) {
+      a = std::move (it->second);
+      asked_.erase (it);
+      return true;
+    }
+  }
+  return false;
+}
+
 Message
 WellEvents::state_message (const WellState & w, const Settings & s,
     gint64 wall_us)
@@ -286,12 +299,8 @@ WellEvents::refuse (const std::string & verb, const std::string & well,
   a.well = well;
   a.command = verb;
   a.error = error;
-  for (auto it = asked_.begin (); it != asked_.end (); ++it) {
-    if (it->first == well) {
-      asked_.erase (it);
-      break;
-    }
-  }
+  OperatorAction forgotten;
+  take_asked (well, forgotten);
   out.push_back (operator_message (a, s, wall_us));
   return out;
 }
@@ -328,12 +337,8 @@ WellEvents::command (const Command & c, bool upstream, const Settings & s,
         s, wall_us);
   /* wellmonitor applies it before its next frame; the metas say so, and
    * the state and the action go out then (see frame ()) */
-  for (auto it = asked_.begin (); it != asked_.end (); ++it) {
-    if (it->first == c.well) {
-      asked_.erase (it);
-      break;
-    }
-  }
+  OperatorAction older;
+  take_asked (c.well, older);
   asked_.push_back ({c.well, a});
   return out;
 }

@@ -73,6 +73,15 @@ public:
     return states_.size () == 0 || states_.find (id) != nullptr;
   }
 
+  /* Whether a well went into or out of alarm or shelving, or the camera's
+   * state changed, since the last call (the stats say so at once then). */
+  bool take_wells_changed ()
+  {
+    const bool changed = wells_changed_;
+    wells_changed_ = false;
+    return changed;
+  }
+
   /* The stats message (retained on CAMERA/stats): `d` filled here with the
    * frames and wells, the rest by the caller. The rates are over the time
    * since the last call. */
@@ -93,6 +102,8 @@ private:
   void state_change (const GstVideoFrame * frame,
       const wellmonitor::WellResult & w, const wellmonitor::AlarmChange & c,
       const Settings & s, gint64 wall_us, std::vector<Message> & out);
+  /* The shelve command sent up for `well`, taken out of asked_; false: none. */
+  bool take_asked (const std::string & well, OperatorAction & a);
   Message state_message (const WellState & w, const Settings & s,
       gint64 wall_us);
   Message operator_message (const OperatorAction & a, const Settings & s,
@@ -115,6 +126,7 @@ private:
   double threshold_ = -1.0;
   guint64 stats_frames_ = 0, stats_analysed_ = 0;      /* at the last stats */
   gint64 stats_us_ = 0;
+  bool wells_changed_ = false;
 };
 
 }  // namespace wellpublish

@@ -41,6 +41,19 @@ WellStates::find (const std::string & id)
   return nullptr;
 }
 
+namespace {
+
+void
+forget_acknowledgement (WellState & w)
+{
+  w.acknowledged = false;
+  w.ack_by.clear ();
+  w.ack_note.clear ();
+  w.ack_us = 0;
+}
+
+}  // namespace
+
 bool
 WellStates::alarm (WellState & w, const std::string & event_id, double score,
     double threshold, gint64 wall_us)
@@ -50,10 +63,7 @@ WellStates::alarm (WellState & w, const std::string & event_id, double score,
   w.event_id = event_id;
   w.score = score;
   w.threshold = threshold;
-  w.acknowledged = false;
-  w.ack_by.clear ();
-  w.ack_note.clear ();
-  w.ack_us = 0;
+  forget_acknowledgement (w);
   return true;
 }
 
@@ -70,10 +80,7 @@ WellStates::end (WellState & w, const std::string & reason, double score,
   w.last_reason = reason;
   w.event_id.clear ();
   w.score = score;
-  w.acknowledged = false;
-  w.ack_by.clear ();
-  w.ack_note.clear ();
-  w.ack_us = 0;
+  forget_acknowledgement (w);
   return true;
 }
 

@@ -44,6 +44,7 @@ def main():
                     seen["states"][body["well"]] = dict(body, retained=bool(msg.retain))
                     seen["order"].append((body["well"], body["state"], body.get("acknowledged")))
                 elif leaf == "stats":
+                    seen["stats_retained"] = seen.get("stats_retained") or bool(msg.retain)
                     seen["stats"] = dict(body, retained=bool(msg.retain))
                 elif leaf == "operator":
                     seen["operator"].append(body)
@@ -70,7 +71,9 @@ def main():
     wait("the retained state of a well in alarm", lambda: in_alarm())
     alarm = in_alarm()[0]
     well, event_id = alarm["well"], alarm["event_id"]
-    wait("the retained stats", lambda: seen["stats"] is not None and seen["stats"]["retained"])
+    wait("the retained stats", lambda: seen.get("stats_retained"))
+    # the stats follow at once when a well goes into alarm: the newest lists it
+    wait("stats listing well " + well, lambda: well in seen["stats"]["wells_in_alarm"])
     wait("the picture of well " + well, lambda: well in seen["pictures"])
 
     client.publish(base + "/command", json.dumps(
@@ -83,6 +86,7 @@ def main():
     end = seen["states"][well]
     print(json.dumps({
         "well": well, "event_id": event_id, "alarm_state_retained": alarm["retained"],
+        "stats_retained": seen["stats_retained"],
         "stats": {k: seen["stats"][k] for k in ("camera_state", "frames_in", "wells", "wells_in_alarm", "model")},
         "picture": seen["pictures"][well],
         "acknowledged_by": [o["by"] for o in seen["operator"] if o["kind"] == "acknowledged"],

@@ -387,6 +387,7 @@ TEST(Publish, ADashboardConnectingDuringAnAlarmLearnsItAcknowledgesItAndFollowsI
   const json seen = json::parse(dashboard.out);
   EXPECT_EQ(seen["well"], "r1w4");
   EXPECT_EQ(seen["alarm_state_retained"], true) << "learnt from the broker's retained state";
+  EXPECT_EQ(seen["stats_retained"], true);
   EXPECT_EQ(seen["stats"]["camera_state"], "up");
   EXPECT_EQ(seen["stats"]["wells"], 42);
   EXPECT_EQ(seen["stats"]["wells_in_alarm"], json::array({"r1w4"}));
