@@ -454,12 +454,14 @@ TEST(Publish, ABrokerKilledMidRunLosesNothingAndNeverStallsThePipeline) {
         // the broker is sent again, a duplicate by the protocol's rules):
         // kill the broker
         ASSERT_TRUE(sub.wait_for([](const std::vector<Received>& g) { return events_of(g).size() >= 1; }, 10000));
-        guint64 delivered = 0;
-        for (int i = 0; i < 1000 && delivered < 1; ++i) {
-          g_object_get(pub, "delivered", &delivered, nullptr);
-          if (delivered < 1) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        // nothing waiting for an acknowledgement: everything queued before,
+        // the alarm included (and the wells' states), was acknowledged
+        guint64 waiting = 1;
+        for (int i = 0; i < 1000 && waiting > 0; ++i) {
+          g_object_get(pub, "waiting", &waiting, nullptr);
+          if (waiting > 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
         }
-        ASSERT_EQ(delivered, 1u);
+        ASSERT_EQ(waiting, 0u);
         broker.kill();
         killed = true;
         changes_before_kill = 1;
