@@ -231,6 +231,7 @@ WellEvents::state_change (const GstVideoFrame * frame,
         m.qos = s.qos;
         m.retain = true;
         m.droppable = true;
+        m.transient = true;
         m.prepare = [v](Message & msg) {
           msg.payload = render_view_jpeg (*v);
         };
@@ -265,6 +266,7 @@ WellEvents::state_message (const WellState & w, const Settings & s,
       safe_name (w.well));
   m.qos = s.qos;
   m.retain = true;
+  m.transient = true;
   m.payload = render_state (s.event.camera, w, ++seq_, wall_us);
   return m;
 }
@@ -377,6 +379,7 @@ WellEvents::stats (StatsData d, const Settings & s)
   m.qos = s.qos;
   m.retain = true;
   m.droppable = true;
+  m.transient = true;
   m.payload = render_stats (d, ++seq_);
   return m;
 }
