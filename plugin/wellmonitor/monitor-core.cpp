@@ -362,7 +362,12 @@ MonitorCore::handle (GstVideoFrame * frame, const FrameSettings & settings,
     CORE_LOG (GST_LEVEL_WARNING, "camera moved by %.1f, %.1f px (confidence %.2f)%s",
         move.shift.dx, move.shift.dy, move.shift.confidence,
         move.followed ? ": boxes follow" : "");
-    host_.post (camera_moved_message (move, times, turn.index));
+    /* the same structure downstream (wellpublish publishes it):
+     * kCameraMovedEvent of wellmonitor/camera_events.h */
+    GstStructure *s = camera_moved_message (move, times, turn.index);
+    host_.push_event (gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM,
+            gst_structure_copy (s)));
+    host_.post (s);
   }
   if (turn.analyse) {
     AlarmTime when;

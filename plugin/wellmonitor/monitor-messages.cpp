@@ -67,6 +67,11 @@ camera_moved_message (const CameraMove & move, const BufferTimes & times,
       "followed", G_TYPE_BOOLEAN, (gboolean) move.followed,
       "offset-x", G_TYPE_INT, move.offset.x,
       "offset-y", G_TYPE_INT, move.offset.y, NULL);
+  gchar *text = g_strdup_printf ("CAMERA MOVED dx=%.1f dy=%.1f px "
+      "confidence=%.2f%s", move.shift.dx, move.shift.dy, move.shift.confidence,
+      move.followed ? " (boxes follow)" : "");
+  gst_structure_set (s, "text", G_TYPE_STRING, text, NULL);
+  g_free (text);
   return s;
 }
 

@@ -275,7 +275,8 @@ render_event (const EventData & e)
 
 std::string
 render_camera (const std::string & camera, const std::string & kind,
-    const std::string & reason, guint64 seq, gint64 wall_us, double down_s)
+    const std::string & reason, guint64 seq, gint64 wall_us, double down_s,
+    const CameraShift * shift)
 {
   nlohmann::ordered_json j;
   j["version"] = 1;
@@ -287,6 +288,12 @@ render_camera (const std::string & camera, const std::string & kind,
   j["time"] = iso8601 (wall_us);
   if (down_s >= 0)
     j["down_s"] = std::round (down_s * 1000.0) / 1000.0;
+  if (shift) {
+    j["dx"] = std::round (shift->dx * 10.0) / 10.0;
+    j["dy"] = std::round (shift->dy * 10.0) / 10.0;
+    j["confidence"] = std::round (shift->confidence * 1000.0) / 1000.0;
+    j["followed"] = shift->followed;
+  }
   return j.dump ();
 }
 

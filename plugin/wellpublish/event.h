@@ -91,10 +91,21 @@ std::string render_view_jpeg (const ViewData & view);
 /* The event's JSON: encodes the snapshot and writes the frame file. */
 std::string render_event (const EventData & event);
 
-/* A camera event's JSON: `kind` lost, back, obscured or unobscured, with its
- * `reason` ("": none) and `down_s` (< 0: none). */
+/* How far the table moved in the picture (wellmonitor's camera-shift
+ * watchdog). */
+struct CameraShift
+{
+  double dx = 0.0, dy = 0.0;    /* stream pixels */
+  double confidence = 0.0;      /* 0..1 */
+  bool followed = false;        /* the boxes were moved with it */
+};
+
+/* A camera event's JSON: `kind` lost, back, obscured, unobscured or moved,
+ * with its `reason` ("": none), `down_s` (< 0: none) and, for moved, the
+ * `shift`. */
 std::string render_camera (const std::string & camera, const std::string & kind,
-    const std::string & reason, guint64 seq, gint64 wall_us, double down_s);
+    const std::string & reason, guint64 seq, gint64 wall_us, double down_s,
+    const CameraShift * shift = nullptr);
 
 /* The scores message's JSON: every well's score on an analysed frame. */
 std::string render_scores (const std::string & camera, guint64 seq,

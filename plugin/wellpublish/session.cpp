@@ -24,6 +24,8 @@ camera_event_kind (GstEvent * event)
     return "obscured";
   if (gst_structure_has_name (s, wellmonitor::kCameraUnobscuredEvent))
     return "unobscured";
+  if (gst_structure_has_name (s, wellmonitor::kCameraMovedEvent))
+    return "moved";
   return nullptr;
 }
 
@@ -206,9 +208,17 @@ Session::event (GstEvent * event, const Settings & s, gint64 wall_us)
   std::lock_guard<std::mutex> lock (mutex_);
   const GstEventType type = GST_EVENT_TYPE (event);
   if (const char *camera = camera_event_kind (event)) {
-    const gchar *reason = gst_structure_get_string (
-        gst_event_get_structure (event), "reason");
-    queue (events_.camera (camera, reason ? reason : "", s, wall_us));
+    const GstStructure *st = gst_event_get_structure (event);
+    const gchar *reason = gst_structure_get_string (st, "reason");
+    CameraShift shift;
+    gboolean followed = FALSE;
+    const bool moved = gst_structure_get_double (st, "dx", &shift.dx)
+        && gst_structure_get_double (st, "dy", &shift.dy);
+    gst_structure_get_double (st, "confidence", &shift.confidence);
+    gst_structure_get_boolean (st, "followed", &followed);
+    shift.followed = followed != FALSE;
+    queue (events_.camera (camera, reason ? reason : "", s, wall_us,
+            moved ? &shift : nullptr));
   } else if (type == GST_EVENT_EOS || type == GST_EVENT_FLUSH_STOP) {
     queue (events_.end_all (wellmonitor::AlarmEnd::kStopped, s, wall_us));
   }

@@ -183,18 +183,19 @@ WellEvents::end_all (wellmonitor::AlarmEnd reason, const Settings & s,
 
 std::vector<Message>
 WellEvents::camera (const std::string & kind, const std::string & reason,
-    const Settings & s, gint64 wall_us)
+    const Settings & s, gint64 wall_us, const CameraShift * shift)
 {
   std::vector<Message> out;
   double down_s = -1;
-  camera_state_ = kind == "lost" || kind == "obscured" ? kind : "up";
+  if (kind != "moved")
+    camera_state_ = kind == "lost" || kind == "obscured" ? kind : "up";
   wells_changed_ = s.publish_state;
   if (kind == "lost" || kind == "obscured") {
     out = end_all (kind == "lost" ? wellmonitor::AlarmEnd::kCameraLost :
         wellmonitor::AlarmEnd::kCameraObscured, s, wall_us);
     if (!lost_us_)
       lost_us_ = wall_us;
-  } else if (lost_us_) {
+  } else if (kind != "moved" && lost_us_) {
     down_s = (double) (wall_us - lost_us_) / G_USEC_PER_SEC;
     lost_us_ = 0;
   }
@@ -203,7 +204,7 @@ WellEvents::camera (const std::string & kind, const std::string & reason,
   m.qos = s.qos;
   m.time_us = wall_us;
   m.payload = render_camera (s.event.camera, kind, reason, ++seq_, wall_us,
-      down_s);
+      down_s, shift);
   if (log)
     log ("camera " + kind + (reason.empty ()? "" : " (" + reason + ")"));
   out.push_back (std::move (m));

@@ -47,10 +47,11 @@ public:
 
   /* A camera event: `kind` "lost", "obscured" (their alarms end first, with
    * reason camera-lost or camera-obscured), "back" or "unobscured" (with the
-   * seconds since the loss); `reason` as the event gave it ("" none). Its
-   * message goes to CAMERA/camera. */
+   * seconds since the loss), "moved" (with the `shift`); `reason` as the
+   * event gave it ("" none). Its message goes to CAMERA/camera. */
   std::vector<Message> camera (const std::string & kind,
-      const std::string & reason, const Settings & s, gint64 wall_us);
+      const std::string & reason, const Settings & s, gint64 wall_us,
+      const CameraShift * shift = nullptr);
 
   /* Buffers seen since the reset (the next buffer's "frame"). */
   guint64 frames () const { return frames_; }

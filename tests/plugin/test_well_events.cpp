@@ -211,6 +211,25 @@ TEST_F(WellEvents, ACameraLostEndsTheAlarmsThenSaysSoAndItsReturnSaysForHowLong)
                                           "camera.schema.json");
 }
 
+TEST_F(WellEvents, AMovedCameraSaysHowFarAndEndsNoAlarm) {
+  feed({well(0, "a", 0.9, true)});
+  wellpublish::CameraShift shift;
+  shift.dx = 20.04;
+  shift.dy = -9.96;
+  shift.confidence = 0.6234;
+  std::vector<Message> m = events_.camera("moved", "", s_, wall_us_, &shift);
+  ASSERT_EQ(m.size(), 1u) << "the alarm goes on: no clear";
+  EXPECT_EQ(m[0].topic, "plant/line1/cam1/camera");
+  const json moved = rendered(m[0]);
+  EXPECT_EQ(moved["kind"], "moved");
+  EXPECT_DOUBLE_EQ(moved["dx"].get<double>(), 20.0);
+  EXPECT_DOUBLE_EQ(moved["dy"].get<double>(), -10.0);
+  EXPECT_DOUBLE_EQ(moved["confidence"].get<double>(), 0.623);
+  EXPECT_EQ(moved["followed"], false);
+  EXPECT_FALSE(moved.contains("down_s"));
+  wellmonitor_test::expect_matches_schema(json::parse(wellpublish::with_delay(moved.dump(), 0)), "camera.schema.json");
+}
+
 TEST_F(WellEvents, AnAnalysedFrameGivesOneDroppableScoresMessage) {
   s_.publish_scores = true;
   std::vector<Message> m = feed({well(0, "a", 0.25, false), well(1, "b", 0.75, false)});
