@@ -28,6 +28,19 @@ read_wells (GstBuffer * buffer, std::vector<wellmonitor::WellResult> & wells)
 /* Wells beyond this index are no layout's (a layout has at most 256). */
 constexpr gint kMaxWells = 4096;
 
+/* A message of the retained present on CAMERA/`leaf` (a state, the stats, a
+ * picture): kept by the broker for late subscribers, never spooled. */
+Message
+retained (const Settings & s, const std::string & leaf)
+{
+  Message m;
+  m.topic = camera_topic (s.topic, s.event.camera, leaf);
+  m.qos = s.qos;
+  m.retain = true;
+  m.transient = true;
+  return m;
+}
+
 }  // namespace
 
 void
@@ -226,13 +239,8 @@ WellEvents::state_change (const GstVideoFrame * frame,
           cv::Rect (w.x, w.y, w.width, w.height), w.id, s.snapshot_width,
           s.event.quality);
       if (v) {
-        Message m;
-        m.topic = camera_topic (s.topic, s.event.camera, "snapshot/" +
-            safe_name (w.id));
-        m.qos = s.qos;
-        m.retain = true;
+        Message m = retained (s, "snapshot/" + safe_name (w.id));
         m.droppable = true;
-        m.transient = true;
         m.prepare = [v](Message & msg) {
           msg.payload = render_view_jpeg (*v);
         };
@@ -262,12 +270,7 @@ Message
 WellEvents::state_message (const WellState & w, const Settings & s,
     gint64 wall_us)
 {
-  Message m;
-  m.topic = camera_topic (s.topic, s.event.camera, "state/" +
-      safe_name (w.well));
-  m.qos = s.qos;
-  m.retain = true;
-  m.transient = true;
+  Message m = retained (s, "state/" + safe_name (w.well));
   m.payload = render_state (s.event.camera, w, ++seq_, wall_us);
   return m;
 }
@@ -375,12 +378,8 @@ WellEvents::stats (StatsData d, const Settings & s)
   d.clears = clears_;
   if (d.threshold < 0)
     d.threshold = threshold_;
-  Message m;
-  m.topic = camera_topic (s.topic, s.event.camera, "stats");
-  m.qos = s.qos;
-  m.retain = true;
+  Message m = retained (s, "stats");
   m.droppable = true;
-  m.transient = true;
   m.payload = render_stats (d, ++seq_);
   return m;
 }
