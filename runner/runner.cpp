@@ -593,6 +593,12 @@ void Runner::on_element(GstMessage* msg) {
     service_.on_scores(s);
     return;
   }
+  // an operator shelved a well, put it back, acknowledged an alarm, a command was refused, the camera moved: the message's own line
+  if (gst_structure_has_name(s, "wellmonitor-shelved") || gst_structure_has_name(s, "wellpublish-operator") ||
+      gst_structure_has_name(s, "wellmonitor-camera-moved")) {
+    if (const gchar* text = gst_structure_get_string(s, "text")) lines_.line(text);
+    return;
+  }
   if (gst_structure_has_name(s, "splitmuxsink-fragment-opened")) {
     const gchar* location = gst_structure_get_string(s, "location");
     current_segment_ = location ? location : "";

@@ -14,7 +14,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libfmt-dev
   libsystemd-dev libmicrohttpd-dev systemd prometheus
   libgtest-dev
-  libmosquitto-dev mosquitto mosquitto-clients openssl python3-gi gir1.2-gst-rtsp-server-1.0
+  libmosquitto-dev mosquitto mosquitto-clients python3-paho-mqtt openssl python3-gi gir1.2-gst-rtsp-server-1.0
   libgstrtspserver-1.0-dev gstreamer1.0-x xvfb
   clang-14 libfuzzer-14-dev valgrind
   libjs-chart.js chromium python3-torch python3-pil python3-numpy

@@ -20,7 +20,9 @@ well_meta_add (GstBuffer * buffer, const WellResult & well)
           "threshold", G_TYPE_DOUBLE, well.threshold,
           "anomaly", G_TYPE_BOOLEAN, (gboolean) well.anomaly,
           "alarm", G_TYPE_BOOLEAN, (gboolean) well.alarm,
-          "analysed", G_TYPE_BOOLEAN, (gboolean) well.analysed, NULL));
+          "analysed", G_TYPE_BOOLEAN, (gboolean) well.analysed,
+          "late", G_TYPE_BOOLEAN, (gboolean) well.late,
+          "shelved", G_TYPE_BOOLEAN, (gboolean) well.shelved, NULL));
 }
 
 static bool
@@ -62,6 +64,8 @@ well_meta_read (GstBuffer * buffer, std::vector<WellResult> & wells)
     w.anomaly = get_boolean (s, "anomaly", w.anomaly);
     w.alarm = get_boolean (s, "alarm", w.alarm);
     w.analysed = get_boolean (s, "analysed", w.analysed);
+    w.late = get_boolean (s, "late", w.late);
+    w.shelved = get_boolean (s, "shelved", w.shelved);
     wells.push_back (std::move (w));
   }
   std::stable_sort (wells.begin (), wells.end (),

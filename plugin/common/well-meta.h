@@ -14,6 +14,8 @@
  *   alarm      boolean  the debounced alarm state
  *   analysed   boolean  FALSE when the values were carried over from the last
  *                       analysed frame (interval > 1, a late frame)
+ *   late       boolean  not analysed because the frame came late (QoS)
+ *   shelved    boolean  an operator shelved (masked) the well: no alarm
  * A region of interest meta is GStreamer's own, so the results survive a tee
  * or a queue and are readable by applications that know nothing of ours. */
 #pragma once
@@ -40,6 +42,8 @@ struct WellResult
   bool anomaly = false;         /* score over threshold on the analysed frame */
   bool alarm = false;           /* in alarm */
   bool analysed = true;         /* FALSE: carried over from the last analysed frame */
+  bool late = false;            /* not analysed because late (QoS) */
+  bool shelved = false;         /* shelved by an operator: raises no alarm */
 };
 
 /* Puts `well` on `buffer` (which must be writable). */

@@ -57,6 +57,11 @@
  * * "wellmonitor-camera-lost" ("reason": the runner's) and
  *   "wellmonitor-camera-back": the custom downstream events of those names
  *   came in (and go on downstream); in between no frame is analysed.
+ * * "wellmonitor-shelved" (#GstWellMonitor:shelved-wells, or the upstream
+ *   event "wellmonitor-shelve" that wellpublish sends for an operator's
+ *   command): a well was shelved or put back: "well", "shelved" (boolean),
+ *   "by", "note", "text" (one line for a log). An alarm in progress on a
+ *   shelved well ends first, with reason "shelved".
  * * "wellmonitor-camera-obscured" and "wellmonitor-camera-unobscured"
  *   (#GstWellMonitor:reference-frame, #GstWellMonitor:obscured-time): the
  *   view over the wells has far less contrast or sharpness than the
@@ -321,6 +326,15 @@ gst_well_monitor_src_event (GstBaseTransform * trans, GstEvent * event)
 {
   GstWellMonitor *self = GST_WELL_MONITOR (trans);
 
+  wellmonitor::ShelveRequest shelve;
+  if (wellmonitor::shelve_event_parse (event, shelve)) {
+    /* an operator's command (wellpublish): applied before the next frame */
+    GST_INFO_OBJECT (self, "%s well %s (by %s)", shelve.shelved ? "shelve" :
+        "put back", shelve.well.c_str (), shelve.by.c_str ());
+    self->priv->core.shelving ().request (shelve);
+    gst_event_unref (event);
+    return TRUE;
+  }
   if (GST_EVENT_TYPE (event) == GST_EVENT_QOS) {
     GstClockTimeDiff diff;
     GstClockTime timestamp;
@@ -394,6 +408,19 @@ gst_well_monitor_class_init (GstWellMonitorClass * klass)
   /* each with its doc block, in monitor-properties.cpp */
   wellmonitor::install_monitor_properties (gobject_class,
       wellmonitor::default_model_path ());
+  /**
+   * GstWellMonitor:shelved-wells:
+   *
+   * Wells shelved (masked) by an operator, their ids separated by commas: a
+   * shelved well raises no alarm, and an alarm in progress on it ends
+   * (reason "shelved"). Settable while playing; wellpublish's command topic
+   * changes it too (reading it gives the wells shelved now).
+   */
+  g_object_class_install_property (gobject_class, wellmonitor::kPropShelvedWells,
+      g_param_spec_string ("shelved-wells", "Shelved wells",
+          "Wells that raise no alarm (ids separated by commas)", "",
+          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_PLAYING)));
 
   gst_element_class_set_static_metadata (element_class,
       "Well spill monitor",
@@ -444,6 +471,12 @@ gst_well_monitor_set_property (GObject * object, guint prop_id,
 {
   GstWellMonitor *self = GST_WELL_MONITOR (object);
   wellmonitor::MonitorProperties & props = self->priv->props;
+  if (prop_id == wellmonitor::kPropShelvedWells) {
+    const gchar *list = g_value_get_string (value);
+    self->priv->core.shelving ().set_list (list ? list : "");
+    GST_INFO_OBJECT (self, "shelved wells: '%s'", list ? list : "");
+    return;
+  }
   const bool needs_restart = prop_id == wellmonitor::PROP_DEVICE
       || prop_id == wellmonitor::PROP_THREADS
       || prop_id == wellmonitor::PROP_REFERENCE_FRAME;
@@ -477,6 +510,10 @@ gst_well_monitor_get_property (GObject * object, guint prop_id,
 {
   GstWellMonitor *self = GST_WELL_MONITOR (object);
 
+  if (prop_id == wellmonitor::kPropShelvedWells) {
+    g_value_set_string (value, self->priv->core.shelving ().list ().c_str ());
+    return;
+  }
   GST_OBJECT_LOCK (self);
   const bool known = wellmonitor::get_monitor_property (self->priv->props,
       prop_id, value);

@@ -362,7 +362,12 @@ MonitorCore::handle (GstVideoFrame * frame, const FrameSettings & settings,
     CORE_LOG (GST_LEVEL_WARNING, "camera moved by %.1f, %.1f px (confidence %.2f)%s",
         move.shift.dx, move.shift.dy, move.shift.confidence,
         move.followed ? ": boxes follow" : "");
-    host_.post (camera_moved_message (move, times, turn.index));
+    /* the same structure downstream (wellpublish publishes it):
+     * kCameraMovedEvent of wellmonitor/camera_events.h */
+    GstStructure *s = camera_moved_message (move, times, turn.index);
+    host_.push_event (gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM,
+            gst_structure_copy (s)));
+    host_.post (s);
   }
   if (turn.analyse) {
     AlarmTime when;
@@ -386,7 +391,7 @@ MonitorCore::handle (GstVideoFrame * frame, const FrameSettings & settings,
     }
     post_changes (changes, times, turn.index);
   }
-  analysis_.add_metas (frame->buffer, turn.analyse);
+  analysis_.add_metas (frame->buffer, turn.analyse, turn.late);
   if (turn.analyse && settings.post_scores)
     host_.post (scores_message (analysis_.well_ids (),
             analysis_.alarms ().wells (), analysis_.threshold (),
@@ -420,6 +425,28 @@ MonitorCore::watch_view (GstVideoFrame * frame, const FrameSettings & settings,
   host_.post (s);
 }
 
+/* The wells shelved or put back since the last frame: an alarm on a shelved
+ * well ends (reason shelved); each change is logged and posted. */
+void
+MonitorCore::apply_shelving (const BufferTimes & times, guint64 index)
+{
+  if (!analysis_.started ())
+    return;
+  const ShelveOutcome out = analysis_.apply_shelving (shelving_);
+  post_changes (out.ends, times, index);
+  for (const ShelveChange & c : out.changes) {
+    CORE_LOG (GST_LEVEL_INFO, "well %s %s by %s%s%s", c.well.c_str (),
+        c.shelved ? "shelved" : "put back", c.by.empty ()? "?" : c.by.c_str (),
+        c.note.empty ()? "" : ": ", c.note.c_str ());
+    host_.post (shelved_message (c, times, index));
+  }
+  for (const std::string & id : out.unknown)
+    host_.report (GST_MESSAGE_WARNING, GST_RESOURCE_ERROR,
+        GST_RESOURCE_ERROR_SETTINGS, printf_string ("No well '%s' in the "
+            "layout %s: it cannot be shelved.", id.c_str (),
+            wells_path_.c_str ()), "");
+}
+
 GstFlowReturn
 MonitorCore::frame (GstVideoFrame * frame, const FrameSettings & settings,
     const GstSegment * segment, bool qos)
@@ -440,6 +467,7 @@ MonitorCore::frame (GstVideoFrame * frame, const FrameSettings & settings,
 
   std::string why;
   try {
+    apply_shelving (times, index);
     watch_view (frame, settings, times, index);
     /* late by downstream's QoS: passed on with the last scores, so that the
      * newest frame is analysed once the element has caught up; none while

@@ -92,6 +92,10 @@ public:
   /* A new model or layout set while running (any thread). */
   void request_reload (ReloadKind kind, const std::string & path);
 
+  /* The shelved wells (shelving.h): the property and the upstream event
+   * change it from any thread; each frame applies it. */
+  Shelving & shelving () { return shelving_; }
+
   const WellAnalysis & analysis () const { return analysis_; }
   const FrameSchedule & schedule () const { return schedule_; }
 
@@ -109,6 +113,7 @@ private:
   bool set_info_checked (const GstVideoInfo * info, bool stretch, int w,
       int h);
   void reset ();
+  void apply_shelving (const BufferTimes & times, guint64 index);
 
   MonitorHost & host_;
   GstDebugCategory *cat_;
@@ -130,6 +135,7 @@ private:
   BufferTimes last_times_;              /* of the last frame received */
   guint64 last_index_ = 0;
   bool camera_lost_ = false;            /* between camera-lost and camera-back */
+  Shelving shelving_;                   /* wells an operator shelved */
 };
 
 }  // namespace wellmonitor

@@ -67,6 +67,28 @@ camera_moved_message (const CameraMove & move, const BufferTimes & times,
       "followed", G_TYPE_BOOLEAN, (gboolean) move.followed,
       "offset-x", G_TYPE_INT, move.offset.x,
       "offset-y", G_TYPE_INT, move.offset.y, NULL);
+  gchar *text = g_strdup_printf ("CAMERA MOVED dx=%.1f dy=%.1f px "
+      "confidence=%.2f%s", move.shift.dx, move.shift.dy, move.shift.confidence,
+      move.followed ? " (boxes follow)" : "");
+  gst_structure_set (s, "text", G_TYPE_STRING, text, NULL);
+  g_free (text);
+  return s;
+}
+
+GstStructure *
+shelved_message (const ShelveChange & c, const BufferTimes & times,
+    guint64 frame)
+{
+  GstStructure *s = monitor_message ("wellmonitor-shelved", times, frame);
+  std::string text = std::string (c.shelved ? "SHELVED" : "UNSHELVED") +
+      " well=" + c.well + " by=" + (c.by.empty ()? "?" : c.by);
+  if (!c.note.empty ())
+    text += " note=\"" + c.note + "\"";
+  gst_structure_set (s, "well", G_TYPE_STRING, c.well.c_str (),
+      "shelved", G_TYPE_BOOLEAN, (gboolean) c.shelved,
+      "by", G_TYPE_STRING, c.by.c_str (),
+      "note", G_TYPE_STRING, c.note.c_str (),
+      "text", G_TYPE_STRING, text.c_str (), NULL);
   return s;
 }
 

@@ -7,6 +7,7 @@
 #include "camera-shift.h"
 #include "camera-view.h"
 #include "frame-schedule.h"
+#include "shelving.h"
 
 #include "wellmonitor/alarm_lifecycle.h"
 
@@ -36,6 +37,11 @@ GstStructure *alarm_message (const AlarmChange & change, const std::string & id,
 GstStructure *scores_message (const GValue * well_ids,
     const std::vector<WellAlarm> & wells, double threshold,
     const FrameCounters & counters, const BufferTimes & times, guint64 frame);
+
+/* "wellmonitor-shelved": an operator shelved a well or put it back: "well",
+ * "shelved", "by", "note", and "text", the line the runner prints. */
+GstStructure *shelved_message (const ShelveChange & change,
+    const BufferTimes & times, guint64 frame);
 
 /* "wellmonitor-camera-moved": the camera-shift watchdog's report. */
 GstStructure *camera_moved_message (const CameraMove & move,

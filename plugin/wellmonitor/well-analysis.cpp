@@ -218,11 +218,12 @@ WellAnalysis::gap ()
 }
 
 void
-WellAnalysis::add_metas (GstBuffer * buffer, bool analysed) const
+WellAnalysis::add_metas (GstBuffer * buffer, bool analysed, bool late) const
 {
   WellResult r;
   r.threshold = threshold_;
   r.analysed = analysed;
+  r.late = late;
   r.named = true;
   for (size_t i = 0; i < alarms_.size (); i++) {
     const cv::Rect & b = boxes_[i];
@@ -236,6 +237,7 @@ WellAnalysis::add_metas (GstBuffer * buffer, bool analysed) const
     r.score = s.score;
     r.anomaly = s.anomaly;
     r.alarm = s.alarm;
+    r.shelved = s.shelved;
     well_meta_add (buffer, r);
   }
 }

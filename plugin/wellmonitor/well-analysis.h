@@ -10,6 +10,7 @@
 
 #include "camera-shift.h"
 #include "camera-view.h"
+#include "shelving.h"
 #include "well-crops.h"
 
 #include "wellmonitor/alarm_lifecycle.h"
@@ -111,7 +112,12 @@ public:
 
   /* Every well's result on `buffer` (writable): the meta API of
    * well-meta.h. `analysed`: scored on this buffer. */
-  void add_metas (GstBuffer * buffer, bool analysed) const;
+  void add_metas (GstBuffer * buffer, bool analysed, bool late = false) const;
+  /* Brings the wells' shelving to what `shelving` asks (shelving.h). */
+  ShelveOutcome apply_shelving (Shelving & shelving)
+  {
+    return shelving.apply (alarms_);
+  }
 
   const WellLayout & layout () const { return layout_; }
   const std::vector<cv::Rect> & boxes () const { return boxes_; }

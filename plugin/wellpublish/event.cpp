@@ -5,6 +5,7 @@
 #include "frame-writer.h"
 
 #include <nlohmann/json.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -150,6 +151,73 @@ capture_event (const GstVideoFrame * frame, const wellmonitor::WellResult & w,
   return e;
 }
 
+std::shared_ptr<ViewData>
+capture_view (const GstVideoFrame * frame, const cv::Rect & box,
+    const std::string & label, int width, int quality)
+{
+  const int fw = GST_VIDEO_FRAME_WIDTH (frame);
+  const int fh = GST_VIDEO_FRAME_HEIGHT (frame);
+  if ((box & cv::Rect (0, 0, fw, fh)).empty () || width <= 0)
+    return nullptr;
+  /* about eight wells wide, 16:9, centred on the well and moved inside */
+  int vw = std::max (box.width * 8, box.height * 8 * 16 / 9);
+  vw = std::min (fw, (vw + 15) / 16 * 16);      /* exactly 16:9 */
+  int vh = std::min (fh, vw * 9 / 16);
+  vw = std::max (vw, std::min (fw, box.width + 4));
+  vh = std::max (vh, std::min (fh, box.height + 4));
+  int x = box.x + box.width / 2 - vw / 2;
+  int y = box.y + box.height / 2 - vh / 2;
+  x = std::clamp (x, 0, fw - vw);
+  y = std::clamp (y, 0, fh - vh);
+  auto v = std::make_shared<ViewData> ();
+  try {
+    v->view = frame_to_bgr (frame, cv::Rect (x, y, vw, vh));
+  } catch (const std::exception &) {
+    return nullptr;
+  }
+  v->well = cv::Rect (box.x - x, box.y - y, box.width, box.height);
+  v->label = label;
+  v->width = width;
+  v->quality = quality;
+  return v;
+}
+
+std::string
+render_view_jpeg (const ViewData & v)
+{
+  cv::Mat out;
+  const double scale = (double) v.width / v.view.cols;
+  cv::resize (v.view, out, cv::Size (v.width, std::max (1,
+              (int) std::lround (v.view.rows * scale))), 0, 0,
+      scale > 1.0 ? cv::INTER_LINEAR : cv::INTER_AREA);
+  if (out.channels () == 1)
+    cv::cvtColor (out, out, cv::COLOR_GRAY2BGR);
+  const cv::Rect w (cv::Point ((int) std::lround (v.well.x * scale),
+          (int) std::lround (v.well.y * scale)),
+      cv::Point ((int) std::lround ((v.well.x + v.well.width) * scale),
+          (int) std::lround ((v.well.y + v.well.height) * scale)));
+  const int t = std::max (2, v.width / 160);
+  const cv::Rect outer (w.x - 2 * t, w.y - 2 * t, w.width + 4 * t,
+      w.height + 4 * t);
+  cv::rectangle (out, outer, cv::Scalar (255, 255, 255), t);
+  cv::rectangle (out, w, cv::Scalar (0, 0, 255), t);
+  const double font = std::max (0.5, v.width / 800.0);
+  int base = 0;
+  const cv::Size ts = cv::getTextSize (v.label, cv::FONT_HERSHEY_SIMPLEX,
+      font, t, &base);
+  /* the label above the well, or below it at the top edge */
+  int ty = outer.y - t - 2;
+  if (ty - ts.height < 0)
+    ty = outer.y + outer.height + ts.height + t + 2;
+  const int tx = std::clamp (outer.x, 0, std::max (0, out.cols - ts.width));
+  cv::rectangle (out, cv::Rect (tx - 2, ty - ts.height - 2, ts.width + 4,
+          ts.height + base + 4), cv::Scalar (0, 0, 0), cv::FILLED);
+  cv::putText (out, v.label, cv::Point (tx, ty), cv::FONT_HERSHEY_SIMPLEX,
+      font, cv::Scalar (255, 255, 255), t, cv::LINE_AA);
+  const std::vector<uchar> jpeg = encode_jpeg (out, v.quality);
+  return std::string (jpeg.begin (), jpeg.end ());
+}
+
 std::string
 render_event (const EventData & e)
 {
@@ -207,7 +275,8 @@ render_event (const EventData & e)
 
 std::string
 render_camera (const std::string & camera, const std::string & kind,
-    const std::string & reason, guint64 seq, gint64 wall_us, double down_s)
+    const std::string & reason, guint64 seq, gint64 wall_us, double down_s,
+    const CameraShift * shift)
 {
   nlohmann::ordered_json j;
   j["version"] = 1;
@@ -219,6 +288,12 @@ render_camera (const std::string & camera, const std::string & kind,
   j["time"] = iso8601 (wall_us);
   if (down_s >= 0)
     j["down_s"] = std::round (down_s * 1000.0) / 1000.0;
+  if (shift) {
+    j["dx"] = std::round (shift->dx * 10.0) / 10.0;
+    j["dy"] = std::round (shift->dy * 10.0) / 10.0;
+    j["confidence"] = std::round (shift->confidence * 1000.0) / 1000.0;
+    j["followed"] = shift->followed;
+  }
   return j.dump ();
 }
 

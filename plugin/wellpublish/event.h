@@ -65,13 +65,47 @@ std::shared_ptr<EventData> capture_event (const GstVideoFrame * frame,
     guint64 seq, gint64 wall_us, const wellmonitor::BufferTimes & times,
     guint64 index);
 
+/* The picture a dashboard shows for an alarm (PREFIX/CAMERA/snapshot/WELL,
+ * a binary JPEG): the well amid its neighbours, a 16:9 view about eight
+ * wells wide, scaled to `width` pixels, the well marked by a thick red box
+ * in a white one (a cue besides colour) and labelled with its id. The pixels
+ * are copied on the streaming thread; the marking and the JPEG are made
+ * later (render_view_jpeg) on the publisher's thread. */
+struct ViewData
+{
+  cv::Mat view;                 /* BGR (or grey), the region of the frame, owned */
+  cv::Rect well;                /* the well in `view`'s pixels */
+  std::string label;
+  int width = 640;              /* the JPEG's width */
+  int quality = 90;
+};
+
+/* The view of `box` on `frame`; nullptr when the box is outside the frame
+ * or the frame cannot be read. */
+std::shared_ptr<ViewData> capture_view (const GstVideoFrame * frame,
+    const cv::Rect & box, const std::string & label, int width, int quality);
+
+/* The view, marked and scaled, as JPEG bytes. Throws std::runtime_error. */
+std::string render_view_jpeg (const ViewData & view);
+
 /* The event's JSON: encodes the snapshot and writes the frame file. */
 std::string render_event (const EventData & event);
 
-/* A camera event's JSON: `kind` lost, back, obscured or unobscured, with its
- * `reason` ("": none) and `down_s` (< 0: none). */
+/* How far the table moved in the picture (wellmonitor's camera-shift
+ * watchdog). */
+struct CameraShift
+{
+  double dx = 0.0, dy = 0.0;    /* stream pixels */
+  double confidence = 0.0;      /* 0..1 */
+  bool followed = false;        /* the boxes were moved with it */
+};
+
+/* A camera event's JSON: `kind` lost, back, obscured, unobscured or moved,
+ * with its `reason` ("": none), `down_s` (< 0: none) and, for moved, the
+ * `shift`. */
 std::string render_camera (const std::string & camera, const std::string & kind,
-    const std::string & reason, guint64 seq, gint64 wall_us, double down_s);
+    const std::string & reason, guint64 seq, gint64 wall_us, double down_s,
+    const CameraShift * shift = nullptr);
 
 /* The scores message's JSON: every well's score on an analysed frame. */
 std::string render_scores (const std::string & camera, guint64 seq,

@@ -29,6 +29,7 @@
 
 #include "gstwellpublish.h"
 
+#include "operator-events.h"
 #include "session.h"
 #include "video-formats.h"
 
@@ -62,6 +63,9 @@ typedef enum
 #define DEFAULT_PROP_DRAIN_TIMEOUT 5000
 #define DEFAULT_PROP_SPOOL_MAX_SIZE (G_GUINT64_CONSTANT (64) << 20)
 #define DEFAULT_PROP_SPOOL_MAX_MESSAGES 10000
+#define DEFAULT_PROP_STATS_INTERVAL 10
+#define DEFAULT_PROP_SNAPSHOT_WIDTH 640
+#define DEFAULT_PROP_COMMANDS TRUE
 
 /* The read-write properties come first: their values are kept as GValues,
  * by id (see GstWellPublishPrivate). */
@@ -91,6 +95,9 @@ enum
   PROP_SPOOL,
   PROP_SPOOL_MAX_SIZE,
   PROP_SPOOL_MAX_MESSAGES,
+  PROP_STATS_INTERVAL,
+  PROP_SNAPSHOT_WIDTH,
+  PROP_COMMANDS,
   /* read-only: the publisher's counters */
   PROP_CONNECTED,
   PROP_DELIVERED,
@@ -197,11 +204,80 @@ read_settings (GstWellPublish * self)
     s.spool = std::string (spool);
   s.spool_limits.max_bytes = g_value_get_uint64 (&v[PROP_SPOOL_MAX_SIZE]);
   s.spool_limits.max_messages = g_value_get_uint (&v[PROP_SPOOL_MAX_MESSAGES]);
+  s.publish_state = !s.file;
+  s.stats_interval_s = g_value_get_uint (&v[PROP_STATS_INTERVAL]);
+  s.snapshot_width = (int) g_value_get_uint (&v[PROP_SNAPSHOT_WIDTH]);
+  s.commands = g_value_get_boolean (&v[PROP_COMMANDS]);
   GST_OBJECT_UNLOCK (self);
   return s;
 }
 
 /* ---------------------------------------------------------------- start/stop */
+
+/* The wellmonitor upstream (through queues, tees and bins), or NULL. */
+static GstElement *
+find_monitor_upstream (GstWellPublish * self)
+{
+  GstPad *pad = GST_PAD (gst_object_ref (GST_BASE_TRANSFORM_SINK_PAD (self)));
+  GstElement *found = NULL;
+  for (int hops = 0; pad && !found && hops < 64; hops++) {
+    GstPad *peer = gst_pad_get_peer (pad);
+    gst_object_unref (pad);
+    pad = NULL;
+    if (!peer)
+      break;
+    if (GST_IS_PROXY_PAD (peer) && !GST_IS_GHOST_PAD (peer)) {
+      /* inside a bin's ghost pad: go on from the ghost pad's target side */
+      GstProxyPad *ghost = gst_proxy_pad_get_internal (GST_PROXY_PAD (peer));
+      gst_object_unref (peer);
+      peer = ghost ? GST_PAD (ghost) : NULL;
+      if (!peer)
+        break;
+    }
+    GstElement *e = gst_pad_get_parent_element (peer);
+    gst_object_unref (peer);
+    if (!e)
+      break;
+    GstElementFactory *f = gst_element_get_factory (e);
+    if (f && g_strcmp0 (GST_OBJECT_NAME (f), "wellmonitor") == 0) {
+      found = e;
+      break;
+    }
+    if (GST_IS_BIN (e)) {
+      GstIterator *it = gst_bin_iterate_all_by_element_factory_name (GST_BIN (e),
+          "wellmonitor");
+      GValue item = G_VALUE_INIT;
+      if (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+        found = GST_ELEMENT (g_value_dup_object (&item));
+        g_value_unset (&item);
+      }
+      gst_iterator_free (it);
+      if (found) {
+        gst_object_unref (e);
+        break;
+      }
+    }
+    pad = gst_element_get_static_pad (e, "sink");
+    gst_object_unref (e);
+  }
+  if (pad)
+    gst_object_unref (pad);
+  return found;
+}
+
+static std::string
+upstream_model (GstWellPublish * self)
+{
+  GstElement *monitor = find_monitor_upstream (self);
+  if (!monitor)
+    return "";
+  gchar *model = NULL;
+  g_object_get (monitor, "model", &model, NULL);
+  gst_object_unref (monitor);
+  std::string out = model ? model : "";
+  g_free (model);
+  return out;
+}
 
 static void
 post_setup_error (GstWellPublish * self, const wellpublish::SetupError & e)
@@ -246,6 +322,39 @@ gst_well_publish_start (GstBaseTransform * trans)
   };
   reports.log = [self](const std::string & line) {
     GST_INFO_OBJECT (self, "%s", line.c_str ());
+  };
+  reports.shelve = [self](const wellmonitor::ShelveRequest & r) {
+    /* upstream, to wellmonitor, which applies it before its next frame */
+    return gst_pad_push_event (GST_BASE_TRANSFORM_SINK_PAD (self),
+        wellmonitor::shelve_event_new (r)) != FALSE;
+  };
+  reports.model = [self]() { return upstream_model (self); };
+  reports.action = [self](const wellpublish::OperatorAction & a) {
+    /* shelving is wellmonitor's to post ("wellmonitor-shelved") */
+    if (a.kind != "acknowledged" && a.kind != "refused")
+      return;
+    std::string text = a.kind == "acknowledged" ? "ACKNOWLEDGED well=" +
+        a.well + " event=" + a.event_id + " by=" + (a.by.empty ()? "?" : a.by)
+        : "COMMAND REFUSED " + (a.command.empty ()? std::string ("?") :
+        a.command) + " well=" + (a.well.empty ()? "?" : a.well) + ": " +
+        a.error;
+    if (!a.note.empty ())
+      text += " note=\"" + a.note + "\"";
+    if (a.kind == "refused")
+      GST_WARNING_OBJECT (self, "%s", text.c_str ());
+    else
+      GST_INFO_OBJECT (self, "%s", text.c_str ());
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_element (GST_OBJECT (self),
+            gst_structure_new ("wellpublish-operator",
+                "kind", G_TYPE_STRING, a.kind.c_str (),
+                "well", G_TYPE_STRING, a.well.c_str (),
+                "event-id", G_TYPE_STRING, a.event_id.c_str (),
+                "by", G_TYPE_STRING, a.by.c_str (),
+                "note", G_TYPE_STRING, a.note.c_str (),
+                "command", G_TYPE_STRING, a.command.c_str (),
+                "error", G_TYPE_STRING, a.error.c_str (),
+                "text", G_TYPE_STRING, text.c_str (), NULL)));
   };
   try {
     auto session = std::make_unique<wellpublish::Session> (s,
@@ -614,6 +723,37 @@ gst_well_publish_class_init (GstWellPublishClass * klass)
    */
   properties[PROP_SPOOLED] = g_param_spec_uint64 ("spooled", "Spooled",
       "Messages waiting in the spool on disk now", 0, G_MAXUINT64, 0, RO);
+  /**
+   * GstWellPublish:stats-interval:
+   *
+   * Method mqtt: every this many seconds a retained stats message on
+   * TOPIC/CAMERA/stats (frames in, analysed and late, their rates, the last
+   * frame's time, the wells in alarm and shelved, model, threshold, uptime,
+   * the queue); one at the start, the last at the stop. 0: none.
+   */
+  properties[PROP_STATS_INTERVAL] = g_param_spec_uint ("stats-interval",
+      "Stats interval", "Seconds between the retained stats messages (0: none)",
+      0, 86400, DEFAULT_PROP_STATS_INTERVAL, RW_READY);
+  /**
+   * GstWellPublish:snapshot-width:
+   *
+   * Method mqtt: each alarm's picture, a binary JPEG of the well amid its
+   * neighbours (marked), this many pixels wide, retained on
+   * TOPIC/CAMERA/snapshot/WELL. 0: none.
+   */
+  properties[PROP_SNAPSHOT_WIDTH] = g_param_spec_uint ("snapshot-width",
+      "Snapshot width",
+      "Width of the alarm picture on TOPIC/CAMERA/snapshot/WELL (0: none)",
+      0, 4096, DEFAULT_PROP_SNAPSHOT_WIDTH, RW_PLAYING);
+  /**
+   * GstWellPublish:commands:
+   *
+   * Method mqtt: take operators' commands (shelve, unshelve, ack) on
+   * TOPIC/CAMERA/command; shelving goes upstream to wellmonitor.
+   */
+  properties[PROP_COMMANDS] = g_param_spec_boolean ("commands", "Commands",
+      "Take shelve, unshelve and ack commands on TOPIC/CAMERA/command",
+      DEFAULT_PROP_COMMANDS, RW_READY);
   g_object_class_install_properties (gobject_class, N_PROPS, properties);
 
   gst_element_class_set_static_metadata (element_class,

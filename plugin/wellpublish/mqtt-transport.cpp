@@ -71,6 +71,7 @@ public:
     mosquitto_connect_callback_set (m_, on_connect);
     mosquitto_disconnect_callback_set (m_, on_disconnect);
     mosquitto_publish_callback_set (m_, on_publish);
+    mosquitto_message_callback_set (m_, on_message);
   }
 
   ~MqttTransport () override
@@ -203,12 +204,25 @@ private:
       return;
     }
     self->ready_ = true;
+    /* a clean session: the subscription is made again at each connection */
+    if (!self->o_.command_topic.empty ())
+      mosquitto_subscribe (self->m_, nullptr, self->o_.command_topic.c_str (),
+          1);
     if (!self->o_.status_topic.empty ()) {
       int mid = 0;
       if (mosquitto_publish (self->m_, &mid, self->o_.status_topic.c_str (), 6,
               "online", self->o_.qos, true) == MOSQ_ERR_SUCCESS)
         self->status_mid_ = mid;
     }
+  }
+
+  static void on_message (struct mosquitto *, void *obj,
+      const struct mosquitto_message *msg)
+  {
+    auto *self = static_cast<MqttTransport *> (obj);
+    if (self->o_.on_command && msg->topic == self->o_.command_topic)
+      self->o_.on_command (std::string (static_cast<const char *> (msg->payload),
+              msg->payloadlen > 0 ? (size_t) msg->payloadlen : 0), msg->retain);
   }
 
   static void on_disconnect (struct mosquitto *, void *obj, int rc)

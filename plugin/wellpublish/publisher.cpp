@@ -148,6 +148,8 @@ Publisher::stop (int drain_ms)
     keeper_.join ();
   spool_left ();
   std::lock_guard<std::mutex> lock (mutex_);
+  /* the present, undelivered, is no message left: the next start says it */
+  entries_.remove_if ([](const Entry & e) { return e.message.transient; });
   stats_.waiting = entries_.size ();
   return entries_.size ();
 }
@@ -214,13 +216,14 @@ Publisher::spool_left ()
     return;
   bool unsynced = false;
   for (Entry & e : entries_)
-    if (!e.on_disk && spool_entry (e, true) && e.message.droppable)
+    if (!e.on_disk && !e.message.transient && spool_entry (e, true)
+        && e.message.droppable)
       unsynced = true;
   if (unsynced)
     spool_->sync ();
   std::lock_guard<std::mutex> lock (mutex_);
   for (auto it = entries_.begin (); it != entries_.end ();) {
-    if (!it->on_disk && it->message.droppable) {
+    if (!it->on_disk && it->message.droppable && !it->message.transient) {
       it = entries_.erase (it);
       stats_.dropped++;
     } else {
@@ -271,7 +274,7 @@ Publisher::keep ()
       }
       e->message.prepare = nullptr;
     }
-    if (spool_ && !e->message.droppable)
+    if (spool_ && !e->message.droppable && !e->message.transient)
       spool_entry (*e, false);
     {
       std::lock_guard<std::mutex> lock (mutex_);

@@ -22,7 +22,7 @@
  * droppable and no older one is; a message that is not droppable (an alarm,
  * a clear) is never dropped: the queue grows past `capacity` for it, and
  * says so once. At the stop, what is left goes to the spool too (droppable
- * messages included, within the spool's bounds). */
+ * messages included, within the spool's bounds), transient ones excepted. */
 #pragma once
 
 #include "spool.h"
@@ -49,6 +49,10 @@ struct Message
   int qos = 1;
   bool retain = false;
   bool droppable = false;       /* a scores message: the first to go */
+  /* The present (a well's state, the stats, a picture): never spooled, and
+   * forgotten at the stop when undelivered (not counted as left): the next
+   * start publishes it anew. */
+  bool transient = false;
   int64_t time_us = 0;          /* when it happened (us since 1970; 0: no time) */
   /* Runs once on the keeper thread before the message is spooled or sent,
    * and may fill `payload` (the JPEG snapshot and the frame file are made
@@ -220,6 +224,11 @@ struct MqttAddress
  * what is wrong. */
 MqttAddress parse_mqtt_address (const std::string & url);
 
+/* A message on the command topic: its payload, and whether the broker
+ * kept it (retained). Called on the publisher's worker thread. */
+using CommandHandler = std::function<void (const std::string & payload,
+    bool retained)>;
+
 struct MqttOptions
 {
   MqttAddress address;
@@ -231,6 +240,8 @@ struct MqttOptions
   std::string tls_cert_file;
   std::string tls_key_file;
   bool tls_insecure = false;    /* do not check the server's host name */
+  std::string command_topic;    /* subscribed at each connection ("": none) */
+  CommandHandler on_command;
 };
 
 /* The transport of method "mqtt" (libmosquitto, driven by the worker thread

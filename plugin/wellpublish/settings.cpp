@@ -38,7 +38,7 @@ read_password (const std::string & path)
 }  // namespace
 
 std::unique_ptr<Transport>
-make_transport (const Settings & s, long pid)
+make_transport (const Settings & s, long pid, CommandHandler on_command)
 {
   using Kind = SetupError::Kind;
   if (s.address.empty ())
@@ -79,6 +79,10 @@ make_transport (const Settings & s, long pid)
   mqtt.tls_cert_file = s.tls_cert_file;
   mqtt.tls_key_file = s.tls_key_file;
   mqtt.tls_insecure = s.tls_insecure;
+  if (s.publish_state && s.commands && on_command) {
+    mqtt.command_topic = camera_topic (s.topic, s.event.camera, "command");
+    mqtt.on_command = std::move (on_command);
+  }
   try {
     return make_mqtt_transport (mqtt);
   } catch (const std::exception & e) {

@@ -32,6 +32,13 @@ struct Settings
   int keepalive = 30;           /* seconds */
   EventSettings event;          /* the camera, the snapshot, the frame files */
   bool publish_scores = false;
+  /* The retained kinds (MQTT): each well's state, the stats and the
+   * snapshot pictures, and the command topic. The element sets it for
+   * method mqtt; off, only events, camera events and scores go out. */
+  bool publish_state = false;
+  unsigned stats_interval_s = 10;       /* the stats' period; 0: none */
+  int snapshot_width = 640;             /* the snapshot pictures' width; 0: none */
+  bool commands = true;                 /* take commands on CAMERA/command */
   int drain_ms = 5000;          /* at the stop, while connected */
   /* The spool's folder: unset, the camera's default (method mqtt); "" or
    * "none": no spool. */
@@ -54,8 +61,11 @@ std::string default_client_id (const std::string & camera, long pid);
 
 /* Checks `s` (an address is given and parses, the events file and the frame
  * folder can be written, the password file read) and makes its transport,
- * unconnected: throws SetupError. `pid` goes into the default client id. */
-std::unique_ptr<Transport> make_transport (const Settings & s, long pid);
+ * unconnected: throws SetupError. `pid` goes into the default client id.
+ * With s.publish_state and s.commands, an MQTT transport subscribes to
+ * CAMERA/command and hands each message to `on_command`. */
+std::unique_ptr<Transport> make_transport (const Settings & s, long pid,
+    CommandHandler on_command = nullptr);
 
 using Getenv = std::function<const char *(const char *)>;
 

@@ -78,6 +78,7 @@ std::vector<json> first_of_each(const std::vector<Received>& got) {
   for (const Received& r : got) {
     const json e = json::parse(r.payload, nullptr, false);
     if (!e.is_object() || !e.contains("event_id")) continue;  // status, camera
+    if (e["kind"] != "alarm" && e["kind"] != "clear") continue;  // a well's state, an operator's action
     const std::pair<std::string, std::string> key(e["event_id"].get<std::string>(), e["kind"].get<std::string>());
     if (seen.insert(key).second) out.push_back(e);
   }

@@ -431,3 +431,75 @@ TEST_F(Core, TheSummaryAtEosCountsTheFramesIn) {
   EXPECT_EQ(analysed, 3u);
   EXPECT_EQ(skipped, 2u);
 }
+
+// ----------------------------------------------------------------- shelving
+
+TEST(Shelving, ReadsAListOfWellsSeparatedByCommasOrSpacesWithoutRepeats) {
+  EXPECT_EQ(wm::parse_well_list(" r1w4, r2w9 r1w4,,"), (std::vector<std::string>{"r1w4", "r2w9"}));
+  EXPECT_TRUE(wm::parse_well_list("").empty());
+  wm::Shelving s;
+  s.set_list("r1w4 r2w9");
+  s.request({"r3w1", true, "anna", "cracked"});
+  s.request({"r1w4", false, "anna", ""});
+  EXPECT_EQ(s.list(), "r2w9,r3w1") << "the property reads what is shelved now";
+}
+
+TEST(Shelving, AppliesEachChangeOnceWithWhoAskedAndReportsAnUnknownWellOnce) {
+  wm::AlarmLifecycle alarms;
+  alarms.set_wells({"a", "b"});
+  wm::Shelving s;
+  s.request({"b", true, "anna", "out of use"});
+  s.request({"zz", true, "anna", ""});
+  wm::ShelveOutcome o = s.apply(alarms);
+  ASSERT_EQ(o.changes.size(), 1u);
+  EXPECT_EQ(o.changes[0].well, "b");
+  EXPECT_TRUE(o.changes[0].shelved);
+  EXPECT_EQ(o.changes[0].by, "anna");
+  EXPECT_EQ(o.changes[0].note, "out of use");
+  EXPECT_EQ(o.unknown, std::vector<std::string>{"zz"});
+  o = s.apply(alarms);
+  EXPECT_TRUE(o.changes.empty() && o.unknown.empty()) << "nothing new: nothing to say";
+  s.set_list("");
+  o = s.apply(alarms);
+  ASSERT_EQ(o.changes.size(), 1u);
+  EXPECT_FALSE(o.changes[0].shelved);
+  EXPECT_EQ(o.changes[0].by, "property");
+}
+
+TEST_F(Core, AShelvedWellEndsItsAlarmWithReasonShelvedAndRaisesNoneUntilPutBack) {
+  ASSERT_TRUE(start());
+  push(S(), N());
+  push(S(), N());
+  ASSERT_EQ(host_.take_names(), std::vector<std::string>{"wellmonitor-alarm:a"});
+  // as wellpublish sends it up from an operator's command
+  GstEvent* ev = wm::shelve_event_new({"a", true, "anna", "cracked cylinder"});
+  wm::ShelveRequest r;
+  ASSERT_TRUE(wm::shelve_event_parse(ev, r));
+  gst_event_unref(ev);
+  core_.shelving().request(r);
+  push(S(), N());
+  ASSERT_EQ(host_.posted.size(), 2u);
+  EXPECT_STREQ(gst_structure_get_name(host_.posted[0]), "wellmonitor-clear");
+  EXPECT_STREQ(gst_structure_get_string(host_.posted[0], "reason"), "shelved");
+  EXPECT_STREQ(gst_structure_get_name(host_.posted[1]), "wellmonitor-shelved");
+  EXPECT_STREQ(gst_structure_get_string(host_.posted[1], "by"), "anna");
+  EXPECT_STREQ(gst_structure_get_string(host_.posted[1], "text"), "SHELVED well=a by=anna note=\"cracked cylinder\"");
+  host_.clear();
+  for (int i = 0; i < 4; ++i) push(S(), N());
+  EXPECT_TRUE(host_.take_names().empty()) << "a shelved well raises no alarm";
+  core_.shelving().set_list("");
+  push(S(), N());
+  push(S(), N());
+  EXPECT_EQ(host_.take_names(), (std::vector<std::string>{"wellmonitor-shelved:a", "wellmonitor-alarm:a"}))
+      << "put back while spilling: alarmed again";
+}
+
+TEST_F(Core, ShelvingAWellTheLayoutLacksIsOneWarningNamingIt) {
+  ASSERT_TRUE(start());
+  core_.shelving().set_list("a, nope");
+  push(N(), N());
+  push(N(), N());
+  ASSERT_EQ(host_.reports.size(), 1u);
+  EXPECT_EQ(host_.reports[0].type, GST_MESSAGE_WARNING);
+  EXPECT_NE(host_.reports[0].text.find("No well 'nope'"), std::string::npos) << host_.reports[0].text;
+}

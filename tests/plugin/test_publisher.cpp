@@ -432,6 +432,26 @@ TEST(Publisher, WhatIsLeftAtTheStopIsSentFirstByTheNextPublisherWithItsDelay) {
   fs::remove_all(dir);
 }
 
+TEST(Publisher, TheRetainedPresentIsNeverSpooledAndNotLeftAtTheStop) {
+  const fs::path dir = spool_dir("transient");
+  Script s;
+  s.up = false;  // the broker is away for the whole run
+  Warnings w;
+  Publisher p(std::make_unique<ScriptedTransport>(s), 10, w.callbacks(), open_spool(dir));
+  p.start();
+  Message state = msg("state r1w4 alarm");
+  state.transient = true;  // a well's state: the next start says it anew
+  Message stats = msg("stats", true);
+  stats.transient = true;
+  p.queue(std::move(state));
+  p.queue(msg("alarm"));
+  p.queue(std::move(stats));
+  EXPECT_EQ(p.stop(60000), 1u) << "only the alarm is left undelivered";
+  EXPECT_EQ(p.stats().spooled, 1u);
+  EXPECT_EQ(files_in(dir), 1u);
+  fs::remove_all(dir);
+}
+
 TEST(Publisher, ASigkilledProcessLosesNoAlarmItQueued) {
   const fs::path dir = spool_dir("killed");
   int ready[2];

@@ -211,6 +211,25 @@ TEST_F(WellEvents, ACameraLostEndsTheAlarmsThenSaysSoAndItsReturnSaysForHowLong)
                                           "camera.schema.json");
 }
 
+TEST_F(WellEvents, AMovedCameraSaysHowFarAndEndsNoAlarm) {
+  feed({well(0, "a", 0.9, true)});
+  wellpublish::CameraShift shift;
+  shift.dx = 20.04;
+  shift.dy = -9.96;
+  shift.confidence = 0.6234;
+  std::vector<Message> m = events_.camera("moved", "", s_, wall_us_, &shift);
+  ASSERT_EQ(m.size(), 1u) << "the alarm goes on: no clear";
+  EXPECT_EQ(m[0].topic, "plant/line1/cam1/camera");
+  const json moved = rendered(m[0]);
+  EXPECT_EQ(moved["kind"], "moved");
+  EXPECT_DOUBLE_EQ(moved["dx"].get<double>(), 20.0);
+  EXPECT_DOUBLE_EQ(moved["dy"].get<double>(), -10.0);
+  EXPECT_DOUBLE_EQ(moved["confidence"].get<double>(), 0.623);
+  EXPECT_EQ(moved["followed"], false);
+  EXPECT_FALSE(moved.contains("down_s"));
+  wellmonitor_test::expect_matches_schema(json::parse(wellpublish::with_delay(moved.dump(), 0)), "camera.schema.json");
+}
+
 TEST_F(WellEvents, AnAnalysedFrameGivesOneDroppableScoresMessage) {
   s_.publish_scores = true;
   std::vector<Message> m = feed({well(0, "a", 0.25, false), well(1, "b", 0.75, false)});
@@ -232,6 +251,218 @@ TEST_F(WellEvents, WellsOfNoLayoutAreLeftOutAndEveryBufferIsCounted) {
   EXPECT_EQ(rendered(m[0])["well"], "r1w3");
   EXPECT_TRUE(feed({}).empty());
   EXPECT_EQ(events_.frames(), 2u);
+}
+
+// ----------------------------------------------- state, stats, pictures, commands
+
+// The messages of one topic's last level ("state", "operator", ...), in order.
+static std::vector<Message> on(const std::vector<Message>& m, const std::string& kind) {
+  std::vector<Message> out;
+  for (const Message& x : m)
+    if (x.topic.find("/cam1/" + kind) != std::string::npos) out.push_back(x);
+  return out;
+}
+
+TEST_F(WellEvents, EveryWellsStateIsRetainedOnceThenAtEachChangeWithAPictureOfTheAlarm) {
+  s_.publish_state = true;
+  std::vector<Message> m = feed({well(0, "r1w1", 0.1, false), well(1, "r1w2", 0.2, false)});
+  ASSERT_EQ(m.size(), 2u) << "each well's state, once";
+  EXPECT_EQ(m[0].topic, "plant/line1/cam1/state/r1w1");
+  EXPECT_TRUE(m[0].retain);
+  const json first = rendered(m[0]);
+  EXPECT_EQ(first["state"], "normal");
+  EXPECT_TRUE(first["since"].is_null());
+  wellmonitor_test::expect_matches_schema(first, "state.schema.json");
+  EXPECT_TRUE(feed({well(0, "r1w1", 0.1, false), well(1, "r1w2", 0.2, false)}).empty()) << "no change, no message";
+
+  m = feed({well(0, "r1w1", 0.1, false), well(1, "r1w2", 0.9, true)});
+  ASSERT_EQ(m.size(), 3u) << "the event, the picture, the state";
+  EXPECT_EQ(m[0].topic, "plant/line1/cam1/events/r1w2");
+  const json alarm = rendered(m[0]);
+  // the picture: a binary JPEG, retained, the well marked on a larger view
+  EXPECT_EQ(m[1].topic, "plant/line1/cam1/snapshot/r1w2");
+  EXPECT_TRUE(m[1].retain);
+  EXPECT_EQ(m[1].time_us, 0) << "binary: never stamped with a delay";
+  Message pic = m[1];
+  pic.prepare(pic);
+  const std::vector<uchar> bytes(pic.payload.begin(), pic.payload.end());
+  const cv::Mat img = cv::imdecode(bytes, cv::IMREAD_COLOR);
+  ASSERT_FALSE(img.empty()) << "a JPEG that decodes";
+  EXPECT_EQ(img.cols, 640);
+  EXPECT_EQ(img.rows, 360) << "the 64x48 frame's 16:9 view, scaled";
+  // the well (x 28..40, y 10..20 of the 64x36 view, times 10) is boxed in red
+  const cv::Vec3b edge = img.at<cv::Vec3b>(150, 281);
+  EXPECT_GT(edge[2], 150);
+  EXPECT_LT(edge[1], 100);
+  const json state = rendered(m[2]);
+  EXPECT_EQ(m[2].topic, "plant/line1/cam1/state/r1w2");
+  EXPECT_TRUE(m[2].retain);
+  EXPECT_FALSE(m[2].droppable) << "an alarm's state is never dropped";
+  EXPECT_EQ(state["state"], "alarm");
+  EXPECT_EQ(state["event_id"], alarm["event_id"]);
+  EXPECT_EQ(state["acknowledged"], false);
+  wellmonitor_test::expect_matches_schema(state, "state.schema.json");
+
+  m = feed({well(0, "r1w1", 0.1, false), well(1, "r1w2", 0.1, false)});
+  ASSERT_EQ(m.size(), 2u) << "the clear and the state";
+  const json normal = rendered(m[1]);
+  EXPECT_EQ(normal["state"], "normal");
+  EXPECT_EQ(normal["last_event_id"], alarm["event_id"]);
+  EXPECT_EQ(normal["last_reason"], "normal");
+  wellmonitor_test::expect_matches_schema(normal, "state.schema.json");
+}
+
+TEST_F(WellEvents, AnAcknowledgementIsPublishedAndKeptInTheStateButNotForTheNextAlarm) {
+  s_.publish_state = true;
+  feed({well(0, "r1w1", 0.9, true)});
+  const std::string id = "cam1:r1w1:1796128988363";
+  wellpublish::Command ack;
+  ack.verb = wellpublish::Command::Verb::kAck;
+  ack.well = "r1w1";
+  ack.event_id = id;
+  ack.by = "anna";
+  ack.note = "crew on the way";
+  std::vector<Message> m = events_.command(ack, false, s_, wall_us_);
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_EQ(m[0].topic, "plant/line1/cam1/operator");
+  EXPECT_FALSE(m[0].retain);
+  const json done = rendered(m[0]);
+  EXPECT_EQ(done["kind"], "acknowledged");
+  EXPECT_EQ(done["event_id"], id);
+  EXPECT_EQ(done["by"], "anna");
+  wellmonitor_test::expect_matches_schema(json::parse(wellpublish::with_delay(done.dump(), 0)), "operator.schema.json");
+  const json state = rendered(m[1]);
+  EXPECT_EQ(state["state"], "alarm") << "acknowledged, still in alarm";
+  EXPECT_EQ(state["acknowledged"], true);
+  EXPECT_EQ(state["acknowledged_by"], "anna");
+  EXPECT_EQ(state["acknowledged_note"], "crew on the way");
+  wellmonitor_test::expect_matches_schema(state, "state.schema.json");
+
+  ack.event_id = "cam1:r1w1:1";
+  m = events_.command(ack, false, s_, wall_us_);
+  ASSERT_EQ(m.size(), 1u);
+  const json refused = rendered(m[0]);
+  EXPECT_EQ(refused["kind"], "refused");
+  EXPECT_EQ(refused["command"], "ack");
+  EXPECT_EQ(refused["error"], "well r1w1's alarm is " + id + ", not cam1:r1w1:1");
+  wellmonitor_test::expect_matches_schema(json::parse(wellpublish::with_delay(refused.dump(), 0)), "operator.schema.json");
+
+  feed({well(0, "r1w1", 0.1, false)});
+  m = feed({well(0, "r1w1", 0.9, true)});
+  const json next = rendered(on(m, "state").at(0));
+  EXPECT_EQ(next["state"], "alarm");
+  EXPECT_EQ(next["acknowledged"], false) << "an acknowledgement does not silence a new alarm";
+  ack.event_id.clear();
+  feed({well(0, "r1w1", 0.1, false)});
+  m = events_.command(ack, false, s_, wall_us_);
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(rendered(m[0])["error"], "well r1w1 is not in alarm (normal)");
+}
+
+TEST_F(WellEvents, AShelvingWellmonitorAppliedEndsTheAlarmWithReasonShelvedAndSaysWho) {
+  s_.publish_state = true;
+  feed({well(0, "r1w1", 0.9, true), well(1, "r1w2", 0.1, false)});
+  wellpublish::Command c;
+  c.verb = wellpublish::Command::Verb::kShelve;
+  c.well = "r1w1";
+  c.by = "anna";
+  c.note = "cylinder out of use";
+  EXPECT_TRUE(events_.command(c, true, s_, wall_us_).empty()) << "published once wellmonitor applied it";
+  WellResult shelved = well(0, "r1w1", 0.9, false);
+  shelved.shelved = true;
+  std::vector<Message> m = feed({shelved, well(1, "r1w2", 0.1, false)});
+  ASSERT_EQ(m.size(), 3u) << "the clear, the action, the state";
+  const json clear = rendered(m[0]);
+  EXPECT_EQ(clear["kind"], "clear");
+  EXPECT_EQ(clear["reason"], "shelved");
+  wellmonitor_test::expect_matches_schema(json::parse(wellpublish::with_delay(clear.dump(), 0)), "event.schema.json");
+  const json action = rendered(m[1]);
+  EXPECT_EQ(action["kind"], "shelved");
+  EXPECT_EQ(action["by"], "anna");
+  EXPECT_EQ(action["note"], "cylinder out of use");
+  const json state = rendered(m[2]);
+  EXPECT_EQ(state["state"], "shelved");
+  EXPECT_EQ(state["by"], "anna");
+  wellmonitor_test::expect_matches_schema(state, "state.schema.json");
+  EXPECT_TRUE(feed({shelved, well(1, "r1w2", 0.1, false)}).empty());
+  // put back through the property: said so, by "property"
+  m = feed({well(0, "r1w1", 0.1, false), well(1, "r1w2", 0.1, false)});
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_EQ(rendered(m[0])["kind"], "unshelved");
+  EXPECT_EQ(rendered(m[0])["by"], "property");
+  EXPECT_EQ(rendered(m[1])["state"], "normal");
+  // refused: no wellmonitor took it, or no such well
+  m = events_.command(c, false, s_, wall_us_);
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(rendered(m[0])["error"], "no wellmonitor upstream took the command");
+  c.well = "r9w9";
+  m = events_.command(c, true, s_, wall_us_);
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(rendered(m[0])["error"], "no well r9w9 in the layout");
+}
+
+TEST_F(WellEvents, TheStatsCountTheFramesAndListTheWellsInAlarmAndShelved) {
+  s_.publish_state = true;
+  wellpublish::StatsData d;
+  d.now_us = wall_us_;
+  d.started_us = wall_us_ - 5000000;
+  d.model = "models/default.wmm";
+  const json waiting = rendered(events_.stats(d, s_));
+  EXPECT_EQ(waiting["camera_state"], "waiting");
+  EXPECT_TRUE(waiting["last_frame_time"].is_null());
+  wellmonitor_test::expect_matches_schema(waiting, "stats.schema.json");
+  WellResult shelved = well(1, "r1w2", 0.1, false);
+  shelved.shelved = true;
+  WellResult late = well(0, "r1w1", 0.9, true, false);
+  late.late = true;
+  feed({well(0, "r1w1", 0.9, true), shelved});
+  feed({late, shelved});
+  feed({well(0, "r1w1", 0.9, true, false), shelved});
+  d.now_us = wall_us_;
+  Message m = events_.stats(d, s_);
+  EXPECT_EQ(m.topic, "plant/line1/cam1/stats");
+  EXPECT_TRUE(m.retain);
+  const json st = rendered(m);
+  EXPECT_EQ(st["camera_state"], "up");
+  EXPECT_EQ(st["frames_in"], 3);
+  EXPECT_EQ(st["frames_analysed"], 1);
+  EXPECT_EQ(st["frames_late"], 1);
+  EXPECT_NEAR(st["fps_in"].get<double>(), 3 / 0.25, 0.1) << "3 frames in the quarter second since the last stats";
+  EXPECT_EQ(st["wells"], 2);
+  EXPECT_EQ(st["wells_in_alarm"], json::array({"r1w1"}));
+  EXPECT_EQ(st["wells_shelved"], json::array({"r1w2"}));
+  EXPECT_EQ(st["alarms"], 1);
+  EXPECT_EQ(st["model"], "models/default.wmm");
+  EXPECT_DOUBLE_EQ(st["threshold"].get<double>(), 0.5);
+  wellmonitor_test::expect_matches_schema(st, "stats.schema.json");
+  events_.camera("lost", "no-frames", s_, wall_us_);
+  EXPECT_EQ(rendered(events_.stats(d, s_))["camera_state"], "lost");
+}
+
+TEST(Commands, AreReadOrRefusedWithOneLineSayingWhy) {
+  const wellpublish::Command c =
+      wellpublish::parse_command(R"({"command":"ack","well":"r1w4","event_id":"t:r1w4:1","by":"anna","note":"x"})");
+  EXPECT_EQ(c.verb, wellpublish::Command::Verb::kAck);
+  EXPECT_EQ(c.well, "r1w4");
+  EXPECT_EQ(c.event_id, "t:r1w4:1");
+  EXPECT_EQ(c.by, "anna");
+  wellmonitor_test::expect_matches_schema(json::parse(R"({"command":"ack","well":"r1w4","event_id":"t:r1w4:1","by":"anna","note":"x"})"),
+                                          "command.schema.json");
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"shelve r1w4", "a command is a JSON object such as {\"command\": \"shelve\", \"well\": \"r1w4\", \"by\": \"NAME\"}"},
+      {R"({"command":"mute","well":"r1w4"})", "unknown command 'mute' (shelve, unshelve or ack)"},
+      {R"({"command":"shelve"})", "the command has no \"well\""},
+      {R"({"command":"shelve","well":7})", "\"well\" must be a string"},
+      {R"({"command":"shelve","well":"r1w4","wells":["r1w5"]})", "unknown field \"wells\" in the command"},
+  };
+  for (const auto& [payload, why] : bad) {
+    try {
+      wellpublish::parse_command(payload);
+      ADD_FAILURE() << payload << " was taken";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_EQ(std::string(e.what()), why);
+    }
+  }
 }
 
 TEST(WellEventsDelay, ASentMessageSaysHowLateItIs) {

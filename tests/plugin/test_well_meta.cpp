@@ -35,6 +35,8 @@ wm::WellResult result(int index, const char* id, double score, bool anomaly, boo
   r.anomaly = anomaly;
   r.alarm = alarm;
   r.analysed = index % 2 == 0;
+  r.late = !r.analysed;
+  r.shelved = index == 3;
   return r;
 }
 
@@ -59,6 +61,8 @@ TEST_F(WellMeta, WhatIsAddedIsReadBackFieldByField) {
   EXPECT_TRUE(w.anomaly);
   EXPECT_TRUE(w.alarm);
   EXPECT_FALSE(w.analysed);
+  EXPECT_TRUE(w.late);
+  EXPECT_TRUE(w.shelved);
 }
 
 TEST_F(WellMeta, TheMetaIsAGStreamerRegionOfInterestOfTypeWell) {

@@ -1,7 +1,8 @@
 // wellmonitor's camera-shift watchdog on the demo replay moved in the picture
 // (videobox: 20 px to the right and 10 px up), with the replay's own first
 // frame, unmoved, as the reference frame:
-//  - "wellmonitor-camera-moved" is posted with the right shift;
+//  - "wellmonitor-camera-moved" is posted with the right shift, and
+//    wellpublish publishes it as the camera event "moved";
 //  - with follow-shift the boxes move with the table, and the scripted spills
 //    of the clip are alarmed on their wells, in time, with no false alarm;
 //  - without it the boxes stay where the layout puts them;
@@ -13,6 +14,7 @@
 #include <gst/gst.h>
 #include <gst/video/video.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdlib>
 #include <filesystem>
@@ -181,12 +183,24 @@ TEST(Watchdog, AMovedCameraIsReportedAndFollowedAndTheSpillsStillAlarm) {
 
 TEST(Watchdog, WithoutFollowShiftTheMoveIsReportedAndTheBoxesStay) {
   Outcome moved, plain;
-  run(moved_replay(12, ""), moved);
+  // published too: wellpublish (method file) writes the camera event "moved"
+  const fs::path events = g_tmp / "moved-events.jsonl";
+  fs::remove(events);
+  run(moved_replay(12, "! wellpublish method=file address=\"" + events.string() + "\""), moved);
   ASSERT_TRUE(moved.error.empty()) << moved.error;
   ASSERT_EQ(moved.moves.size(), 1u);
   gboolean followed = TRUE;
   gst_structure_get_boolean(moved.moves[0], "followed", &followed);
   EXPECT_FALSE(followed);
+  double dx = 0;
+  gst_structure_get_double(moved.moves[0], "dx", &dx);
+  std::ifstream lines(events);
+  std::vector<nlohmann::json> published;
+  for (std::string l; std::getline(lines, l);) published.push_back(nlohmann::json::parse(l));
+  ASSERT_EQ(published.size(), 1u);
+  EXPECT_EQ(published[0]["kind"], "moved");
+  EXPECT_NEAR(published[0]["dx"].get<double>(), dx, 0.06);
+  EXPECT_EQ(published[0]["followed"], false);
   // the boxes where the layout puts them: as in an unwatched run
   run("filesrc location=\"" + kReplay + "\" ! decodebin ! identity eos-after=2 ! wellmonitor model=\"" + kModel +
           "\" wells=\"" + kLayout + "\" device=cpu threads=1 ! fakesink name=sink sync=false",

@@ -11,6 +11,11 @@
 //    every alarm and clear still arrives exactly once, in order;
 //  - no broker at all: the pipeline completes, with a warning naming it;
 //  - method file writes the same events as JSON lines;
+//  - a dashboard (python3-paho-mqtt) connecting while a well is in alarm
+//    learns it from the retained state, reads the retained stats and the
+//    alarm's JPEG picture, acknowledges it through the command topic and
+//    follows it to its end; a well shelved through the command topic raises
+//    no alarm; every message matches its kind's schema;
 //  - on its own (GstHarness, method file): a camera lost during an alarm ends
 //    it with reason camera-lost and publishes the camera event; the end of the
 //    stream or the stop ends it with reason stopped.
@@ -20,6 +25,7 @@
 #include "support/gst_build_registry.h"
 #include "support/json_schema.h"
 #include "support/mqtt_broker.h"
+#include "support/subprocess.h"
 
 #include "well-meta.h"
 
@@ -34,6 +40,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -237,7 +244,7 @@ TEST(Publish, EveryAlarmAndClearArrivesInOrderWithADecodableSnapshot) {
   const fs::path frames = g_tmp / "frames-order";
   std::vector<std::string> missing_frames;  // frame files absent when their event arrived
   sub.on_message = [&](const Received& r) {
-    if (r.topic.find("/status") != std::string::npos) return;
+    if (r.topic.find("/events/") == std::string::npos) return;
     const json e = json::parse(r.payload);
     if (!e.contains("frame_path") || !e["frame_path"].is_string() || !fs::exists(e["frame_path"].get<std::string>()))
       missing_frames.push_back(r.payload.substr(0, 200));
@@ -290,13 +297,136 @@ TEST(Publish, EveryAlarmAndClearArrivesInOrderWithADecodableSnapshot) {
   }
   // topics per camera and well; the availability topic said online first
   for (const Received& g : got)
-    if (g.topic.find("/status") == std::string::npos) {
+    if (g.topic.find("/events/") != std::string::npos) {
       const json e = json::parse(g.payload);
       EXPECT_EQ(g.topic, "wellmonitor/table1/events/" + e["well"].get<std::string>());
     }
   ASSERT_FALSE(got.empty());
   EXPECT_EQ(got.front().topic, "wellmonitor/table1/status");
   EXPECT_EQ(got.front().payload, "online");
+}
+
+// The schema of what arrived on `topic` ("" none: status, and the pictures).
+std::string schema_of(const std::string& topic) {
+  for (const auto& [level, schema] : std::vector<std::pair<std::string, std::string>>{
+           {"/events/", "event"}, {"/state/", "state"}, {"/stats", "stats"}, {"/operator", "operator"},
+           {"/command", "command"}, {"/camera", "camera"}, {"/scores", "scores"}})
+    if (topic.find(level) != std::string::npos) return schema + ".schema.json";
+  return "";
+}
+
+// A command as a client sends it: Mosquitto's own mosquitto_pub, QoS 1.
+void send_command(int port, const std::string& topic, const json& command) {
+  const wellmonitor_test::ProcessResult r = wellmonitor_test::run_process(
+      "/usr/bin/mosquitto_pub",
+      {"-h", "127.0.0.1", "-p", std::to_string(port), "-q", "1", "-t", topic, "-m", command.dump()}, g_tmp.string());
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+}
+
+TEST(Publish, ADashboardConnectingDuringAnAlarmLearnsItAcknowledgesItAndFollowsItToItsEnd) {
+  SKIP_IN_THE_OTHER_SUITE();
+  REQUIRE_BROKER();
+  if (wellmonitor_test::run_process("/usr/bin/python3", {"-c", "import paho.mqtt.client, PIL.Image"}, g_tmp.string())
+          .exit_code != 0)
+    GTEST_SKIP() << "python3-paho-mqtt or python3-pil is not installed (tools/setup-deps.sh)";
+  const std::string video = clip(230);  // the spills at r1w4 (frames 50-110) and r2w9 (from 168)
+  ASSERT_FALSE(video.empty());
+  const int port = wellmonitor_test::free_loopback_port();
+  Broker broker(g_tmp / "broker-dashboard", port);
+  ASSERT_TRUE(broker.start()) << broker.log();
+  Subscriber sub(port, "wellmonitor/#", "test-dashboard");
+  ASSERT_TRUE(sub.wait_subscribed(5000));
+  const std::string base = "wellmonitor/table1";
+  auto state_is = [&](const std::string& well, const std::function<bool(const json&)>& test) {
+    return sub.wait_for(
+        [&](const std::vector<Received>& got) {
+          for (auto it = got.rbegin(); it != got.rend(); ++it)
+            if (it->topic == base + "/state/" + well) return test(json::parse(it->payload));
+          return false;
+        },
+        20000);
+  };
+
+  wellmonitor_test::ProcessResult dashboard;
+  std::thread dashboard_thread;
+  bool paused = false;
+  Outcome r = run(
+      monitor_launch(video, "wellpublish name=pub address=mqtt://127.0.0.1:" + std::to_string(port) +
+                                " camera=table1 stats-interval=1"),
+      [&](const Change& c, GstElement* pub) {
+        if (paused || c.kind != "alarm" || c.well != "r1w4") return;
+        // the alarm holds still while the operators act: the pipeline waits
+        paused = true;
+        GstElement* pipeline = GST_ELEMENT(gst_element_get_parent(pub));
+        gst_element_set_state(pipeline, GST_STATE_PAUSED);
+        send_command(port, base + "/command", {{"command", "shelve"}, {"well", "r2w9"}, {"by", "test"},
+                                                {"note", "cylinder out of use"}});
+        ASSERT_TRUE(state_is("r1w4", [](const json& s) { return s["state"] == "alarm"; }));
+        // the dashboard comes now, late, and acknowledges
+        dashboard_thread = std::thread([&] {
+          dashboard = wellmonitor_test::run_process(
+              "/usr/bin/python3",
+              {kSource + "/tests/plugin/dashboard_client.py", "127.0.0.1", std::to_string(port), base, "20"},
+              g_tmp.string());
+        });
+        EXPECT_TRUE(state_is("r1w4", [](const json& s) { return s.value("acknowledged", false); }));
+        gst_element_set_state(pipeline, GST_STATE_PLAYING);
+        gst_object_unref(pipeline);
+      },
+      [&](GstElement*) {
+        sub.wait_for([&](const std::vector<Received>& g) { return events_of(g).size() >= 2; }, 20000);
+      });
+  if (dashboard_thread.joinable()) dashboard_thread.join();
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  ASSERT_TRUE(paused) << "r1w4 was never in alarm";
+  EXPECT_EQ(r.monitor, (std::vector<Change>{{"alarm", "r1w4", 50}, {"clear", "r1w4", 110}}))
+      << "r2w9, shelved, raised no alarm";
+
+  // what the dashboard saw
+  ASSERT_EQ(dashboard.exit_code, 0) << dashboard.describe();
+  const json seen = json::parse(dashboard.out);
+  EXPECT_EQ(seen["well"], "r1w4");
+  EXPECT_EQ(seen["alarm_state_retained"], true) << "learnt from the broker's retained state";
+  EXPECT_EQ(seen["stats_retained"], true);
+  EXPECT_EQ(seen["stats"]["camera_state"], "up");
+  EXPECT_EQ(seen["stats"]["wells"], 42);
+  EXPECT_EQ(seen["stats"]["wells_in_alarm"], json::array({"r1w4"}));
+  EXPECT_EQ(seen["stats"]["model"], kModel);
+  EXPECT_EQ(seen["picture"], json({{"format", "JPEG"}, {"width", 640}, {"height", 360}, {"retained", true}}));
+  EXPECT_EQ(seen["acknowledged_by"], json::array({"dashboard"}));
+  EXPECT_EQ(seen["end"]["state"], "normal");
+  EXPECT_EQ(seen["end"]["last_event_id"], seen["event_id"]);
+  EXPECT_EQ(seen["end"]["last_reason"], "normal");
+
+  // every message against its kind's schema; the picture decodes
+  ASSERT_TRUE(sub.wait_for(
+      [](const std::vector<Received>& g) { return !g.empty() && g.back().payload == "offline"; }, 10000));
+  const std::vector<Received> got = sub.received();
+  std::map<std::string, int> kinds;
+  json last_r2w9;
+  for (const Received& g : got) {
+    SCOPED_TRACE(g.topic);
+    if (g.topic.find("/snapshot/") != std::string::npos) {
+      const cv::Mat pic = cv::imdecode(std::vector<uchar>(g.payload.begin(), g.payload.end()), cv::IMREAD_COLOR);
+      EXPECT_EQ(pic.size(), cv::Size(640, 360));
+      kinds["snapshot"]++;
+      continue;
+    }
+    const std::string schema = schema_of(g.topic);
+    if (schema.empty()) continue;
+    const json m = json::parse(g.payload);
+    wellmonitor_test::expect_matches_schema(m, schema);
+    kinds[schema]++;
+    if (g.topic == base + "/state/r2w9") last_r2w9 = m;
+  }
+  EXPECT_EQ(kinds["snapshot"], 1);
+  EXPECT_EQ(kinds["event.schema.json"], 2);
+  EXPECT_EQ(kinds["command.schema.json"], 2) << "the test's shelve, the dashboard's ack";
+  EXPECT_EQ(kinds["operator.schema.json"], 2) << "shelved, acknowledged";
+  EXPECT_GE(kinds["stats.schema.json"], 2);
+  EXPECT_GE(kinds["state.schema.json"], 42 + 4) << "every well once; r1w4 alarm, acknowledged, normal; r2w9 shelved";
+  EXPECT_EQ(last_r2w9["state"], "shelved");
+  EXPECT_EQ(last_r2w9["by"], "test");
 }
 
 TEST(Publish, ABrokerKilledMidRunLosesNothingAndNeverStallsThePipeline) {
@@ -324,12 +454,14 @@ TEST(Publish, ABrokerKilledMidRunLosesNothingAndNeverStallsThePipeline) {
         // the broker is sent again, a duplicate by the protocol's rules):
         // kill the broker
         ASSERT_TRUE(sub.wait_for([](const std::vector<Received>& g) { return events_of(g).size() >= 1; }, 10000));
-        guint64 delivered = 0;
-        for (int i = 0; i < 1000 && delivered < 1; ++i) {
-          g_object_get(pub, "delivered", &delivered, nullptr);
-          if (delivered < 1) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        // nothing waiting for an acknowledgement: everything queued before,
+        // the alarm included (and the wells' states), was acknowledged
+        guint64 waiting = 1;
+        for (int i = 0; i < 1000 && waiting > 0; ++i) {
+          g_object_get(pub, "waiting", &waiting, nullptr);
+          if (waiting > 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
         }
-        ASSERT_EQ(delivered, 1u);
+        ASSERT_EQ(waiting, 0u);
         broker.kill();
         killed = true;
         changes_before_kill = 1;

@@ -266,4 +266,43 @@ TEST(AlarmLifecycle, EveryEndHasAName) {
   EXPECT_STREQ(wm::alarm_end_name(wm::AlarmEnd::kLayoutChanged), "reconfigured");
   EXPECT_STREQ(wm::alarm_end_name(wm::AlarmEnd::kCameraLost), "camera-lost");
   EXPECT_STREQ(wm::alarm_end_name(wm::AlarmEnd::kCameraObscured), "camera-obscured");
+  EXPECT_STREQ(wm::alarm_end_name(wm::AlarmEnd::kShelved), "shelved");
+}
+
+TEST(AlarmLifecycle, ShelvingAWellEndsItsAlarmAndRaisesNoneUntilItIsPutBack) {
+  wm::AlarmLifecycle a;
+  a.set_wells({"r1w1", "r1w2"});
+  a.set_scope("cam");
+  int64_t ms = 0;
+  auto frame = [&](double score) { return a.decide({0.1, score}, kThreshold, rule(2, 2), at_ms(ms += 40)); };
+  frame(0.9);
+  ASSERT_EQ(frame(0.9).size(), 1u);
+  const std::string id = a.well(1).event_id;
+  const wm::AlarmChange* end = a.shelve(1, true);
+  ASSERT_NE(end, nullptr) << "the alarm in progress ends";
+  EXPECT_FALSE(end->alarm);
+  EXPECT_EQ(end->reason, wm::AlarmEnd::kShelved);
+  EXPECT_EQ(end->event_id, id);
+  EXPECT_TRUE(a.well(1).shelved);
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(frame(0.9).empty()) << "a shelved well raises no alarm";
+  EXPECT_EQ(a.shelve(1, true), nullptr) << "shelving it again changes nothing";
+  a.end_all(wm::AlarmEnd::kCameraLost);
+  EXPECT_TRUE(a.well(1).shelved) << "shelved across the end of every alarm";
+  EXPECT_EQ(a.shelve(1, false), nullptr);
+  frame(0.9);
+  const std::vector<wm::AlarmChange> again = frame(0.9);
+  ASSERT_EQ(again.size(), 1u) << "put back while still spilling: a new alarm";
+  EXPECT_TRUE(again[0].alarm);
+  EXPECT_NE(again[0].event_id, id);
+}
+
+TEST(AlarmLifecycle, FollowsAShelvingDecidedUpstreamAsTheEndOfTheAlarm) {
+  wm::AlarmLifecycle a;
+  a.set_scope("cam");
+  ASSERT_NE(a.follow(0, "r1w1", 0.9, true, true, at_ms(0)), nullptr);
+  const wm::AlarmChange* end = a.follow(0, "r1w1", 0.9, true, false, at_ms(40), true);
+  ASSERT_NE(end, nullptr);
+  EXPECT_EQ(end->reason, wm::AlarmEnd::kShelved) << "not normal: the well was shelved";
+  EXPECT_TRUE(a.well(0).shelved);
+  EXPECT_EQ(a.follow(0, "r1w1", 0.9, true, false, at_ms(80), true), nullptr);
 }

@@ -21,6 +21,8 @@ const char* alarm_end_name(AlarmEnd reason) {
       return "camera-lost";
     case AlarmEnd::kCameraObscured:
       return "camera-obscured";
+    case AlarmEnd::kShelved:
+      return "shelved";
   }
   return "unknown";
 }
@@ -48,7 +50,7 @@ const std::vector<AlarmChange>& AlarmLifecycle::decide(const std::vector<double>
 }
 
 const AlarmChange* AlarmLifecycle::follow(size_t index, const std::string& id, double score, bool anomaly, bool alarm,
-                                          const AlarmTime& time) {
+                                          const AlarmTime& time, bool shelved) {
   if (index >= wells_.size()) wells_.resize(index + 1);
   WellAlarm& w = wells_[index];
   if (w.id != id) {  // another layout: start afresh
@@ -56,7 +58,23 @@ const AlarmChange* AlarmLifecycle::follow(size_t index, const std::string& id, d
     w.id = id;
   }
   changes_.clear();
+  if (shelved != w.shelved) {
+    w.shelved = shelved;
+    if (shelved && w.alarm) {
+      end(index, AlarmEnd::kShelved);
+      return &changes_.back();
+    }
+  }
   track(index, score, anomaly, alarm, time);
+  return changes_.empty() ? nullptr : &changes_.back();
+}
+
+const AlarmChange* AlarmLifecycle::shelve(size_t index, bool shelved) {
+  changes_.clear();
+  if (index >= wells_.size()) return nullptr;
+  WellAlarm& w = wells_[index];
+  w.shelved = shelved;
+  if (shelved && w.alarm) end(index, AlarmEnd::kShelved);
   return changes_.empty() ? nullptr : &changes_.back();
 }
 
@@ -66,6 +84,7 @@ const std::vector<AlarmChange>& AlarmLifecycle::end_all(AlarmEnd reason) {
     if (wells_[i].alarm) end(i, reason);
     WellAlarm fresh;
     fresh.id = std::move(wells_[i].id);
+    fresh.shelved = wells_[i].shelved;
     wells_[i] = std::move(fresh);
   }
   rule_.reset();
@@ -81,6 +100,7 @@ void AlarmLifecycle::track(size_t i, double score, bool anomaly, bool alarm, con
   WellAlarm& w = wells_[i];
   w.score = score;
   w.anomaly = anomaly;
+  if (w.shelved) alarm = false;  // a shelved well raises no alarm
   // the highest score of the run over the threshold, and of the alarm
   if (anomaly || alarm || w.alarm) {
     if (std::isnan(score) || score > w.top_score) w.top_score = score;

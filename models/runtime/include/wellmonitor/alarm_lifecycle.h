@@ -41,10 +41,11 @@ enum class AlarmEnd {
   kLayoutChanged,   // a new well layout replaced the wells
   kCameraLost,      // the camera stopped sending frames
   kCameraObscured,  // the camera shows nothing usable (covered, fogged, dark)
+  kShelved,         // an operator shelved (masked) the well
 };
 
 // "normal", "flush", "gap", "stopped", "reconfigured", "camera-lost",
-// "camera-obscured".
+// "camera-obscured", "shelved".
 const char* alarm_end_name(AlarmEnd reason);
 
 // How the decision is made (wellmonitor's properties).
@@ -72,6 +73,8 @@ struct WellAlarm {
   std::string event_id;        // the alarm in progress: "<scope>:<well>:<ms>", else empty
   int64_t since_wall_us = 0;   // when the alarm in progress started
   uint64_t since_running_ns = AlarmTime::kNone;
+  // Shelved (masked) by an operator: it raises no alarm until unshelved.
+  bool shelved = false;
 };
 
 // An alarm that started or ended on a frame.
@@ -102,8 +105,17 @@ class AlarmLifecycle {
   // metas): well `index`, named `id`, is or is not in alarm on this frame.
   // A well whose id changed at that index (a new layout) starts afresh,
   // without an end. Returns the change, or nullptr (valid until the next call).
+  // `shelved`: the well is shelved upstream; an alarm that ends because it
+  // was shelved ends with reason kShelved.
   const AlarmChange* follow(size_t index, const std::string& id, double score, bool anomaly, bool alarm,
-                            const AlarmTime& time);
+                            const AlarmTime& time, bool shelved = false);
+
+  // Shelves (masks) well `index` or puts it back. A shelved well raises no
+  // alarm; an alarm in progress on it ends now, with reason kShelved (the
+  // change returned, or nullptr). Unshelved, the decision goes on from the
+  // scores: a well still over the threshold alarms on its next frame. A
+  // shelved well stays shelved across end_all().
+  const AlarmChange* shelve(size_t index, bool shelved);
 
   // Ends every alarm in progress with `reason` and forgets every well's runs
   // and scores (the camera lost, the stream stopped, a new layout, a flush).

@@ -17,5 +17,13 @@ inline constexpr const char* kCameraBackEvent = "wellmonitor-camera-back";
 // their references) and, when it has one, a reason.
 inline constexpr const char* kCameraObscuredEvent = "wellmonitor-camera-obscured";
 inline constexpr const char* kCameraUnobscuredEvent = "wellmonitor-camera-unobscured";
+// The camera-shift watchdog's report, sent by wellmonitor with the message's
+// fields (dx, dy, confidence, followed, offset-x, offset-y).
+inline constexpr const char* kCameraMovedEvent = "wellmonitor-camera-moved";
+
+// GST_EVENT_CUSTOM_UPSTREAM {well, shelved, by, note}: an operator shelves a
+// well or puts it back; wellpublish sends it up to wellmonitor
+// (plugin/common/operator-events.h writes and reads it).
+inline constexpr const char* kShelveEvent = "wellmonitor-shelve";
 
 }  // namespace wellmonitor

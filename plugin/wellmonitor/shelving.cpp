@@ -1,0 +1,113 @@
+/* The wells an operator shelved, and their application to the alarms. */
+
+#include "shelving.h"
+
+#include <algorithm>
+
+namespace wellmonitor {
+
+std::vector<std::string>
+parse_well_list (const std::string & text)
+{
+  std::vector<std::string> out;
+  std::string cur;
+  auto flush = [&]() {
+    if (!cur.empty () && std::find (out.begin (), out.end (), cur) == out.end ())
+      out.push_back (cur);
+    cur.clear ();
+  };
+  for (const char c : text) {
+    if (c == ',' || c == ' ' || c == '\t' || c == ';' || c == '\n')
+      flush ();
+    else
+      cur += c;
+  }
+  flush ();
+  return out;
+}
+
+void
+Shelving::set_list (const std::string & text)
+{
+  std::lock_guard<std::mutex> lock (mutex_);
+  wells_ = parse_well_list (text);
+  for (const std::string & w : wells_) {
+    auto it = std::find_if (who_.begin (), who_.end (),
+        [&](const auto & p) { return p.first == w; });
+    if (it == who_.end ())
+      who_.push_back ({w, {"property", ""}});
+  }
+  /* a well put back by the property was put back by it */
+  for (auto & p : who_)
+    if (std::find (wells_.begin (), wells_.end (), p.first) == wells_.end ())
+      p.second = {"property", ""};
+  reported_.clear ();
+}
+
+std::string
+Shelving::list () const
+{
+  std::lock_guard<std::mutex> lock (mutex_);
+  std::string out;
+  for (const std::string & w : wells_)
+    out += (out.empty () ? "" : ",") + w;
+  return out;
+}
+
+void
+Shelving::request (const ShelveRequest & r)
+{
+  std::lock_guard<std::mutex> lock (mutex_);
+  auto in = std::find (wells_.begin (), wells_.end (), r.well);
+  if (r.shelved && in == wells_.end ())
+    wells_.push_back (r.well);
+  else if (!r.shelved && in != wells_.end ())
+    wells_.erase (in);
+  auto it = std::find_if (who_.begin (), who_.end (),
+      [&](const auto & p) { return p.first == r.well; });
+  const Who who { r.by, r.note };
+  if (it == who_.end ())
+    who_.push_back ({r.well, who});
+  else
+    it->second = who;
+  reported_.erase (r.well);
+}
+
+ShelveOutcome
+Shelving::apply (AlarmLifecycle & alarms)
+{
+  ShelveOutcome out;
+  std::lock_guard<std::mutex> lock (mutex_);
+  for (size_t i = 0; i < alarms.size (); i++) {
+    const WellAlarm & w = alarms.well (i);
+    const bool want = std::find (wells_.begin (), wells_.end (), w.id) !=
+        wells_.end ();
+    if (want == w.shelved)
+      continue;
+    ShelveChange c;
+    c.index = i;
+    c.well = w.id;
+    c.shelved = want;
+    auto it = std::find_if (who_.begin (), who_.end (),
+        [&](const auto & p) { return p.first == c.well; });
+    if (it != who_.end ()) {
+      c.by = it->second.by;
+      c.note = it->second.note;
+    }
+    if (const AlarmChange * end = alarms.shelve (i, want))
+      out.ends.push_back (*end);
+    out.changes.push_back (std::move (c));
+  }
+  if (alarms.size () > 0) {
+    for (const std::string & id : wells_) {
+      bool found = false;
+      for (size_t i = 0; i < alarms.size () && !found; i++)
+        found = alarms.well (i).id == id;
+      if (!found && reported_.insert (id).second)
+        out.unknown.push_back (id);
+    }
+  }
+  return out;
+}
+
+}  // namespace wellmonitor
