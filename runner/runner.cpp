@@ -48,6 +48,7 @@ HeartbeatInput Runner::heartbeat_input(double now) const {
   in.frames_out = health_.frames_out.load();
   in.wells_in_alarm = health_.wells_in_alarm.load();
   in.stopping = stop_.requested() || final_stop_started_;
+  in.shadow = !o_.shadow_dir.empty();
   return in;
 }
 
@@ -136,6 +137,14 @@ bool Runner::build(std::string& error) {
       gst_pad_add_probe(out, GST_PAD_PROBE_TYPE_BUFFER, on_monitor_out, this, nullptr);
       gst_object_unref(out);
     }
+    if (!o_.shadow_dir.empty()) {
+      shadow_ = std::make_unique<ShadowCapture>(o_, camera_);
+      lines_.set_alarm_prefix("SHADOW ");
+      if (!shadow_->attach(monitor, error)) {
+        gst_object_unref(monitor);
+        return false;
+      }
+    }
     gst_object_unref(monitor);
   }
   if (!set_up_live_view(error)) return false;
@@ -158,7 +167,9 @@ bool Runner::set_up_live_view(std::string& error) {
     g_object_get(monitor, "model", &model, nullptr);
     if (model) {
       gchar* base = g_path_get_basename(model);
-      g_object_set(overlay, "model-name", base, nullptr);
+      // the status line on every screen says that nothing is sent
+      const std::string shown = std::string(base) + (o_.shadow_dir.empty() ? "" : " - SHADOW MODE, NO ALARM SENT");
+      g_object_set(overlay, "model-name", shown.c_str(), nullptr);
       g_free(base);
     }
     g_free(model);
@@ -194,7 +205,8 @@ int Runner::finish() {
     std::fprintf(stderr, "%s: error: %s\n", name.c_str(), d.line.c_str());
   else if (!d.line.empty())
     std::fprintf(stderr, "%s: %s\n", name.c_str(), d.line.c_str());
-  const std::string counts = std::to_string(lines_.alarms()) + " alarm" + (lines_.alarms() == 1 ? "" : "s");
+  const std::string counts = std::to_string(lines_.alarms()) + (shadow_ ? " shadow alarm" : " alarm") +
+                             (lines_.alarms() == 1 ? "" : "s") + (shadow_ ? " (none sent)" : "");
   if (d.code == kExitOk && !o_.output.empty()) {
     std::fprintf(stderr, "%s: wrote %s and %s (%s)\n", name.c_str(), o_.output.c_str(), o_.log.c_str(), counts.c_str());
   } else {
@@ -272,6 +284,7 @@ int Runner::run() {
   if (final_stop_thread_) g_thread_join(final_stop_thread_);
   final_stop_thread_ = nullptr;
   restream_.reset();  // the pipeline has stopped: the viewers are told
+  if (shadow_) shadow_->finish();  // every segment is closed: the last clips
   g_thread_pool_free(events_pool_, TRUE, TRUE);
   events_pool_ = nullptr;
   const gint64 until = g_get_monotonic_time() + kTeardownWaitUs;

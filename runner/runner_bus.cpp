@@ -83,6 +83,9 @@ void Runner::on_element(GstMessage* msg) {
   if (gst_structure_has_name(s, "splitmuxsink-fragment-opened")) {
     const gchar* location = gst_structure_get_string(s, "location");
     current_segment_ = location ? location : "";
+    guint64 running = GST_CLOCK_TIME_NONE;
+    if (shadow_ && location && gst_structure_get_uint64(s, "running-time", &running) && GST_CLOCK_TIME_IS_VALID(running))
+      shadow_->segment_opened(location, static_cast<int64_t>(running));
     prune_recording();
   } else if (gst_structure_has_name(s, "splitmuxsink-fragment-closed")) {
     prune_recording();

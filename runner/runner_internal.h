@@ -13,6 +13,7 @@
 #include "pipeline_description.h"
 #include "restream.h"
 #include "service.h"
+#include "shadow_capture.h"
 #include "stop_sequence.h"
 #include "supervisor.h"
 #include "truth_check.h"
@@ -165,6 +166,7 @@ class Runner {
   uint64_t undelivered_reported_ = 0;
   std::string undelivered_where_;
   std::unique_ptr<Restream> restream_;  // --restream-port
+  std::unique_ptr<ShadowCapture> shadow_;  // --shadow
 };
 
 // The events pool's task: one event sent into a pad (off the main loop).

@@ -43,6 +43,7 @@ void Runner::tick() {
   }
   apply_stop(stop_.tick(now));
   if (!o_.record_dir.empty() && now >= next_prune_) prune_recording();
+  if (shadow_) shadow_->tick(now);
 }
 
 void Runner::prune_recording() {
