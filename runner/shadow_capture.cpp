@@ -62,6 +62,11 @@ cv::Mat to_bgr(GstSample* sample) {
 
 std::string serialize(const GValue* v) {
   if (G_VALUE_HOLDS_STRING(v)) return g_value_get_string(v) ? g_value_get_string(v) : "";
+  if (G_VALUE_HOLDS_DOUBLE(v) || G_VALUE_HOLDS_FLOAT(v)) {
+    char buf[32];  // as a person writes it: 0.35, not 0.34999999999999998
+    std::snprintf(buf, sizeof buf, "%.6g", G_VALUE_HOLDS_DOUBLE(v) ? g_value_get_double(v) : g_value_get_float(v));
+    return buf;
+  }
   gchar* s = gst_value_serialize(v);
   std::string out = s ? s : "";
   g_free(s);

@@ -98,7 +98,9 @@ double AcceptanceReport::detection() const {
 
 std::vector<std::string> AcceptanceReport::verdict_reasons() const {
   std::vector<std::string> why;
-  if (watched_s <= 0) why.push_back("no video was watched");
+  if (watched_s <= 0 || watched_s < criteria.required_hours() * 3600)
+    why.push_back("watched " + fixed(watched_s / 3600, 2) + " h, less than the " + fixed(criteria.required_hours(), 2) +
+                  " h asked (--min-hours)");
   if (unlabelled > 0) why.push_back(std::to_string(unlabelled) + " alarm(s) not labelled yet");
   if (per_shift(marked_false) > criteria.max_false_per_shift)
     why.push_back(fixed(per_shift(marked_false), 2) + " false alarms per shift, more than " +
@@ -170,7 +172,8 @@ std::string report_markdown(const AcceptanceReport& r) {
     m << ":";
     for (const auto& why : r.verdict_reasons()) m << " " << why << ";";
   }
-  m << " (criteria: at most " << fixed(r.criteria.max_false_per_shift, 2)
+  m << " (criteria: at least " << fixed(r.criteria.required_hours(), 2) << " h watched, at most "
+    << fixed(r.criteria.max_false_per_shift, 2)
     << " false alarm(s) per shift, no missed spill, every alarm labelled, one setting throughout)\n\n";
   m << "| | |\n|---|---|\n";
   m << "| watched | " << fixed(hours, hours < 1 ? 4 : 2) << " h of video (" << fixed(r.watched_s / 60, 1) << " min) in "
@@ -237,7 +240,10 @@ std::string report_json(const AcceptanceReport& r) {
                         {"watched_hours", s.watched_s / 3600.0}});
   json j = {{"accepted", r.accepted()},
             {"reasons", r.verdict_reasons()},
-            {"criteria", {{"shift_hours", r.criteria.shift_hours}, {"max_false_per_shift", r.criteria.max_false_per_shift}}},
+            {"criteria",
+             {{"shift_hours", r.criteria.shift_hours},
+              {"max_false_per_shift", r.criteria.max_false_per_shift},
+              {"min_hours", r.criteria.required_hours()}}},
             {"runs", r.runs},
             {"unfinished_runs", r.unfinished_runs},
             {"cameras", r.cameras},
@@ -267,9 +273,10 @@ const char* const kHelp = R"(Usage: NAME shadow-report DIR [options]
 Writes the acceptance report of a shadow run (NAME MODE --shadow DIR ...): hours
 of video watched, the alarms the monitor would have raised and how many per
 shift, how many a person marked false and real, the spills the person added as
-missed, and the model, threshold and decision rule in force; ACCEPTED when no
-alarm is left unlabelled, no spill was missed and the false alarms per shift are
-within --max-false-per-shift. Writes DIR/acceptance-report.md and .json and
+missed, and the model, threshold and decision rule in force; ACCEPTED when at
+least --min-hours of video were watched, no alarm is left unlabelled, no spill
+was missed, the false alarms per shift are within --max-false-per-shift and one
+setting was in force throughout. Writes DIR/acceptance-report.md and .json and
 prints the Markdown.
 
 Label the alarms first: wellmonitor-trainer review --images DIR/crops
@@ -284,6 +291,7 @@ Options:
   --missed FILE             the missed spills (default DIR/missed.txt, when there)
   --shift-hours H           an operator's shift, for the per-shift figures (default 8)
   --max-false-per-shift X   false alarms per shift the plant accepts (default 1)
+  --min-hours H             hours of video to watch before a verdict (default: one shift)
   --out PREFIX              write PREFIX.md and PREFIX.json instead
   -h, --help                this help
 )";
@@ -308,6 +316,7 @@ int run_shadow_report(const std::vector<std::string>& args, const std::string& n
   app.add_option("--missed", missed_path);
   app.add_option("--shift-hours", criteria.shift_hours);
   app.add_option("--max-false-per-shift", criteria.max_false_per_shift);
+  app.add_option("--min-hours", criteria.min_hours);
   app.add_option("--out", prefix);
   const std::string me = name + " shadow-report";
   try {
@@ -329,6 +338,7 @@ int run_shadow_report(const std::vector<std::string>& args, const std::string& n
   if (!(criteria.shift_hours > 0) || !std::isfinite(criteria.shift_hours))
     return fail("--shift-hours must be a number of hours > 0", 2);
   if (!(criteria.max_false_per_shift >= 0)) return fail("--max-false-per-shift must be a number >= 0", 2);
+  if (criteria.min_hours < 0 && criteria.min_hours != -1) return fail("--min-hours must be a number of hours >= 0", 2);
   const ShadowPaths paths(dir);
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return fail("no shadow folder '" + dir + "'", 2);

@@ -34,6 +34,8 @@ std::vector<MissedSpill> parse_missed(const std::string& text, const std::string
 struct ReportCriteria {
   double shift_hours = 8;           // an operator's shift
   double max_false_per_shift = 1;   // what the plant accepts
+  double min_hours = -1;            // video to watch before a verdict; < 0: one shift
+  double required_hours() const { return min_hours < 0 ? shift_hours : min_hours; }
 };
 
 struct AcceptanceReport {

@@ -224,6 +224,10 @@ TEST(AcceptanceReport, CountsPerShiftTheLabelsTheMissedAndTheSettingsInForce) {
                                            {crop_of(alarms[2]), true}, {crop_of(alarms[3]), false},
                                            {crop_of(alarms[4]), true}};
   EXPECT_TRUE(make_report("DIR", runs, alarms, all, {}, ReportCriteria{8, 1}).accepted());
+  // too little video for a verdict: a shift unless the plant asks for more or less
+  const AcceptanceReport short_run = make_report("DIR", {run_of(6)}, alarms, all, {}, ReportCriteria{8, 10});
+  EXPECT_EQ(short_run.verdict_reasons(), std::vector<std::string>{"watched 6.00 h, less than the 8.00 h asked (--min-hours)"});
+  EXPECT_TRUE(make_report("DIR", {run_of(6)}, alarms, all, {}, ReportCriteria{8, 10, 4}).accepted());
   EXPECT_FALSE(make_report("DIR", runs, alarms, all, {}, ReportCriteria{8, 0.25}).accepted());
   const AcceptanceReport two = make_report("DIR", {run_of(10), run_of(6, "8")}, alarms, all, {}, ReportCriteria{});
   EXPECT_EQ(two.settings.size(), 2u);

@@ -123,7 +123,7 @@ TEST(ShadowMode, OnTheDemoReplayNothingIsSentAndTheReportCountsMatchItsGroundTru
       << review.describe();
 
   const auto report =
-      wellmonitor_test::run_process(kRunner, {"shadow-report", dir.string()}, g_tmp.string());
+      wellmonitor_test::run_process(kRunner, {"shadow-report", dir.string(), "--min-hours", "0"}, g_tmp.string());
   ASSERT_EQ(report.exit_code, 0) << report.describe();
   const auto j = nlohmann::json::parse(std::ifstream(dir / "acceptance-report.json"));
   EXPECT_EQ(j["alarms"], truth.size());
