@@ -40,23 +40,30 @@ std::string read_text(const std::string& path) {
   return ss.str();
 }
 
-}  // namespace
-
-std::map<std::string, bool> parse_labels(const std::string& text, const std::string& source) {
-  std::map<std::string, bool> labels;
+// Calls `f(line, number)` for each line of `text` that is neither blank nor a '#' comment, trimmed.
+template <typename F>
+void for_each_line(const std::string& text, F f) {
   std::istringstream in(text);
   int n = 0;
   for (std::string raw; std::getline(in, raw);) {
     ++n;
     const std::string line = trim(raw);
-    if (line.empty() || line[0] == '#') continue;
+    if (!line.empty() && line[0] != '#') f(line, n);
+  }
+}
+
+}  // namespace
+
+std::map<std::string, bool> parse_labels(const std::string& text, const std::string& source) {
+  std::map<std::string, bool> labels;
+  for_each_line(text, [&](const std::string& line, int n) {
     const size_t sp = line.find_last_of(" \t");
     const std::string file = sp == std::string::npos ? "" : trim(line.substr(0, sp));
     const std::string value = sp == std::string::npos ? line : line.substr(sp + 1);
     if (file.empty() || (value != "0" && value != "1"))
       throw std::runtime_error(source + ":" + std::to_string(n) + ": expected '<crop file> <0|1>', got '" + line + "'");
     labels[fs::path(file).filename().string()] = value == "1";
-  }
+  });
   return labels;
 }
 
@@ -65,12 +72,7 @@ std::vector<MissedSpill> parse_missed(const std::string& text, const std::string
   static const std::regex clock(R"(^(\d{4}-\d{2}-\d{2}[T ])?\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$)");
   static const std::regex seconds(R"(^\d+(\.\d+)?s?$)");
   std::vector<MissedSpill> out;
-  std::istringstream in(text);
-  int n = 0;
-  for (std::string raw; std::getline(in, raw);) {
-    ++n;
-    const std::string line = trim(raw);
-    if (line.empty() || line[0] == '#') continue;
+  for_each_line(text, [&](const std::string& line, int n) {
     std::istringstream words(line);
     MissedSpill m;
     m.line = n;
@@ -87,7 +89,7 @@ std::vector<MissedSpill> parse_missed(const std::string& text, const std::string
       throw std::runtime_error(where + "well '" + m.well + "' is not in the layout (" + wells.front() + " ... " +
                                wells.back() + ")");
     out.push_back(m);
-  }
+  });
   return out;
 }
 
