@@ -171,8 +171,9 @@ std::string report_markdown(const AcceptanceReport& r) {
   m << "# Acceptance report: shadow run in " << r.dir << "\n\n";
   m << "**" << (r.accepted() ? "ACCEPTED" : "NOT ACCEPTED") << "**";
   if (!r.accepted()) {
-    m << ":";
-    for (const auto& why : r.verdict_reasons()) m << " " << why << ";";
+    std::string why;
+    for (const auto& w : r.verdict_reasons()) why += (why.empty() ? ": " : "; ") + w;
+    m << why;
   }
   m << " (criteria: at least " << fixed(r.criteria.required_hours(), 2) << " h watched, at most "
     << fixed(r.criteria.max_false_per_shift, 2)

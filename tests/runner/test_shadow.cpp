@@ -213,7 +213,7 @@ TEST(AcceptanceReport, CountsPerShiftTheLabelsTheMissedAndTheSettingsInForce) {
   EXPECT_EQ(j["alarm_list"][3]["label"], "false");
   EXPECT_TRUE(j["alarm_list"][4]["label"].is_null());
   const std::string md = report_markdown(r);
-  EXPECT_NE(md.find("**NOT ACCEPTED**: 1 alarm(s) not labelled yet; 1 spill(s) missed;"), std::string::npos) << md;
+  EXPECT_NE(md.find("**NOT ACCEPTED**: 1 alarm(s) not labelled yet; 1 spill(s) missed (criteria: at least 8.00 h watched,"), std::string::npos) << md;
   EXPECT_NE(md.find("| shift | 8.0 h (assumed; --shift-hours): 2.00 shift(s) watched |"), std::string::npos) << md;
   EXPECT_NE(md.find("| marked false by a person | 1 (0.50 per shift) |"), std::string::npos) << md;
   EXPECT_NE(md.find("- r1w1 at 01:23:45"), std::string::npos) << md;
