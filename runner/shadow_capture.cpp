@@ -22,10 +22,10 @@ namespace {
 
 int64_t wall_ms_now() { return g_get_real_time() / 1000; }
 
-// Appends `text` to `path` in one write.
-void append(const std::string& path, const std::string& text) {
+// Appends `text` to `path` in one write; false when it could not.
+bool append(const std::string& path, const std::string& text) {
   std::ofstream f(path, std::ios::app | std::ios::binary);
-  f << text;
+  return f << text && f.flush();
 }
 
 // Writes `text` to `path` through a temporary file: a reader never sees half of it.
@@ -232,12 +232,17 @@ void ShadowCapture::frame(GstPad* pad, GstBuffer* buffer) {
         a.crop.clear();
         a.snapshot.clear();
       }
+      bool kept = !a.crop.empty() && !a.snapshot.empty();
       if (!a.crop.empty()) {
-        if (::access(paths_.scores.c_str(), F_OK) != 0) append(paths_.scores, "file,well,score\n");
-        append(paths_.scores, scores_csv_line(a));
+        if (::access(paths_.scores.c_str(), F_OK) != 0) kept = append(paths_.scores, "file,well,score\n") && kept;
+        kept = append(paths_.scores, scores_csv_line(a)) && kept;
       }
-      append(paths_.alarms, to_json_line(a));
-      std::fprintf(stderr, "%s: shadow alarm %s kept in %s\n", o_.name.c_str(), a.id.c_str(), paths_.dir.c_str());
+      kept = append(paths_.alarms, to_json_line(a)) && kept;
+      if (kept)
+        std::fprintf(stderr, "%s: shadow alarm %s kept in %s\n", o_.name.c_str(), a.id.c_str(), paths_.dir.c_str());
+      else  // a full disk, a folder taken away: said for every alarm it happens to
+        std::fprintf(stderr, "%s: warning: shadow alarm %s (well %s) could not be kept whole in %s\n", o_.name.c_str(),
+                     a.id.c_str(), a.well.c_str(), paths_.dir.c_str());
     }
   });
 }
