@@ -65,7 +65,7 @@ bool EventLines::open(bool truncate, std::string& error) {
 
 void EventLines::alarm(const AlarmEvent& e) {
   (e.kind == AlarmEvent::Kind::kAlarm ? alarms_ : clears_)++;
-  line(format_alarm_line(e));
+  line(alarm_prefix_ + format_alarm_line(e));
 }
 
 void EventLines::line(const std::string& text) {

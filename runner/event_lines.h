@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace wellmonitor::run {
 
@@ -45,6 +46,8 @@ class EventLines {
   bool open(bool truncate, std::string& error);
 
   void alarm(const AlarmEvent& e);
+  // Put before every ALARM and CLEAR line ("SHADOW ": shadow mode, nothing was sent).
+  void set_alarm_prefix(std::string prefix) { alarm_prefix_ = std::move(prefix); }
   // Any other line (camera lost/back).
   void line(const std::string& text);
 
@@ -57,6 +60,7 @@ class EventLines {
  private:
   std::FILE* out_;
   std::string log_path_;
+  std::string alarm_prefix_;
   int log_fd_ = -1;
   uint64_t alarms_ = 0, clears_ = 0, log_failures_ = 0;
 };

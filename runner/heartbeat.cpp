@@ -56,6 +56,7 @@ HeartbeatVerdict judge(const HeartbeatInput& in, const HeartbeatSettings& settin
       v.status = "the source of " + cam + " failed; stopping";
       break;
   }
+  if (in.shadow) v.status = "SHADOW MODE, no alarm sent: " + v.status;
   return v;
 }
 

@@ -39,6 +39,7 @@ struct HeartbeatInput {
   uint64_t frames_out = 0;               // frames out of the monitor since the start
   uint64_t wells_in_alarm = 0;
   bool stopping = false;                 // a stop was requested, or the run is ending
+  bool shadow = false;                   // shadow mode: no alarm is sent (the status says so)
 };
 
 struct HeartbeatSettings {

@@ -8,6 +8,7 @@
 #include "options.h"
 #include "pipeline_description.h"
 #include "runner.h"
+#include "shadow_report.h"
 
 #include <gst/gst.h>
 #include <signal.h>
@@ -80,6 +81,13 @@ std::string shell_quote(const std::string& s) {
 
 int main(int argc, char** argv) {
   const std::string name = fs::path(argc > 0 ? argv[0] : "wellmonitor-run").filename().string();
+  if (argc > 1 && std::string(argv[1]) == "shadow-report") {
+    std::string out, err;
+    const int code = run_shadow_report(std::vector<std::string>(argv + 2, argv + argc), name, out, err);
+    std::fputs(out.c_str(), stdout);
+    std::fputs(err.c_str(), stderr);
+    return code;
+  }
   const fs::path own_dir = own_directory();
   ParseEnvironment env{[](const char* v) { return static_cast<const char*>(std::getenv(v)); }, pipelines_dirs(own_dir)};
   const ParseResult parsed = parse_command_line(std::vector<std::string>(argv + 1, argv + argc), name, env);

@@ -4,6 +4,7 @@
 #include "camera_lock.h"
 #include "config_file.h"
 #include "service_options.h"
+#include "shadow.h"
 
 #include <CLI/CLI.hpp>
 #include <unistd.h>
@@ -115,6 +116,13 @@ Publishing (element wellpublish, after wellmonitor):
   --spool DIR           alarms and clears the broker has not taken wait on disk in DIR, across
                         stops, kills and reboots, and the next start sends them first (default:
                         the camera's folder under --state-dir, CAMERA/spool; none: in memory only)
+Shadow mode (commissioning: docs/commissioning.md):
+  --shadow DIR          send no alarm (no MQTT, no events file: those options are ignored;
+                        the lines read SHADOW ALARM / SHADOW CLEAR) and keep in DIR, for each
+                        alarm it would have raised, the well's crop, the frame with the well
+                        marked and a clip of the recording around it (the recording goes to
+                        DIR/recording unless --record DIR, in segments of 3 s unless
+                        --record-segment S); then: wellmonitor-run shadow-report DIR
 Recording (the annotated video, as MPEG-TS segments that stay playable after a crash):
   --record DIR          write segments CAMERA-YYYYmmdd-HHMMSS-NNNN.ts into DIR
   --record-segment S    seconds per segment (default 60)
@@ -306,6 +314,9 @@ Modes:
 
   --config FILE              the command line (mode included) read from FILE: the
                              service's /etc/wellmonitor/CAMERA.conf (docs/service.md)
+
+  shadow-report DIR          the acceptance report of a run with --shadow DIR
+                             (NAME shadow-report --help; docs/commissioning.md)
 )",
                      "NAME", name);
 }
@@ -342,7 +353,8 @@ class Checker {
 struct RawOptions {
   bool help = false, no_display = false;
   std::string latency = "200", slack = "12";
-  std::string record_segment = "60", record_max_size = "10G", record_max_age = "0", record_keep_free = "1G";
+  std::string record_segment;  // empty: 60 s (shadow mode: kShadowSegmentS)
+  std::string record_max_size = "10G", record_max_age = "0", record_keep_free = "1G";
   std::string watchdog = "5", start_timeout = "10", stop_timeout = "10";
   std::string input_option, out_dir = "out", video_device;
   std::string restream_port, restream_address;
@@ -371,6 +383,7 @@ void add_common(CLI::App* app, RunOptions& o, RawOptions& raw) {
   app->add_option("--build", o.build);
   app->add_flag("--dry-run", o.dry_run);
   app->add_option("--record", o.record_dir);
+  app->add_option("--shadow", o.shadow_dir);
   app->add_option("--record-segment", raw.record_segment);
   app->add_option("--record-max-size", raw.record_max_size);
   app->add_option("--record-max-age", raw.record_max_age);
@@ -455,7 +468,16 @@ void check_common(RunOptions& o, const RawOptions& raw, const ParseEnvironment& 
   seconds(raw.watchdog, "--watchdog", o.watchdog_s);
   seconds(raw.start_timeout, "--start-timeout", o.start_timeout_s);
   seconds(raw.stop_timeout, "--stop-timeout", o.stop_timeout_s);
-  seconds(raw.record_segment, "--record-segment", o.record_segment_s);
+  if (!raw.record_segment.empty())
+    seconds(raw.record_segment, "--record-segment", o.record_segment_s);
+  else if (!o.shadow_dir.empty())
+    o.record_segment_s = kShadowSegmentS;
+  if (!o.shadow_dir.empty()) {
+    const std::string e = o.dry_run ? "" : prepare_shadow_dir(o.shadow_dir);
+    if (!e.empty()) c.fail(e);
+    // the clips come from the recording: into DIR unless --record says where
+    else if (o.record_dir.empty()) o.record_dir = ShadowPaths(o.shadow_dir).recording;
+  }
   if (const auto v = parse_size(raw.record_max_size))
     o.record_max_bytes = *v;
   else
@@ -671,6 +693,18 @@ ParseResult parse_command_line(const std::vector<std::string>& args, const std::
   if (o.mode == Mode::kCamera && c.ok() && !o.dry_run && ::access(o.input.c_str(), F_OK) != 0)
     c.fail("no camera at '" + o.input + "' (see v4l2-ctl --list-devices)");
   if (!c.ok()) return r;
+  if (!o.shadow_dir.empty()) {
+    // nothing leaves: the publishers are left out of the pipeline
+    std::string dropped;
+    if (!o.mqtt.empty()) dropped += " (--mqtt " + without_credentials(o.mqtt) + " not used)";
+    if (!o.events.empty()) dropped += " (--events " + o.events + " not used)";
+    r.notes.push_back(name + ": SHADOW MODE: no alarm is sent" + dropped + "; each alarm it would raise is kept in " +
+                      o.shadow_dir + " for review (wellmonitor-run shadow-report " + o.shadow_dir + ")");
+    o.mqtt.clear();
+    o.events.clear();
+    o.frame_dir.clear();
+    o.spool.clear();
+  }
   if (!o.mqtt.empty())
     r.notes.push_back(name + ": publishing alarms to " + without_credentials(o.mqtt) + " as camera " +
                       (o.camera.empty() ? "camera" : o.camera));

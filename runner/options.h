@@ -57,6 +57,9 @@ struct RunOptions {
   int64_t record_max_age_s = 0;
   uint64_t record_keep_free_bytes = 1ull << 30;
 
+  // --- shadow mode (shadow.h): no alarm sent, each one kept here for a person to judge
+  std::string shadow_dir;
+
   // --- the live view: welloverlay's size, the RTSP re-stream of the annotated video
   std::string overlay_scale;     // welloverlay's scale; empty: its default
   int restream_port = -1;        // -1: no re-stream; 0: any free port

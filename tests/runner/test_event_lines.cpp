@@ -90,6 +90,22 @@ TEST(EventLines, EveryLineIsInTheLogTheMomentItIsGivenAndCounted) {
   rmdir(dir.c_str());
 }
 
+TEST(EventLines, InShadowModeAlarmAndClearLinesStartWithShadowAndAreStillCounted) {
+  std::FILE* out = std::tmpfile();
+  EventLines lines(out, "");
+  lines.set_alarm_prefix("SHADOW ");
+  lines.alarm(r3w11());
+  lines.line(format_camera_lost_line("t", "eos"));
+  EXPECT_EQ(lines.alarms(), 1u);
+  std::rewind(out);
+  char buf[512] = {};
+  const size_t n = std::fread(buf, 1, sizeof buf - 1, out);
+  EXPECT_EQ(std::string(buf, n),
+            "SHADOW ALARM well=r3w11 time=12.417s frame=149 score=0.0813 threshold=0.0520\n"
+            "CAMERA LOST camera=t reason=eos\n");
+  std::fclose(out);
+}
+
 TEST(EventLines, ALogIsAppendedToOrTruncatedAsAsked) {
   const std::string dir = temp_dir();
   const std::string log = dir + "/a.log";

@@ -146,3 +146,10 @@ TEST(Heartbeat, StoppingIsSaidOnceAndTheBeatGoesOnWhileTheStopRuns) {
   in.now_s = 1.5;
   EXPECT_EQ(hb.tick(in).notify, "WATCHDOG=1\n");
 }
+
+TEST(Heartbeat, InShadowModeTheStatusSaysThatNoAlarmIsSent) {
+  HeartbeatInput in = up_at(100);
+  in.shadow = true;
+  EXPECT_EQ(judge(in, HeartbeatSettings{}).status,
+            "SHADOW MODE, no alarm sent: monitoring camera table1; 0 wells in alarm");
+}

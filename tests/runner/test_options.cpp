@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -140,6 +141,41 @@ TEST(RunnerOptions, TheDemoFindsItsReplayAndGroundTruthAndAlarmsAfterFiveFrames)
   EXPECT_EQ(r.options->log, dir + "/demo-alarms.log");
   EXPECT_EQ(r.options->summary, dir + "/demo-summary.txt");
   EXPECT_EQ(parse({"demo", "--out-dir", dir, "--alarm-frames", "3"}).options->alarm_frames, "3");
+  fs::remove_all(dir);
+}
+
+TEST(RunnerOptions, ShadowModeLeavesThePublishersOutRecordsIntoItsFolderAndSaysSo) {
+  const std::string dir = tmp_dir();
+  const ParseResult r = parse({"file", "--camera", "table1", "--mqtt", "mqtt://op:pw@broker:1883", "--events",
+                               dir + "/ev.jsonl", "--shadow", dir, kReplay});
+  ASSERT_TRUE(r.options) << r.err;
+  EXPECT_TRUE(r.options->mqtt.empty());
+  EXPECT_TRUE(r.options->events.empty());
+  EXPECT_TRUE(r.options->spool.empty());
+  EXPECT_FALSE(r.options->publishing());
+  EXPECT_EQ(r.options->record_dir, dir + "/recording");
+  EXPECT_EQ(r.options->record_segment_s, 3);
+  for (const char* sub : {"crops", "snapshots", "clips", "runs"}) EXPECT_TRUE(fs::is_directory(dir + "/" + sub)) << sub;
+  const std::string description = downstream_description(*r.options, PipelinePlan{});
+  EXPECT_EQ(description.find("wellpublish"), std::string::npos) << description;
+  const auto shadow_note = std::find_if(r.notes.begin(), r.notes.end(),
+                                       [](const std::string& n) { return n.rfind("x.sh: SHADOW MODE", 0) == 0; });
+  ASSERT_NE(shadow_note, r.notes.end());
+  for (const auto& n : r.notes) EXPECT_EQ(n.find("publishing alarms"), std::string::npos) << n;
+  EXPECT_EQ(*shadow_note, "x.sh: SHADOW MODE: no alarm is sent (--mqtt mqtt://broker:1883 not used) (--events " + dir +
+                            "/ev.jsonl not used); each alarm it would raise is kept in " + dir +
+                            " for review (wellmonitor-run shadow-report " + dir + ")");
+  // a recording of its own and its segment length are kept
+  const ParseResult own = parse({"file", "--shadow", dir, "--record", dir + "/rec", "--record-segment", "10", kReplay});
+  ASSERT_TRUE(own.options) << own.err;
+  EXPECT_EQ(own.options->record_dir, dir + "/rec");
+  EXPECT_EQ(own.options->record_segment_s, 10);
+  // a missing folder is one line, and is not made
+  const ParseResult missing = parse({"file", "--shadow", dir + "/nope", kReplay});
+  EXPECT_FALSE(missing.options);
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_EQ(missing.err, "x.sh: error: the shadow folder '" + dir + "/nope' does not exist (create it first)\n");
+  EXPECT_FALSE(fs::exists(dir + "/nope"));
   fs::remove_all(dir);
 }
 

@@ -1,0 +1,84 @@
+// The acceptance report of a shadow run (wellmonitor-run shadow-report DIR):
+// what a plant reads before it lets the monitor raise alarms. From the shadow
+// folder (shadow.h): the runs' records (time watched, the model, threshold and
+// decision rule in force), the alarms the monitor would have raised, a person's
+// labels of their crops (wellmonitor-trainer review's export, '<crop> <0|1>', 1 =
+// a real spill) and the spills the person saw and the monitor missed ('WELL TIME
+// [note]'). Writes Markdown and JSON. No GStreamer here.
+#pragma once
+
+#include "shadow.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace wellmonitor::run {
+
+// A person's labels: crop file name -> true for a real spill. Lines
+// '<file> <0|1>', '#' comments and blank lines skipped; throws
+// std::runtime_error "SOURCE:LINE: ..." for any other line.
+std::map<std::string, bool> parse_labels(const std::string& text, const std::string& source);
+
+struct MissedSpill {
+  std::string well, time, note;
+  int line = 0;
+};
+// 'WELL TIME [note...]' per line; TIME is a clock time (2026-12-07T01:23:45,
+// 01:23 or 01:23:45) or a position in a recording in seconds (754 or 754.2s).
+// '#' comments and blank lines skipped. A well not among `wells` (when it is not
+// empty) or a TIME of another form throws std::runtime_error "SOURCE:LINE: ...".
+std::vector<MissedSpill> parse_missed(const std::string& text, const std::string& source,
+                                      const std::vector<std::string>& wells);
+
+struct ReportCriteria {
+  double shift_hours = 8;           // an operator's shift
+  double max_false_per_shift = 1;   // what the plant accepts
+  double min_hours = -1;            // video to watch before a verdict; < 0: one shift
+  double required_hours() const { return min_hours < 0 ? shift_hours : min_hours; }
+};
+
+struct AcceptanceReport {
+  struct Row {
+    ShadowAlarm alarm;
+    int label = -1;  // -1: not labelled, 0: false alarm, 1: real spill
+  };
+  struct Setting {  // one model, threshold and rule, and the runs that had it
+    std::string model, threshold, rule;
+    int runs = 0;
+    double watched_s = 0;
+  };
+  ReportCriteria criteria;
+  std::string dir;
+  int runs = 0, unfinished_runs = 0;
+  std::string first_start, last_update;
+  std::vector<std::string> cameras;
+  double watched_s = 0;
+  std::vector<Row> alarms;
+  int marked_true = 0, marked_false = 0, unlabelled = 0;
+  std::vector<MissedSpill> missed;
+  std::vector<Setting> settings;
+  std::vector<std::string> notes;  // labels of crops that are no alarm's, ...
+
+  double shifts() const { return watched_s / 3600.0 / criteria.shift_hours; }
+  double per_shift(double n) const { return shifts() > 0 ? n / shifts() : 0; }
+  // spills caught out of those a person knows of (marked real + missed); -1: none known
+  double detection() const;
+  bool accepted() const;
+  std::vector<std::string> verdict_reasons() const;  // why not, one line each
+};
+
+AcceptanceReport make_report(const std::string& dir, const std::vector<ShadowRun>& runs,
+                             const std::vector<ShadowAlarm>& alarms, const std::map<std::string, bool>& labels,
+                             const std::vector<MissedSpill>& missed, const ReportCriteria& criteria);
+
+std::string report_markdown(const AcceptanceReport& r);
+std::string report_json(const AcceptanceReport& r);
+
+// wellmonitor-run shadow-report DIR [options]: reads the folder, writes
+// DIR/acceptance-report.md and .json (or --out PREFIX.md/.json). Returns the
+// exit status; `out` and `err` get what goes to stdout and stderr.
+int run_shadow_report(const std::vector<std::string>& args, const std::string& name, std::string& out,
+                      std::string& err);
+
+}  // namespace wellmonitor::run

@@ -1,0 +1,270 @@
+// Shadow mode's parts without a pipeline (runner/shadow.h, runner/shadow_report.h):
+// the folder check, the records, the time watched, which segments make a clip,
+// a person's labels and missed spills, and the acceptance report's figures.
+
+#include "shadow.h"
+#include "shadow_report.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+namespace fs = std::filesystem;
+using namespace wellmonitor::run;
+
+namespace {
+
+constexpr int64_t kS = 1'000'000'000;
+
+fs::path temp_dir(const std::string& name) {
+  const fs::path d = fs::temp_directory_path() / ("wellmonitor-shadow-" + name + "-" + std::to_string(::getpid()));
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+ShadowAlarm alarm(const std::string& well, int64_t wall_ms, double score = 0.9) {
+  ShadowAlarm a;
+  a.well = well;
+  a.camera = "table1";
+  a.wall_ms = wall_ms;
+  a.id = shadow_alarm_id(well, wall_ms);
+  a.score = score;
+  a.threshold = 0.1365;
+  a.crop = "crops/" + a.id + ".png";
+  a.snapshot = "snapshots/" + a.id + ".jpg";
+  a.clip = "clips/" + a.id + ".ts";
+  return a;
+}
+
+ShadowRun run_of(double hours, const std::string& alarm_frames = "5") {
+  ShadowRun r;
+  r.id = "r" + std::to_string(hours);
+  r.camera = "table1";
+  r.watched_s = hours * 3600;
+  r.finished = true;
+  r.model = "/usr/share/wellmonitor/default.wmm";
+  r.threshold = 0.1365;
+  r.monitor = {{"alarm-frames", alarm_frames}, {"clear-frames", "5"}, {"interval", "1"}, {"qos", "true"}};
+  r.wells = {"r1w1", "r1w4", "r2w9"};
+  return r;
+}
+
+std::string crop_of(const ShadowAlarm& a) { return fs::path(a.crop).filename().string(); }
+
+}  // namespace
+
+TEST(ShadowDir, AMissingOrUnwritableFolderIsOneLineAndAGoodOneGetsItsSubfolders) {
+  const fs::path d = temp_dir("dir");
+  EXPECT_EQ(prepare_shadow_dir((d / "nope").string()),
+            "the shadow folder '" + (d / "nope").string() + "' does not exist (create it first)");
+  std::ofstream(d / "file") << "x";
+  EXPECT_EQ(prepare_shadow_dir((d / "file").string()), "the shadow folder '" + (d / "file").string() + "' is not a folder");
+  EXPECT_EQ(prepare_shadow_dir(d.string()), "");
+  for (const char* sub : {"crops", "snapshots", "clips", "runs"}) EXPECT_TRUE(fs::is_directory(d / sub)) << sub;
+  if (::geteuid() != 0) {  // root writes anywhere
+    fs::create_directories(d / "ro");
+    ::chmod((d / "ro").c_str(), 0555);
+    EXPECT_EQ(prepare_shadow_dir((d / "ro").string()), "cannot write into the shadow folder '" + (d / "ro").string() + "'");
+  }
+  fs::remove_all(d);
+}
+
+TEST(ShadowRecords, AnAlarmAndARunSurviveTheirFilesAndATornLineIsNoAlarm) {
+  ShadowAlarm a = alarm("r2w9", 1796128988363);
+  a.stream_time_s = 14.0;
+  a.frame = 168;
+  a.x = 10, a.y = 20, a.width = 50, a.height = 29;
+  EXPECT_EQ(a.id.rfind("r2w9_", 0), 0u) << a.id;  // the review page groups by the part before '_'
+  const std::string line = to_json_line(a);
+  EXPECT_EQ(line.back(), '\n');
+  const auto back = shadow_alarm_from_json(line);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->id, a.id);
+  EXPECT_EQ(back->well, "r2w9");
+  EXPECT_EQ(back->frame, 168u);
+  EXPECT_DOUBLE_EQ(back->stream_time_s, 14.0);
+  EXPECT_EQ(back->height, 29);
+  EXPECT_EQ(back->crop, a.crop);
+  EXPECT_FALSE(shadow_alarm_from_json(line.substr(0, line.size() / 2)));
+  EXPECT_EQ(scores_csv_line(a), crop_of(a) + ",r2w9,0.900000\n");
+
+  const ShadowRun r = run_of(2.5);
+  const ShadowRun r2 = shadow_run_from_json(to_json(r), "x.json");
+  EXPECT_DOUBLE_EQ(r2.watched_s, 9000);
+  EXPECT_EQ(r2.monitor.at("alarm-frames"), "5");
+  EXPECT_EQ(r2.wells.size(), 3u);
+  EXPECT_DOUBLE_EQ(r2.threshold, 0.1365);
+  EXPECT_THROW(shadow_run_from_json("{}", "runs/x.json"), std::runtime_error);
+}
+
+TEST(WatchClock, CountsTheVideoBetweenFramesButNotAGapOrAJumpBack) {
+  WatchClock w(2.0);
+  for (int i = 0; i <= 12; ++i) w.frame(i * kS / 12);  // one second at 12 fps
+  EXPECT_NEAR(w.watched_s(), 1.0, 1e-9);
+  w.frame(60 * kS);  // a camera lost for a minute: nothing
+  w.frame(60 * kS + kS / 2);
+  EXPECT_NEAR(w.watched_s(), 1.5, 1e-9);
+  w.frame(kS);  // a jump back (a seek): nothing
+  w.frame(kS + kS / 4);
+  EXPECT_NEAR(w.watched_s(), 1.75, 1e-9);
+}
+
+TEST(ClipPlanner, AClipIsTheSegmentsAroundTheAlarmOnceTheyAreClosed) {
+  ClipPlanner p(2.0, 4.0);
+  EXPECT_TRUE(p.segment_opened("s0", 0).empty());
+  EXPECT_TRUE(p.segment_opened("s1", 3 * kS).empty());
+  p.alarm("a", 4 * kS);  // wants 2 s to 8 s: s0 (0-3), s1 (3-6), s2 (6-9)
+  EXPECT_TRUE(p.segment_opened("s2", 6 * kS).empty());
+  const auto ready = p.segment_opened("s3", 9 * kS);  // s2 closed, 8 s is in it
+  ASSERT_EQ(ready.size(), 1u);
+  EXPECT_EQ(ready[0].alarm_id, "a");
+  EXPECT_EQ(ready[0].segments, (std::vector<std::string>{"s0", "s1", "s2"}));
+  // an alarm near the end of a run: its clip is made at the end with what there is
+  p.alarm("b", 10 * kS);  // wants 8 s to 14 s: s2 (6-9), s3 (9-12), s4 (12-)
+  EXPECT_TRUE(p.segment_opened("s4", 12 * kS).empty());
+  const auto last = p.finish();
+  ASSERT_EQ(last.size(), 1u);
+  EXPECT_EQ(last[0].segments, (std::vector<std::string>{"s2", "s3", "s4"}));
+  EXPECT_TRUE(p.finish().empty());
+}
+
+TEST(ShadowLabels, TheReviewExportIsReadAndABadLineNamesItsPlace) {
+  const auto labels = parse_labels(
+      "# labels from wellmonitor review: <file> <0|1>, 1 = spill; 2 of 2 crops looked at\n"
+      "r1w4_20261207-010203-004.png 1\n\nsub/r2w9_20261207-010204-005.png 0\n",
+      "labels.txt");
+  ASSERT_EQ(labels.size(), 2u);
+  EXPECT_TRUE(labels.at("r1w4_20261207-010203-004.png"));
+  EXPECT_FALSE(labels.at("r2w9_20261207-010204-005.png"));
+  try {
+    parse_labels("a.png 1\nb.png yes\n", "labels.txt");
+    FAIL();
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()), "labels.txt:2: expected '<crop file> <0|1>', got 'b.png yes'");
+  }
+}
+
+TEST(ShadowMissed, ClockTimesAndRecordingSecondsAreReadAndAWellOutsideTheLayoutIsRefused) {
+  const std::vector<std::string> wells = {"r1w1", "r1w4", "r2w9"};
+  const auto m = parse_missed(
+      "# missed spills\nr1w4 2026-12-07T01:23:45 cracked at the rim\nr2w9 01:30\nr1w1 754.2s\n", "missed.txt", wells);
+  ASSERT_EQ(m.size(), 3u);
+  EXPECT_EQ(m[0].well, "r1w4");
+  EXPECT_EQ(m[0].time, "2026-12-07T01:23:45");
+  EXPECT_EQ(m[0].note, "cracked at the rim");
+  EXPECT_EQ(m[2].time, "754.2s");
+  EXPECT_EQ(m[2].line, 4);
+  const auto error_of = [&](const std::string& text) {
+    try {
+      parse_missed(text, "missed.txt", wells);
+    } catch (const std::runtime_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(error_of("r9w9 01:00\n"), "missed.txt:1: well 'r9w9' is not in the layout (r1w1 ... r2w9)");
+  EXPECT_EQ(error_of("r1w4\n"), "missed.txt:1: expected 'WELL TIME [note]', got 'r1w4'");
+  EXPECT_NE(error_of("r1w4 yesterday\n").find("missed.txt:1: time 'yesterday' is neither"), std::string::npos);
+}
+
+TEST(AcceptanceReport, CountsPerShiftTheLabelsTheMissedAndTheSettingsInForce) {
+  // 16 h in two runs (two 8-h shifts); 5 alarms: 3 real, 1 false, 1 not labelled; 1 missed
+  const std::vector<ShadowRun> runs = {run_of(10), run_of(6)};
+  std::vector<ShadowAlarm> alarms;
+  for (int i = 0; i < 5; ++i) alarms.push_back(alarm(i == 3 ? "r2w9" : "r1w4", 1796128988000 + i * 60000));
+  const std::map<std::string, bool> labels = {{crop_of(alarms[0]), true},  {crop_of(alarms[1]), true},
+                                              {crop_of(alarms[2]), true},  {crop_of(alarms[3]), false},
+                                              {"r1w1_not-an-alarm.png", false}};
+  const std::vector<MissedSpill> missed = {{"r1w1", "01:23:45", "", 1}};
+  const AcceptanceReport r = make_report("DIR", runs, alarms, labels, missed, ReportCriteria{8, 1});
+  EXPECT_DOUBLE_EQ(r.watched_s, 16 * 3600);
+  EXPECT_DOUBLE_EQ(r.shifts(), 2);
+  EXPECT_EQ(r.alarms.size(), 5u);
+  EXPECT_DOUBLE_EQ(r.per_shift(r.alarms.size()), 2.5);
+  EXPECT_EQ(r.marked_true, 3);
+  EXPECT_EQ(r.marked_false, 1);
+  EXPECT_EQ(r.unlabelled, 1);
+  EXPECT_DOUBLE_EQ(r.per_shift(r.marked_false), 0.5);
+  EXPECT_DOUBLE_EQ(r.detection(), 0.75);
+  ASSERT_EQ(r.settings.size(), 1u);
+  EXPECT_EQ(r.settings[0].threshold, "0.1365");
+  EXPECT_EQ(r.settings[0].rule, "alarm-frames=5 clear-frames=5 interval=1");
+  EXPECT_EQ(r.settings[0].runs, 2);
+  EXPECT_FALSE(r.accepted());
+  EXPECT_EQ(r.verdict_reasons(), (std::vector<std::string>{"1 alarm(s) not labelled yet", "1 spill(s) missed"}));
+  ASSERT_EQ(r.notes.size(), 1u);
+  EXPECT_EQ(r.notes[0], "1 label(s) name no alarm's crop (left out)");
+  // no clip was written in DIR: none is claimed
+  EXPECT_TRUE(r.alarms[0].alarm.clip.empty());
+
+  const auto j = nlohmann::json::parse(report_json(r));
+  EXPECT_EQ(j["alarms"], 5);
+  EXPECT_EQ(j["marked_false"], 1);
+  EXPECT_EQ(j["missed"], 1);
+  EXPECT_DOUBLE_EQ(j["false_per_shift"].get<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(j["watched_hours"].get<double>(), 16);
+  EXPECT_EQ(j["criteria"]["shift_hours"], 8.0);
+  EXPECT_EQ(j["alarm_list"][3]["label"], "false");
+  EXPECT_TRUE(j["alarm_list"][4]["label"].is_null());
+  const std::string md = report_markdown(r);
+  EXPECT_NE(md.find("**NOT ACCEPTED**: 1 alarm(s) not labelled yet; 1 spill(s) missed (criteria: at least 8.00 h watched,"), std::string::npos) << md;
+  EXPECT_NE(md.find("| shift | 8.0 h (assumed; --shift-hours): 2.00 shift(s) watched |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| marked false by a person | 1 (0.50 per shift) |"), std::string::npos) << md;
+  EXPECT_NE(md.find("- r1w1 at 01:23:45"), std::string::npos) << md;
+
+  // all labelled, nothing missed, within the false alarms a plant accepts: accepted;
+  // another rule in one of the runs: not (the figures mix two settings)
+  const std::map<std::string, bool> all = {{crop_of(alarms[0]), true}, {crop_of(alarms[1]), true},
+                                           {crop_of(alarms[2]), true}, {crop_of(alarms[3]), false},
+                                           {crop_of(alarms[4]), true}};
+  EXPECT_TRUE(make_report("DIR", runs, alarms, all, {}, ReportCriteria{8, 1}).accepted());
+  // too little video for a verdict: a shift unless the plant asks for more or less
+  const AcceptanceReport short_run = make_report("DIR", {run_of(6)}, alarms, all, {}, ReportCriteria{8, 10});
+  EXPECT_EQ(short_run.verdict_reasons(), std::vector<std::string>{"watched 6.00 h, less than the 8.00 h asked (--min-hours)"});
+  EXPECT_TRUE(make_report("DIR", {run_of(6)}, alarms, all, {}, ReportCriteria{8, 10, 4}).accepted());
+  EXPECT_FALSE(make_report("DIR", runs, alarms, all, {}, ReportCriteria{8, 0.25}).accepted());
+  const AcceptanceReport two = make_report("DIR", {run_of(10), run_of(6, "8")}, alarms, all, {}, ReportCriteria{});
+  EXPECT_EQ(two.settings.size(), 2u);
+  EXPECT_FALSE(two.accepted());
+}
+
+TEST(ShadowReportCommand, WritesMarkdownAndJsonAndRefusesAFolderWithoutARunInOneLine) {
+  const fs::path d = temp_dir("report");
+  std::string out, err;
+  EXPECT_EQ(run_shadow_report({(d / "none").string()}, "wellmonitor-run", out, err), 2);
+  EXPECT_EQ(err, "wellmonitor-run shadow-report: error: no shadow folder '" + (d / "none").string() + "'\n");
+  err.clear();
+  EXPECT_EQ(run_shadow_report({d.string()}, "wellmonitor-run", out, err), 2);
+  EXPECT_NE(err.find("holds no shadow run"), std::string::npos) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+
+  ASSERT_EQ(prepare_shadow_dir(d.string()), "");
+  std::ofstream(d / "runs" / "r1.json") << to_json(run_of(4));
+  const ShadowAlarm a = alarm("r1w4", 1796128988000);
+  std::ofstream(d / "alarms.jsonl") << to_json_line(a) << "{\"torn";
+  std::ofstream(d / "labels.txt") << crop_of(a) << " 0\n";
+  std::ofstream(d / "missed.txt") << "r2w9 754s\n";
+  out.clear();
+  err.clear();
+  ASSERT_EQ(run_shadow_report({d.string(), "--shift-hours", "12"}, "wellmonitor-run", out, err), 0) << err;
+  const auto j = nlohmann::json::parse(std::ifstream(d / "acceptance-report.json"));
+  EXPECT_EQ(j["alarms"], 1);
+  EXPECT_EQ(j["marked_false"], 1);
+  EXPECT_EQ(j["missed"], 1);
+  EXPECT_DOUBLE_EQ(j["shifts"].get<double>(), 4.0 / 12);
+  EXPECT_TRUE(fs::exists(d / "acceptance-report.md"));
+  EXPECT_NE(out.find("wrote " + (d / "acceptance-report").string() + ".md"), std::string::npos) << out;
+
+  std::ofstream(d / "missed.txt") << "r7w7 754s\n";
+  err.clear();
+  EXPECT_EQ(run_shadow_report({d.string()}, "wellmonitor-run", out, err), 1);
+  EXPECT_EQ(err, "wellmonitor-run shadow-report: error: " + (d / "missed.txt").string() +
+                     ":1: well 'r7w7' is not in the layout (r1w1 ... r2w9)\n");
+  fs::remove_all(d);
+}
