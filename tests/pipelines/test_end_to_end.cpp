@@ -209,7 +209,7 @@ TEST(EndToEnd, ElementScoresEqualTheTrainersForTheSameCrops) {
 
   const std::string launch = "appsrc name=src format=time caps=video/x-raw,format=BGR,width=" + std::to_string(kW) +
                              ",height=" + std::to_string(kH) + ",framerate=25/1 ! wellmonitor model=\"" + kModel +
-                             "\" wells=\"" + layout_path + "\" device=cpu threads=1 post-scores=true ! fakesink";
+                             "\" wells=\"" + layout_path + "\" device=cpu threads=1 post-scores=true ! fakesink sync=false";
   RunResult r = run_pipeline(launch, [&](GstElement* src) {
     const gsize size = frame.total() * frame.elemSize();
     GstBuffer* buf = gst_buffer_new_allocate(nullptr, size, nullptr);
@@ -241,7 +241,7 @@ TEST(EndToEnd, DemoReplayAlarmsOnEveryScriptedSpillAndNowhereElse) {
   ASSERT_GE(truth.size(), 4u);
   const std::string launch = "filesrc location=\"" + video + "\" ! decodebin ! videoconvert ! wellmonitor model=\"" +
                              kModel + "\" wells=\"" + kSource +
-                             "/pipelines/casting-table.wells.txt\" device=cpu threads=2 alarm-frames=5 ! fakesink";
+                             "/pipelines/casting-table.wells.txt\" device=cpu threads=2 alarm-frames=5 ! fakesink sync=false";
   RunResult r = run_pipeline(launch);
   ASSERT_TRUE(r.error.empty()) << r.error;
   std::vector<bool> caught(truth.size(), false);

@@ -189,7 +189,7 @@ TEST(Watchdog, WithoutFollowShiftTheMoveIsReportedAndTheBoxesStay) {
   EXPECT_FALSE(followed);
   // the boxes where the layout puts them: as in an unwatched run
   run("filesrc location=\"" + kReplay + "\" ! decodebin ! identity eos-after=2 ! wellmonitor model=\"" + kModel +
-          "\" wells=\"" + kLayout + "\" device=cpu threads=1 ! fakesink name=sink",
+          "\" wells=\"" + kLayout + "\" device=cpu threads=1 ! fakesink name=sink sync=false",
       plain);
   ASSERT_TRUE(plain.error.empty()) << plain.error;
   EXPECT_EQ(moved.first_box_x, plain.first_box_x);
