@@ -18,11 +18,14 @@ A spill event is alarmed within 1 s when its well is in alarm at most 1 s after 
 event's first frame; an alarm that starts on a well outside every spill event of that
 well (its frames, and `slack` seconds after its end) is a false alarm.
 
-  research/alarm_rules.py --replays DIR [--replays DIR ...] [--variant said] [--scores-tag TAG]
+  research/alarm_rules.py --replays DIR [--replays DIR ...] [--variant said] [--scores-tag TAG] [--element]
 
 reads what research/replay_alarms.py saved beside each fold's video (FOLD.json, its
 truth and looks, and FOLD.VARIANT[.TAG].scores.csv) and prints, for every rule of the
 grid, the events alarmed within 1 s and the false alarms, per fold and per shift.
+With --element: the element's rule in seconds (ElementRule, decided as the runtime's
+AlarmRule decides it, from the frames' timestamps) at the settings compared for its
+default (element_grid), and the default (DEFAULT) per fold.
 Standard library and numpy only.
 """
 import argparse
