@@ -18,11 +18,14 @@ A spill event is alarmed within 1 s when its well is in alarm at most 1 s after 
 event's first frame; an alarm that starts on a well outside every spill event of that
 well (its frames, and `slack` seconds after its end) is a false alarm.
 
-  research/alarm_rules.py --replays DIR [--replays DIR ...] [--variant said] [--scores-tag TAG]
+  research/alarm_rules.py --replays DIR [--replays DIR ...] [--variant said] [--scores-tag TAG] [--element]
 
 reads what research/replay_alarms.py saved beside each fold's video (FOLD.json, its
 truth and looks, and FOLD.VARIANT[.TAG].scores.csv) and prints, for every rule of the
 grid, the events alarmed within 1 s and the false alarms, per fold and per shift.
+With --element: the element's rule in seconds (ElementRule, decided as the runtime's
+AlarmRule decides it, from the frames' timestamps) at the settings compared for its
+default (element_grid), and the default (DEFAULT) per fold.
 Standard library and numpy only.
 """
 import argparse
@@ -96,9 +99,82 @@ def decide(scores, fps, threshold, rule):
     return [tuple(a) for a in out]
 
 
+# ---------------------------------------------------------------- the element's rule in seconds
+
+@dataclass(frozen=True)
+class ElementRule:
+    """wellmonitor's decision rule, as the runtime's AlarmRule (models/runtime, debouncer.h)
+    makes it from buffer timestamps: the statistic is the mean or median of the scores of
+    the last `smoothing_s` seconds (0: the frame's own score); a well goes into alarm once
+    the statistic has stayed over the threshold for `alarm_s` seconds and clears once it
+    has stayed at or under `clear_ratio` x the threshold for `clear_s` seconds.
+
+    Each analysed frame stands for the time until the next one (the period P); a run of
+    frames from t_first to t_now lasts t_now - t_first + P, and every time is compared to a
+    quarter of a frame (P / 4), so that timestamps rounded to the nanosecond or jittering
+    a little give the same frames as whole periods would."""
+    smoothing: str = "mean"  # mean | median (only when smoothing_s > 0; the element has the mean)
+    smoothing_s: float = 0.0
+    alarm_s: float = 0.75
+    clear_s: float = 2.0
+    clear_ratio: float = 0.5
+
+    def name(self):
+        stat = "frame" if self.smoothing_s <= 0 else f"{self.smoothing} {self.smoothing_s:g} s"
+        hyst = "" if self.clear_ratio == 1.0 else f", clear under {self.clear_ratio:g} x thr"
+        return f"{stat}, alarm {self.alarm_s:g} s, clear {self.clear_s:g} s{hyst}"
+
+
+def element_times(frames, fps):
+    """(times in ns, period in ns) of `frames` frames at `fps`, stamped as GStreamer does."""
+    return np.floor(np.arange(frames) * 1e9 / fps), 1e9 / fps
+
+
+def smoothed(scores, times, period, rule):
+    """The element's statistic per frame: the mean or median of the scores whose frames lie
+    in the last smoothing_s seconds (a non-finite score counts as over any level)."""
+    s = np.where(np.isfinite(scores), scores, np.inf)
+    if rule.smoothing_s <= 0:
+        return s
+    if rule.smoothing not in ("mean", "median"):
+        raise ValueError(f"unknown smoothing '{rule.smoothing}'")
+    tol = period / 4
+    first = np.searchsorted(times, times + period - rule.smoothing_s * 1e9 - tol, side="left")
+    first = np.minimum(first, np.arange(len(s)))  # the newest frame always counts
+    if rule.smoothing == "median":
+        return np.array([np.median(s[first[i]:i + 1]) for i in range(len(s))])
+    finite = np.where(np.isinf(s), 0.0, s)
+    sums, infs = np.concatenate(([0.0], np.cumsum(finite))), np.concatenate(([0], np.cumsum(np.isinf(s))))
+    last = np.arange(1, len(s) + 1)
+    mean = (sums[last] - sums[first]) / (last - first)
+    return np.where(infs[last] - infs[first] > 0, np.inf, mean)
+
+
+def decide_element(scores, fps, threshold, rule, times=None, period=None):
+    """[(alarm frame, clear frame or None)] of one well's scores under the element's rule."""
+    if times is None:
+        times, period = element_times(len(scores), fps)
+    stat = smoothed(np.asarray(scores, np.float64), times, period, rule)
+    tol = period / 4
+    alarm_ns, clear_ns = rule.alarm_s * 1e9, rule.clear_s * 1e9
+    clear_level = threshold * rule.clear_ratio
+    out, alarm, over_since, under_since = [], False, None, None
+    for f, (t, v) in enumerate(zip(times, stat)):
+        over_since = (t if over_since is None else over_since) if v > threshold else None
+        under_since = (t if under_since is None else under_since) if not v > threshold and v <= clear_level else None
+        if not alarm and over_since is not None and t - over_since + period + tol >= alarm_ns:
+            alarm = True
+            out.append([f, None])
+        elif alarm and under_since is not None and t - under_since + period + tol >= clear_ns:
+            alarm = False
+            out[-1][1] = f
+    return [tuple(a) for a in out]
+
+
 def decide_all(frames, fps, threshold, rule):
-    """{well: [(alarm, clear)]} for a {well: scores} table."""
-    return {w: decide(s, fps, threshold, rule) for w, s in frames.items()}
+    """{well: [(alarm, clear)]} for a {well: scores} table (a Rule, or the element's ElementRule)."""
+    how = decide_element if isinstance(rule, ElementRule) else decide
+    return {w: how(s, fps, threshold, rule) for w, s in frames.items()}
 
 
 @dataclass
@@ -108,6 +184,7 @@ class Figures:
     alarmed: int = 0  # at any time during the event (or its slack)
     delays_s: list = None
     false_alarms: int = 0
+    repeats: int = 0  # alarms that started again within a spill event already alarmed (chatter)
     false_looks: int = 0  # normal looks in which a false alarm started
     normal_looks: int = 0
     hours: float = 0.0
@@ -133,14 +210,16 @@ def evaluate(alarms, truth, fps, frames, looks=None, within_s=1.0, slack_s=1.0):
         spans.setdefault(w, []).append((a, b))
     for w, a, b in truth:
         fig.events += 1
-        delay = None
+        delay, raised_here = None, False
         for on, off in alarms.get(w, []):
-            if on <= a and (off is None or off >= a):
+            if on < a and (off is None or off >= a):
                 delay = 0  # already in alarm when the spill began
                 break
             if a <= on <= b + slack:
-                delay = on - a
+                delay, raised_here = on - a, True
                 break
+        # alarms raised again during the event (after a clear), beyond the one that counted
+        fig.repeats += sum(1 for on, _ in alarms.get(w, []) if a <= on <= b + slack) - raised_here
         if delay is not None:
             fig.alarmed += 1
             fig.delays_s.append(delay / fps)
@@ -184,6 +263,7 @@ def add(figs):
         t.alarmed += f.alarmed
         t.delays_s += f.delays_s
         t.false_alarms += f.false_alarms
+        t.repeats += f.repeats
         t.false_looks += f.false_looks
         t.normal_looks += f.normal_looks
         t.hours += f.hours
@@ -294,6 +374,60 @@ def grid():
     return rules
 
 
+def element_grid():
+    """The element's rules compared for its default (docs/validation.md): the older
+    consecutive-frames default first, then rules in seconds with and without smoothing
+    and hysteresis; the shipped default is DEFAULT."""
+    rules = [Rule("frame", alarm_frames=5, clear_frames=5)]
+    for a in (0.5, 0.75, 0.9):
+        rules.append(ElementRule("mean", 0.0, a, 1.0, 1.0))
+    rules += [ElementRule("mean", 0.0, 0.75, 2.0, 1.0), DEFAULT, ElementRule("mean", 0.0, 0.9, 2.0, 0.5)]
+    for w, a in ((0.5, 0.5), (0.5, 0.75), (1.0, 0.25), (1.0, 0.5), (2.0, 0.0)):
+        rules.append(ElementRule("mean", w, a, 2.0, 0.5))
+    rules.append(ElementRule("median", 1.0, 0.25, 2.0, 0.5))
+    return rules
+
+
+# wellmonitor's default rule (its properties alarm-seconds, clear-seconds, smoothing-seconds, clear-ratio)
+DEFAULT = ElementRule()
+# Normal looks of the 42-well table in an 8-hour shift, for the per-look conversion:
+# about 80 distinct looks a well (one every 6 minutes of a casting cycle).
+SHIFT_LOOKS = 3360
+
+
+def print_element_rules(runs, label):
+    """One row per rule of element_grid() on one set of fold replays."""
+    print(f"\n{label}")
+    print("| rule | events within 1 s | slowest alarm (s) | false alarms, folds | per 8-h shift at the replay's "
+          "pace, mean ± sd (min-max) | per normal look | per shift at 3,360 looks |")
+    print("|---|---|---|---|---|---|---|")
+    for rule in element_grid():
+        figs = rule_figures(runs, rule)
+        t = add(figs)
+        slowest = max(t.delays_s) if t.delays_s else float("nan")
+        mark = " (default)" if rule == DEFAULT else ""
+        print(f"| {rule.name()}{mark} | {t.within_1s} / {t.events} | {slowest:.2f} | {t.false_alarms} "
+              f"({', '.join(str(f.false_alarms) for f in figs)}) | {spread([f.per_shift() for f in figs])} "
+              f"| {t.per_look():.3%} | {t.per_look() * SHIFT_LOOKS:.0f} |")
+
+
+def print_default_per_fold(runs, label, rule=DEFAULT):
+    """The default rule per fold: events, false alarms per 80 s, per hour and per shift."""
+    figs = rule_figures(runs, rule)
+    print(f"\n{label}: {rule.name()}")
+    print("| fold | threshold | events within 1 s | false alarms | per hour | per 8-h shift | normal looks "
+          "| per look | per shift at 3,360 looks |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for (meta, *_), f in zip(runs, figs):
+        print(f"| {meta['fold']} | {meta['threshold']:.4g} | {f.within_1s} / {f.events} | {f.false_alarms} "
+              f"| {f.per_hour():.0f} | {f.per_shift():.0f} | {f.normal_looks} | {f.per_look():.3%} "
+              f"| {f.per_look() * SHIFT_LOOKS:.0f} |")
+    t = add(figs)
+    print(f"| all | | {t.within_1s} / {t.events} | {t.false_alarms} | {spread([f.per_hour() for f in figs])} "
+          f"| {spread([f.per_shift() for f in figs])} | {t.normal_looks} | {t.per_look():.3%} "
+          f"| {spread([f.per_look() * SHIFT_LOOKS for f in figs])} |")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--replays", action="append", required=True,
@@ -304,9 +438,18 @@ def main():
                     help="also multiply every fold's threshold by this (to see what a margin buys)")
     ap.add_argument("--gaps", action="store_true",
                     help="also print each fold's hardest spill event and hardest normal look (levels held 0.5 s)")
+    ap.add_argument("--element", action="store_true",
+                    help="compare the element's rules in seconds (element_grid) and print the default per fold")
     a = ap.parse_args()
     for folder in a.replays:
         runs = replay_runs(folder, a.variant, a.scores_tag)
+        if a.element:
+            m0 = runs[0][0]
+            label = (f"{folder}: {len(runs)} folds, {m0['fps']} frames/s, looks of {m0['look_s']:g} s, "
+                     f"{a.variant} matrix")
+            print_element_rules(runs, label)
+            print_default_per_fold(runs, label)
+            continue
         if a.gaps:
             print(f"\n{folder} ({a.variant}): levels held for 0.5 s, the event's within its first second")
             print("| fold | threshold | hardest spill event | hardest normal look | gap |")

@@ -8,7 +8,8 @@ runs one separate process
       wellmonitor model=FOLD_MODEL wells=LAYOUT post-scores=true device=cpu threads=1 ! fakesink
 
 with that fold's model (which never trained on the fold's crops) at its own threshold,
-and the element's own decision (its defaults, alarm-frames=5 clear-frames=5, unless
+and the element's own decision (its defaults, alarm-seconds=0.75 clear-seconds=2
+clear-ratio=0.5 smoothing-seconds=0, unless --alarm-seconds ... or the older
 --alarm-frames / --clear-frames are given). It counts the element's alarms against
 the replay's ground truth: spill events alarmed within 1 s of their start, and false
 alarms, per fold, per hour and per 8-hour shift for the table, and per normal look.
@@ -40,7 +41,8 @@ NUM = r"([-+0-9.eEnaif]+)"
 
 
 def parse_messages(text):
-    """(scores {frame: [scores]}, wells [ids], alarms [(kind, well, frame)]) of gst-launch -m output."""
+    """(scores {frame: [scores]}, wells [ids], alarms [(kind, well, frame, reason)]) of gst-launch -m output
+    (reason: a clear's, "" for an alarm)."""
     scores, wells, alarms = {}, None, []
     for line in text.splitlines():
         if "wellmonitor-scores" in line:
@@ -56,28 +58,49 @@ def parse_messages(text):
             kind = "alarm" if "wellmonitor-alarm" in line else "clear"
             well = re.search(r"well=\(string\)([^,;]+)", line).group(1)
             frame = int(re.search(r"frame=\(guint64\)(\d+)", line).group(1))
-            alarms.append((kind, well, frame))
+            reason = re.search(r"reason=\(string\)([^,;]+)", line)
+            alarms.append((kind, well, frame, reason.group(1) if reason else ""))
     return scores, wells or [], alarms
 
 
-def pipeline(video, model, wells, read_as=None, alarm_frames=None, clear_frames=None):
+RULE_PROPERTIES = ("alarm_frames", "clear_frames", "alarm_seconds", "clear_seconds", "smoothing_seconds",
+                   "clear_ratio")
+
+
+def pipeline(video, model, wells, read_as=None, **rule):
+    """The gst-launch-1.0 command; `rule`: the element's decision properties that are
+    given (alarm_frames=5 -> alarm-frames=5), the others left at the element's defaults."""
     tag = ["capssetter", f"caps=video/x-raw,colorimetry={read_as}", "!"] if read_as else []
     monitor = ["wellmonitor", f"model={model}", f"wells={wells}", "device=cpu", "threads=1", "post-scores=true"]
-    if alarm_frames:
-        monitor.append(f"alarm-frames={alarm_frames}")
-    if clear_frames:
-        monitor.append(f"clear-frames={clear_frames}")
+    for key in RULE_PROPERTIES:
+        if rule.get(key) is not None:
+            monitor.append(f"{key.replace('_', '-')}={rule[key]:g}")
     return (["gst-launch-1.0", "-m", "filesrc", f"location={video}", "!", "decodebin", "!"] + tag
             + ["videoconvert", "!"] + monitor + ["!", "fakesink"])
 
 
+def offline_rule(a):
+    """The rule of alarm_rules.py that gives the element's decision for these options."""
+    d = rules.DEFAULT
+    ratio = a.clear_ratio if a.clear_ratio is not None else d.clear_ratio
+    smoothing = a.smoothing_seconds if a.smoothing_seconds is not None else d.smoothing_s
+    if a.alarm_frames or a.clear_frames:
+        if not (a.alarm_frames and a.clear_frames) or smoothing:
+            sys.exit("replay_alarms: give both --alarm-frames and --clear-frames, without --smoothing-seconds")
+        return rules.Rule("frame", alarm_frames=a.alarm_frames, clear_frames=a.clear_frames, clear_ratio=ratio)
+    return rules.ElementRule("mean", smoothing,
+                             a.alarm_seconds if a.alarm_seconds is not None else d.alarm_s,
+                             a.clear_seconds if a.clear_seconds is not None else d.clear_s, ratio)
+
+
 def runs_of(alarms):
-    """{well: [(alarm frame, clear frame or None)]} of the element's alarm and clear messages."""
+    """{well: [(alarm frame, clear frame or None)]} of the element's alarm and clear messages; an
+    alarm ended by the stream's end (reason "stopped", at EOS) stays open, as the rule left it."""
     out = {}
-    for kind, well, frame in alarms:
+    for kind, well, frame, *reason in alarms:
         if kind == "alarm":
             out.setdefault(well, []).append([frame, None])
-        elif out.get(well) and out[well][-1][1] is None:
+        elif out.get(well) and out[well][-1][1] is None and reason[:1] in ([], [""], ["normal"]):
             out[well][-1][1] = frame
     return {w: [tuple(r) for r in v] for w, v in out.items()}
 
@@ -101,8 +124,12 @@ def main():
     ap.add_argument("--models-from", help="take fold K's model from this crossval --save-folds folder instead")
     ap.add_argument("--model", help="one model for every fold (a model that trained on the folds is no validation)")
     ap.add_argument("--tag", default="", help="name the saved scores FOLD.VARIANT.TAG.scores.csv")
-    ap.add_argument("--alarm-frames", type=int, help="the element's alarm-frames (default: its own, 5)")
-    ap.add_argument("--clear-frames", type=int, help="the element's clear-frames (default: its own, 5)")
+    ap.add_argument("--alarm-frames", type=int, help="the element's alarm-frames (older rule; default: seconds)")
+    ap.add_argument("--clear-frames", type=int, help="the element's clear-frames (older rule; default: seconds)")
+    ap.add_argument("--alarm-seconds", type=float, help="the element's alarm-seconds (default: its own)")
+    ap.add_argument("--clear-seconds", type=float, help="the element's clear-seconds (default: its own)")
+    ap.add_argument("--smoothing-seconds", type=float, help="the element's smoothing-seconds (default: its own)")
+    ap.add_argument("--clear-ratio", type=float, help="the element's clear-ratio (default: its own)")
     ap.add_argument("--crop-scores", help="crossval --scores CSV: print each false alarm's crop score beside it")
     ap.add_argument("--wells", default=os.path.join(ROOT, "pipelines/casting-table.wells.txt"))
     ap.add_argument("--plugin-dir", default=os.path.join(ROOT, "build/plugin"))
@@ -128,7 +155,7 @@ def main():
         video = os.path.join(a.replays, meta["videos"][a.variant])
         model = fold_model(a, meta)
         thr = meta["threshold"] if model == meta["model"] else plant_replay.model_threshold(a.trainer, model)
-        cmd = pipeline(video, model, a.wells, a.read_as, a.alarm_frames, a.clear_frames)
+        cmd = pipeline(video, model, a.wells, a.read_as, **{k: getattr(a, k) for k in RULE_PROPERTIES})
         t0 = time.time()
         out = subprocess.run(cmd, env=env, capture_output=True, text=True)
         wall = time.time() - t0
@@ -144,14 +171,14 @@ def main():
                 w.writerow([frame] + [f"{s:.9g}" for s in scores[frame]])
         with open(f"{stem}.{suffix}.alarms.csv", "w", newline="") as f:
             w = csv.writer(f)
-            w.writerow(["kind", "well", "frame"])
+            w.writerow(["kind", "well", "frame", "reason"])
             w.writerows(alarms)
         truth = rules.read_truth(stem + ".truth.csv")
         looks = rules.read_looks(stem + ".looks.csv")
         element = runs_of(alarms)
         fig = rules.evaluate(element, truth, meta["fps"], meta["frames"], looks)
         # The offline rule must give the element's own alarms from the same scores.
-        rule = rules.Rule("frame", alarm_frames=a.alarm_frames or 5, clear_frames=a.clear_frames or 5)
+        rule = offline_rule(a)
         table = {wl: [s[i] for s in (scores[k] for k in range(meta["frames"]))] for i, wl in enumerate(wells)}
         offline = {wl: r for wl, r in rules.decide_all(table, meta["fps"], thr, rule).items() if r}
         same = offline == element
@@ -172,7 +199,7 @@ def main():
     m0 = json.load(open(metas[0]))
     print(f"{a.replays}: {m0['fps']} frames/s, {m0['duration_s']:g} s, looks of {m0['look_s']:g} s, "
           f"{m0['bitrate_kbps']} kbit/s, stream {a.variant}{', read as ' + a.read_as if a.read_as else ''}, "
-          f"alarm-frames {a.alarm_frames or 5}, clear-frames {a.clear_frames or 5}")
+          f"rule: {offline_rule(a).name()}")
     print("| fold | model | threshold | events within 1 s | alarmed | false alarms | per hour | per shift "
           "| normal looks | looks with a false alarm | false alarms per look | offline rule = element | s |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")

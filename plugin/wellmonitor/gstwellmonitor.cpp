@@ -10,9 +10,11 @@
  * well named in the layout file (#GstWellMonitor:wells) out of the frame,
  * scores all crops with the model file's network (#GstWellMonitor:model) in
  * one batched forward pass, compares each score with the threshold and
- * debounces the result per well: a well goes into alarm after
- * #GstWellMonitor:alarm-frames consecutive analysed frames over the threshold
- * and clears after #GstWellMonitor:clear-frames at or under it. The video
+ * decides per well, in seconds of the buffers' timestamps: a well goes into
+ * alarm once its score (or its mean over #GstWellMonitor:smoothing-seconds)
+ * has stayed over the threshold for #GstWellMonitor:alarm-seconds, and clears
+ * once it has stayed at or under #GstWellMonitor:clear-ratio times the
+ * threshold for #GstWellMonitor:clear-seconds. The video
  * passes through untouched; only the wells' crops are converted (by
  * GStreamer's own GstVideoConverter), so a well scores the same in every
  * format and as `wellmonitor-trainer evaluate` scores its crop.
@@ -33,7 +35,7 @@
  * carries the last frame's.
  *
  * * "wellmonitor-alarm": a well started spilling, once per spill, on the
- *   frame that completes #GstWellMonitor:alarm-frames. "well" (string),
+ *   frame that completes #GstWellMonitor:alarm-seconds. "well" (string),
  *   "score", "threshold" (double), "x", "y", "width", "height" (int, the
  *   well's box).
  * * "wellmonitor-clear": the end of that alarm, exactly one per alarm; the

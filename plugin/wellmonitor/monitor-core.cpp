@@ -373,6 +373,12 @@ MonitorCore::handle (GstVideoFrame * frame, const FrameSettings & settings,
     AlarmTime when;
     when.wall_us = g_get_real_time ();
     when.running_ns = times.running_time;
+    /* the time an analysed frame stands for: its duration, else the caps'
+     * frame rate, times the frames between two analysed ones */
+    const GstClockTime duration = GST_BUFFER_DURATION (frame->buffer);
+    when.period_ns = (GST_CLOCK_TIME_IS_VALID (duration) && duration > 0 ?
+        duration : (GstClockTime) (frame_seconds_ * GST_SECOND)) *
+        MAX (settings.interval, 1u);
     FrameScoring scoring;
     const std::vector<AlarmChange> & changes = analysis_.analyse (frame,
         settings.threshold, settings.rule, when, scoring);

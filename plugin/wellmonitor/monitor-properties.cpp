@@ -11,6 +11,10 @@ MonitorProperties::frame_settings () const
 {
   FrameSettings s;
   s.threshold = threshold;
+  s.rule.alarm_seconds = alarm_seconds;
+  s.rule.clear_seconds = clear_seconds;
+  s.rule.smoothing_seconds = smoothing_seconds;
+  s.rule.clear_ratio = clear_ratio;
   s.rule.alarm_frames = alarm_frames;
   s.rule.clear_frames = clear_frames;
   s.interval = interval;
@@ -99,25 +103,79 @@ install_monitor_properties (GObjectClass * gobject_class,
           "Where the model runs: auto, cpu, cuda or cuda:N",
           c_str_or_null (d.device), RW_READY));
   /**
+   * GstWellMonitor:alarm-seconds:
+   *
+   * A well goes into alarm ("wellmonitor-alarm") once its score (or its
+   * smoothed score, see #GstWellMonitor:smoothing-seconds) has stayed over the
+   * threshold for this many seconds of the buffers' timestamps, each analysed
+   * frame standing for the time until the next; 0: on the first frame over.
+   * The same at any frame rate. #GstWellMonitor:alarm-frames, when set,
+   * counts frames instead.
+   */
+  g_object_class_install_property (gobject_class, PROP_ALARM_SECONDS,
+      g_param_spec_double ("alarm-seconds", "Alarm seconds",
+          "Seconds over the threshold that raise an alarm",
+          0.0, 60.0, d.alarm_seconds, RW_PLAYING));
+  /**
+   * GstWellMonitor:clear-seconds:
+   *
+   * A well in alarm clears ("wellmonitor-clear") once its (smoothed) score has
+   * stayed at or under the clear level (#GstWellMonitor:clear-ratio times the
+   * threshold) for this many seconds. #GstWellMonitor:clear-frames, when set,
+   * counts frames instead.
+   */
+  g_object_class_install_property (gobject_class, PROP_CLEAR_SECONDS,
+      g_param_spec_double ("clear-seconds", "Clear seconds",
+          "Seconds at or under the clear level that clear an alarm",
+          0.0, 3600.0, d.clear_seconds, RW_PLAYING));
+  /**
+   * GstWellMonitor:smoothing-seconds:
+   *
+   * The alarm and clear decide on the mean of each well's scores over the
+   * last this many seconds of analysed frames instead of the frame's own
+   * score (a score that is no number makes the mean infinite: an anomaly).
+   * 0: no smoothing. The metas' and messages' scores stay the frame's own.
+   */
+  g_object_class_install_property (gobject_class, PROP_SMOOTHING_SECONDS,
+      g_param_spec_double ("smoothing-seconds", "Smoothing seconds",
+          "Seconds of scores the decision averages (0: the frame's own)",
+          0.0, 10.0, d.smoothing_seconds, RW_PLAYING));
+  /**
+   * GstWellMonitor:clear-ratio:
+   *
+   * Hysteresis: a well in alarm clears only under this fraction of the
+   * threshold (held for #GstWellMonitor:clear-seconds); between the two
+   * levels it neither alarms nor clears. 1: the threshold itself.
+   */
+  g_object_class_install_property (gobject_class, PROP_CLEAR_RATIO,
+      g_param_spec_double ("clear-ratio", "Clear ratio",
+          "Fraction of the threshold a well must fall under to clear",
+          0.0, 1.0, d.clear_ratio, RW_PLAYING));
+  /**
    * GstWellMonitor:alarm-frames:
    *
-   * A well goes into alarm ("wellmonitor-alarm") after this many consecutive
-   * analysed frames over the threshold.
+   * Deprecated, for pipelines that count frames: when not 0, a well goes
+   * into alarm after this many consecutive analysed frames over the
+   * threshold instead of #GstWellMonitor:alarm-seconds (what it means
+   * changes with the frame rate and #GstWellMonitor:interval). 0: seconds.
    */
   g_object_class_install_property (gobject_class, PROP_ALARM_FRAMES,
       g_param_spec_uint ("alarm-frames", "Alarm frames",
-          "Consecutive analysed frames over the threshold that raise an alarm",
-          1, G_MAXUINT, d.alarm_frames, RW_PLAYING));
+          "Deprecated: analysed frames over the threshold that raise an alarm, "
+          "instead of alarm-seconds (0: alarm-seconds)",
+          0, G_MAXUINT, d.alarm_frames, RW_PLAYING));
   /**
    * GstWellMonitor:clear-frames:
    *
-   * A well in alarm clears ("wellmonitor-clear") after this many consecutive
-   * analysed frames at or under the threshold.
+   * Deprecated, for pipelines that count frames: when not 0, a well in alarm
+   * clears after this many consecutive analysed frames at or under the clear
+   * level instead of #GstWellMonitor:clear-seconds. 0: seconds.
    */
   g_object_class_install_property (gobject_class, PROP_CLEAR_FRAMES,
       g_param_spec_uint ("clear-frames", "Clear frames",
-          "Consecutive analysed frames at or under the threshold that clear it",
-          1, G_MAXUINT, d.clear_frames, RW_PLAYING));
+          "Deprecated: analysed frames at or under the clear level that clear "
+          "an alarm, instead of clear-seconds (0: clear-seconds)",
+          0, G_MAXUINT, d.clear_frames, RW_PLAYING));
   /**
    * GstWellMonitor:interval:
    *
@@ -360,6 +418,18 @@ set_monitor_property (MonitorProperties & p, guint id, const GValue * value)
     case PROP_LATENCY:
       p.latency = g_value_get_uint (value);
       break;
+    case PROP_ALARM_SECONDS:
+      p.alarm_seconds = g_value_get_double (value);
+      break;
+    case PROP_CLEAR_SECONDS:
+      p.clear_seconds = g_value_get_double (value);
+      break;
+    case PROP_SMOOTHING_SECONDS:
+      p.smoothing_seconds = g_value_get_double (value);
+      break;
+    case PROP_CLEAR_RATIO:
+      p.clear_ratio = g_value_get_double (value);
+      break;
     default:
       return false;
   }
@@ -429,6 +499,18 @@ get_monitor_property (const MonitorProperties & p, guint id, GValue * value)
       break;
     case PROP_LATENCY:
       g_value_set_uint (value, p.latency);
+      break;
+    case PROP_ALARM_SECONDS:
+      g_value_set_double (value, p.alarm_seconds);
+      break;
+    case PROP_CLEAR_SECONDS:
+      g_value_set_double (value, p.clear_seconds);
+      break;
+    case PROP_SMOOTHING_SECONDS:
+      g_value_set_double (value, p.smoothing_seconds);
+      break;
+    case PROP_CLEAR_RATIO:
+      g_value_set_double (value, p.clear_ratio);
       break;
     default:
       return false;

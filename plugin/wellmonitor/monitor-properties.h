@@ -40,6 +40,10 @@ enum
   PROP_OBSCURED_SHARPNESS,
   PROP_OBSCURED_TIME,
   PROP_LATENCY,
+  PROP_ALARM_SECONDS,
+  PROP_CLEAR_SECONDS,
+  PROP_SMOOTHING_SECONDS,
+  PROP_CLEAR_RATIO,
 };
 
 /* A string property: unset is NULL, as GObject has it. */
@@ -64,8 +68,13 @@ struct MonitorProperties
   OptionalString wells;
   double threshold = -1.0;
   OptionalString device = std::string ("auto");
-  guint alarm_frames = 5;
-  guint clear_frames = 5;
+  /* the decision rule: its defaults are AlarmRule's (wellmonitor/debouncer.h) */
+  double alarm_seconds = AlarmRule ().alarm_seconds;
+  double clear_seconds = AlarmRule ().clear_seconds;
+  double smoothing_seconds = AlarmRule ().smoothing_seconds;
+  double clear_ratio = AlarmRule ().clear_ratio;
+  guint alarm_frames = AlarmRule ().alarm_frames;       /* 0: alarm_seconds */
+  guint clear_frames = AlarmRule ().clear_frames;       /* 0: clear_seconds */
   guint interval = 1;
   bool post_scores = false;
   gint threads = 0;

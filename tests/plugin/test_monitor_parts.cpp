@@ -149,6 +149,7 @@ class Core : public ::testing::Test {
     props_.threads = 1;
     settings_.rule.alarm_frames = 2;
     settings_.rule.clear_frames = 2;
+    settings_.rule.clear_ratio = 1.0;  // the tiny model's normal patch scores over half its threshold
   }
   bool start() {
     if (!core_.start(props_)) return false;
@@ -232,8 +233,12 @@ TEST(MonitorProperties, DefaultsAreTheDocumentedOnes) {
   EXPECT_FALSE(p.wells.has_value());
   EXPECT_EQ(p.device.value_or(""), "auto");
   EXPECT_DOUBLE_EQ(p.threshold, -1.0);
-  EXPECT_EQ(p.alarm_frames, 5u);
-  EXPECT_EQ(p.clear_frames, 5u);
+  EXPECT_DOUBLE_EQ(p.alarm_seconds, 0.75);
+  EXPECT_DOUBLE_EQ(p.clear_seconds, 2.0);
+  EXPECT_DOUBLE_EQ(p.smoothing_seconds, 0.0);
+  EXPECT_DOUBLE_EQ(p.clear_ratio, 0.5);
+  EXPECT_EQ(p.alarm_frames, 0u) << "0: the rule in seconds";
+  EXPECT_EQ(p.clear_frames, 0u);
   EXPECT_EQ(p.interval, 1u);
   EXPECT_FALSE(p.post_scores);
   EXPECT_EQ(p.threads, 0);

@@ -278,6 +278,9 @@ GstElement* make_monitor() {
   EXPECT_NE(e, nullptr) << "wellmonitor not found in " WELLMONITOR_PLUGIN_DIR;
   gst_object_ref_sink(e);
   g_object_set(e, "model", g->model.c_str(), "wells", g->layout.c_str(), "device", "cpu", "threads", 1, nullptr);
+  // The tiny model's normal patch scores over half its threshold: no
+  // hysteresis unless a test asks for it (AlarmInSecondsSmoothingAndClearRatioFollowTheProperties).
+  g_object_set(e, "clear-ratio", 1.0, nullptr);
   return e;
 }
 
@@ -380,8 +383,15 @@ TEST(WellMonitorElement, PluginRegistersBothElementsWithDocumentedDefaults) {
   EXPECT_STREQ(device, "auto");
   EXPECT_EQ(active, nullptr);
   EXPECT_EQ(threshold, -1.0);
-  EXPECT_EQ(alarm, 5u);
-  EXPECT_EQ(clear, 5u);
+  EXPECT_EQ(alarm, 0u) << "0: the rule in seconds";
+  EXPECT_EQ(clear, 0u);
+  gdouble alarm_s = 0, clear_s = 0, smoothing_s = -1, ratio = 0;
+  g_object_get(e, "alarm-seconds", &alarm_s, "clear-seconds", &clear_s, "smoothing-seconds", &smoothing_s,
+               "clear-ratio", &ratio, nullptr);
+  EXPECT_DOUBLE_EQ(alarm_s, 0.75);
+  EXPECT_DOUBLE_EQ(clear_s, 2.0);
+  EXPECT_DOUBLE_EQ(smoothing_s, 0.0);
+  EXPECT_DOUBLE_EQ(ratio, 0.5);
   EXPECT_EQ(interval, 1u);
   EXPECT_FALSE(post);
   g_free(model);
@@ -673,6 +683,46 @@ TEST(WellMonitorElement, DebounceGivesOneAlarmPerSpillAndOneClear) {
       {"wellmonitor-clear:a", 8},  // frame 6 (spill) restarts the count: 7, 8
   };                               // frames 9-10: two spill frames < alarm-frames, no alarm
   EXPECT_EQ(events, expected);
+}
+
+// The rule in seconds through the element: the buffers' timestamps, not the
+// frame count, decide (the same 0.2 s is 5 frames at 25/s and 3 at 12.5/s);
+// smoothing-seconds averages a lone spill frame away; clear-ratio keeps the
+// alarm while the score stays over its level. One well scripted, one run each.
+TEST(WellMonitorElement, AlarmInSecondsSmoothingAndClearRatioFollowTheProperties) {
+  // well a's script, S spill, N normal; frame f stamped at f x `frame` ns.
+  auto run_script = [](const char* script, GstClockTime frame, const char* props_name, double alarm_s, double clear_s,
+                       double smoothing_s, double ratio) {
+    SCOPED_TRACE(props_name);
+    GstElement* e = make_monitor();
+    g_object_set(e, "alarm-seconds", alarm_s, "clear-seconds", clear_s, "smoothing-seconds", smoothing_s,
+                 "clear-ratio", ratio, nullptr);
+    Harnessed run(e);
+    std::string changes;
+    for (size_t f = 0; script[f]; ++f) {
+      GstBuffer* b = to_buffer(scene({script[f] == 'S' ? S() : N(), N(), N()}), GST_VIDEO_FORMAT_BGR);
+      GST_BUFFER_PTS(b) = f * frame;
+      GST_BUFFER_DURATION(b) = frame;
+      gst_buffer_unref(run.push(b));
+      const Messages m = run.messages();
+      for (const GstStructure* s : m.all) {
+        const std::string name = gst_structure_get_name(s);
+        if (name == "wellmonitor-alarm" || name == "wellmonitor-clear")
+          changes += (name == "wellmonitor-alarm" ? "+" : "-") + std::to_string(u64(s, "frame")) + " ";
+      }
+    }
+    return changes;
+  };
+  const GstClockTime k25 = 40 * GST_MSECOND, k12 = 80 * GST_MSECOND;
+  // 0.2 s over, 0.12 s under: at 25/s frames 0-4 over and 6-8 under; at 12.5/s 0-2 and 6-7 (0.16 s)
+  EXPECT_EQ(run_script("SSSSSSNNNNN", k25, "25/s", 0.2, 0.12, 0.0, 1.0), "+4 -8 ");
+  EXPECT_EQ(run_script("SSSSSSNNNNN", k12, "12.5/s", 0.2, 0.12, 0.0, 1.0), "+2 -7 ");
+  // one spill frame among normal ones: alarmed at once without smoothing, never with 0.4 s of it
+  EXPECT_EQ(run_script("NNNNNSNNNNN", k25, "no smoothing", 0.0, 0.04, 0.0, 1.0), "+5 -6 ");
+  EXPECT_EQ(run_script("NNNNNSNNNNN", k25, "smoothing", 0.0, 0.04, 0.4, 1.0), "");
+  // the normal patch scores over a clear level of a tenth of its score: the alarm holds
+  const double ratio = 0.1 * g->normal_score / g->threshold;
+  EXPECT_EQ(run_script("SSNNNNNNNN", k25, "clear-ratio", 0.0, 0.04, 0.0, ratio), "+0 ");
 }
 
 // A model whose scores are not numbers (its weights are finite, but BatchNorm

@@ -185,9 +185,13 @@ Outcome run(const std::string& launch, const std::function<void(const Change&, G
   return r;
 }
 
+// The clips end a few frames after each spill's clear under the rule they were
+// cut for, 5 frames over to alarm and 5 under the threshold to clear: that rule
+// is pinned here (the element's default clears after 2 s under half the threshold).
 std::string monitor_launch(const std::string& video, const std::string& publish) {
   return "filesrc location=\"" + video + "\" ! decodebin ! videoconvert ! wellmonitor model=\"" + kModel +
-         "\" wells=\"" + kLayout + "\" device=cpu threads=1 ! " + publish + " ! fakesink sync=false";
+         "\" wells=\"" + kLayout + "\" device=cpu threads=1 alarm-frames=5 clear-frames=5 clear-ratio=1 ! " +
+         publish + " ! fakesink sync=false";
 }
 
 std::vector<json> events_of(const std::vector<Received>& got) {

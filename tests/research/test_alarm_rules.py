@@ -73,6 +73,45 @@ class Hysteresis(unittest.TestCase):
                          [(0, 1), (2, 3), (4, 5)])  # the same scores chatter without it
 
 
+class TheElementsRuleInSeconds(unittest.TestCase):
+    """The same cases as the runtime's tests/runtime/test_alarm_rule.cpp, with the same answers."""
+
+    def feed(self, fps, parts, rule):
+        scores = [v for n, v in parts for _ in range(n)]
+        return ar.decide_element(scores, fps, 0.5, rule)
+
+    def test_alarm_and_clear_after_the_same_seconds_at_6_12_and_25_frames_per_second(self):
+        rule = ar.ElementRule(alarm_s=0.5, clear_s=1.0, clear_ratio=1.0)
+        for fps, frames in ((6, 3), (12, 6), (25, 13)):
+            got = self.feed(fps, [(fps, 0.1), (3 * fps, 0.9), (2 * fps, 0.1)], rule)
+            self.assertEqual(got, [(fps + frames - 1, 5 * fps - 1)], fps)
+
+    def test_zero_seconds_is_the_first_frame_and_a_time_is_met_within_a_quarter_frame(self):
+        self.assertEqual(self.feed(12, [(1, 0.9), (1, 0.1)], ar.ElementRule(alarm_s=0, clear_s=0, clear_ratio=1)),
+                         [(0, 1)])
+        self.assertEqual(self.feed(12, [(12, 0.9)], ar.ElementRule(alarm_s=5 / 12, clear_s=1)), [(4, None)])
+
+    def test_smoothing_ignores_one_high_frame_and_alarms_on_a_high_mean(self):
+        rule = ar.ElementRule(smoothing_s=1.0, alarm_s=0.0, clear_s=1.0, clear_ratio=1.0)
+        self.assertEqual(self.feed(12, [(12, 0.1), (1, 0.9), (12, 0.1)], rule), [])
+        self.assertEqual(self.feed(12, [(12, 0.0), (12, 0.9)], rule), [(18, None)])  # 7 x 0.9 / 12 = 0.525
+        self.assertEqual(self.feed(25, [(25, 0.0), (25, 0.9)], rule), [(38, None)])  # 14 x 0.9 / 25 = 0.504
+        self.assertEqual(self.feed(12, [(12, 0.1), (1, math.nan)], rule), [(12, None)])
+
+    def test_a_clear_ratio_holds_the_alarm_until_the_score_falls_under_its_level(self):
+        parts = [(6, 0.9), (36, 0.4), (24, 0.2)]
+        self.assertEqual(self.feed(12, parts, ar.ElementRule(alarm_s=0, clear_s=1, clear_ratio=1.0)), [(0, 17)])
+        self.assertEqual(self.feed(12, parts, ar.ElementRule(alarm_s=0, clear_s=1, clear_ratio=0.5)), [(0, 53)])
+        swing = [(4, 0.9), (4, 0.4)] * 5
+        self.assertEqual(len(self.feed(12, swing, ar.ElementRule(alarm_s=0.25, clear_s=0.25, clear_ratio=1))), 5)
+        self.assertEqual(self.feed(12, swing, ar.ElementRule(alarm_s=0.25, clear_s=0.25, clear_ratio=0.5)),
+                         [(2, None)])
+
+    def test_repeated_alarms_within_a_spill_event_are_counted_apart(self):
+        fig = ar.evaluate({"w1": [(15, 20), (25, 40)]}, [("w1", 10, 30)], 10, 800)
+        self.assertEqual((fig.within_1s, fig.repeats, fig.false_alarms), (1, 1, 0))
+
+
 class Margin(unittest.TestCase):
     def test_the_level_held_for_n_frames_is_the_best_window_minimum(self):
         self.assertEqual(ar.sustained([0.1, 0.5, 0.6, 0.2], 2), 0.5)

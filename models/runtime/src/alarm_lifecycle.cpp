@@ -40,7 +40,10 @@ const std::vector<AlarmChange>& AlarmLifecycle::decide(const std::vector<double>
   if (scores.size() != wells_.size())
     throw std::invalid_argument(std::to_string(scores.size()) + " scores for " + std::to_string(wells_.size()) +
                                 " wells");
-  rule_.update(scores, threshold, rule.alarm_frames, rule.clear_frames);
+  RuleTime when;
+  when.time_ns = time.running_ns;
+  when.period_ns = time.period_ns;
+  rule_.update(scores, threshold, rule, when);
   changes_.clear();
   for (size_t i = 0; i < wells_.size(); ++i) {
     const WellState& s = rule_.well(i);

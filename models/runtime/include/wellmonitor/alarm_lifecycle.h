@@ -5,12 +5,15 @@
 // (follow); both end alarms the same way (end_all). A change to when or how an
 // alarm starts or ends is made here, once.
 //
-// The decision is the Debouncer's (debouncer.h): a well goes into alarm after
-// `alarm_frames` consecutive analysed frames over the threshold and clears
-// after `clear_frames` at or under it. Where the next rules go: a rule in
-// seconds, a smoothed score or a lower clear threshold into AlarmRule and
-// decide(); an end for every alarm (camera lost, stopped) through end_all()
-// and AlarmEnd; shelving a well or acknowledging an alarm into WellAlarm.
+// The decision is the Debouncer's (debouncer.h, AlarmRule): a well goes into
+// alarm once its score, or its mean over the last `smoothing_seconds`, has
+// stayed over the threshold for `alarm_seconds` of the frames' timestamps, and
+// clears once it has stayed at or under `clear_ratio` x the threshold for
+// `clear_seconds` (or after `alarm_frames` / `clear_frames` analysed frames,
+// the older rule). Where the next rules go: a change to the decision into
+// AlarmRule and the Debouncer; an end for every alarm (camera lost, stopped)
+// through end_all() and AlarmEnd; shelving a well or acknowledging an alarm
+// into WellAlarm.
 //
 // Every alarm (event id) gets exactly one end: a clear (kNormal) from the
 // decision, or an end with a reason from end_all(). A gap in the frames
@@ -48,17 +51,12 @@ enum class AlarmEnd {
 // "camera-obscured", "shelved".
 const char* alarm_end_name(AlarmEnd reason);
 
-// How the decision is made (wellmonitor's properties).
-struct AlarmRule {
-  unsigned alarm_frames = 5;  // consecutive analysed frames over the threshold to alarm
-  unsigned clear_frames = 5;  // consecutive analysed frames at or under it to clear
-};
-
 // When the frame that is decided on arrived.
 struct AlarmTime {
   static constexpr uint64_t kNone = std::numeric_limits<uint64_t>::max();
   int64_t wall_us = 0;          // wall-clock time, microseconds since 1970 (event ids)
-  uint64_t running_ns = kNone;  // the buffer's running time, when known
+  uint64_t running_ns = kNone;  // the buffer's running time, when known (the rule's clock)
+  uint64_t period_ns = kNone;   // time between two analysed frames at the stream's rate, when known
 };
 
 // What the lifecycle knows of one well.
@@ -124,9 +122,10 @@ class AlarmLifecycle {
   const std::vector<AlarmChange>& end_all(AlarmEnd reason);
 
   // Frames were lost before the next one (dropped upstream, a buffer flagged
-  // DISCONT): every well's runs over or under the threshold start again, and
-  // every alarm stays open, with its id, until the well is seen normal for
-  // `clear_frames` frames or end_all() ends it. No change is reported.
+  // DISCONT): every well's runs over or under the threshold and its smoothing
+  // window start again, and every alarm stays open, with its id, until the
+  // well is seen normal for the rule's clear time or end_all() ends it. No
+  // change is reported.
   void gap();
 
   size_t size() const { return wells_.size(); }
