@@ -105,8 +105,9 @@ std::string last_segment(const fs::path& dir) {
   return names.empty() ? "" : names.back();
 }
 
-// A playable segment: decodes to its end, and gst-discoverer-1.0 finds video
-// with a duration in it.
+// A playable segment: decodes to its end, and gst-discoverer-1.0 finds video in
+// it. (Not a duration: a stop that comes a frame after a segment began leaves
+// a last segment of one key frame, whose duration is 0 and which plays.)
 void expect_playable(const std::string& segment, const std::string& context) {
   const auto decode = wellmonitor_test::run_process(
       "/usr/bin/gst-launch-1.0", {"-q", "filesrc", "location=" + segment, "!", "tsdemux", "!", "h264parse", "!",
@@ -116,7 +117,6 @@ void expect_playable(const std::string& segment, const std::string& context) {
   const auto probe = wellmonitor_test::run_process("/usr/bin/gst-discoverer-1.0", {segment}, g_tmp.string());
   EXPECT_EQ(probe.exit_code, 0) << context << probe.describe();
   EXPECT_NE(probe.out.find("video #"), std::string::npos) << context << ": " << segment << "\n" << probe.out;
-  EXPECT_EQ(probe.out.find("Duration: 0:00:00.000000000"), std::string::npos) << context << probe.out;
   std::cout << context << ": last segment " << fs::path(segment).filename().string() << ", "
             << fs::file_size(segment) << " bytes, decodes\n";
 }
