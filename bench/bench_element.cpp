@@ -181,6 +181,10 @@ int main(int argc, char** argv) {
                  "What follows wellmonitor in the camera runs; repeat for several (default: the runner's headless "
                  "fakesink sync=false, and a synchronised sink whose QoS makes late frames skipped or dropped)")
       ->capture_default_str();
+  std::vector<std::string> camera_streams;
+  app.add_option("--camera-stream", camera_streams,
+                 "Serve this H.264 MP4 file as it is instead of the re-encoded streams (repeatable); it must last "
+                 "longer than the warm-up, the window and 2 s");
   int camera_width = 0;
   app.add_option("--camera-width", camera_width,
                  "Width of the re-encoded streams (height to scale; 0: the video's own size)")
@@ -401,7 +405,8 @@ int main(int argc, char** argv) {
                          : GST_VIDEO_INFO_HEIGHT(&video.info);
     const double stream_s = camera_warmup_seconds + camera_seconds + 4.0;
     std::vector<std::pair<std::string, std::string>> videos;
-    for (const int kbps : camera_kbps) {
+    for (const auto& path : camera_streams) videos.emplace_back(fs::path(path).filename().string(), path);
+    for (const int kbps : camera_streams.empty() ? camera_kbps : std::vector<int>{}) {
       try {
         const std::string cam = make_camera_video(launcher, job.video, width, height,
                                                   static_cast<int>(kCameraFps * stream_s), kbps);
@@ -522,10 +527,10 @@ int main(int argc, char** argv) {
                               {"threads_used", c.threads_used}, {"camera", c.camera}, {"pid", c.pid},
                               {"window_s", c.window_s}, {"frames_in", c.frames_in}, {"analysed", c.analysed},
                               {"skipped", c.skipped}, {"late", c.late}, {"dropped", c.dropped}, {"fps", c.fps},
-                              {"cpu_percent", c.cpu_percent}, {"p50_ms", c.p50_ms}, {"p99_ms", c.p99_ms},
+                              {"cpu_percent", c.cpu_percent}, {"cpu_ms_per_frame", c.cpu_ms_per_frame}, {"p50_ms", c.p50_ms}, {"p99_ms", c.p99_ms},
                               {"latency_p50_ms", c.latency_p50_ms}, {"latency_p99_ms", c.latency_p99_ms},
                               {"latency_growth_ms", c.latency_growth_ms}, {"rss_mib", c.rss_mib},
-                              {"keeps_up", c.keeps_up()}, {"error", c.error}});
+                              {"keeps_up", c.keeps_up()}, {"stop", c.stop}, {"error", c.error}});
     std::ofstream(json_path) << j.dump(2) << "\n";
   }
   bool all_ok = !rows.empty();

@@ -129,8 +129,10 @@ void fill_row(CameraRow& row, const LaunchResult& l, const std::string& element,
   const double c0 = cpu_at(l.cpu, w0), c1 = cpu_at(l.cpu, w1);
   if (std::isnan(c0) || std::isnan(c1))
     row.error = "no CPU samples around the window";
-  else
+  else {
     row.cpu_percent = 100.0 * (c1 - c0) / run.window_s / (run.one_process ? run.cameras : 1);
+    row.cpu_ms_per_frame = row.fps > 0 ? 10.0 * row.cpu_percent / row.fps : 0;
+  }
 }
 
 }  // namespace
@@ -176,6 +178,7 @@ std::vector<CameraRow> measure_cameras(Launcher& launcher, const Job& job, const
     row.shared = run.one_process;
     row.window_s = run.window_s;
     row.rss_mib = l.max_rss_kib / 1024.0;
+    row.stop = l.killed ? "SIGKILL" : l.interrupted ? "SIGINT" : fmt::format("exit {}", l.exit_code);
     fill_row(row, l, fmt::format("wellmonitor{}", run.one_process ? i : 0), run);
     rows.push_back(row);
   }
@@ -184,12 +187,12 @@ std::vector<CameraRow> measure_cameras(Launcher& launcher, const Job& job, const
 
 void print_camera_header() {
   fmt::print("| {:<12} | {:<26} | {:<22} | {:>7} | {:>3} | {:>8} | {:>6} | {:>8} | {:>7} | {:>8} | {:>5} | {:>6} | "
-             "{:>6} | {:>6} | {:>7} | {:>7} | {:>6} | {:<8} |\n",
+             "{:>6} | {:>6} | {:>6} | {:>7} | {:>7} | {:>6} | {:<8} |\n",
              "stream", "sink", "mode", "threads", "cam", "pid", "in", "analysed", "skipped", "dropped", "fps", "CPU %",
-             "p50 ms", "p99 ms", "lat p50", "lat p99", "growth", "keeps up");
-  fmt::print("|{:-<14}|{:-<28}|{:-<24}|{:->9}|{:->5}|{:->10}|{:->8}|{:->10}|{:->9}|{:->10}|{:->7}|{:->8}|{:->8}|{:->8}|"
+             "CPU ms", "p50 ms", "p99 ms", "lat p50", "lat p99", "growth", "keeps up");
+  fmt::print("|{:-<14}|{:-<28}|{:-<24}|{:->9}|{:->5}|{:->10}|{:->8}|{:->10}|{:->9}|{:->10}|{:->7}|{:->8}|{:->8}|{:->8}|{:->8}|"
              "{:->9}|{:->9}|{:->8}|{:-<10}|\n",
-             "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "");
+             "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "");
 }
 
 void print_camera_rows(const std::vector<CameraRow>& rows) {
@@ -200,10 +203,10 @@ void print_camera_rows(const std::vector<CameraRow>& rows) {
       continue;
     }
     fmt::print("| {:<12} | {:<26} | {:<22} | {:>7} | {:>3} | {:>8} | {:>6} | {:>8} | {:>7} | {:>7}{} | {:>5.1f} | "
-               "{:>5.0f}{} | {:>6.1f} | {:>6.1f} | {:>7.0f} | {:>7.0f} | {:>6.0f} | {:<8} |\n",
+               "{:>5.0f}{} | {:>6.1f} | {:>6.1f} | {:>6.1f} | {:>7.0f} | {:>7.0f} | {:>6.0f} | {:<8} |\n",
                c.stream, c.sink, c.mode, threads_text(c.threads, c.threads_used), c.camera, c.pid, c.frames_in,
                c.analysed, c.skipped, c.dropped, c.shared ? "*" : " ", c.fps, c.cpu_percent, c.shared ? "*" : " ",
-               c.p50_ms, c.p99_ms, c.latency_p50_ms, c.latency_p99_ms, c.latency_growth_ms,
+               c.cpu_ms_per_frame, c.p50_ms, c.p99_ms, c.latency_p50_ms, c.latency_p99_ms, c.latency_growth_ms,
                c.keeps_up() ? "yes" : "NO");
   }
   std::fflush(stdout);
@@ -212,7 +215,7 @@ void print_camera_rows(const std::vector<CameraRow>& rows) {
 void print_camera_verdicts(const std::vector<CameraRow>& rows, int cameras) {
   struct Verdict {
     int keep_up = 0, rows = 0;
-    double cpu = 0, min_fps = 1e9, max_latency = 0;
+    double cpu = 0, min_fps = 1e9, max_latency = 0, analysed_fps = 0;
     long skipped = 0, dropped = 0;
     bool shared = false;
   };
@@ -223,6 +226,7 @@ void print_camera_verdicts(const std::vector<CameraRow>& rows, int cameras) {
     v.keep_up += c.keeps_up();
     v.rows += 1;
     v.cpu += c.cpu_percent;
+    v.analysed_fps += c.fps;
     v.min_fps = std::min(v.min_fps, c.fps);
     v.max_latency = std::max(v.max_latency, c.latency_p99_ms);
     v.skipped += std::max(0L, c.skipped);
@@ -233,9 +237,11 @@ void print_camera_verdicts(const std::vector<CameraRow>& rows, int cameras) {
   for (const auto& [config, v] : verdicts)
     fmt::print("target: {} cameras at {:.0f} fps, {}: {} of {} keep up, {} (together {:.0f}% of one core, {:.0f}% of "
                "the box's {} cores; slowest camera {:.1f} fps; {} skipped, {} dropped by QoS; latency p99 up to "
-               "{:.0f} ms)\n",
+               "{:.0f} ms); {:.1f} ms of CPU a frame: {:.1f} cameras at 25 fps fill the {} cores\n",
                cameras, kCameraFps, config, v.keep_up, v.rows, v.keep_up == v.rows ? "MET" : "NOT MET", v.cpu,
-               v.cpu / cores, cores, v.min_fps, v.skipped, v.dropped, v.max_latency);
+               v.cpu / cores, cores, v.min_fps, v.skipped, v.dropped, v.max_latency,
+               v.analysed_fps > 0 ? 10.0 * v.cpu / v.analysed_fps : 0.0,
+               v.cpu > 0 ? cores * 100.0 * v.analysed_fps / kCameraFps / v.cpu : 0.0, cores);
 }
 
 }  // namespace bench

@@ -49,10 +49,12 @@ struct CameraRow {
   long dropped = 0;       // QoS messages on the bus in the window: frames dropped before the element or at the sink
   double fps = 0;         // analysed frames a second of the window
   double cpu_percent = 0;            // CPU time in the window over its length, % of one core
+  double cpu_ms_per_frame = 0;       // CPU time in the window per frame analysed (decoding included), ms
   double p50_ms = 0, p99_ms = 0;     // the element's time per analysed frame (crops + scores)
   double latency_p50_ms = 0, latency_p99_ms = 0;  // from the frame's running time (its arrival) to its analysis done
   double latency_growth_ms = 0;      // median latency of the window's last second minus its first: the lag growing
   double rss_mib = 0;
+  std::string stop;       // how its process ended: "SIGINT" (stopped by the bench), "SIGKILL" (after the grace period), "exit N"
   std::string error;
   bool keeps_up() const;
 };
