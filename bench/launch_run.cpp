@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <regex>
@@ -47,7 +48,12 @@ long minflt_now(pid_t pid) {
 // VmHWM of /proc/PID/status: the peak resident set so far, KiB (-1 when
 // unreadable). wait4's ru_maxrss is no use for a child of the bench: it counts
 // the pages the child shared with the bench between fork and exec.
+// Read only once the child runs gst-launch-1.0: between fork and exec it is a
+// copy of the bench, with the bench's peak (the decoded frames, gigabytes).
 long peak_rss_now(pid_t pid) {
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/exe", ec);
+  if (ec || exe == std::filesystem::read_symlink("/proc/self/exe", ec)) return -1;
   std::ifstream f("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(f, line))
