@@ -221,8 +221,8 @@ void print_camera_verdicts(const std::vector<CameraRow>& rows, int cameras) {
   };
   std::map<std::string, Verdict> verdicts;  // by configuration, in the order of the table's columns
   for (const auto& c : rows) {
-    Verdict& v = verdicts[fmt::format("{}, {}, {}, threads {}", c.stream, c.sink, c.mode,
-                                      threads_text(c.threads, c.threads_used))];
+    // the element's threads property as set: each camera's choice under `auto` is in its row
+    Verdict& v = verdicts[fmt::format("{}, {}, {}, threads {}", c.stream, c.sink, c.mode, threads_text(c.threads, 0))];
     v.keep_up += c.keeps_up();
     v.rows += 1;
     v.cpu += c.cpu_percent;
