@@ -171,7 +171,7 @@ std::vector<CameraRow> measure_cameras(Launcher& launcher, const Job& job, const
     row.stream = run.stream;
     row.sink = run.sink;
     row.mode = run.one_process ? fmt::format("1 process, {} branches", run.cameras)
-                               : fmt::format("{} processes", run.cameras);
+                               : fmt::format("{} process{}", run.cameras, run.cameras == 1 ? "" : "es");
     row.threads = run.threads;
     row.camera = i;
     row.pid = l.pid;

@@ -91,7 +91,7 @@ TEST_F(BenchElement, EndToEndAndCameraRowsAreGstLaunchProcessesOfTheirOwnWithThe
   EXPECT_GT(cam_pid, 0) << cam.dump();
   EXPECT_NE(cam_pid, bench_pid) << cam.dump();
   EXPECT_NE(cam_pid, static_cast<long>(::getpid())) << cam.dump();
-  EXPECT_EQ(cam.at("mode"), "1 processes") << cam.dump();
+  EXPECT_EQ(cam.at("mode"), "1 process") << cam.dump();
   EXPECT_DOUBLE_EQ(cam.at("window_s").get<double>(), 2.0);
   EXPECT_NE(cam.at("stop"), "exit 0") << "the stream ended before the bench stopped it: " << cam.dump();
   EXPECT_GT(cam.at("frames_in").get<long>(), 0) << cam.dump();
