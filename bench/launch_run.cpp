@@ -10,6 +10,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <regex>
@@ -46,12 +48,37 @@ long minflt_now(pid_t pid) {
 // VmHWM of /proc/PID/status: the peak resident set so far, KiB (-1 when
 // unreadable). wait4's ru_maxrss is no use for a child of the bench: it counts
 // the pages the child shared with the bench between fork and exec.
+// Read only once the child runs gst-launch-1.0: between fork and exec it is a
+// copy of the bench, with the bench's peak (the decoded frames, gigabytes).
 long peak_rss_now(pid_t pid) {
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/exe", ec);
+  if (ec || exe == std::filesystem::read_symlink("/proc/self/exe", ec)) return -1;
   std::ifstream f("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(f, line))
     if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
   return -1;
+}
+
+// Fields 14 and 15 of /proc/PID/stat: user + system CPU time so far, seconds
+// (-1 when unreadable).
+double cpu_now(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  std::getline(f, text);
+  const size_t close = text.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream rest(text.substr(close + 2));
+  std::string field;
+  long ticks = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i)
+    if (i >= 14) ticks += std::stol(field);
+  return static_cast<double>(ticks) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+long long mono_ns_now() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
 }
 
 // "H:MM:SS.NNNNNNNNN" to seconds.
@@ -60,6 +87,7 @@ double clock_seconds(const std::string& h, const std::string& m, const std::stri
 }
 
 const char* kFrameMarker = " wells: crops ";
+const char* kBaseTimeMarker = ", base_time ";
 
 }  // namespace
 
@@ -76,7 +104,9 @@ void parse_log(const std::string& text, LaunchResult& r) {
   static const std::regex eos(
       R"(:<([^>]+)> EOS: (\d+) frames in, (\d+) analysed, (\d+) skipped \((\d+) of them late\))");
   static const std::regex threads(R"(:<([^>]+)> model .* with (\d+) intra-op threads)");
-  static const std::regex jitter(R"(:<([^>]+)> clock returned -?\d+, jitter ([ -])(\d+):(\d+):([\d.]+))");
+  // 0:00:00.805197052 ... gst_pipeline_change_state:<pipeline0> start_time=0:00:00.000000000, now=7:10:46.788180215, base_time 7:10:46.788180215
+  static const std::regex base(
+      R"(^(\d+):(\d+):([\d.]+) .*> start_time=(\d+):(\d+):([\d.]+), now=(\d+):(\d+):([\d.]+), base_time (\d+):(\d+):([\d.]+))");
   std::istringstream in(text);
   std::string line;
   std::smatch m;
@@ -85,9 +115,6 @@ void parse_log(const std::string& text, LaunchResult& r) {
       ElementLog& e = r.elements[m[4]];
       e.at_s.push_back(clock_seconds(m[1], m[2], m[3]));
       e.frame_ms.push_back(std::stod(m[5]) + std::stod(m[6]));
-    } else if (line.find("jitter") != std::string::npos && std::regex_search(line, m, jitter)) {
-      const double ms = 1e3 * clock_seconds(m[3], m[4], m[5]);
-      r.jitter_ms[m[1]].push_back(m[2] == "-" ? -ms : ms);
     } else if (line.find("EOS: ") != std::string::npos && std::regex_search(line, m, eos)) {
       ElementLog& e = r.elements[m[1]];
       e.frames_in = std::stol(m[2]);
@@ -96,18 +123,64 @@ void parse_log(const std::string& text, LaunchResult& r) {
       e.late = std::stol(m[5]);
     } else if (line.find("intra-op threads") != std::string::npos && std::regex_search(line, m, threads)) {
       r.elements[m[1]].threads = std::stoi(m[2]);
+    } else if (r.base_time_ns < 0 && line.find(", base_time ") != std::string::npos && std::regex_search(line, m, base)) {
+      // the first PLAYING: running time = clock - base time (+ start_time, 0 then)
+      const auto ns = [&](int k) {
+        return static_cast<long long>(std::llround(1e9 * clock_seconds(m[k], m[k + 1], m[k + 2])));
+      };
+      r.base_time_ns = ns(10) - ns(4);
+      r.log_to_mono_ns = ns(7) - ns(1);
     }
   }
 }
 
+namespace {
+
+// The value of `name=(type)N` in a printed structure (-1 when absent).
+long long field(const std::string& line, const std::string& name) {
+  const size_t at = line.find(" " + name + "=(");
+  if (at == std::string::npos) return -1;
+  const size_t close = line.find(')', at);
+  return close == std::string::npos ? -1 : std::atoll(line.c_str() + close + 1);
+}
+
+}  // namespace
+
 void parse_messages(const std::string& text, LaunchResult& r) {
-  // Got message #123 from element "avdec_h264-0" (qos): GstMessageQOS, live=(boolean)false, ...
-  static const std::regex qos(R"rx(from element "([^"]+)" \(qos\))rx");
+  // Got message #123 from element "avdec_h264-0" (qos): GstMessageQOS, live=(boolean)false, running-time=(guint64)...
+  // Got message #468 from element "wellmonitor0" (element): wellmonitor-scores, ..., running-time=(guint64)..., frame=...
+  static const std::regex from(R"rx(from element "([^"]+)" \((qos|element)\): (\S+),)rx");
   std::istringstream in(text);
   std::string line;
   std::smatch m;
-  while (std::getline(in, line))
-    if (line.find("(qos)") != std::string::npos && std::regex_search(line, m, qos)) ++r.qos_messages[m[1]];
+  while (std::getline(in, line)) {
+    if (line.compare(0, 12, "Got message ") != 0) continue;
+    const size_t colon = line.find("): ");
+    if (colon == std::string::npos) continue;
+    const std::string head = line.substr(0, line.find(',', colon) + 1);
+    if (!std::regex_search(head, m, from)) continue;
+    if (m[2] == "qos") {
+      r.qos.push_back({m[1], field(line, "running-time")});
+    } else if (m[3] == "wellmonitor-scores") {
+      ScoresMessage s;
+      s.running_ns = field(line, "running-time");
+      s.frame = static_cast<long>(field(line, "frame"));
+      s.analysed = static_cast<long>(field(line, "frames-analysed"));
+      s.skipped = static_cast<long>(field(line, "frames-skipped"));
+      s.late = static_cast<long>(field(line, "frames-late"));
+      r.elements[m[1]].scores.push_back(s);
+    }
+  }
+}
+
+double cpu_at(const std::vector<CpuSample>& samples, long long mono_ns) {
+  for (size_t i = 1; i < samples.size(); ++i)
+    if (samples[i - 1].mono_ns <= mono_ns && mono_ns <= samples[i].mono_ns) {
+      const double span = static_cast<double>(samples[i].mono_ns - samples[i - 1].mono_ns);
+      const double f = span > 0 ? (mono_ns - samples[i - 1].mono_ns) / span : 0;
+      return samples[i - 1].cpu_s + f * (samples[i].cpu_s - samples[i - 1].cpu_s);
+    }
+  return std::numeric_limits<double>::quiet_NaN();
 }
 
 std::vector<LaunchResult> run_launches(const std::string& gst_launch, const std::vector<LaunchSpec>& specs,
@@ -149,8 +222,12 @@ std::vector<LaunchResult> run_launches(const std::string& gst_launch, const std:
     if (pid < 0) results[i].stderr_text = "fork failed";
   }
 
+  // Reads what the child logged since the last poll: its analysed frames
+  // until the warm-up is done (then its page faults so far), and its base time.
   auto poll_log = [&](size_t i) {
-    if (specs[i].log_path.empty() || results[i].minflt_at_warmup >= 0) return;
+    const bool want_frames = results[i].minflt_at_warmup < 0;
+    const bool want_base = specs[i].stop_after_running_s > 0 && results[i].base_time_ns < 0;
+    if (specs[i].log_path.empty() || (!want_frames && !want_base)) return;
     std::ifstream f(specs[i].log_path, std::ios::binary);
     f.seekg(static_cast<std::streamoff>(log_read[i]));
     std::string chunk((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
@@ -158,24 +235,43 @@ std::vector<LaunchResult> run_launches(const std::string& gst_launch, const std:
     chunk = log_tail[i] + chunk;
     const size_t last_nl = chunk.rfind('\n');
     log_tail[i] = last_nl == std::string::npos ? chunk : chunk.substr(last_nl + 1);
-    for (size_t at = chunk.find(kFrameMarker); at != std::string::npos && at < last_nl + 1;
-         at = chunk.find(kFrameMarker, at + 1))
+    if (last_nl == std::string::npos) return;
+    const std::string lines = chunk.substr(0, last_nl + 1);
+    if (want_base && lines.find(kBaseTimeMarker) != std::string::npos) {
+      LaunchResult found;
+      parse_log(lines, found);
+      results[i].base_time_ns = found.base_time_ns;
+    }
+    if (!want_frames) return;
+    for (size_t at = lines.find(kFrameMarker); at != std::string::npos; at = lines.find(kFrameMarker, at + 1))
       ++frames_seen[i];
     if (frames_seen[i] >= warmup_frames) results[i].minflt_at_warmup = minflt_now(results[i].pid);
   };
 
   const auto deadline = Clock::now() + std::chrono::duration<double>(timeout_s);
-  std::vector<bool> interrupted(specs.size(), false);
+  std::vector<Clock::time_point> interrupted_at(specs.size());
   for (long polls = 0;; ++polls) {
     bool any = false;
     for (size_t i = 0; i < specs.size(); ++i) {
       if (!running[i]) continue;
       poll_log(i);
       if (polls % 10 == 0) results[i].max_rss_kib = std::max(results[i].max_rss_kib, peak_rss_now(results[i].pid));
-      if (specs[i].interrupt_after_s > 0 && !interrupted[i] &&
-          Clock::now() - started[i] > std::chrono::duration<double>(specs[i].interrupt_after_s)) {
-        ::kill(results[i].pid, SIGINT);
-        interrupted[i] = true;
+      if (polls % 40 == 0) results[i].cpu.push_back({mono_ns_now(), cpu_now(results[i].pid)});
+      const LaunchSpec& s = specs[i];
+      if (s.stop_after_running_s > 0) {
+        const double since_start = std::chrono::duration<double>(Clock::now() - started[i]).count();
+        const bool due = results[i].base_time_ns >= 0
+                             ? mono_ns_now() > results[i].base_time_ns + static_cast<long long>(1e9 * s.stop_after_running_s)
+                             : since_start > s.start_timeout_s;
+        if (due && !results[i].interrupted) {
+          ::kill(results[i].pid, SIGINT);
+          results[i].interrupted = true;
+          interrupted_at[i] = Clock::now();
+        } else if (results[i].interrupted && !results[i].killed &&
+                   Clock::now() - interrupted_at[i] > std::chrono::duration<double>(s.grace_s)) {
+          ::kill(results[i].pid, SIGKILL);
+          results[i].killed = true;
+        }
       }
       int status = 0;
       struct rusage ru {};
@@ -203,7 +299,12 @@ std::vector<LaunchResult> run_launches(const std::string& gst_launch, const std:
       results[i].stderr_text = read_file(err_paths[i]);
       std::remove(err_paths[i].c_str());
     }
-    if (!specs[i].log_path.empty()) parse_log(read_file(specs[i].log_path), results[i]);
+    if (!specs[i].log_path.empty()) {
+      const long long base = results[i].base_time_ns;
+      results[i].base_time_ns = -1;  // parsed again with its log offset
+      parse_log(read_file(specs[i].log_path), results[i]);
+      if (results[i].base_time_ns < 0) results[i].base_time_ns = base;
+    }
     if (!specs[i].stdout_path.empty()) parse_messages(read_file(specs[i].stdout_path), results[i]);
   }
   return results;
