@@ -4,14 +4,16 @@
  * resolution, in the stream's colour matrix and range; GRAY8 as luma only):
  *
  *  - every well's box (green normal, amber over the threshold, red and thicker
- *    in alarm) and its id; its score only on request;
+ *    in alarm) and its id; its score only on request; a shelved well (out of
+ *    use, masked by an operator) as a grey dashed box crossed corner to
+ *    corner, never in an alarm's colour, banner or inset;
  *  - while wells are in alarm: a banner across the top whose letters are over
  *    6% of the frame's height, naming each well and how long it has been in
  *    alarm ("SPILL r1w4 12s, r2w9 3s"), corner marks around each such well (a
  *    cue of shape, for whoever cannot tell red from green) and an enlarged
  *    inset of each, captioned with its id;
  *  - a status line: "MONITOR HEALTHY" / "CAMERA LOST" / "CAMERA OBSCURED", the
- *    model and the number of wells; a lost or obscured camera also gets an
+ *    model and the number of wells, and of them shelved; a lost or obscured camera also gets an
  *    amber banner when no well is in alarm.
  * Every size follows the frame's height, times a scale the user sets.
  *
@@ -62,7 +64,7 @@ struct OverlayStatus
 
 /* The colours, as R, G, B. */
 enum OverlayColour { kColourNormal, kColourAnomaly, kColourAlarm, kColourText,
-  kColourShadow, kColourPanel, kColours };
+  kColourShadow, kColourPanel, kColourShelved, kColours };
 extern const int kOverlayRgb[kColours][3];
 
 /* The automatic sizes, as fractions of the frame's height (times the style's
@@ -123,6 +125,8 @@ public:
   /* The wells in alarm on the last frame drawn, as the banner and the insets
    * name them ("r1w4 12s"), in layout order. */
   const std::vector<std::string> & alarm_items () const { return items_; }
+  /* The status line of the last frame drawn ("" with show_status off). */
+  const std::string & status_text () const { return status_text_; }
   /* Texts rendered and kept (ids, scores, banners at their sizes). */
   size_t sprites () const { return sprites_.size (); }
 
