@@ -106,6 +106,12 @@ class Upstream : public ::testing::Test {
     gst_bin_add(GST_BIN(bin), e);
     return e;
   }
+  // Gives `bin` a ghost pad named `pad` for that pad of `inner`.
+  static void ghost(GstElement* bin, GstElement* inner, const char* pad) {
+    GstPad* target = gst_element_get_static_pad(inner, pad);
+    gst_element_add_pad(bin, gst_ghost_pad_new(pad, target));
+    gst_object_unref(target);
+  }
   // The name of what find_upstream finds from `e`'s sink pad ("" none).
   static std::string found_from(GstElement* e, const char* factory) {
     GstPad* pad = gst_element_get_static_pad(e, "sink");
@@ -139,18 +145,14 @@ TEST_F(Upstream, FindsTheElementInsideABinUpstreamAndFromInsideABin) {
   GstElement* src = add(up, "fakesrc", "monitor");
   GstElement* q1 = add(up, "queue", "q1");
   ASSERT_TRUE(gst_element_link(src, q1));
-  GstPad* q1src = gst_element_get_static_pad(q1, "src");
-  gst_element_add_pad(up, gst_ghost_pad_new("src", q1src));
-  gst_object_unref(q1src);
+  ghost(up, q1, "src");
 
   GstElement* down = gst_bin_new("down");
   gst_bin_add(GST_BIN(pipeline_), down);
   GstElement* q2 = add(down, "queue", "q2");
   GstElement* me = add(down, "identity", "publish");
   ASSERT_TRUE(gst_element_link(q2, me));
-  GstPad* q2sink = gst_element_get_static_pad(q2, "sink");
-  gst_element_add_pad(down, gst_ghost_pad_new("sink", q2sink));
-  gst_object_unref(q2sink);
+  ghost(down, q2, "sink");
   ASSERT_TRUE(gst_element_link(up, down));
 
   EXPECT_EQ(found_from(me, "fakesrc"), "monitor");
