@@ -25,6 +25,7 @@
  * GStreamer's video library only (formats, frames); no element. */
 #pragma once
 
+#include "pixels.h"
 #include "well-meta.h"
 
 #include <gst/video/video.h>
@@ -62,11 +63,6 @@ struct OverlayStatus
   std::string model;            /* the model's name; "" when not known */
 };
 
-/* The colours, as R, G, B. */
-enum OverlayColour { kColourNormal, kColourAnomaly, kColourAlarm, kColourText,
-  kColourShadow, kColourPanel, kColourShelved, kColours };
-extern const int kOverlayRgb[kColours][3];
-
 /* The automatic sizes, as fractions of the frame's height (times the style's
  * scale): the banner's capital letters, the insets' and the status line's. */
 constexpr double kBannerTextHeight = 0.064;
@@ -76,17 +72,6 @@ constexpr double kInsetHeight = 0.22;
 /* At most this many banner lines and insets; the rest are counted. */
 constexpr size_t kMaxBannerLines = 2;
 constexpr size_t kMaxInsets = 4;
-
-/* Blends `colour` (1 to 4 channels) into `img` with coverage `mask` (CV_8UC1,
- * 0..255) placed with its top-left at `at`; clipped to the image. */
-void overlay_blend (cv::Mat & img, const cv::Mat & mask, cv::Point at,
-    const cv::Scalar & colour);
-
-/* The RGB colour `rgb` as the 8-bit values of the components of `info`'s
- * format (R, G, B, A for RGB formats; Y, U, V for YUV; Y for grey), in the
- * stream's colour matrix and range. */
-void overlay_rgb_to_components (const GstVideoInfo * info, const int rgb[3],
-    double out[4]);
 
 /* "12s", "2m05s", "1h02m": how long a well has been in alarm. */
 std::string overlay_duration_text (GstClockTime duration);
