@@ -51,7 +51,10 @@
  * * "wellmonitor-summary": at EOS, "frames" (the frames in) and the three
  *   counters above (no time fields).
  * * "wellmonitor-reconfigured": a model or layout set while running is in
- *   use from "frame" on; "model", "wells" (the files in use).
+ *   use from "frame" on; "model", "wells" (the files in use). A new layout
+ *   also sends the custom downstream event "wellmonitor-layout-changed"
+ *   ("wells") before the first frame with the new wells: wellpublish ends
+ *   its alarms on it with reason "reconfigured".
  * * "wellmonitor-camera-moved" (#GstWellMonitor:reference-frame): the table
  *   moved in the picture: "dx", "dy" (stream pixels), "confidence" (0..1),
  *   "followed" (#GstWellMonitor:follow-shift), "offset-x", "offset-y" (the

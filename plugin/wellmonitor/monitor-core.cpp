@@ -4,6 +4,8 @@
 
 #include "monitor-messages.h"
 
+#include "wellmonitor/camera_events.h"
+
 #include "wellmonitor/errors.h"
 
 #include <cstdarg>
@@ -179,6 +181,11 @@ MonitorCore::apply_reloads (guint64 frame)
   }
   end_alarms (AlarmEnd::kLayoutChanged);  /* with the old wells' ids and boxes */
   wells_path_ = layout->origin;
+  /* downstream, before the first frame with the new wells: their metas
+   * cannot say why the old wells' alarms ended (wellpublish) */
+  host_.push_event (gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM,
+          gst_structure_new (kLayoutChangedEvent, "wells", G_TYPE_STRING,
+              wells_path_.c_str (), NULL)));
   analysis_.use_layout (std::move (*layout), std::move (boxes));
   CORE_LOG (GST_LEVEL_INFO, "layout %s in use from frame %" G_GUINT64_FORMAT
       ": %zu wells", wells_path_.c_str (), frame,

@@ -30,9 +30,12 @@
  * - an enlarged inset of each (up to four) sits along the bottom, or under
  *   the banner when the wells leave no room there, captioned with its id.
  *
+ * A shelved well (out of use: the meta's "shelved") is a grey dashed box
+ * crossed corner to corner, never in an alarm's colour, banner or inset.
+ *
  * A status line along the bottom reads "MONITOR HEALTHY", "CAMERA LOST" or
  * "CAMERA OBSCURED", with #GstWellOverlay:model-name and the number of
- * wells. The camera's state comes from the custom downstream events that
+ * wells (and of them shelved). The camera's state comes from the custom downstream events that
  * wellmonitor forwards: "wellmonitor-camera-lost" (field "reason"),
  * "wellmonitor-camera-obscured" and "wellmonitor-camera-back". No frames
  * come while a camera is lost, so on "wellmonitor-camera-lost" welloverlay
@@ -449,7 +452,7 @@ gst_well_overlay_class_init (GstWellOverlayClass * klass)
    *
    * Draw a status line along the bottom (along the top when the wells reach
    * into it): "MONITOR HEALTHY", "CAMERA LOST" or "CAMERA OBSCURED" (amber),
-   * the model's name and the number of wells.
+   * the model's name and the number of wells (and of them shelved).
    */
   g_object_class_install_property (gobject_class, PROP_SHOW_STATUS,
       g_param_spec_boolean ("show-status", "Show status",

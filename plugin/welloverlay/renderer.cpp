@@ -10,15 +10,6 @@
 
 namespace wellmonitor {
 
-const int kOverlayRgb[kColours][3] = {
-  {0, 200, 0},                  /* normal */
-  {255, 176, 0},                /* anomaly: over the threshold on this frame */
-  {255, 0, 0},                  /* alarm */
-  {255, 255, 255},              /* the banner's text */
-  {0, 0, 0},                    /* the labels' outline, text on amber */
-  {40, 40, 40},                 /* the status line's background */
-};
-
 /* the automatic sizes of the wells' labels and boxes: per 600 lines of
  * video (the replay's 960x600) */
 static const double kAutoFontScalePer600 = 0.35;
@@ -27,63 +18,6 @@ static const int kFont = cv::FONT_HERSHEY_SIMPLEX;
 /* the rendered texts kept, in bytes of masks (a banner line at 1920x1200 is
  * about 0.25 MB with its chroma) */
 static const size_t kSpriteCacheBytes = 32u << 20;
-
-void
-overlay_blend (cv::Mat & img, const cv::Mat & mask, cv::Point at,
-    const cv::Scalar & colour)
-{
-  const cv::Rect r = cv::Rect (at, mask.size ()) & cv::Rect (0, 0, img.cols,
-      img.rows);
-  if (r.empty ())
-    return;
-  const int cn = img.channels ();
-  int c[4];
-  for (int k = 0; k < 4; k++)
-    c[k] = (int) colour[k];
-  for (int y = r.y; y < r.y + r.height; y++) {
-    const guint8 *m = mask.ptr<guint8> (y - at.y) + (r.x - at.x);
-    guint8 *d = img.ptr<guint8> (y) + (size_t) r.x * cn;
-    for (int x = 0; x < r.width; x++, d += cn) {
-      const int a = m[x];
-      if (a == 0)
-        continue;
-      for (int k = 0; k < cn; k++)
-        d[k] = (guint8) ((d[k] * (255 - a) + c[k] * a + 127) / 255);
-    }
-  }
-}
-
-void
-overlay_rgb_to_components (const GstVideoInfo * info, const int c[3],
-    double out[4])
-{
-  const double r = c[0] / 255.0, g = c[1] / 255.0, b = c[2] / 255.0;
-
-  if (GST_VIDEO_INFO_IS_RGB (info)) {
-    out[0] = c[0];
-    out[1] = c[1];
-    out[2] = c[2];
-    out[3] = 255;
-    return;
-  }
-  gdouble kr = 0.299, kb = 0.114;
-  if (!gst_video_color_matrix_get_Kr_Kb (info->colorimetry.matrix, &kr, &kb)) {
-    kr = 0.299;
-    kb = 0.114;
-  }
-  gint offset[GST_VIDEO_MAX_COMPONENTS], scale[GST_VIDEO_MAX_COMPONENTS];
-  gst_video_color_range_offsets (info->colorimetry.range, info->finfo, offset,
-      scale);
-  const double y = kr * r + (1.0 - kr - kb) * g + kb * b;
-  out[0] = std::round (offset[0] + y * scale[0]);
-  if (GST_VIDEO_INFO_IS_GRAY (info)) {
-    out[1] = out[2] = out[3] = 0;
-    return;
-  }
-  out[1] = std::round (offset[1] + (b - y) / (2.0 * (1.0 - kb)) * scale[1]);
-  out[2] = std::round (offset[2] + (r - y) / (2.0 * (1.0 - kr)) * scale[2]);
-  out[3] = 255;
-}
 
 bool
 OverlayRenderer::configure (const GstVideoInfo * info)
@@ -345,6 +279,20 @@ alarm_key (const WellResult & w)
   return w.named ? w.id : "#" + std::to_string (w.index);
 }
 
+/* A shelved well: out of use, raises no alarm. */
+static bool
+shelved (const WellResult & w)
+{
+  return w.shelved;
+}
+
+/* In alarm as the overlay shows it: a shelved well never is. */
+static bool
+alarm_shown (const WellResult & w)
+{
+  return w.alarm && !w.shelved;
+}
+
 void
 OverlayRenderer::update_alarm_times (const std::vector<WellResult> & wells,
     GstClockTime now)
@@ -352,14 +300,14 @@ OverlayRenderer::update_alarm_times (const std::vector<WellResult> & wells,
   for (auto it = alarm_since_.begin (); it != alarm_since_.end ();) {
     bool still = false;
     for (const WellResult & w : wells)
-      if (w.alarm && alarm_key (w) == it->first) {
+      if (alarm_shown (w) && alarm_key (w) == it->first) {
         still = true;
         break;
       }
     it = still ? std::next (it) : alarm_since_.erase (it);
   }
   for (const WellResult & w : wells) {
-    if (!w.alarm)
+    if (!alarm_shown (w))
       continue;
     auto it = alarm_since_.emplace (alarm_key (w), now).first;
     /* no time before, or time went back (a new segment): count from here */
@@ -529,6 +477,32 @@ corner_marks (cv::Mat & img, const cv::Rect & r, int arm, int thickness,
     }
 }
 
+/* The outline of `r` (frame pixels) in dashes `dash` long with gaps as long,
+ * `thickness` 1-pixel outlines growing outwards. */
+static void
+dashed_rect (cv::Mat & img, const cv::Rect & r, int dash, int thickness,
+    const cv::Scalar & colour, double s)
+{
+  for (int k = 0; k < thickness; k++) {
+    const int x0 = r.x - k, y0 = r.y - k;
+    const int x1 = r.x + r.width - 1 + k, y1 = r.y + r.height - 1 + k;
+    for (int x = x0; x <= x1; x += 2 * dash) {
+      const int e = std::min (x + dash - 1, x1);
+      cv::line (img, on_plane (cv::Point (x, y0), s), on_plane (cv::Point (e,
+                  y0), s), colour, 1, cv::LINE_8);
+      cv::line (img, on_plane (cv::Point (x, y1), s), on_plane (cv::Point (e,
+                  y1), s), colour, 1, cv::LINE_8);
+    }
+    for (int y = y0; y <= y1; y += 2 * dash) {
+      const int e = std::min (y + dash - 1, y1);
+      cv::line (img, on_plane (cv::Point (x0, y), s), on_plane (cv::Point (x0,
+                  e), s), colour, 1, cv::LINE_8);
+      cv::line (img, on_plane (cv::Point (x1, y), s), on_plane (cv::Point (x1,
+                  e), s), colour, 1, cv::LINE_8);
+    }
+  }
+}
+
 void
 OverlayRenderer::draw_well (cv::Mat & img, const Plane & p,
     const WellResult & w, const Sizes & z, const OverlayStyle & style,
@@ -536,19 +510,32 @@ OverlayRenderer::draw_well (cv::Mat & img, const Plane & p,
 {
   const double s = p.scale;
   const cv::Rect box = box_of (w);
-  const int colour = w.alarm ? kColourAlarm : w.anomaly ? kColourAnomaly :
-      kColourNormal;
+  const bool alarm = alarm_shown (w);
+  const int colour = shelved (w) ? kColourShelved : alarm ? kColourAlarm :
+      w.anomaly ? kColourAnomaly : kColourNormal;
   const cv::Scalar & c = p.colour[colour];
-  const int thickness = w.alarm ? z.alarm_width : z.line_width;
-  /* 1-pixel outlines growing outwards: the well itself stays visible */
-  for (int k = 0; k < thickness; k++)
-    cv::rectangle (img, on_plane (cv::Rect (box.x - k, box.y - k,
-                box.width + 2 * k, box.height + 2 * k), s), c, 1, cv::LINE_8);
+  const int thickness = alarm ? z.alarm_width : z.line_width;
+  if (shelved (w)) {
+    /* out of use: grey, dashed and crossed, a shape as well as a colour */
+    dashed_rect (img, box, std::max (3, 3 * z.line_width), thickness, c, s);
+    cv::line (img, on_plane (box.tl (), s), on_plane (box.br () -
+            cv::Point (1, 1), s), c, std::max (1, (int) std::lround (thickness
+                * s)), cv::LINE_8);
+    cv::line (img, on_plane (cv::Point (box.x + box.width - 1, box.y), s),
+        on_plane (cv::Point (box.x, box.y + box.height - 1), s), c,
+        std::max (1, (int) std::lround (thickness * s)), cv::LINE_8);
+  } else {
+    /* 1-pixel outlines growing outwards: the well itself stays visible */
+    for (int k = 0; k < thickness; k++)
+      cv::rectangle (img, on_plane (cv::Rect (box.x - k, box.y - k,
+                  box.width + 2 * k, box.height + 2 * k), s), c, 1,
+          cv::LINE_8);
+  }
   /* what is drawn around the well: the labels go outside it */
   cv::Rect extent (box.x - thickness, box.y - thickness,
       box.width + 2 * thickness, box.height + 2 * thickness);
 
-  if (w.alarm) {
+  if (alarm) {
     /* corner marks around the outline, white over black: a shape that
      * stands out whatever the colours look like to the viewer */
     const int mark = std::max (2, 3 * z.line_width);
@@ -565,7 +552,7 @@ OverlayRenderer::draw_well (cv::Mat & img, const Plane & p,
   }
 
   if (style.show_labels && w.named) {
-    if (w.alarm) {
+    if (alarm) {
       /* white on red, larger: the id where the eye lands */
       Font font;
       font.scale = z.label_scale * 1.5;
@@ -636,8 +623,10 @@ OverlayRenderer::draw (GstVideoFrame * frame, std::vector<WellResult> & wells,
   /* normal wells first, so that alarms are drawn on top */
   std::stable_sort (wells.begin (), wells.end (),
       [](const WellResult & a, const WellResult & b) {
-        return (a.alarm ? 2 : a.anomaly ? 1 : 0) <
-            (b.alarm ? 2 : b.anomaly ? 1 : 0);
+        auto rank =[](const WellResult & w) {
+          return shelved (w) ? 0 : alarm_shown (w) ? 3 : w.anomaly ? 2 : 1;
+        };
+        return rank (a) < rank (b);
       });
   update_alarm_times (wells, now);
 
@@ -646,7 +635,7 @@ OverlayRenderer::draw (GstVideoFrame * frame, std::vector<WellResult> & wells,
   in_alarm_.clear ();
   items_.clear ();
   for (const WellResult & w : wells)
-    if (w.alarm)
+    if (alarm_shown (w))
       in_alarm_.push_back (&w);
   std::stable_sort (in_alarm_.begin (), in_alarm_.end (),
       [](const WellResult * a, const WellResult * b) {
@@ -665,6 +654,7 @@ OverlayRenderer::draw (GstVideoFrame * frame, std::vector<WellResult> & wells,
   /* the status line: along the bottom, or along the top when wells reach
    * into the bottom strip and leave the top one free */
   cv::Rect status_rect;
+  status_text_.clear ();
   if (style.show_status) {
     int wells_top = frame_height, wells_bottom = 0;
     for (const WellResult & w : wells) {
@@ -690,6 +680,10 @@ OverlayRenderer::draw (GstVideoFrame * frame, std::vector<WellResult> & wells,
       status_text_ += "   model " + status.model;
     if (!wells.empty ())
       status_text_ += "   " + std::to_string (wells.size ()) + " wells";
+    const size_t n_shelved = std::count_if (wells.begin (), wells.end (),
+        shelved);
+    if (n_shelved > 0)
+      status_text_ += ", " + std::to_string (n_shelved) + " shelved";
   }
   const bool status_on_top = !status_rect.empty () && status_rect.y == 0;
   const int top = status_on_top ? status_rect.height : 0;

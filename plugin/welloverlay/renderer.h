@@ -4,14 +4,16 @@
  * resolution, in the stream's colour matrix and range; GRAY8 as luma only):
  *
  *  - every well's box (green normal, amber over the threshold, red and thicker
- *    in alarm) and its id; its score only on request;
+ *    in alarm) and its id; its score only on request; a shelved well (out of
+ *    use, masked by an operator) as a grey dashed box crossed corner to
+ *    corner, never in an alarm's colour, banner or inset;
  *  - while wells are in alarm: a banner across the top whose letters are over
  *    6% of the frame's height, naming each well and how long it has been in
  *    alarm ("SPILL r1w4 12s, r2w9 3s"), corner marks around each such well (a
  *    cue of shape, for whoever cannot tell red from green) and an enlarged
  *    inset of each, captioned with its id;
  *  - a status line: "MONITOR HEALTHY" / "CAMERA LOST" / "CAMERA OBSCURED", the
- *    model and the number of wells; a lost or obscured camera also gets an
+ *    model and the number of wells, and of them shelved; a lost or obscured camera also gets an
  *    amber banner when no well is in alarm.
  * Every size follows the frame's height, times a scale the user sets.
  *
@@ -23,6 +25,7 @@
  * GStreamer's video library only (formats, frames); no element. */
 #pragma once
 
+#include "pixels.h"
 #include "well-meta.h"
 
 #include <gst/video/video.h>
@@ -60,11 +63,6 @@ struct OverlayStatus
   std::string model;            /* the model's name; "" when not known */
 };
 
-/* The colours, as R, G, B. */
-enum OverlayColour { kColourNormal, kColourAnomaly, kColourAlarm, kColourText,
-  kColourShadow, kColourPanel, kColours };
-extern const int kOverlayRgb[kColours][3];
-
 /* The automatic sizes, as fractions of the frame's height (times the style's
  * scale): the banner's capital letters, the insets' and the status line's. */
 constexpr double kBannerTextHeight = 0.064;
@@ -74,17 +72,6 @@ constexpr double kInsetHeight = 0.22;
 /* At most this many banner lines and insets; the rest are counted. */
 constexpr size_t kMaxBannerLines = 2;
 constexpr size_t kMaxInsets = 4;
-
-/* Blends `colour` (1 to 4 channels) into `img` with coverage `mask` (CV_8UC1,
- * 0..255) placed with its top-left at `at`; clipped to the image. */
-void overlay_blend (cv::Mat & img, const cv::Mat & mask, cv::Point at,
-    const cv::Scalar & colour);
-
-/* The RGB colour `rgb` as the 8-bit values of the components of `info`'s
- * format (R, G, B, A for RGB formats; Y, U, V for YUV; Y for grey), in the
- * stream's colour matrix and range. */
-void overlay_rgb_to_components (const GstVideoInfo * info, const int rgb[3],
-    double out[4]);
 
 /* "12s", "2m05s", "1h02m": how long a well has been in alarm. */
 std::string overlay_duration_text (GstClockTime duration);
@@ -123,6 +110,8 @@ public:
   /* The wells in alarm on the last frame drawn, as the banner and the insets
    * name them ("r1w4 12s"), in layout order. */
   const std::vector<std::string> & alarm_items () const { return items_; }
+  /* The status line of the last frame drawn ("" with show_status off). */
+  const std::string & status_text () const { return status_text_; }
   /* Texts rendered and kept (ids, scores, banners at their sizes). */
   size_t sprites () const { return sprites_.size (); }
 

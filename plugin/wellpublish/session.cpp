@@ -219,6 +219,11 @@ Session::event (GstEvent * event, const Settings & s, gint64 wall_us)
     shift.followed = followed != FALSE;
     queue (events_.camera (camera, reason ? reason : "", s, wall_us,
             moved ? &shift : nullptr));
+  } else if (type == GST_EVENT_CUSTOM_DOWNSTREAM
+      && gst_event_has_name (event, wellmonitor::kLayoutChangedEvent)) {
+    /* the next metas are the new layout's wells */
+    queue (events_.end_all (wellmonitor::AlarmEnd::kLayoutChanged, s,
+            wall_us));
   } else if (type == GST_EVENT_EOS || type == GST_EVENT_FLUSH_STOP) {
     queue (events_.end_all (wellmonitor::AlarmEnd::kStopped, s, wall_us));
   }

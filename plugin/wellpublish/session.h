@@ -71,8 +71,9 @@ public:
       const Settings & s, gint64 wall_us);
 
   /* An event on the sink pad: the end of the stream and a flush end every
-   * alarm in progress (stopped); a camera event (wellmonitor/camera_events.h)
-   * ends them as it says and is published. Other events: nothing. */
+   * alarm in progress (stopped); wellmonitor's new layout ends them with
+   * reason reconfigured; a camera event (wellmonitor/camera_events.h) ends
+   * them as it says and is published. Other events: nothing. */
   void event (GstEvent * event, const Settings & s, gint64 wall_us);
 
   /* Ends what is still in alarm (stopped), waits at most s.drain_ms for the

@@ -229,4 +229,24 @@ render_stats (const StatsData & s, guint64 seq)
   return j.dump ();
 }
 
+std::string
+operator_action_text (const OperatorAction & a)
+{
+  auto or_unknown = [](const std::string & v) {
+    return v.empty ()? std::string ("?") : v;
+  };
+  std::string text;
+  if (a.kind == "acknowledged")
+    text = "ACKNOWLEDGED well=" + a.well + " event=" + a.event_id + " by=" +
+        or_unknown (a.by);
+  else if (a.kind == "refused")
+    text = "COMMAND REFUSED " + or_unknown (a.command) + " well=" +
+        or_unknown (a.well) + ": " + a.error;
+  else
+    return "";
+  if (!a.note.empty ())
+    text += " note=\"" + a.note + "\"";
+  return text;
+}
+
 }  // namespace wellpublish

@@ -100,4 +100,10 @@ std::string render_operator (const std::string & camera,
     const OperatorAction & a, guint64 seq, gint64 wall_us);
 std::string render_stats (const StatsData & s, guint64 seq);
 
+/* The line for the log and the bus of an acknowledgement ("ACKNOWLEDGED
+ * well=r1w4 event=ID by=anna") or a refused command ("COMMAND REFUSED ack
+ * well=r1w4: ERROR"), with note="..." when it has one; "" for the other
+ * kinds (shelving is wellmonitor's to tell). */
+std::string operator_action_text (const OperatorAction & a);
+
 }  // namespace wellpublish

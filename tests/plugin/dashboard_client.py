@@ -74,7 +74,9 @@ def main():
     wait("the retained stats", lambda: seen.get("stats_retained"))
     # the stats follow at once when a well goes into alarm: the newest lists it
     wait("stats listing well " + well, lambda: well in seen["stats"]["wells_in_alarm"])
-    stats_in_alarm = dict(seen["stats"])  # newer ones follow the alarm to its end
+    with changed:
+        # as they were during the alarm: later ones (after its end) list none
+        stats = dict(seen["stats"])
     wait("the picture of well " + well, lambda: well in seen["pictures"])
 
     client.publish(base + "/command", json.dumps(
@@ -88,7 +90,7 @@ def main():
     print(json.dumps({
         "well": well, "event_id": event_id, "alarm_state_retained": alarm["retained"],
         "stats_retained": seen["stats_retained"],
-        "stats": {k: stats_in_alarm[k] for k in ("camera_state", "frames_in", "wells", "wells_in_alarm", "model")},
+        "stats": {k: stats[k] for k in ("camera_state", "frames_in", "wells", "wells_in_alarm", "model")},
         "picture": seen["pictures"][well],
         "acknowledged_by": [o["by"] for o in seen["operator"] if o["kind"] == "acknowledged"],
         "end": {"state": end["state"], "last_event_id": end.get("last_event_id"),

@@ -160,6 +160,33 @@ TEST_F(OverlayRenderer, DrawsEachWellsBoxInItsColourOnPackedRgb) {
   EXPECT_EQ(f.at(0, 60, 120), (std::array<int, 4>{0, 0, 0, 0})) << "the well itself stays visible";
 }
 
+// A shelved well (out of use) reads as such at a glance: a grey dashed box
+// crossed corner to corner, never red, in the banner or inset even when its
+// meta still says alarm; the status line counts it.
+TEST_F(OverlayRenderer, AShelvedWellIsAGreyDashedCrossedBoxAndNeverAnAlarm) {
+  Frame f(GST_VIDEO_FORMAT_BGRx);
+  wm::OverlayRenderer r;
+  ASSERT_TRUE(r.configure(f.info()));
+  std::vector<wm::WellResult> wells = {well(0, 40, 100, true, true), well(1, 200, 100, false, false)};
+  wells[0].shelved = true;
+  draw(r, f, wells);
+  const std::array<int, 3> grey{150, 150, 150}, green{0, 200, 0}, black{0, 0, 0};
+  EXPECT_EQ(f.rgb(40, 100), grey) << "its corner";
+  EXPECT_EQ(f.rgb(60, 120), grey) << "the cross through its middle";
+  int dashes = 0, gaps = 0;
+  for (int x = 40; x < 80; ++x) (f.rgb(x, 100) == grey ? dashes : gaps)++;
+  EXPECT_GT(dashes, 8) << "the top edge is dashed";
+  EXPECT_GT(gaps, 8) << "the top edge is dashed";
+  EXPECT_EQ(f.rgb(200, 100), green) << "the other well as ever";
+  int red = 0;
+  for (int y = 0; y < f.height(); ++y)
+    for (int x = 0; x < f.width(); ++x) red += f.rgb(x, y) == std::array<int, 3>{255, 0, 0};
+  EXPECT_EQ(red, 0) << "no alarm colour, no banner, no inset";
+  EXPECT_EQ(f.rgb(1, 1), black) << "no banner";
+  EXPECT_TRUE(r.alarm_items().empty());
+  EXPECT_NE(r.status_text().find("2 wells, 1 shelved"), std::string::npos) << r.status_text();
+}
+
 TEST_F(OverlayRenderer, AWellInAlarmIsDrawnOverTheOthers) {
   Frame f(GST_VIDEO_FORMAT_RGB);
   wm::OverlayRenderer r;

@@ -14,6 +14,7 @@
 
 #include "support/json_schema.h"
 #include "well-meta.h"
+#include "wellmonitor/camera_events.h"
 
 #include <gst/gst.h>
 #include <gst/video/video.h>
@@ -538,6 +539,33 @@ TEST_F(PublishSession, FramesAndEventsReachThePublisherInOrderAndEachAlarmEndsOn
     got.push_back(e["kind"].get<std::string>() + (e.contains("reason") ? " " + e["reason"].get<std::string>() : ""));
   EXPECT_EQ(got, (std::vector<std::string>{"alarm", "clear camera-lost", "lost error", "back", "alarm",
                                            "clear camera-obscured", "obscured", "unobscured"}));
+}
+
+// wellmonitor's new layout ends the alarms with reason reconfigured (its
+// event comes before the first frame with the new wells, whose metas say
+// only "not in alarm"); a well that spills on under the new layout is a new
+// alarm.
+TEST_F(PublishSession, ANewLayoutEndsTheAlarmsWithReasonReconfigured) {
+  s_.file = true;
+  s_.address = (dir_ / "events.jsonl").string();
+  wellpublish::Session session(s_, 7, kNoEnv, {});
+  frame(session, true);
+  GstEvent* layout = gst_event_new_custom(
+      GST_EVENT_CUSTOM_DOWNSTREAM,
+      gst_structure_new(wellmonitor::kLayoutChangedEvent, "wells", G_TYPE_STRING, "new.wells.txt", nullptr));
+  event(session, layout);
+  frame(session, false);  // the new layout's well, not (yet) in alarm
+  frame(session, true);
+  session.stop(s_);
+  std::vector<std::string> got, ids;
+  for (const json& e : lines_of(s_.address)) {
+    got.push_back(e["kind"].get<std::string>() + (e.contains("reason") ? " " + e["reason"].get<std::string>() : ""));
+    ids.push_back(e["event_id"]);
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{"alarm", "clear reconfigured", "alarm", "clear stopped"}));
+  ASSERT_EQ(ids.size(), 4u);
+  EXPECT_EQ(ids[0], ids[1]);
+  EXPECT_NE(ids[1], ids[2]) << "a new alarm under the new layout";
 }
 
 TEST_F(PublishSession, WhatTheBrokerDidNotTakeWaitsInTheSpoolAndTheNextSessionSendsItFirst) {

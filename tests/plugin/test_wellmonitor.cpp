@@ -12,6 +12,7 @@
 
 #include "support/gst_isolated.h"
 #include "support/tiny_model.h"
+#include "wellmonitor/camera_events.h"
 #include "wellmonitor/detector.h"
 #include "wellmonitor/model_file.h"
 
@@ -886,6 +887,16 @@ TEST(WellMonitorElement, ModelAndLayoutSetWhilePlayingTakeEffectOnALaterFrame) {
   ASSERT_EQ(reconf.size(), 1u);
   ASSERT_NE(gst_structure_get_string(reconf[0], "wells"), nullptr);
   EXPECT_EQ(std::string(gst_structure_get_string(reconf[0], "wells")), g->layout_two);
+  // downstream (wellpublish ends its alarms with reason reconfigured on it):
+  // one event for the new layout, none for the new model
+  std::vector<std::string> layout_events;
+  while (GstEvent* ev = gst_harness_try_pull_event(run.harness())) {
+    const GstStructure* s = gst_event_get_structure(ev);
+    if (s && gst_structure_has_name(s, wellmonitor::kLayoutChangedEvent))
+      layout_events.push_back(gst_structure_get_string(s, "wells"));
+    gst_event_unref(ev);
+  }
+  EXPECT_EQ(layout_events, std::vector<std::string>{g->layout_two});
   EXPECT_TRUE(pop_warnings(run.bus()).empty());
 
   g_object_set(e, "threads", 2, nullptr);  // read at start: said so

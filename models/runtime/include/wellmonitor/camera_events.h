@@ -1,4 +1,4 @@
-// The custom events that tell the elements about the camera: GStreamer events
+// The custom events that tell the elements about the camera (and the layout): GStreamer events
 // of type GST_EVENT_CUSTOM_DOWNSTREAM (serialized, in order with the frames)
 // whose structure has one of these names. wellmonitor-run sends them into
 // wellmonitor's sink pad when its source is lost and back; wellmonitor
@@ -20,6 +20,13 @@ inline constexpr const char* kCameraUnobscuredEvent = "wellmonitor-camera-unobsc
 // The camera-shift watchdog's report, sent by wellmonitor with the message's
 // fields (dx, dy, confidence, followed, offset-x, offset-y).
 inline constexpr const char* kCameraMovedEvent = "wellmonitor-camera-moved";
+
+// {wells: string, the new layout file}: a layout loaded while running
+// replaced the wells, sent by wellmonitor after it ended the old wells' alarms
+// (reason reconfigured) and before the first frame with the new wells; an
+// element that follows the alarms from the metas (wellpublish) ends its open
+// ones with that reason here, as the metas cannot say why they ended.
+inline constexpr const char* kLayoutChangedEvent = "wellmonitor-layout-changed";
 
 // GST_EVENT_CUSTOM_UPSTREAM {well, shelved, by, note}: an operator shelves a
 // well or puts it back; wellpublish sends it up to wellmonitor
