@@ -34,8 +34,10 @@ std::string format_alarm_line(const AlarmEvent& e) {
   const char* kind = e.kind == AlarmEvent::Kind::kAlarm ? "ALARM" : "CLEAR";
   const std::string time =
       e.stream_time_ns ? printf_string("%.3f", static_cast<double>(*e.stream_time_ns) / 1e9) : std::string("?");
-  return printf_string("%s well=%s time=%ss frame=%llu score=%.4f threshold=%.4f", kind, e.well.c_str(), time.c_str(),
-                       static_cast<unsigned long long>(e.frame), e.score, e.threshold);
+  std::string line = printf_string("%s well=%s time=%ss frame=%llu score=%.4f threshold=%.4f", kind, e.well.c_str(),
+                                   time.c_str(), static_cast<unsigned long long>(e.frame), e.score, e.threshold);
+  if (e.kind == AlarmEvent::Kind::kClear && !e.reason.empty()) line += " reason=" + e.reason;
+  return line;
 }
 
 std::string format_camera_lost_line(const std::string& camera, const std::string& reason) {

@@ -27,8 +27,11 @@ struct AlarmEvent {
   uint64_t frame = 0;
   double score = 0;
   double threshold = 0;
+  std::string reason;  // a clear's: normal, shelved, camera-lost, reconfigured, ... ("": not said)
 };
 
+// "ALARM well=W time=Ts frame=N score=S threshold=T"; a clear's line ends with
+// " reason=R" when the clear says why.
 std::string format_alarm_line(const AlarmEvent& e);
 std::string format_camera_lost_line(const std::string& camera, const std::string& reason);
 std::string format_camera_back_line(const std::string& camera, double down_seconds);

@@ -67,6 +67,8 @@ void Runner::on_element(GstMessage* msg) {
     e.frame = frame;
     gst_structure_get_double(s, "score", &e.score);
     gst_structure_get_double(s, "threshold", &e.threshold);
+    if (!alarm)
+      if (const gchar* reason = gst_structure_get_string(s, "reason")) e.reason = reason;
     lines_.alarm(e);
     (alarm ? health_.alarms : health_.clears).fetch_add(1);
     if (alarm) {

@@ -46,6 +46,9 @@ TEST(EventLines, AnAlarmLineHasTodaysFormat) {
   clear.frame = 193;
   clear.score = 0.0411;
   EXPECT_EQ(format_alarm_line(clear), "CLEAR well=r3w11 time=16.083s frame=193 score=0.0411 threshold=0.0520");
+  clear.reason = "camera-lost";
+  EXPECT_EQ(format_alarm_line(clear),
+            "CLEAR well=r3w11 time=16.083s frame=193 score=0.0411 threshold=0.0520 reason=camera-lost");
 }
 
 TEST(EventLines, AnUnknownStreamTimeIsAQuestionMark) {
