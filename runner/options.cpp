@@ -103,6 +103,11 @@ const char* const kCommonHelp = R"(Monitor options (unset ones keep the element'
                         the camera-moved and camera-obscured checks of the monitor
   --stretch             accept a stream whose shape (aspect ratio) differs from the layout's,
                         stretching the boxes; without it such a stream is refused with one line
+  --colour-matrix M     how to read an H.264/H.265 stream that does not say its colour matrix
+                        (many cameras do not): auto (default: BT.601, as the model's training
+                        crops were read), bt601 or bt709 (GStreamer's own guess over 576 lines).
+                        A matrix the stream says is always used. A line at the start tells which
+                        (docs/runner.md); --color-matrix is the same option
 Publishing (element wellpublish, after wellmonitor):
   --mqtt URL            publish each alarm and clear as a JSON event with a snapshot of the
                         well to the MQTT broker at URL: mqtt://[user[:password]@]host[:port]
@@ -374,6 +379,7 @@ void add_common(CLI::App* app, RunOptions& o, RawOptions& raw) {
   app->add_option("--threads", o.threads);
   app->add_option("--reference-frame", o.reference_frame);
   app->add_flag("--stretch", o.stretch);
+  app->add_option("--colour-matrix,--color-matrix", o.colour_matrix);
   app->add_option("--mqtt", o.mqtt);
   app->add_option("--camera", o.camera);
   app->add_option("--events", o.events);
@@ -443,6 +449,8 @@ void check_common(RunOptions& o, const RawOptions& raw, const ParseEnvironment& 
     if (!value.empty() && (!is_uint(value) || std::stoull(value) < 1))
       c.fail(std::string("--") + flag + " must be a whole number >= 1, got '" + value + "'");
   if (!o.threads.empty() && !is_uint(o.threads)) c.fail("--threads must be a whole number, got '" + o.threads + "'");
+  if (o.colour_matrix != "auto" && o.colour_matrix != "bt601" && o.colour_matrix != "bt709")
+    c.fail("--colour-matrix must be auto, bt601 or bt709, got '" + o.colour_matrix + "'");
   if (o.wells.empty()) {
     // next to the scripts, or one folder up (share/wellmonitor/casting-table.wells.txt)
     std::vector<std::string> dirs;

@@ -39,6 +39,9 @@ struct RunOptions {
   std::string model, wells, threshold, device, alarm_frames, clear_frames, interval, threads;
   std::string reference_frame;   // the picture the layout was drawn on: camera-shift and obscured checks
   bool stretch = false;          // accept a stream of another shape than the layout's
+  // --colour-matrix: how an H.264/H.265 stream that does not say its colour matrix
+  // is read (colour_matrix.h): auto (BT.601), bt601 or bt709
+  std::string colour_matrix = "auto";
 
   // --- publishing
   std::string mqtt, camera, events, frame_dir;

@@ -34,6 +34,10 @@ gboolean Runner::on_bus(GstBus* /*bus*/, GstMessage* msg, gpointer data) {
       break;
     case GST_MESSAGE_APPLICATION: {
       const GstStructure* s = gst_message_get_structure(msg);
+      if (gst_structure_has_name(s, kColourMatrixMessage)) {
+        self->on_colour_matrix(s);
+        break;
+      }
       guint generation = 0;
       gst_structure_get_uint(s, "generation", &generation);
       if (generation != self->generation_ || self->stop_.requested() || self->final_stop_started_) break;
@@ -47,6 +51,19 @@ gboolean Runner::on_bus(GstBus* /*bus*/, GstMessage* msg, gpointer data) {
       break;
   }
   return G_SOURCE_CONTINUE;
+}
+
+// How the stream's colour matrix is read (colour_matrix.h): said once, and again
+// only when a new source reads it otherwise.
+void Runner::on_colour_matrix(const GstStructure* s) {
+  const gchar* line = gst_structure_get_string(s, "line");
+  if (!line || colour_matrix_line_ == line) return;
+  colour_matrix_line_ = line;
+  if (is_live(o_.mode))
+    std::fprintf(stderr, "%s: camera %s: %s\n", o_.name.c_str(), camera_.c_str(), line);
+  else
+    std::fprintf(stderr, "%s: %s\n", o_.name.c_str(), line);
+  if (shadow_) shadow_->set_colour_matrix(line);
 }
 
 void Runner::on_element(GstMessage* msg) {

@@ -6,6 +6,7 @@
 // Not a public header: only these files include it.
 #pragma once
 
+#include "colour_matrix.h"
 #include "event_lines.h"
 #include "exit_status.h"
 #include "health.h"
@@ -108,6 +109,7 @@ class Runner {
   void on_error(GstMessage* msg);
   void on_warning(GstMessage* msg);
   void on_element(GstMessage* msg);
+  void on_colour_matrix(const GstStructure* s);
   void on_eos();
   static gboolean on_tick(gpointer data);
   void tick();
@@ -142,6 +144,7 @@ class Runner {
   unsigned generation_ = 0;
   uint64_t frames_at_last_tick_ = 0;
   std::string last_source_error_;
+  std::string colour_matrix_line_;  // the last one said (each source's decoder posts its own)
 
   GstBus* bus_watch_ = nullptr;
   guint tick_id_ = 0;

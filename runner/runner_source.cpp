@@ -63,7 +63,9 @@ GstPadProbeReturn Runner::on_source_data(GstPad* /*pad*/, GstPadProbeInfo* info,
 
 void Runner::start_source() {
   std::string error;
-  GstElement* bin = make_source_bin(source_description(o_), "wm_source" + std::to_string(generation_ + 1), error);
+  GstElement* bin =
+      make_source_bin(source_description(o_), "wm_source" + std::to_string(generation_ + 1),
+                      parse_assumed_matrix(o_.colour_matrix).value_or(AssumedMatrix::kAuto), error);
   if (!bin) {
     fatal(error);
     return;

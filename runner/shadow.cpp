@@ -124,7 +124,7 @@ std::string to_json(const ShadowRun& r) {
   json j = {{"id", r.id},           {"camera", r.camera},       {"source", r.source},       {"mode", r.mode},
             {"started", r.started}, {"updated", r.updated},     {"finished", r.finished},   {"watched_s", r.watched_s},
             {"frames", r.frames},   {"alarms", r.alarms},       {"model", r.model},         {"monitor", r.monitor},
-            {"wells", r.wells}};
+            {"wells", r.wells}, {"colour_matrix", r.colour_matrix}};
   j["threshold"] = r.threshold >= 0 ? json(r.threshold) : json(nullptr);
   return j.dump(2) + "\n";
 }
@@ -144,6 +144,7 @@ ShadowRun shadow_run_from_json(const std::string& text, const std::string& sourc
     r.frames = j.value("frames", uint64_t{0});
     r.alarms = j.value("alarms", uint64_t{0});
     r.model = j.value("model", "");
+    r.colour_matrix = j.value("colour_matrix", "");
     if (j.contains("threshold") && j["threshold"].is_number()) r.threshold = j["threshold"].get<double>();
     if (j.contains("monitor")) r.monitor = j["monitor"].get<std::map<std::string, std::string>>();
     if (j.contains("wells")) r.wells = j["wells"].get<std::vector<std::string>>();

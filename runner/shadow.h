@@ -74,6 +74,7 @@ struct ShadowRun {
   std::string model;              // the model file in force
   double threshold = -1;          // the threshold in force (< 0: not seen yet)
   std::map<std::string, std::string> monitor;  // wellmonitor's settings, as strings
+  std::string colour_matrix;                   // how the stream's colour matrix was read (colour_matrix.h)
   std::vector<std::string> wells;              // the layout's wells
 };
 

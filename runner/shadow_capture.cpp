@@ -149,6 +149,11 @@ void ShadowCapture::read_settings() {
   if (const auto it = settings.find("model"); it != settings.end()) run_.model = it->second;
 }
 
+void ShadowCapture::set_colour_matrix(const std::string& line) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  run_.colour_matrix = line;
+}
+
 GstPadProbeReturn ShadowCapture::on_buffer(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
   static_cast<ShadowCapture*>(data)->frame(pad, GST_PAD_PROBE_INFO_BUFFER(info));
   return GST_PAD_PROBE_OK;

@@ -35,6 +35,8 @@ class ShadowCapture {
   void tick(double now_s);
   // The pipeline has stopped: finishes the captures and clips, the last record.
   void finish();
+  // On the main loop: how the stream's colour matrix is read, for the run's record.
+  void set_colour_matrix(const std::string& line);
   uint64_t alarms() const { return alarms_.load(); }
 
  private:

@@ -133,9 +133,10 @@ AcceptanceReport make_report(const std::string& dir, const std::vector<ShadowRun
       if (is_decision_setting(k) && k != "threshold") rule += (rule.empty() ? "" : " ") + k + "=" + v;
     const std::string threshold = run.threshold >= 0 ? fixed(run.threshold, 4) : "not seen";
     auto it = std::find_if(r.settings.begin(), r.settings.end(), [&](const AcceptanceReport::Setting& s) {
-      return s.model == run.model && s.threshold == threshold && s.rule == rule;
+      return s.model == run.model && s.threshold == threshold && s.rule == rule && s.colour_matrix == run.colour_matrix;
     });
-    if (it == r.settings.end()) it = r.settings.insert(r.settings.end(), {run.model, threshold, rule, 0, 0});
+    if (it == r.settings.end())
+      it = r.settings.insert(r.settings.end(), {run.model, threshold, rule, run.colour_matrix, 0, 0});
     ++it->runs;
     it->watched_s += run.watched_s;
   }
@@ -201,11 +202,12 @@ std::string report_markdown(const AcceptanceReport& r) {
     << (det < 0 ? std::string("no spill known") : std::to_string(r.marked_true) + " of " +
                                                        std::to_string(r.marked_true + r.missed.size()))
     << " |\n\n";
-  m << "## Model, threshold and decision rule in force\n\n| model | threshold | decision rule | runs | hours |\n"
-       "|---|---|---|---|---|\n";
+  m << "## Model, threshold and decision rule in force\n\n| model | threshold | decision rule | colour matrix | runs | "
+       "hours |\n|---|---|---|---|---|---|\n";
   for (const auto& s : r.settings)
-    m << "| " << s.model << " | " << s.threshold << " | " << (s.rule.empty() ? "(element defaults)" : s.rule)
-      << " | " << s.runs << " | " << fixed(s.watched_s / 3600.0, 2) << " |\n";
+    m << "| " << s.model << " | " << s.threshold << " | " << (s.rule.empty() ? "(element defaults)" : s.rule) << " | "
+      << (s.colour_matrix.empty() ? "(not recorded)" : s.colour_matrix) << " | " << s.runs << " | "
+      << fixed(s.watched_s / 3600.0, 2) << " |\n";
   m << "\n## Alarms\n\n| time | camera | well | score | label | crop | snapshot | clip |\n"
        "|---|---|---|---|---|---|---|---|\n";
   for (const auto& row : r.alarms) {
@@ -239,7 +241,8 @@ std::string report_json(const AcceptanceReport& r) {
   for (const auto& s : r.missed) missed.push_back({{"well", s.well}, {"time", s.time}, {"note", s.note}});
   json settings = json::array();
   for (const auto& s : r.settings)
-    settings.push_back({{"model", s.model}, {"threshold", s.threshold}, {"decision_rule", s.rule}, {"runs", s.runs},
+    settings.push_back({{"model", s.model}, {"threshold", s.threshold}, {"decision_rule", s.rule},
+                        {"colour_matrix", s.colour_matrix}, {"runs", s.runs},
                         {"watched_hours", s.watched_s / 3600.0}});
   json j = {{"accepted", r.accepted()},
             {"reasons", r.verdict_reasons()},

@@ -43,8 +43,8 @@ struct AcceptanceReport {
     ShadowAlarm alarm;
     int label = -1;  // -1: not labelled, 0: false alarm, 1: real spill
   };
-  struct Setting {  // one model, threshold and rule, and the runs that had it
-    std::string model, threshold, rule;
+  struct Setting {  // one model, threshold, rule and colour matrix, and the runs that had it
+    std::string model, threshold, rule, colour_matrix;
     int runs = 0;
     double watched_s = 0;
   };

@@ -47,7 +47,8 @@ void watch_rtspsrc(const GValue* item, gpointer /*data*/) {
 
 }  // namespace
 
-GstElement* make_source_bin(const std::string& description, const std::string& name, std::string& error) {
+GstElement* make_source_bin(const std::string& description, const std::string& name, AssumedMatrix assumed,
+                            std::string& error) {
   const std::string full = description + " ! decodebin name=" + kDecoderName;
   GError* err = nullptr;
   GstParseContext* ctx = gst_parse_context_new();
@@ -75,6 +76,8 @@ GstElement* make_source_bin(const std::string& description, const std::string& n
   gst_element_add_pad(bin, ghost);
   g_signal_connect_object(decoder, "pad-added", G_CALLBACK(on_decoded_pad), bin, GConnectFlags(0));
   gst_object_unref(decoder);
+
+  watch_colour_matrix(bin, assumed);
 
   GstIterator* it = gst_bin_iterate_recurse(GST_BIN(bin));
   gst_iterator_foreach(it, watch_rtspsrc, nullptr);

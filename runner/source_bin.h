@@ -3,7 +3,11 @@
 // comes out: decodebin is told to expose video alone, and rtspsrc is told to set
 // up only the video streams of an RTSP session. The pad has no target until
 // decodebin exposes the video, so the bin can be linked as soon as it is made.
+// An H.264/H.265 stream that does not say its colour matrix comes out read as
+// `assumed` says (colour_matrix.h).
 #pragma once
+
+#include "colour_matrix.h"
 
 #include <gst/gst.h>
 
@@ -13,6 +17,7 @@ namespace wellmonitor::run {
 
 // A new, floating bin named `name`; nullptr with `error` set when the
 // description cannot be built (an element that does not exist, bad syntax).
-GstElement* make_source_bin(const std::string& description, const std::string& name, std::string& error);
+GstElement* make_source_bin(const std::string& description, const std::string& name, AssumedMatrix assumed,
+                            std::string& error);
 
 }  // namespace wellmonitor::run

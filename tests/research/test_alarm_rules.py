@@ -11,6 +11,7 @@ import unittest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "research"))
+import alarm_lines  # noqa: E402
 import alarm_rules as ar  # noqa: E402
 
 Rule = ar.Rule
@@ -151,6 +152,20 @@ class Counting(unittest.TestCase):
         alarms = {"w1": [(12, 35), (50, None)], "w2": [(5, 8), (7, None)]}  # the first is the spill's
         self.assertEqual(ar.false_alarm_crops(alarms, self.truth, looks, 10), {"a": (1, 2), "c": (2, 1)})
 
+
+
+class RunnerLines(unittest.TestCase):
+    def test_alarm_and_clear_lines_become_runs_counted_against_the_truth(self):
+        lines = ["wellmonitor-run: the stream says its colour matrix: BT.601\n",
+                 "ALARM well=r1w1 time=0.667s frame=8 score=0.1700 threshold=0.1107\n",
+                 "ALARM well=r2w3 time=1.000s frame=12 score=0.9000 threshold=0.1107\n",
+                 "CLEAR well=r1w1 time=3.000s frame=36 score=0.0002 threshold=0.1107\n",
+                 "SHADOW ALARM well=r1w1 time=5.000s frame=60 score=0.2000 threshold=0.1107\n"]
+        runs = alarm_lines.alarm_runs(lines)
+        self.assertEqual(runs, {"r1w1": [(8, 36), (60, None)], "r2w3": [(12, None)]})
+        # r2w3's spill from frame 4 is alarmed 8 frames in; r1w1's alarms are false
+        fig = ar.evaluate(runs, [("r2w3", 4, 30)], 12, frames=1)
+        self.assertEqual((fig.events, fig.within_1s, fig.false_alarms), (1, 1, 2))
 
 if __name__ == "__main__":
     unittest.main()

@@ -44,6 +44,12 @@ TEST(RunnerOptions, FileModeTakesOneReadableVideoAndTheSharedLayout) {
   EXPECT_FALSE(is_live(r.options->mode));
 }
 
+TEST(RunnerOptions, TheColourMatrixOfAStreamThatDoesNotSayItIsAutoUnlessToldAlsoInAmericanSpelling) {
+  EXPECT_EQ(parse({"file", kReplay}).options->colour_matrix, "auto");
+  EXPECT_EQ(parse({"file", "--colour-matrix", "bt709", kReplay}).options->colour_matrix, "bt709");
+  EXPECT_EQ(parse({"file", "--color-matrix", "bt601", kReplay}).options->colour_matrix, "bt601");
+}
+
 TEST(RunnerOptions, BadArgumentsAreOneLineNamingTheScriptWithStatusTwo) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"file"}, "x.sh: error: no video given (see --help)\n"},
@@ -53,6 +59,8 @@ TEST(RunnerOptions, BadArgumentsAreOneLineNamingTheScriptWithStatusTwo) {
       {{"file", "--mqtt", "tcp://broker", kReplay}, "x.sh: error: --mqtt needs an mqtt:// or mqtts:// URL, got 'tcp://broker'\n"},
       {{"file", "--alarm-frames", "0", kReplay}, "x.sh: error: --alarm-frames must be a whole number >= 1, got '0'\n"},
       {{"file", "--device", "gpu", kReplay}, "x.sh: error: --device must be auto, cpu, cuda or cuda:N, got 'gpu'\n"},
+      {{"file", "--colour-matrix", "bt2020", kReplay},
+       "x.sh: error: --colour-matrix must be auto, bt601 or bt709, got 'bt2020'\n"},
       {{"rtsp", "http://cam/x"}, "x.sh: error: not an rtsp:// URL: 'http://cam/x'\n"},
       {{"rtsp", "--latency", "fast", "rtsp://cam/x"}, "x.sh: error: --latency must be a whole number of milliseconds\n"},
       {{"headless", kReplay, "out.avi"}, "x.sh: error: OUTPUT must end in .mp4, got 'out.avi'\n"},

@@ -52,6 +52,7 @@ ShadowRun run_of(double hours, const std::string& alarm_frames = "5") {
   r.threshold = 0.1365;
   r.monitor = {{"alarm-frames", alarm_frames}, {"clear-frames", "5"}, {"interval", "1"}, {"qos", "true"}};
   r.wells = {"r1w1", "r1w4", "r2w9"};
+  r.colour_matrix = "the stream does not say its colour matrix: read as BT.601 (--colour-matrix auto)";
   return r;
 }
 
@@ -99,6 +100,7 @@ TEST(ShadowRecords, AnAlarmAndARunSurviveTheirFilesAndATornLineIsNoAlarm) {
   EXPECT_DOUBLE_EQ(r2.watched_s, 9000);
   EXPECT_EQ(r2.monitor.at("alarm-frames"), "5");
   EXPECT_EQ(r2.wells.size(), 3u);
+  EXPECT_EQ(r2.colour_matrix, r.colour_matrix);
   EXPECT_DOUBLE_EQ(r2.threshold, 0.1365);
   EXPECT_THROW(shadow_run_from_json("{}", "runs/x.json"), std::runtime_error);
 }
@@ -196,6 +198,7 @@ TEST(AcceptanceReport, CountsPerShiftTheLabelsTheMissedAndTheSettingsInForce) {
   EXPECT_EQ(r.settings[0].threshold, "0.1365");
   EXPECT_EQ(r.settings[0].rule, "alarm-frames=5 clear-frames=5 interval=1");
   EXPECT_EQ(r.settings[0].runs, 2);
+  EXPECT_EQ(r.settings[0].colour_matrix, run_of(1).colour_matrix);
   EXPECT_FALSE(r.accepted());
   EXPECT_EQ(r.verdict_reasons(), (std::vector<std::string>{"1 alarm(s) not labelled yet", "1 spill(s) missed"}));
   ASSERT_EQ(r.notes.size(), 1u);
@@ -217,6 +220,11 @@ TEST(AcceptanceReport, CountsPerShiftTheLabelsTheMissedAndTheSettingsInForce) {
   EXPECT_NE(md.find("| shift | 8.0 h (assumed; --shift-hours): 2.00 shift(s) watched |"), std::string::npos) << md;
   EXPECT_NE(md.find("| marked false by a person | 1 (0.50 per shift) |"), std::string::npos) << md;
   EXPECT_NE(md.find("- r1w1 at 01:23:45"), std::string::npos) << md;
+  EXPECT_NE(md.find("| alarm-frames=5 clear-frames=5 interval=1 | the stream does not say its colour matrix: read as "
+                    "BT.601 (--colour-matrix auto) | 2 |"),
+            std::string::npos)
+      << md;
+  EXPECT_EQ(j["settings"][0]["colour_matrix"], run_of(1).colour_matrix);
 
   // all labelled, nothing missed, within the false alarms a plant accepts: accepted;
   // another rule in one of the runs: not (the figures mix two settings)
@@ -232,6 +240,10 @@ TEST(AcceptanceReport, CountsPerShiftTheLabelsTheMissedAndTheSettingsInForce) {
   const AcceptanceReport two = make_report("DIR", {run_of(10), run_of(6, "8")}, alarms, all, {}, ReportCriteria{});
   EXPECT_EQ(two.settings.size(), 2u);
   EXPECT_FALSE(two.accepted());
+  // the same rule, the stream read with another matrix: two settings too
+  ShadowRun said = run_of(6);
+  said.colour_matrix = "the stream says its colour matrix: BT.709";
+  EXPECT_EQ(make_report("DIR", {run_of(10), said}, alarms, all, {}, ReportCriteria{}).settings.size(), 2u);
 }
 
 TEST(ShadowReportCommand, WritesMarkdownAndJsonAndRefusesAFolderWithoutARunInOneLine) {

@@ -142,6 +142,8 @@ TEST(ShadowMode, OnTheDemoReplayNothingIsSentAndTheReportCountsMatchItsGroundTru
   ASSERT_EQ(j["settings"].size(), 1u);
   EXPECT_NE(j["settings"][0]["model"].get<std::string>().find("default.wmm"), std::string::npos);
   EXPECT_NE(j["settings"][0]["decision_rule"].get<std::string>().find("alarm-frames="), std::string::npos);
+  // the demo replay says its matrix: the report records how it was read
+  EXPECT_EQ(j["settings"][0]["colour_matrix"], "the stream says its colour matrix: BT.709");
   EXPECT_NE(report.out.find("**ACCEPTED**"), std::string::npos) << report.out;
   std::cout << report.out;
 }
