@@ -602,6 +602,8 @@ TEST_F(Crossval, ReplayOfGroupsPlaysSpillGroupsAsSequencesAndNormalsByGroup) {
 TEST_F(Crossval, DefaultModelReproducesItsCrossValidatedFiguresOnTheOtherDays) {
   if (const char* once = std::getenv("WELLMONITOR_LONG_CHECKS_ELSEWHERE"))
     GTEST_SKIP() << "this 5-minute check runs in the other test suite of this build (" << once << ")";
+  if (std::getenv("WELLMONITOR_QUICK"))
+    GTEST_SKIP() << "the default model's 5-minute reproduction runs with tools/test.sh --long (WELLMONITOR_QUICK is set)";
   const std::string data = WELLMONITOR_SHARED_DATA;
   if (!fs::is_directory(data + "/otherdays/imgs") || !fs::is_directory(data + "/proliv/train"))
     GTEST_SKIP() << "the plant's data is not at " << data
