@@ -7,6 +7,8 @@
 // WELLMONITOR_BINARY_DIR defined.
 #pragma once
 
+#include "support/gst_build_registry.h"
+
 #include <gst/gst.h>
 #include <stdlib.h>
 
@@ -23,7 +25,7 @@ inline std::filesystem::path init_isolated_gstreamer(const std::string& name) {
   const std::filesystem::path dir = tmpl;
   g_setenv("GST_PLUGIN_PATH", WELLMONITOR_PLUGIN_DIR, TRUE);
   g_setenv("GST_PLUGIN_SYSTEM_PATH", WELLMONITOR_GST_SYSTEM_PLUGINS, TRUE);
-  g_setenv("GST_REGISTRY", (std::string(WELLMONITOR_BINARY_DIR) + "/wellmonitor-test-registry.bin").c_str(), TRUE);
+  g_setenv("GST_REGISTRY", build_registry().c_str(), TRUE);
   gst_init(nullptr, nullptr);
   return dir;
 }
