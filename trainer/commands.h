@@ -134,6 +134,9 @@ struct CrossvalCommand {
   std::string method = "quantile";
   double false_alarm_rate = 0.0;  // quantile: share of out-of-fold normals allowed over the threshold (0: none)
   double threshold = -1.0;          // >= 0: fixed threshold instead of the rule
+  bool mirror = false;              // test-time mirror: a crop's score is the mean of it and its mirror image
+  std::string fold_models;          // score the fold models a --save-folds wrote here instead of training
+  std::string final_model;          // with fold_models and --out: the recipe's model trained on every fold
 };
 
 struct InfoCommand {

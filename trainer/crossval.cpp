@@ -234,6 +234,26 @@ int crossval_models(const CrossvalCommand& c) {
   return 0;
 }
 
+// A fold model a --save-folds wrote: fold-F-seed-S.wmm in `dir`, refused when
+// it trained on any crop of the fold it is to score.
+ModelFile load_fold_model(const std::string& dir, int fold, uint64_t seed, const OtherDays& od,
+                          const std::vector<size_t>& fold_crops) {
+  const std::string path = fmt::format("{}/fold-{}-seed-{}.wmm", dir, fold, seed);
+  if (!std::filesystem::exists(path))
+    throw std::invalid_argument(fmt::format("{}: no such fold model (--fold-models takes the folder a --save-folds "
+                                            "wrote, with the same --folds, --fold-seed, --seed and --seeds)",
+                                            path));
+  ModelFile m = load_model(path);
+  const std::set<std::string> trained = hash_set({m.provenance.train_hashes, m.provenance.train_otherdays_hashes});
+  size_t seen = 0;
+  for (size_t i : fold_crops) seen += trained.count(od.set.crops[i].sha256.substr(0, kHashChars));
+  if (seen)
+    throw std::invalid_argument(fmt::format("{}: trained on {} of fold {}'s crops; it cannot score that fold "
+                                            "(other --folds or --fold-seed than the run that wrote it?)",
+                                            path, seen, fold));
+  return m;
+}
+
 // --augment h264: every training image shown in the camera's frame and sent
 // through H.264, --codec-copies times (each copy its own schedule).
 void make_h264_copies(const CrossvalCommand& c, RecipeData& d) {
@@ -279,6 +299,15 @@ int run_crossval(const CrossvalCommand& c) {
     if (c.normal_dir.empty() || c.anomaly_dir.empty())
       throw std::invalid_argument("crossval trains the recipe: give --normal and --anomalies (or --model to score)");
     if (c.seeds < 1) throw std::invalid_argument("--seeds must be at least 1");
+    const bool rescore = !c.fold_models.empty();
+    if (!c.final_model.empty() && (!rescore || c.out.empty()))
+      throw std::invalid_argument("--final goes with --fold-models and --out: the model trained on every fold, "
+                                  "written to --out with the new threshold");
+    if (rescore && !c.out.empty() && c.final_model.empty())
+      throw std::invalid_argument("--fold-models with --out needs --final (the recipe's model trained on every "
+                                  "fold): nothing is trained in this mode");
+    if (rescore && c.recipe.augment.find("h264") != std::string::npos)
+      throw std::invalid_argument("--fold-models scores saved fold models: --augment h264 copies are not made");
     if (!c.out.empty()) {
       std::error_code ec;
       if (std::filesystem::is_directory(c.out, ec)) throw std::invalid_argument(c.out + ": --out names a folder");
@@ -313,12 +342,15 @@ int run_crossval(const CrossvalCommand& c) {
                         train_idx.size(), c.normal_stride, ns.train.size(), ns.test.size(), spills.size()));
 
     RecipeData d;
-    d.normal = to_tensor(normal, train_idx, pc);
-    d.spills = to_tensor(spills, all_indices(spills.size()), pc);
+    if (!rescore) {
+      d.normal = to_tensor(normal, train_idx, pc);
+      d.spills = to_tensor(spills, all_indices(spills.size()), pc);
+    }
     d.od = to_tensor(od.set.crops, all_indices(od.set.crops.size()), pc);
     for (const auto& cr : od.set.crops) d.od_label.push_back(cr.label);
     const bool h264 = c.recipe.augment.find("h264") != std::string::npos;
-    if (c.recipe.augment.find("video") != std::string::npos || c.recipe.augment.find("matrix") != std::string::npos || h264) {
+    if (!rescore && (c.recipe.augment.find("video") != std::string::npos ||
+                     c.recipe.augment.find("matrix") != std::string::npos || h264)) {
       for (size_t i : train_idx) d.normal_images.push_back(normal[i].image);
       for (const auto& cr : spills) d.spill_images.push_back(cr.image);
       for (const auto& cr : od.set.crops) d.od_images.push_back(cr.image);
@@ -339,7 +371,10 @@ int run_crossval(const CrossvalCommand& c) {
       std::vector<std::vector<double>> copy_scores(n_copies, std::vector<double>(od.set.crops.size(), std::nan("")));
       if (!use_od) {
         // The recipe never sees the other days: one model scores all of them.
+        if (rescore)
+          throw std::invalid_argument("--fold-models: this recipe never sees the other days, so it has no fold models");
         ModelFile m = train_plain_recipe(c.recipe, d, {}, seed, device, fmt::format("seed {}", seed), c.common.quiet);
+        m.score.mirror = c.mirror;
         Detector det(m, device);
         scores = score_all(det, d.od);
         for (size_t k = 0; k < n_copies; ++k)
@@ -348,7 +383,11 @@ int run_crossval(const CrossvalCommand& c) {
         for (int f = 0; f < c.folds; ++f) {
           std::vector<size_t> tr, va;
           for (size_t i = 0; i < od.fold.size(); ++i) (od.fold[i] == f ? va : tr).push_back(i);
-          ModelFile m = train_plain_recipe(c.recipe, d, tr, seed, device, fmt::format("fold {}/{} seed {}", f + 1, c.folds, seed), c.common.quiet);
+          ModelFile m = rescore ? load_fold_model(c.fold_models, f, seed, od, va)
+                                : train_plain_recipe(c.recipe, d, tr, seed, device,
+                                                     fmt::format("fold {}/{} seed {}", f + 1, c.folds, seed),
+                                                     c.common.quiet);
+          m.score.mirror = c.mirror;
           Detector det(m, device);
           const auto sv = score_all(det, to_tensor(od.set.crops, va, pc));
           for (size_t k = 0; k < va.size(); ++k) scores[va[k]] = sv[k];
@@ -356,7 +395,9 @@ int run_crossval(const CrossvalCommand& c) {
             const auto cv = score_all(det, images_tensor(d.od_h264[k], va, pc));
             for (size_t j = 0; j < va.size(); ++j) copy_scores[k][va[j]] = cv[j];
           }
-          if (!c.save_folds.empty()) {
+          if (!c.save_folds.empty() && rescore) {
+            fold_models.push_back({{f, seed}, std::move(m)});  // its provenance as it was written
+          } else if (!c.save_folds.empty()) {
             std::vector<size_t> od_tr(tr);
             m.provenance = ProvenanceRecord::from_json({{"trainer_version", WELLMONITOR_VERSION},
                                                         {"date", now_iso8601()},
@@ -524,7 +565,10 @@ int run_crossval(const CrossvalCommand& c) {
 
     // The model to ship: the same recipe on every fold, seed --seed.
     std::vector<size_t> all_od = use_od ? all_indices(od.set.crops.size()) : std::vector<size_t>{};
-    ModelFile model = train_plain_recipe(c.recipe, d, all_od, c.seed, device, "final", c.common.quiet);
+    ModelFile model = rescore ? load_model(c.final_model)
+                              : train_plain_recipe(c.recipe, d, all_od, c.seed, device, "final", c.common.quiet);
+    const std::vector<std::string> final_trained = model.provenance.train_hashes;
+    model.score.mirror = c.mirror;
     model.calibration = cal;
     Detector det(model, device);
     const auto test_n = score_with_progress(det, to_tensor(normal, ns.test, pc), o, "scoring test normals");
@@ -556,6 +600,17 @@ int run_crossval(const CrossvalCommand& c) {
     // evaluate and calibrate treat every crop trained on as such.
     auto& p = model.provenance;
     p.train_hashes.insert(p.train_hashes.end(), p.train_otherdays_hashes.begin(), p.train_otherdays_hashes.end());
+    if (rescore) {
+      // The final model must be this recipe's on these data, or its figures are not these.
+      const std::set<std::string> was(final_trained.begin(), final_trained.end()),
+          is(p.train_hashes.begin(), p.train_hashes.end());
+      if (was != is)
+        throw std::invalid_argument(fmt::format(
+            "{}: trained on other crops than this run's recipe would ({} against {}): give the --normal, "
+            "--anomalies, --normal-stride, --test-fraction and --seed it was trained with",
+            c.final_model, was.size(), is.size()));
+      p.date = load_model(c.final_model).provenance.date;  // trained then; only the threshold is new
+    }
     save_model(model, c.out);
     fmt::print("model written to {}: threshold {:.6g} ({}), recorded-day test normals TNR {}\n", c.out, cal.threshold,
                cal.method, fmt_rate(test_m.tnr));

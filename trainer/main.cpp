@@ -365,6 +365,19 @@ int main(int argc, char** argv) {
   x->add_option("--normal", cv.normal_dir, "Folder of the recorded days' normal crops");
   x->add_option("--anomalies", cv.anomaly_dir, "Folder of the recorded days' spill crops");
   x->add_option("--out", cv.out, "Write the recipe trained on every fold here");
+  x->add_flag("--mirror", cv.mirror,
+              "Test-time mirror: score each crop as the mean of its own and its left-right mirror image's score, "
+              "in the fold models, the thresholds and the model written (the element then runs the network on "
+              "twice the crops)");
+  x->add_option("--fold-models", cv.fold_models,
+                "Score the fold models a --save-folds wrote into this folder instead of training them "
+                "(fold-F-seed-S.wmm; the same --folds, --fold-seed, --seed and --seeds): the thresholds and figures "
+                "again under another --method, --far or --mirror, in minutes instead of hours")
+      ->check(CLI::ExistingDirectory);
+  x->add_option("--final", cv.final_model,
+                "With --fold-models and --out: the recipe's model trained on every fold (as an earlier --out wrote "
+                "it), written to --out with the new threshold and figures")
+      ->check(CLI::ExistingFile);
   std::string cv_arch_help = "Architecture (a classifier):";
   for (const auto& n : wellmonitor::architecture_names()) cv_arch_help += " " + n;
   x->add_option("--arch", cv.recipe.arch, cv_arch_help)->check(CLI::IsMember({"spill-cnn"}))->capture_default_str();

@@ -10,7 +10,11 @@
 #include <gtest/gtest.h>
 #include <opencv2/core.hpp>
 
+#include <opencv2/core.hpp>
+
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -87,6 +91,52 @@ TEST_F(ScorerTest, ScoresAsTheDetectorDoesAndReportsTheModelFilesRecords) {
   EXPECT_EQ(info.loss, "mse");
   EXPECT_EQ(info.trainer_version, "test-version");
   EXPECT_EQ(info.threads, 1);
+}
+
+// A model file that says test_time "mirror" scores each crop as the mean of its
+// own and its mirror image's score, in the element's Scorer and the trainer's
+// Detector alike; the flag survives the file.
+TEST_F(ScorerTest, MirrorScoresTheMeanOfTheCropAndItsMirrorImage) {
+  torch::manual_seed(5);
+  wm::ModelFile m;
+  m.arch = "spill-cnn";
+  m.arch_params = {{"base", 4}};
+  m.preprocess.color = wm::ColorMode::Rgb;
+  m.score = wm::ScoreConfig::from_name("probability");
+  m.calibration.threshold = 0.5;
+  m.calibration.method = "test";
+  m.build_network();
+  const std::string plain = (dir_ / "plain.wmm").string();
+  wm::save_model(m, plain);
+  m.score.mirror = true;
+  const std::string mirrored = (dir_ / "mirror.wmm").string();
+  wm::save_model(m, mirrored);
+  ASSERT_TRUE(wm::load_model(mirrored).score.mirror);
+  ASSERT_FALSE(wm::load_model(plain).score.mirror);
+
+  std::vector<cv::Mat> flipped;
+  for (const auto& c : crops_) {
+    cv::Mat f;
+    cv::flip(c, f, 1);
+    flipped.push_back(f);
+  }
+  wm::Detector det = wm::Detector::open(plain, "cpu");
+  const auto own = det.score(crops_);
+  const auto mirror = det.score(flipped);
+  auto scorer = wm::Scorer::open(mirrored, cpu());
+  std::vector<double> got;
+  scorer->score(crops_, got);
+  ASSERT_EQ(got.size(), crops_.size());
+  double moved = 0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_NEAR(got[i], 0.5 * (own[i] + mirror[i]), 1e-6) << i;
+    moved = std::max(moved, std::abs(got[i] - own[i]));
+  }
+  EXPECT_GT(moved, 1e-4) << "the random network scores a crop and its mirror image alike: the test shows nothing";
+  wm::Detector mirror_det = wm::Detector::open(mirrored, "cpu");
+  const auto det_got = mirror_det.score(crops_);
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(det_got[i], got[i], 1e-9) << i;
+  EXPECT_NE(scorer->info().score.find("mirror"), std::string::npos) << scorer->info().score;
 }
 
 TEST_F(ScorerTest, BadFileOrDeviceIsRefusedWithAReadableError) {

@@ -165,6 +165,20 @@ TEST(Scores, ConfigNamesAndJson) {
   EXPECT_EQ(wm::score_names(), (std::vector<std::string>{"mse", "l1", "hybrid"}));
 }
 
+// The test-time mirror is written only when on, read back, and anything but
+// "mirror" or "none" is refused.
+TEST(Scores, MirrorInTheJson) {
+  auto c = wm::ScoreConfig::from_name("probability");
+  EXPECT_FALSE(c.to_json().contains("test_time"));
+  c.mirror = true;
+  const auto j = c.to_json();
+  EXPECT_EQ(j.at("test_time"), "mirror");
+  EXPECT_TRUE(wm::ScoreConfig::from_json(j).mirror);
+  EXPECT_FALSE(wm::ScoreConfig::from_json({{"kind", "probability"}, {"test_time", "none"}}).mirror);
+  EXPECT_THROW(wm::ScoreConfig::from_json({{"kind", "probability"}, {"test_time", "rotate"}}), std::invalid_argument);
+  EXPECT_THROW(wm::ScoreConfig::from_json({{"kind", "probability"}, {"test_time", 1}}), std::invalid_argument);
+}
+
 TEST(Scores, ShapeMismatchThrows) {
   EXPECT_THROW(wm::score_batch(torch::zeros({1, 1, 8, 8}), torch::zeros({1, 1, 8, 4}), config(wm::ScoreKind::Mse)),
                std::invalid_argument);

@@ -361,6 +361,73 @@ TEST_F(Crossval, TrainsPerFoldRecordsTheFiguresAndRefusesToScoreItsOwnTrainingDa
       {"evaluate", "--model", path("m.wmm"), "--images", kOther + "/imgs", "--labels", kOther + "/labels.txt", "-q"});
   EXPECT_EQ(e.exit_code, 0) << e.describe();
   EXPECT_TRUE(contains(e.err, "were used to train this model")) << e.err;
+
+  // --fold-models scores the saved fold models again without training: as they
+  // are, the very scores and thresholds; with --mirror, new ones, written into
+  // the fold models and the final model (its weights and provenance kept).
+  auto rescore = [&](const std::vector<std::string>& extra) {
+    auto a = tiny();
+    for (const std::string& x : {std::string("--seeds"), std::string("2"), std::string("--fold-models"), path("folds")})
+      a.push_back(x);
+    a.insert(a.end(), extra.begin(), extra.end());
+    return trainer(a);
+  };
+  auto read_scores = [&](const std::string& file) {
+    std::ifstream in(file);
+    std::vector<double> v;
+    std::string row;
+    std::getline(in, row);
+    while (std::getline(in, row)) v.push_back(std::stod(row.substr(row.rfind(',') + 1)));
+    return v;
+  };
+  const auto same = rescore({"--scores", path("oof-again.csv"), "--json", path("cv-again.json")});
+  ASSERT_EQ(same.exit_code, 0) << same.describe();
+  const auto oof = read_scores(path("oof.csv")), again = read_scores(path("oof-again.csv"));
+  ASSERT_EQ(again.size(), oof.size());
+  for (size_t i = 0; i < oof.size(); ++i) EXPECT_NEAR(again[i], oof[i], 1e-7) << i;
+  EXPECT_EQ(nlohmann::json::parse(std::ifstream(path("cv-again.json")))["fold_thresholds"], cv["fold_thresholds"]);
+
+  const auto mir = rescore({"--mirror", "--scores", path("oof-mirror.csv"), "--save-folds", path("folds-mirror"),
+                            "--final", path("m.wmm"), "--out", path("m-mirror.wmm")});
+  ASSERT_EQ(mir.exit_code, 0) << mir.describe();
+  const auto mirrored = read_scores(path("oof-mirror.csv"));
+  ASSERT_EQ(mirrored.size(), oof.size());
+  double moved = 0, top_normal = 0;
+  for (size_t i = 0; i < oof.size(); ++i) moved = std::max(moved, std::abs(mirrored[i] - oof[i]));
+  EXPECT_GT(moved, 1e-5) << "--mirror changed no score";
+  {
+    std::ifstream in(path("oof-mirror.csv"));
+    std::string row;
+    std::getline(in, row);
+    while (std::getline(in, row))
+    {
+      std::vector<std::string> f;
+      std::stringstream ss(row);
+      for (std::string x; std::getline(ss, x, ',');) f.push_back(x);
+      ASSERT_EQ(f.size(), 6u) << row;
+      if (f[1] == "0") top_normal = std::max(top_normal, std::stod(f[5]));
+    }
+  }
+  const wm::ModelFile mm = wm::load_model(path("m-mirror.wmm"));
+  EXPECT_TRUE(mm.score.mirror);
+  EXPECT_NEAR(mm.threshold(), top_normal, 1e-6);
+  EXPECT_EQ(mm.provenance.train_hashes, m.provenance.train_hashes);
+  EXPECT_EQ(mm.provenance.date, m.provenance.date);
+  EXPECT_EQ(mm.validation.otherdays_cv["seeds"], 2);
+  for (int f = 0; f < 2; ++f) {
+    const wm::ModelFile fm = wm::load_model(path("folds-mirror/fold-" + std::to_string(f) + "-seed-1.wmm"));
+    EXPECT_TRUE(fm.score.mirror);
+    EXPECT_EQ(fm.provenance.fold, f);
+  }
+
+  // Fold models that trained on the fold they would score, and --out without
+  // the final model, are refused with a line that says why.
+  const auto wrong = rescore({"--fold-seed", "9"});
+  EXPECT_NE(wrong.exit_code, 0) << wrong.describe();
+  EXPECT_TRUE(contains(wrong.err, "cannot score that fold")) << wrong.err;
+  const auto no_final = rescore({"--out", path("x.wmm")});
+  EXPECT_NE(no_final.exit_code, 0);
+  EXPECT_TRUE(contains(no_final.err, "--final")) << no_final.err;
 }
 
 TEST_F(Crossval, WithoutOtherDaysOneModelScoresThemAllAtAFixedThreshold) {

@@ -54,8 +54,15 @@ torch::Tensor Detector::reconstruct(const torch::Tensor& batch) {
 torch::Tensor Detector::score_tensor(const torch::Tensor& batch) {
   torch::InferenceMode guard;
   auto x = batch.to(device_);  // one copy per batch, never per crop
-  auto r = forward(x);
-  return score_batch(x, r, model_.score).to(torch::kCPU, torch::kFloat64);
+  if (!model_.score.mirror || x.size(0) == 0) {
+    auto r = forward(x);
+    return score_batch(x, r, model_.score).to(torch::kCPU, torch::kFloat64);
+  }
+  // The crops and their mirror images in one pass; each crop's score is the mean of the two.
+  const int64_t n = x.size(0);
+  const auto both = torch::cat({x, x.flip({3})});
+  const auto s = score_batch(both, forward(both), model_.score);
+  return ((s.slice(0, 0, n) + s.slice(0, n, 2 * n)) * 0.5).to(torch::kCPU, torch::kFloat64);
 }
 
 std::vector<double> Detector::score(const std::vector<cv::Mat>& crops) {

@@ -69,7 +69,7 @@ std::unique_ptr<Scorer> Scorer::open(const std::string& path, const ScorerOption
   i.input_width = m.preprocess.width;
   i.input_height = m.preprocess.height;
   i.color = to_string(m.preprocess.color);
-  i.score = to_string(m.score.kind);
+  i.score = to_string(m.score.kind) + (m.score.mirror ? " (the mean of the crop's and its mirror image's)" : "");
   i.threshold = m.threshold();
   i.calibration = m.calibration.method;
   i.calibration_tnr = m.calibration.tnr;

@@ -36,6 +36,7 @@ nlohmann::json ScoreConfig::to_json() const {
     j["b"] = b;
     j["ssim"] = {{"window", 11}, {"sigma", 1.5}, {"k1", 0.01}, {"k2", 0.03}};
   }
+  if (mirror) j["test_time"] = "mirror";
   return j;
 }
 
@@ -47,6 +48,12 @@ ScoreConfig ScoreConfig::from_json(const nlohmann::json& j) {
     // Negative weights would let a reconstruction score fall below 0.
     if (!std::isfinite(c.a) || !std::isfinite(c.b) || c.a < 0 || c.b < 0)
       throw std::invalid_argument("hybrid score weights a and b must be finite and >= 0");
+  }
+  if (j.contains("test_time")) {
+    const auto& t = j["test_time"];
+    if (!t.is_string() || (t.get<std::string>() != "mirror" && t.get<std::string>() != "none"))
+      throw std::invalid_argument("score.test_time must be \"mirror\" or \"none\"");
+    c.mirror = t.get<std::string>() == "mirror";
   }
   return c;
 }
