@@ -84,6 +84,14 @@ using namespace bench;
 constexpr double kTargetFps = 110.0;    // end to end, default model: four cameras at 25 fps and a margin
 constexpr double kTargetVsPython = 5.0;  // end to end, default model, against the homework-style seed-ae in Python
 
+// A model file's score as the model line prints it: its kind, and its test-time mirror.
+std::string score_text(const nlohmann::json& score) {
+  std::string t = score.value("kind", std::string("?"));
+  if (score.value("test_time", std::string()) == "mirror")
+    t += fmt::format(", with its mirror image from {:g} on", score.value("mirror_above", 0.0));
+  return t;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -284,7 +292,7 @@ int main(int argc, char** argv) {
                m.meta.value("arch_params", nlohmann::json::object()).dump(),
                m.meta["preprocess"].value("color", std::string("?")), m.meta["preprocess"].value("width", 0),
                m.meta["preprocess"].value("height", 0),
-               m.meta.value("score", nlohmann::json::object()).value("kind", std::string("?")),
+               score_text(m.meta.value("score", nlohmann::json::object())),
                m.meta.value("parameters", 0), madds_per_crop(m) / 1e6, madds_per_crop(m) * boxes.size() / 1e6,
                boxes.size());
   fmt::print("Python  {} {}: per frame PIL crop + convert + resize BILINEAR + to tensor + normalise per well, "
@@ -498,7 +506,9 @@ int main(int argc, char** argv) {
     for (const auto& d : diagnosis)
       if (d.model == m.label && d.side == "forward" && d.threads == 1 && d.r.ok) fw = &d.r;
     fmt::print("| {:<10} | {:<16} | {:>10} | {:>12.2f} | {:>12.0f} | {:>11} | {:>10} | {:>10} | {:>11} |\n", m.label,
-               m.meta.value("arch", std::string("?")), m.meta.value("parameters", 0), madds_per_crop(m) / 1e6,
+               m.meta.value("arch", std::string("?")) +
+                   (m.meta.value("score", nlohmann::json::object()).value("test_time", "") == "mirror" ? "+mirror" : ""),
+               m.meta.value("parameters", 0), madds_per_crop(m) / 1e6,
                madds_per_crop(m) * boxes.size() / 1e6, e ? fmt::format("{:.1f}", e->r.fps) : std::string("-"),
                e ? fmt::format("{:.2f}", e->r.p99_ms) : std::string("-"),
                fw ? fmt::format("{:.2f}", fw->p50_ms) : std::string("-"),

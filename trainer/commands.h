@@ -135,6 +135,7 @@ struct CrossvalCommand {
   double false_alarm_rate = 0.0;  // quantile: share of out-of-fold normals allowed over the threshold (0: none)
   double threshold = -1.0;          // >= 0: fixed threshold instead of the rule
   bool mirror = false;              // test-time mirror: a crop's score is the mean of it and its mirror image
+  double mirror_above = 0.02;       // ... for crops whose own score reaches this (0: every crop)
   std::string fold_models;          // score the fold models a --save-folds wrote here instead of training
   std::string final_model;          // with fold_models and --out: the recipe's model trained on every fold
 };

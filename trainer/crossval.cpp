@@ -375,6 +375,7 @@ int run_crossval(const CrossvalCommand& c) {
           throw std::invalid_argument("--fold-models: this recipe never sees the other days, so it has no fold models");
         ModelFile m = train_plain_recipe(c.recipe, d, {}, seed, device, fmt::format("seed {}", seed), c.common.quiet);
         m.score.mirror = c.mirror;
+        m.score.mirror_above = c.mirror_above;
         Detector det(m, device);
         scores = score_all(det, d.od);
         for (size_t k = 0; k < n_copies; ++k)
@@ -388,6 +389,7 @@ int run_crossval(const CrossvalCommand& c) {
                                                      fmt::format("fold {}/{} seed {}", f + 1, c.folds, seed),
                                                      c.common.quiet);
           m.score.mirror = c.mirror;
+        m.score.mirror_above = c.mirror_above;
           Detector det(m, device);
           const auto sv = score_all(det, to_tensor(od.set.crops, va, pc));
           for (size_t k = 0; k < va.size(); ++k) scores[va[k]] = sv[k];
@@ -569,6 +571,7 @@ int run_crossval(const CrossvalCommand& c) {
                               : train_plain_recipe(c.recipe, d, all_od, c.seed, device, "final", c.common.quiet);
     const std::vector<std::string> final_trained = model.provenance.train_hashes;
     model.score.mirror = c.mirror;
+    model.score.mirror_above = c.mirror_above;
     model.calibration = cal;
     Detector det(model, device);
     const auto test_n = score_with_progress(det, to_tensor(normal, ns.test, pc), o, "scoring test normals");

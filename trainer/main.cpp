@@ -366,9 +366,14 @@ int main(int argc, char** argv) {
   x->add_option("--anomalies", cv.anomaly_dir, "Folder of the recorded days' spill crops");
   x->add_option("--out", cv.out, "Write the recipe trained on every fold here");
   x->add_flag("--mirror", cv.mirror,
-              "Test-time mirror: score each crop as the mean of its own and its left-right mirror image's score, "
-              "in the fold models, the thresholds and the model written (the element then runs the network on "
-              "twice the crops)");
+              "Test-time mirror: a crop whose own score reaches --mirror-above scores the mean of its own and its "
+              "left-right mirror image's score, in the fold models, the thresholds and the model written (the "
+              "element runs the network again on those crops only)");
+  x->add_option("--mirror-above", cv.mirror_above,
+                "With --mirror: the own score from which a crop is scored with its mirror image too (0: every crop, "
+                "at twice the cost)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   x->add_option("--fold-models", cv.fold_models,
                 "Score the fold models a --save-folds wrote into this folder instead of training them "
                 "(fold-F-seed-S.wmm; the same --folds, --fold-seed, --seed and --seeds): the thresholds and figures "

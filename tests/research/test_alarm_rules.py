@@ -13,6 +13,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "research"))
 import alarm_lines  # noqa: E402
 import alarm_rules as ar  # noqa: E402
+import seed_mean  # noqa: E402
 
 Rule = ar.Rule
 
@@ -166,6 +167,27 @@ class RunnerLines(unittest.TestCase):
         # r2w3's spill from frame 4 is alarmed 8 frames in; r1w1's alarms are false
         fig = ar.evaluate(runs, [("r2w3", 4, 30)], 12, frames=1)
         self.assertEqual((fig.events, fig.within_1s, fig.false_alarms), (1, 1, 2))
+
+class SeedMean(unittest.TestCase):
+    def test_a_folds_threshold_is_the_highest_seed_mean_of_the_other_folds_normals(self):
+        import tempfile
+        rows = [  # file, label, group, fold, seed, score
+            ("a", 0, "g1", 0, 1, 0.10), ("a", 0, "g1", 0, 2, 0.30),  # mean 0.20, fold 0
+            ("b", 0, "g2", 1, 1, 0.40), ("b", 0, "g2", 1, 2, 0.00),  # mean 0.20, fold 1
+            ("c", 0, "g3", 1, 1, 0.05), ("c", 0, "g3", 1, 2, 0.15),  # mean 0.10, fold 1
+            ("d", 1, "g4", 0, 1, 0.90), ("d", 1, "g4", 0, 2, 0.95),  # a spill: never a threshold
+        ]
+        with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
+            f.write("file,label,group,fold,seed,score\n")
+            for r in rows:
+                f.write(",".join(str(x) for x in r) + "\n")
+        try:
+            t0, t1 = seed_mean.fold_thresholds(f.name, [0, 1])
+        finally:
+            os.unlink(f.name)
+        self.assertAlmostEqual(t0, 0.20)  # fold 1's normals: b 0.20, c 0.10 (not b's 0.40 of one seed)
+        self.assertAlmostEqual(t1, 0.20)  # fold 0's normal a
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -137,6 +137,28 @@ TEST_F(ScorerTest, MirrorScoresTheMeanOfTheCropAndItsMirrorImage) {
   const auto det_got = mirror_det.score(crops_);
   for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(det_got[i], got[i], 1e-9) << i;
   EXPECT_NE(scorer->info().score.find("mirror"), std::string::npos) << scorer->info().score;
+
+  // mirror_above: a crop under it keeps its own score, one at or over it gets the mean.
+  std::vector<double> sorted = own;
+  std::sort(sorted.begin(), sorted.end());
+  m.score.mirror_above = sorted[sorted.size() / 2];
+  const std::string gated = (dir_ / "gated.wmm").string();
+  wm::save_model(m, gated);
+  ASSERT_DOUBLE_EQ(wm::load_model(gated).score.mirror_above, m.score.mirror_above);
+  auto gated_scorer = wm::Scorer::open(gated, cpu());
+  gated_scorer->score(crops_, got);
+  size_t kept = 0, averaged = 0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    if (own[i] < m.score.mirror_above) {
+      EXPECT_NEAR(got[i], own[i], 1e-6) << i;
+      ++kept;
+    } else {
+      EXPECT_NEAR(got[i], 0.5 * (own[i] + mirror[i]), 1e-6) << i;
+      ++averaged;
+    }
+  }
+  EXPECT_GT(kept, 0u);
+  EXPECT_GT(averaged, 0u);
 }
 
 TEST_F(ScorerTest, BadFileOrDeviceIsRefusedWithAReadableError) {

@@ -177,6 +177,10 @@ TEST(Scores, MirrorInTheJson) {
   EXPECT_FALSE(wm::ScoreConfig::from_json({{"kind", "probability"}, {"test_time", "none"}}).mirror);
   EXPECT_THROW(wm::ScoreConfig::from_json({{"kind", "probability"}, {"test_time", "rotate"}}), std::invalid_argument);
   EXPECT_THROW(wm::ScoreConfig::from_json({{"kind", "probability"}, {"test_time", 1}}), std::invalid_argument);
+  c.mirror_above = 0.02;
+  EXPECT_DOUBLE_EQ(wm::ScoreConfig::from_json(c.to_json()).mirror_above, 0.02);
+  EXPECT_THROW(wm::ScoreConfig::from_json({{"kind", "probability"}, {"test_time", "mirror"}, {"mirror_above", -1}}),
+               std::invalid_argument);
 }
 
 TEST(Scores, ShapeMismatchThrows) {

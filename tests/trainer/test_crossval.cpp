@@ -410,6 +410,7 @@ TEST_F(Crossval, TrainsPerFoldRecordsTheFiguresAndRefusesToScoreItsOwnTrainingDa
   }
   const wm::ModelFile mm = wm::load_model(path("m-mirror.wmm"));
   EXPECT_TRUE(mm.score.mirror);
+  EXPECT_DOUBLE_EQ(mm.score.mirror_above, 0.02);  // the default gate
   EXPECT_NEAR(mm.threshold(), top_normal, 1e-6);
   EXPECT_EQ(mm.provenance.train_hashes, m.provenance.train_hashes);
   EXPECT_EQ(mm.provenance.date, m.provenance.date);

@@ -58,11 +58,16 @@ torch::Tensor Detector::score_tensor(const torch::Tensor& batch) {
     auto r = forward(x);
     return score_batch(x, r, model_.score).to(torch::kCPU, torch::kFloat64);
   }
-  // The crops and their mirror images in one pass; each crop's score is the mean of the two.
-  const int64_t n = x.size(0);
-  const auto both = torch::cat({x, x.flip({3})});
-  const auto s = score_batch(both, forward(both), model_.score);
-  return ((s.slice(0, 0, n) + s.slice(0, n, 2 * n)) * 0.5).to(torch::kCPU, torch::kFloat64);
+  // Every crop once; those that reach mirror_above again as their mirror
+  // images, and their score becomes the mean of the two.
+  auto s = score_batch(x, forward(x), model_.score).to(torch::kFloat64);
+  const auto again = (s >= model_.score.mirror_above).nonzero().reshape({-1});
+  if (again.numel() > 0) {
+    const auto m = x.index_select(0, again).flip({3});
+    const auto sm = score_batch(m, forward(m), model_.score).to(torch::kFloat64);
+    s.index_copy_(0, again, (s.index_select(0, again) + sm) * 0.5);
+  }
+  return s.to(torch::kCPU);
 }
 
 std::vector<double> Detector::score(const std::vector<cv::Mat>& crops) {

@@ -311,7 +311,7 @@ ModelFile load_model(const std::string& path) {
     check_types(section("preprocess"),
                 {{"width", Kind::Integer}, {"height", Kind::Integer}, {"color", Kind::String}, {"resize", Kind::String}},
                 "preprocess.");
-    check_types(section("score"), {{"kind", Kind::String}, {"a", Kind::Number}, {"b", Kind::Number}, {"test_time", Kind::String}}, "score.");
+    check_types(section("score"), {{"kind", Kind::String}, {"a", Kind::Number}, {"b", Kind::Number}, {"test_time", Kind::String}, {"mirror_above", Kind::Number}}, "score.");
     check_types(section("calibration"),
                 {{"threshold", Kind::Number}, {"method", Kind::String}, {"parameter", Kind::Number},
                  {"tnr", Kind::Number}, {"tpr", Kind::Number}, {"n_normal", Kind::Unsigned},

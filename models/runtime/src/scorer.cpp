@@ -8,6 +8,7 @@
 #include "wellmonitor/preprocess.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <chrono>
 #include <thread>
 
@@ -25,6 +26,12 @@ struct Scorer::Impl {
 };
 
 namespace {
+
+std::string number_text(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%g", v);
+  return b;
+}
 
 // The intra-op thread count that scores a batch fastest: one thread or every
 // core, the best of three timed passes each after a warm-up pass.
@@ -69,7 +76,11 @@ std::unique_ptr<Scorer> Scorer::open(const std::string& path, const ScorerOption
   i.input_width = m.preprocess.width;
   i.input_height = m.preprocess.height;
   i.color = to_string(m.preprocess.color);
-  i.score = to_string(m.score.kind) + (m.score.mirror ? " (the mean of the crop's and its mirror image's)" : "");
+  i.score = to_string(m.score.kind);
+  if (m.score.mirror)
+    i.score += m.score.mirror_above > 0
+                   ? " (from " + number_text(m.score.mirror_above) + " on, the mean of the crop's and its mirror image's)"
+                   : " (the mean of the crop's and its mirror image's)";
   i.threshold = m.threshold();
   i.calibration = m.calibration.method;
   i.calibration_tnr = m.calibration.tnr;

@@ -36,7 +36,10 @@ nlohmann::json ScoreConfig::to_json() const {
     j["b"] = b;
     j["ssim"] = {{"window", 11}, {"sigma", 1.5}, {"k1", 0.01}, {"k2", 0.03}};
   }
-  if (mirror) j["test_time"] = "mirror";
+  if (mirror) {
+    j["test_time"] = "mirror";
+    j["mirror_above"] = mirror_above;
+  }
   return j;
 }
 
@@ -54,6 +57,12 @@ ScoreConfig ScoreConfig::from_json(const nlohmann::json& j) {
     if (!t.is_string() || (t.get<std::string>() != "mirror" && t.get<std::string>() != "none"))
       throw std::invalid_argument("score.test_time must be \"mirror\" or \"none\"");
     c.mirror = t.get<std::string>() == "mirror";
+  }
+  if (j.contains("mirror_above")) {
+    const auto& g = j["mirror_above"];
+    if (!g.is_number() || !std::isfinite(g.get<double>()) || g.get<double>() < 0)
+      throw std::invalid_argument("score.mirror_above must be a number >= 0");
+    c.mirror_above = g.get<double>();
   }
   return c;
 }

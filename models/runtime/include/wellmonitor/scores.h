@@ -20,10 +20,12 @@ struct ScoreConfig {
   ScoreKind kind = ScoreKind::Mse;
   double a = 1.0;  // hybrid: weight of the L1 term
   double b = 1.0;  // hybrid: weight of the (1 - SSIM) term
-  // Test-time mirror: a crop's score is the mean of its own and its left-right
-  // mirror image's (one batch of twice the crops). The threshold is chosen on
-  // scores made the same way, so the flag belongs to the file, not the runtime.
+  // Test-time mirror: a crop whose own score reaches `mirror_above` scores the
+  // mean of its own and its left-right mirror image's; a crop under it keeps its
+  // own (so a frame of normal wells costs one pass, not two). The threshold is
+  // chosen on scores made the same way, so this belongs to the file, not the runtime.
   bool mirror = false;
+  double mirror_above = 0.0;  // 0: every crop
 
   nlohmann::json to_json() const;
   static ScoreConfig from_json(const nlohmann::json& j);  // throws std::invalid_argument
