@@ -357,6 +357,27 @@ int run_crossval(const CrossvalCommand& c) {
     }
     if (h264) make_h264_copies(c, d);
     const bool use_od = c.recipe.od_normal_share > 0 || c.recipe.od_spill_share > 0;
+    // Every crop the recipe's final model trains on (its provenance's train_hashes).
+    auto final_trained = [&] {
+      std::set<std::string> h;
+      for (const auto& x : short_hashes(normal, train_idx)) h.insert(x.get<std::string>());
+      if (use_od)
+        for (const auto& cr : od.set.crops) h.insert(cr.sha256.substr(0, kHashChars));
+      return h;
+    };
+    ModelFile final_model;
+    if (rescore && !c.final_model.empty()) {
+      // Checked before any scoring: the final model must be this recipe's on
+      // these data, or the figures written into it are not its own.
+      final_model = load_model(c.final_model);
+      const auto& t = final_model.provenance.train_hashes;
+      const std::set<std::string> was(t.begin(), t.end()), is = final_trained();
+      if (was != is)
+        throw std::invalid_argument(fmt::format(
+            "{}: trained on other crops than this run's recipe would ({} against {}): give the --normal, "
+            "--anomalies, --normal-stride, --test-fraction and --seed it was trained with",
+            c.final_model, was.size(), is.size()));
+    }
 
     // Out-of-fold scores, one vector per seed; the fold models, with --save-folds.
     std::vector<std::vector<double>> oof;
@@ -567,9 +588,9 @@ int run_crossval(const CrossvalCommand& c) {
 
     // The model to ship: the same recipe on every fold, seed --seed.
     std::vector<size_t> all_od = use_od ? all_indices(od.set.crops.size()) : std::vector<size_t>{};
-    ModelFile model = rescore ? load_model(c.final_model)
+    ModelFile model = rescore ? std::move(final_model)
                               : train_plain_recipe(c.recipe, d, all_od, c.seed, device, "final", c.common.quiet);
-    const std::vector<std::string> final_trained = model.provenance.train_hashes;
+    const std::string trained_on = model.provenance.date;
     model.score.mirror = c.mirror;
     model.score.mirror_above = c.mirror_above;
     model.calibration = cal;
@@ -603,17 +624,7 @@ int run_crossval(const CrossvalCommand& c) {
     // evaluate and calibrate treat every crop trained on as such.
     auto& p = model.provenance;
     p.train_hashes.insert(p.train_hashes.end(), p.train_otherdays_hashes.begin(), p.train_otherdays_hashes.end());
-    if (rescore) {
-      // The final model must be this recipe's on these data, or its figures are not these.
-      const std::set<std::string> was(final_trained.begin(), final_trained.end()),
-          is(p.train_hashes.begin(), p.train_hashes.end());
-      if (was != is)
-        throw std::invalid_argument(fmt::format(
-            "{}: trained on other crops than this run's recipe would ({} against {}): give the --normal, "
-            "--anomalies, --normal-stride, --test-fraction and --seed it was trained with",
-            c.final_model, was.size(), is.size()));
-      p.date = load_model(c.final_model).provenance.date;  // trained then; only the threshold is new
-    }
+    if (rescore) p.date = trained_on;  // trained then; only the threshold and figures are new
     save_model(model, c.out);
     fmt::print("model written to {}: threshold {:.6g} ({}), recorded-day test normals TNR {}\n", c.out, cal.threshold,
                cal.method, fmt_rate(test_m.tnr));

@@ -429,6 +429,13 @@ TEST_F(Crossval, TrainsPerFoldRecordsTheFiguresAndRefusesToScoreItsOwnTrainingDa
   const auto no_final = rescore({"--out", path("x.wmm")});
   EXPECT_NE(no_final.exit_code, 0);
   EXPECT_TRUE(contains(no_final.err, "--final")) << no_final.err;
+  // A final model trained on other crops than these options give is refused
+  // before anything is scored.
+  const auto other = rescore({"--normal-stride", "2", "--final", path("m.wmm"), "--out", path("y.wmm")});
+  EXPECT_NE(other.exit_code, 0) << other.describe();
+  EXPECT_TRUE(contains(other.err, "trained on other crops")) << other.err;
+  EXPECT_FALSE(contains(other.out, "over folds")) << other.out;
+  EXPECT_FALSE(fs::exists(path("y.wmm")));
 }
 
 TEST_F(Crossval, WithoutOtherDaysOneModelScoresThemAllAtAFixedThreshold) {
