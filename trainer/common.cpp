@@ -8,6 +8,7 @@
 #include <fmt/ranges.h>
 
 #include <chrono>
+#include <cmath>
 #include <ctime>
 #include <numeric>
 #include <thread>
@@ -192,6 +193,19 @@ Calibration calibrate_stress_youden(Detector& det, const std::vector<cv::Mat>& n
   cal.tnr = plain.tnr;
   cal.tpr = spill_scores.empty() ? -1.0 : plain.tpr;
   return cal;
+}
+
+std::pair<double, double> mean_sd(const std::vector<double>& v) {
+  std::vector<double> f;
+  for (double x : v)
+    if (std::isfinite(x)) f.push_back(x);
+  if (f.empty()) return {std::nan(""), std::nan("")};
+  double m = 0.0;
+  for (double x : f) m += x;
+  m /= static_cast<double>(f.size());
+  double ss = 0.0;
+  for (double x : f) ss += (x - m) * (x - m);
+  return {m, f.size() > 1 ? std::sqrt(ss / static_cast<double>(f.size() - 1)) : 0.0};
 }
 
 }  // namespace wellmonitor

@@ -58,6 +58,10 @@ void setup_runtime(const CommonOptions& o);
 // The truncated crop hashes a model file records under the given provenance
 // keys ("train_hashes", "test_hashes"); empty for keys it lacks.
 // The union of recorded hash lists (a model's provenance or validation).
+// Mean and (sample) standard deviation of the finite values; sd 0 for one
+// value, both NaN for none.
+std::pair<double, double> mean_sd(const std::vector<double>& v);
+
 std::set<std::string> hash_set(std::initializer_list<std::reference_wrapper<const std::vector<std::string>>> lists);
 // A synthetic spill on `normal` of one of `kinds` (drawn at random): a blob, or a
 // blend of the texture of one of spills[pool] (or of a random colour field when

@@ -40,18 +40,6 @@ struct OtherDays {
   torch::Tensor x;  // preprocessed, for the model being trained or scored
 };
 
-// Mean and (sample) standard deviation; sd 0 for a single value.
-std::pair<double, double> mean_sd(const std::vector<double>& v) {
-  std::vector<double> f;
-  for (double x : v)
-    if (std::isfinite(x)) f.push_back(x);
-  if (f.empty()) return {std::nan(""), std::nan("")};
-  const double m = std::accumulate(f.begin(), f.end(), 0.0) / static_cast<double>(f.size());
-  double ss = 0.0;
-  for (double x : f) ss += (x - m) * (x - m);
-  return {m, f.size() > 1 ? std::sqrt(ss / static_cast<double>(f.size() - 1)) : 0.0};
-}
-
 std::string pm(const std::vector<double>& v) {
   const auto [m, sd] = mean_sd(v);
   return fmt::format("{} ± {}", fmt_rate(m), fmt_rate(sd));

@@ -30,19 +30,6 @@ struct Part {
   size_t normals = 0, spills = 0;
 };
 
-std::pair<double, double> mean_sd(const std::vector<double>& v) {
-  std::vector<double> f;
-  for (double x : v)
-    if (std::isfinite(x)) f.push_back(x);
-  if (f.empty()) return {NAN, NAN};
-  double m = 0;
-  for (double x : f) m += x;
-  m /= f.size();
-  double s = 0;
-  for (double x : f) s += (x - m) * (x - m);
-  return {m, f.size() > 1 ? std::sqrt(s / (f.size() - 1)) : 0.0};
-}
-
 std::string cell(const std::vector<double>& v) {
   auto [m, s] = mean_sd(v);
   if (!std::isfinite(m)) return "n/a";
