@@ -31,7 +31,7 @@ using wellmonitor_test::Subscriber;
 namespace {
 
 const std::string kSource = WELLMONITOR_SOURCE_DIR;
-const std::string kRunner = std::string(WELLMONITOR_BINARY_DIR) + "/runner/wellmonitor-run";
+const std::string kRunner = wellmonitor_test::runner_path();
 fs::path g_tmp;
 
 [[maybe_unused]] const auto* const g_env =

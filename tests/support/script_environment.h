@@ -14,6 +14,9 @@
 
 namespace wellmonitor_test {
 
+// This build's wellmonitor-run, as the suites start it.
+inline std::string runner_path() { return std::string(WELLMONITOR_BINARY_DIR) + "/runner/wellmonitor-run"; }
+
 class ScriptEnvironment : public ::testing::Environment {
  public:
   // `tmp` gets the suite's temporary folder.
