@@ -296,6 +296,14 @@ int run_crossval(const CrossvalCommand& c) {
                                   "fold): nothing is trained in this mode");
     if (rescore && c.recipe.augment.find("h264") != std::string::npos)
       throw std::invalid_argument("--fold-models scores saved fold models: --augment h264 copies are not made");
+    const bool use_od = c.recipe.od_normal_share > 0 || c.recipe.od_spill_share > 0;
+    if (rescore && !use_od)
+      throw std::invalid_argument("--fold-models: this recipe never sees the other days, so it has no fold models");
+    // Every model this run scores or writes scores as --mirror says.
+    auto test_time = [&](ModelFile& m) {
+      m.score.mirror = c.mirror;
+      m.score.mirror_above = c.mirror_above;
+    };
     if (!c.out.empty()) {
       std::error_code ec;
       if (std::filesystem::is_directory(c.out, ec)) throw std::invalid_argument(c.out + ": --out names a folder");
@@ -344,7 +352,6 @@ int run_crossval(const CrossvalCommand& c) {
       for (const auto& cr : od.set.crops) d.od_images.push_back(cr.image);
     }
     if (h264) make_h264_copies(c, d);
-    const bool use_od = c.recipe.od_normal_share > 0 || c.recipe.od_spill_share > 0;
     // Every crop the recipe's final model trains on (its provenance's train_hashes).
     auto final_trained = [&] {
       std::set<std::string> h;
@@ -380,11 +387,8 @@ int run_crossval(const CrossvalCommand& c) {
       std::vector<std::vector<double>> copy_scores(n_copies, std::vector<double>(od.set.crops.size(), std::nan("")));
       if (!use_od) {
         // The recipe never sees the other days: one model scores all of them.
-        if (rescore)
-          throw std::invalid_argument("--fold-models: this recipe never sees the other days, so it has no fold models");
         ModelFile m = train_plain_recipe(c.recipe, d, {}, seed, device, fmt::format("seed {}", seed), c.common.quiet);
-        m.score.mirror = c.mirror;
-        m.score.mirror_above = c.mirror_above;
+        test_time(m);
         Detector det(m, device);
         scores = score_all(det, d.od);
         for (size_t k = 0; k < n_copies; ++k)
@@ -397,8 +401,7 @@ int run_crossval(const CrossvalCommand& c) {
                                 : train_plain_recipe(c.recipe, d, tr, seed, device,
                                                      fmt::format("fold {}/{} seed {}", f + 1, c.folds, seed),
                                                      c.common.quiet);
-          m.score.mirror = c.mirror;
-        m.score.mirror_above = c.mirror_above;
+          test_time(m);
           Detector det(m, device);
           const auto sv = score_all(det, to_tensor(od.set.crops, va, pc));
           for (size_t k = 0; k < va.size(); ++k) scores[va[k]] = sv[k];
@@ -579,8 +582,7 @@ int run_crossval(const CrossvalCommand& c) {
     ModelFile model = rescore ? std::move(final_model)
                               : train_plain_recipe(c.recipe, d, all_od, c.seed, device, "final", c.common.quiet);
     const std::string trained_on = model.provenance.date;
-    model.score.mirror = c.mirror;
-    model.score.mirror_above = c.mirror_above;
+    test_time(model);
     model.calibration = cal;
     Detector det(model, device);
     const auto test_n = score_with_progress(det, to_tensor(normal, ns.test, pc), o, "scoring test normals");

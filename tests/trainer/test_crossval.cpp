@@ -372,19 +372,26 @@ TEST_F(Crossval, TrainsPerFoldRecordsTheFiguresAndRefusesToScoreItsOwnTrainingDa
     a.insert(a.end(), extra.begin(), extra.end());
     return trainer(a);
   };
+  // (label, score) of every row of a --scores CSV
   auto read_scores = [&](const std::string& file) {
     std::ifstream in(file);
-    std::vector<double> v;
+    std::vector<std::pair<int, double>> v;
     std::string row;
     std::getline(in, row);
-    while (std::getline(in, row)) v.push_back(std::stod(row.substr(row.rfind(',') + 1)));
+    while (std::getline(in, row)) {
+      std::vector<std::string> f;
+      std::stringstream ss(row);
+      for (std::string x; std::getline(ss, x, ',');) f.push_back(x);
+      EXPECT_EQ(f.size(), 6u) << row;
+      if (f.size() == 6) v.push_back({std::stoi(f[1]), std::stod(f[5])});
+    }
     return v;
   };
   const auto same = rescore({"--scores", path("oof-again.csv"), "--json", path("cv-again.json")});
   ASSERT_EQ(same.exit_code, 0) << same.describe();
   const auto oof = read_scores(path("oof.csv")), again = read_scores(path("oof-again.csv"));
   ASSERT_EQ(again.size(), oof.size());
-  for (size_t i = 0; i < oof.size(); ++i) EXPECT_NEAR(again[i], oof[i], 1e-7) << i;
+  for (size_t i = 0; i < oof.size(); ++i) EXPECT_NEAR(again[i].second, oof[i].second, 1e-7) << i;
   EXPECT_EQ(nlohmann::json::parse(std::ifstream(path("cv-again.json")))["fold_thresholds"], cv["fold_thresholds"]);
 
   const auto mir = rescore({"--mirror", "--scores", path("oof-mirror.csv"), "--save-folds", path("folds-mirror"),
@@ -393,21 +400,11 @@ TEST_F(Crossval, TrainsPerFoldRecordsTheFiguresAndRefusesToScoreItsOwnTrainingDa
   const auto mirrored = read_scores(path("oof-mirror.csv"));
   ASSERT_EQ(mirrored.size(), oof.size());
   double moved = 0, top_normal = 0;
-  for (size_t i = 0; i < oof.size(); ++i) moved = std::max(moved, std::abs(mirrored[i] - oof[i]));
-  EXPECT_GT(moved, 1e-5) << "--mirror changed no score";
-  {
-    std::ifstream in(path("oof-mirror.csv"));
-    std::string row;
-    std::getline(in, row);
-    while (std::getline(in, row))
-    {
-      std::vector<std::string> f;
-      std::stringstream ss(row);
-      for (std::string x; std::getline(ss, x, ',');) f.push_back(x);
-      ASSERT_EQ(f.size(), 6u) << row;
-      if (f[1] == "0") top_normal = std::max(top_normal, std::stod(f[5]));
-    }
+  for (size_t i = 0; i < oof.size(); ++i) {
+    moved = std::max(moved, std::abs(mirrored[i].second - oof[i].second));
+    if (mirrored[i].first == 0) top_normal = std::max(top_normal, mirrored[i].second);
   }
+  EXPECT_GT(moved, 1e-5) << "--mirror changed no score";
   const wm::ModelFile mm = wm::load_model(path("m-mirror.wmm"));
   EXPECT_TRUE(mm.score.mirror);
   EXPECT_DOUBLE_EQ(mm.score.mirror_above, 0.02);  // the default gate

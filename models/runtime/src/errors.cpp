@@ -35,6 +35,12 @@ size_t utf8_sequence(std::string_view s, size_t i) {
 
 }  // namespace
 
+std::string message_number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.15g", v);
+  return buf;
+}
+
 std::string printable(std::string_view text, size_t max_bytes) {
   std::string out;
   out.reserve(std::min(text.size(), max_bytes) + 16);

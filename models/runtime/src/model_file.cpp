@@ -106,13 +106,6 @@ std::string json_reason(const nlohmann::json::exception& e) {
   return s.compare(0, 1, "[") == 0 && end != std::string::npos ? s.substr(end + 2) : s;
 }
 
-// A number for messages: "-5", "0.0125", "593329", "1e+300".
-std::string number(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.15g", v);
-  return buf;
-}
-
 // One entry of the tensor table, checked against the payload it points into.
 struct TensorEntry {
   std::string name;
@@ -335,9 +328,9 @@ ModelFile load_model(const std::string& path) {
     const bool probability = model.score.kind == ScoreKind::Probability;
     if (!std::isfinite(t)) throw std::invalid_argument("threshold is not a finite number");
     if (probability && (t < 0.0 || t > 1.0))
-      throw std::invalid_argument("threshold " + number(t) + " lies outside [0, 1], the range of a probability score");
+      throw std::invalid_argument("threshold " + message_number(t) + " lies outside [0, 1], the range of a probability score");
     if (!probability && t < 0.0)
-      throw std::invalid_argument("threshold " + number(t) + " is negative; a " + to_string(model.score.kind) +
+      throw std::invalid_argument("threshold " + message_number(t) + " is negative; a " + to_string(model.score.kind) +
                                   " score is never below 0");
 
     // The table against the payload, then against the architecture, before
@@ -352,7 +345,7 @@ ModelFile load_model(const std::string& path) {
       throw std::invalid_argument("arch " + printable(model.arch) + " with parameters " +
                                   printable(model.arch_params.dump(), 256) + " at " +
                                   std::to_string(model.preprocess.width) + "x" + std::to_string(model.preprocess.height) +
-                                  " has " + number(wanted) +
+                                  " has " + message_number(wanted) +
                                   " weights; the tensor table holds " + std::to_string(held));
     model.build_network();
     if (model.network->is_classifier() != probability)

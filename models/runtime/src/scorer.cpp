@@ -4,11 +4,11 @@
 #include "wellmonitor/crop_preprocessor.h"
 #include "wellmonitor/detector.h"
 #include "wellmonitor/device.h"
+#include "wellmonitor/errors.h"
 #include "wellmonitor/model_file.h"
 #include "wellmonitor/preprocess.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <chrono>
 #include <thread>
 
@@ -26,12 +26,6 @@ struct Scorer::Impl {
 };
 
 namespace {
-
-std::string number_text(double v) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%g", v);
-  return b;
-}
 
 // The intra-op thread count that scores a batch fastest: one thread or every
 // core, the best of three timed passes each after a warm-up pass.
@@ -79,7 +73,7 @@ std::unique_ptr<Scorer> Scorer::open(const std::string& path, const ScorerOption
   i.score = to_string(m.score.kind);
   if (m.score.mirror)
     i.score += m.score.mirror_above > 0
-                   ? " (from " + number_text(m.score.mirror_above) + " on, the mean of the crop's and its mirror image's)"
+                   ? " (from " + message_number(m.score.mirror_above) + " on, the mean of the crop's and its mirror image's)"
                    : " (the mean of the crop's and its mirror image's)";
   i.threshold = m.threshold();
   i.calibration = m.calibration.method;

@@ -34,6 +34,9 @@ constexpr size_t kMaxErrorBytes = 4096;
 // "aaaa...aaa... (1048576 bytes)".
 std::string printable(std::string_view text, size_t max_bytes = kMaxQuotedBytes);
 
+// A number as a message writes it: "-5", "0.0125", "593329", "1e+300".
+std::string message_number(double v);
+
 // e.what(), except for LibTorch's errors (c10::Error), whose what() carries
 // the C++ backtrace of where they were raised: their message alone. Passed
 // through printable() with kMaxErrorBytes, so it is one line.
