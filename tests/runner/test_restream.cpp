@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <filesystem>
 #include <regex>
 #include <string>
@@ -132,10 +133,10 @@ bool start_viewer(ChildProcess& p, const std::string& url, int frames, const fs:
 
 namespace {
 
-// The runner on the replay's first 120 frames (10 s, the r1w4 spill from
-// frame 46) at the file's pace, re-streaming; the URL it prints.
-std::string start_runner(ChildProcess& runner, const std::vector<std::string>& env = {}) {
-  const std::string clip = wellmonitor_test::replay_clip(120, g_tmp);
+// The runner on the replay's first `frames` frames (12 a second; the r1w4
+// spill from frame 46) at the file's pace, re-streaming; the URL it prints.
+std::string start_runner(ChildProcess& runner, const std::vector<std::string>& env = {}, int frames = 120) {
+  const std::string clip = wellmonitor_test::replay_clip(frames, g_tmp);
   if (clip.empty()) return "";
   if (!runner.start(kRunner,
                     {"file", "--no-display", "--threads", "1", "--camera", "table1", "--restream-port", "0", clip},
@@ -149,9 +150,12 @@ std::string start_runner(ChildProcess& runner, const std::vector<std::string>& e
 
 }  // namespace
 
+// The clip lasts 40 s so that a viewer slow to start on a busy machine still
+// joins while it plays; once the viewer has its frames the runner is stopped
+// as a service manager stops it.
 TEST(Restream, AViewerDecodesTheAnnotatedView) {
   ChildProcess runner;
-  const std::string url = start_runner(runner);
+  const std::string url = start_runner(runner, {}, 480);
   ASSERT_FALSE(url.empty()) << runner.describe();
 
   // a screen's player: the frames arrive, decoded, at the stream's size,
@@ -169,19 +173,22 @@ TEST(Restream, AViewerDecodesTheAnnotatedView) {
   const cv::Scalar status = cv::mean(frame(cv::Rect(1500, 1165, 400, 30)));
   for (int c = 0; c < 3; ++c) EXPECT_NEAR(status[c], 40, 15) << "the status line's dark panel, channel " << c;
 
-  const auto code = runner.wait_exit(120000);
+  ASSERT_TRUE(runner.signal(SIGTERM));
+  const auto code = runner.wait_exit(60000);
   ASSERT_TRUE(code.has_value()) << runner.describe();
   EXPECT_EQ(*code, 0) << runner.describe();
 }
 
 // A viewer whose side takes 2 s a frame (its encoder made that slow): the
-// monitor still plays the clip at its pace to its end and its alarm. Were
-// frames handed over blocking, the 120 frames would take 4 minutes.
+// monitor still plays the clip (20 s, so that the viewer joins while it plays
+// even on a busy machine) at its pace to its end and its alarm. Were frames
+// handed over blocking, what is left of the 240 frames would take minutes.
 TEST(Restream, AViewerTooSlowForTheStreamHoldsNothingUp) {
   ChildProcess runner;
   const std::string url = start_runner(
       runner, {"WELLMONITOR_RESTREAM_ENCODER=identity sleep-time=2000000 ! x264enc tune=zerolatency "
-               "speed-preset=ultrafast key-int-max=24"});
+               "speed-preset=ultrafast key-int-max=24"},
+      240);
   ASSERT_FALSE(url.empty()) << runner.describe();
   ChildProcess viewer;
   ASSERT_TRUE(start_viewer(viewer, url, 0, {}));
