@@ -272,10 +272,12 @@ int Runner::run() {
     // The rest of the pipeline runs whether or not the camera is up: the
     // source joins it when it can.
     gst_element_set_state(pipeline_, GST_STATE_PLAYING);
+    restore_shelved();
     apply(supervisor_.start(now_s()));
   } else {
     apply(supervisor_.start(now_s()));
     gst_element_set_state(pipeline_, GST_STATE_PLAYING);
+    restore_shelved();
   }
   // built, whether or not the camera is up yet
   service_.ready(heartbeat_input(now_s()));

@@ -103,6 +103,7 @@ void Runner::on_element(GstMessage* msg) {
   if (gst_structure_has_name(s, "wellmonitor-shelved") || gst_structure_has_name(s, "wellpublish-operator") ||
       gst_structure_has_name(s, "wellmonitor-camera-moved")) {
     if (const gchar* text = gst_structure_get_string(s, "text")) lines_.line(text);
+    if (gst_structure_has_name(s, "wellmonitor-shelved")) keep_shelved(s);
     return;
   }
   if (gst_structure_has_name(s, "splitmuxsink-fragment-opened")) {

@@ -15,6 +15,7 @@
 #include "restream.h"
 #include "service.h"
 #include "shadow_capture.h"
+#include "shelved_wells.h"
 #include "stop_sequence.h"
 #include "supervisor.h"
 #include "truth_check.h"
@@ -122,6 +123,10 @@ class Runner {
   bool set_up_live_view(std::string& error);
   void collect_undelivered();
   int finish();
+  // runner_shelved.cpp: the wells shelved before a restart shelved again; each
+  // shelve and put-back kept for the next start
+  void restore_shelved();
+  void keep_shelved(const GstStructure* s);
 
   const RunOptions& o_;
   const PipelinePlan& plan_;
@@ -170,6 +175,7 @@ class Runner {
   std::string undelivered_where_;
   std::unique_ptr<Restream> restream_;  // --restream-port
   std::unique_ptr<ShadowCapture> shadow_;  // --shadow
+  std::unique_ptr<ShelvedWells> shelved_;  // a camera's: kept in the state directory
 };
 
 // The events pool's task: one event sent into a pad (off the main loop).

@@ -71,6 +71,7 @@ Shelving::request (const ShelveRequest & r)
   else
     it->second = who;
   reported_.erase (r.well);
+  pending_.push_back (r);
 }
 
 ShelveOutcome
@@ -78,25 +79,37 @@ Shelving::apply (AlarmLifecycle & alarms)
 {
   ShelveOutcome out;
   std::lock_guard<std::mutex> lock (mutex_);
+  const auto change = [&](size_t i, bool want, const std::string & by,
+      const std::string & note) {
+    ShelveChange c;
+    c.index = i;
+    c.well = alarms.well (i).id;
+    c.shelved = want;
+    c.by = by;
+    c.note = note;
+    if (const AlarmChange * end = alarms.shelve (i, want))
+      out.ends.push_back (*end);
+    out.changes.push_back (std::move (c));
+  };
+  /* the requests in order (kept until the layout's wells are known) */
+  if (alarms.size () > 0) {
+    for (const ShelveRequest & r : pending_)
+      for (size_t i = 0; i < alarms.size (); i++)
+        if (alarms.well (i).id == r.well && alarms.well (i).shelved != r.shelved)
+          change (i, r.shelved, r.by, r.note);
+    pending_.clear ();
+  }
+  /* then the list as it stands (the property) */
   for (size_t i = 0; i < alarms.size (); i++) {
     const WellAlarm & w = alarms.well (i);
     const bool want = std::find (wells_.begin (), wells_.end (), w.id) !=
         wells_.end ();
     if (want == w.shelved)
       continue;
-    ShelveChange c;
-    c.index = i;
-    c.well = w.id;
-    c.shelved = want;
     auto it = std::find_if (who_.begin (), who_.end (),
-        [&](const auto & p) { return p.first == c.well; });
-    if (it != who_.end ()) {
-      c.by = it->second.by;
-      c.note = it->second.note;
-    }
-    if (const AlarmChange * end = alarms.shelve (i, want))
-      out.ends.push_back (*end);
-    out.changes.push_back (std::move (c));
+        [&](const auto & p) { return p.first == w.id; });
+    change (i, want, it != who_.end ()? it->second.by : "",
+        it != who_.end ()? it->second.note : "");
   }
   if (alarms.size () > 0) {
     for (const std::string & id : wells_) {

@@ -69,6 +69,10 @@ private:
   std::vector<std::string> wells_;      /* shelved, in order */
   std::vector<std::pair<std::string, Who>> who_;       /* the last request per well */
   std::set<std::string> reported_;      /* unknown ids already reported */
+  /* requests since the last apply (), in order: each one that changes its
+   * well is applied and said, also when a later one undoes it (a shelve
+   * and a put-back between two frames are two changes, not none) */
+  std::vector<ShelveRequest> pending_;
 };
 
 }  // namespace wellmonitor

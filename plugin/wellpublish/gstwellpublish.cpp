@@ -231,6 +231,20 @@ gst_well_publish_sink_event (GstBaseTransform * trans, GstEvent * event)
   return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
 }
 
+/* A shelve event from downstream on its way up to wellmonitor (wellmonitor-run
+ * shelving again the wells shelved before a restart): who and why are kept for
+ * the state it leads to, as for a command of the topic's; it goes on up. */
+static gboolean
+gst_well_publish_src_event (GstBaseTransform * trans, GstEvent * event)
+{
+  GstWellPublish *self = GST_WELL_PUBLISH (trans);
+
+  wellmonitor::ShelveRequest r;
+  if (self->priv->session && wellmonitor::shelve_event_parse (event, r))
+    self->priv->session->shelve_passing (r);
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->src_event (trans, event);
+}
+
 /* ----------------------------------------------------------- per-frame work */
 
 static GstFlowReturn
@@ -295,6 +309,7 @@ gst_well_publish_class_init (GstWellPublishClass * klass)
   trans_class->start = GST_DEBUG_FUNCPTR (gst_well_publish_start);
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_well_publish_stop);
   trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_well_publish_sink_event);
+  trans_class->src_event = GST_DEBUG_FUNCPTR (gst_well_publish_src_event);
   filter_class->transform_frame_ip =
       GST_DEBUG_FUNCPTR (gst_well_publish_transform_frame_ip);
 

@@ -194,6 +194,14 @@ Session::command (const std::string & payload, bool retained)
 }
 
 void
+Session::shelve_passing (const wellmonitor::ShelveRequest & r)
+{
+  std::lock_guard<std::mutex> lock (mutex_);
+  if (!stopped_)
+    events_.expect_shelve (r.well, r.by, r.note);
+}
+
+void
 Session::frame (const GstVideoFrame * frame, const GstSegment * segment,
     const Settings & s, gint64 wall_us)
 {

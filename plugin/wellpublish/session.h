@@ -90,6 +90,9 @@ public:
   /* A message on the command topic (the publisher's thread; tests call it
    * directly): a command carried out, or refused on CAMERA/operator. */
   void command (const std::string & payload, bool retained);
+  /* A shelve event passing up through the element from downstream (not a
+   * command of the topic's): who and why, for the state it leads to. */
+  void shelve_passing (const wellmonitor::ShelveRequest & r);
   /* Queues the stats message now (the stats thread; tests). */
   void publish_stats (const std::string & camera_state = "");
 

@@ -343,10 +343,21 @@ WellEvents::command (const Command & c, bool upstream, const Settings & s,
         s, wall_us);
   /* wellmonitor applies it before its next frame; the metas say so, and
    * the state and the action go out then (see frame ()) */
-  OperatorAction older;
-  take_asked (c.well, older);
-  asked_.push_back ({c.well, a});
+  expect_shelve (c.well, c.by, c.note);
   return out;
+}
+
+void
+WellEvents::expect_shelve (const std::string & well, const std::string & by,
+    const std::string & note)
+{
+  OperatorAction a;
+  a.well = well;
+  a.by = by;
+  a.note = note;
+  OperatorAction older;
+  take_asked (well, older);
+  asked_.push_back ({well, a});
 }
 
 Message

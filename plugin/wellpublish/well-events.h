@@ -63,6 +63,12 @@ public:
    * CAMERA/operator, or a "refused" action saying why. */
   std::vector<Message> command (const Command & c, bool upstream,
       const Settings & s, gint64 wall_us);
+  /* A shelve or put-back on its way up to wellmonitor that no command of
+   * this element's sent (a shelve event sent into the pipeline from
+   * downstream: wellmonitor-run shelving again at its start the wells shelved
+   * before a restart): who and why, remembered as a command's are. */
+  void expect_shelve (const std::string & well, const std::string & by,
+      const std::string & note);
   /* A command that could not be read: a "refused" action. */
   std::vector<Message> refuse (const std::string & verb,
       const std::string & well, const std::string & error,

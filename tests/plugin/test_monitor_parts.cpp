@@ -471,6 +471,37 @@ TEST(Shelving, AppliesEachChangeOnceWithWhoAskedAndReportsAnUnknownWellOnce) {
   EXPECT_EQ(o.changes[0].by, "property");
 }
 
+// A shelve and a put-back of one well between two frames (a monitor starting:
+// the wells shelved before its restart, and a command the broker kept for it)
+// are two changes, each said with who asked, not none.
+TEST(Shelving, AShelveAndAPutBackBetweenTwoFramesAreBothApplied) {
+  wm::AlarmLifecycle alarms;
+  alarms.set_wells({"a", "b"});
+  wm::Shelving s;
+  s.request({"b", true, "anna", "out of use"});
+  s.request({"b", false, "ben", "new cylinder"});
+  wm::ShelveOutcome o = s.apply(alarms);
+  ASSERT_EQ(o.changes.size(), 2u);
+  EXPECT_TRUE(o.changes[0].shelved);
+  EXPECT_EQ(o.changes[0].by, "anna");
+  EXPECT_FALSE(o.changes[1].shelved);
+  EXPECT_EQ(o.changes[1].by, "ben");
+  EXPECT_EQ(o.changes[1].note, "new cylinder");
+  EXPECT_FALSE(alarms.well(1).shelved);
+  EXPECT_TRUE(s.apply(alarms).changes.empty());
+
+  // before the layout's wells are known, the requests wait for them
+  wm::AlarmLifecycle later;
+  wm::Shelving t;
+  t.request({"a", true, "anna", ""});
+  EXPECT_TRUE(t.apply(later).changes.empty());
+  later.set_wells({"a"});
+  o = t.apply(later);
+  ASSERT_EQ(o.changes.size(), 1u);
+  EXPECT_EQ(o.changes[0].by, "anna");
+  EXPECT_TRUE(later.well(0).shelved);
+}
+
 TEST_F(Core, AShelvedWellEndsItsAlarmWithReasonShelvedAndRaisesNoneUntilPutBack) {
   ASSERT_TRUE(start());
   push(S(), N());

@@ -23,6 +23,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -329,4 +330,103 @@ TEST(Runner, AlarmLinesArriveWithinASecondOfTheBusMessageOnTheDemoReplay) {
   std::cout << "alarm line delays (ms, line read by the test - event's wall-clock time):";
   for (const int64_t d : delays) std::cout << " " << d;
   std::cout << "; median " << sorted[sorted.size() / 2] << ", max " << sorted.back() << "\n";
+}
+
+// A well an operator shelved stays shelved when the monitor restarts (a crash,
+// the watchdog, a reboot), with who and why on the journal and on the state
+// the plant's dashboards read, until it is put back; a damaged record of it
+// watches every well and says so. The replay's r1w4 spills from frame 46.
+TEST(Runner, AWellShelvedByCommandStaysShelvedAcrossARestartUntilPutBack) {
+  if (!wellmonitor_test::mosquitto_binary()) GTEST_SKIP() << "mosquitto is not installed (apt-get install mosquitto)";
+  const int port = wellmonitor_test::free_loopback_port();
+  wellmonitor_test::Broker broker(g_tmp / "broker-shelve", port);
+  ASSERT_TRUE(broker.start()) << broker.log();
+  const fs::path state = g_tmp / "shelve-state";
+  const std::string mqtt = "mqtt://127.0.0.1:" + std::to_string(port);
+  const std::string base = "wellmonitor/shelvetable";
+  const auto start = [&](ChildProcess& p, bool fast) {
+    std::vector<std::string> args = {"file",   "--no-display", "--threads",   "1",           "--mqtt",
+                                     mqtt,     "--camera",     "shelvetable", "--state-dir", state.string()};
+    if (fast) args.push_back("--fast");
+    args.push_back(clip(130));
+    return p.start(wellmonitor_test::runner_path(), args);
+  };
+  // an operator's command, sent again each second until the monitor says it was done
+  const auto command_until = [&](ChildProcess& p, const std::string& json, const std::string& line) {
+    for (int i = 0; i < 20; ++i) {
+      const auto sent = wellmonitor_test::run_process(
+          "/usr/bin/mosquitto_pub", {"-h", "127.0.0.1", "-p", std::to_string(port), "-q", "1", "-t", base + "/command",
+                                     "-m", json},
+          g_tmp.string());
+      EXPECT_EQ(sent.exit_code, 0) << sent.describe();
+      if (p.wait_line(line, 1000)) return true;
+    }
+    return false;
+  };
+  const auto retained_state = [&](const std::string& well) {
+    const auto r = wellmonitor_test::run_process(
+        "/usr/bin/mosquitto_sub",
+        {"-h", "127.0.0.1", "-p", std::to_string(port), "-t", base + "/state/" + well, "-C", "1", "-W", "5"},
+        g_tmp.string());
+    return r.exit_code == 0 ? nlohmann::json::parse(r.out, nullptr, false) : nlohmann::json();
+  };
+
+  {  // shelved by command, then stopped as a service manager stops it
+    ChildProcess p;
+    ASSERT_TRUE(start(p, false));
+    ASSERT_TRUE(command_until(p, R"({"command": "shelve", "well": "r1w4", "by": "Anna", "note": "cylinder removed"})",
+                              "^SHELVED well=r1w4 by=Anna note=\"cylinder removed\"$"))
+        << p.describe();
+    expect_clean_exit_on(p);
+  }
+  {  // restarted: still shelved, before its spill, by whom and why
+    ChildProcess p;
+    ASSERT_TRUE(start(p, true));
+    const auto code = p.wait_exit(120000);
+    ASSERT_TRUE(code.has_value()) << p.describe();
+    EXPECT_EQ(*code, 0) << p.describe();
+    EXPECT_TRUE(std::regex_search(p.err(), std::regex("still shelved from before the restart: r1w4 \\(by Anna since "
+                                                      "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ: \"cylinder removed\"\\)")))
+        << p.describe();
+    EXPECT_NE(p.out().find("SHELVED well=r1w4 by=Anna note=\"cylinder removed\""), std::string::npos) << p.describe();
+    EXPECT_EQ(p.out().find("ALARM well=r1w4"), std::string::npos) << "a shelved well alarmed\n" << p.describe();
+    const nlohmann::json s = retained_state("r1w4");
+    EXPECT_EQ(s.value("state", ""), "shelved") << s.dump();
+    EXPECT_EQ(s.value("by", ""), "Anna") << s.dump();
+    EXPECT_EQ(s.value("note", ""), "cylinder removed") << s.dump();
+  }
+  {  // put back, stopped
+    ChildProcess p;
+    ASSERT_TRUE(start(p, false));
+    ASSERT_TRUE(p.wait_line("^SHELVED well=r1w4 by=Anna", 30000)) << "not shelved again\n" << p.describe();
+    ASSERT_TRUE(command_until(p, R"({"command": "unshelve", "well": "r1w4", "by": "Ben", "note": "new cylinder"})",
+                              "^UNSHELVED well=r1w4 by=Ben"))
+        << p.describe();
+    expect_clean_exit_on(p);
+  }
+  {  // restarted: watched again
+    ChildProcess p;
+    ASSERT_TRUE(start(p, true));
+    ASSERT_TRUE(p.wait_exit(120000).has_value()) << p.describe();
+    EXPECT_EQ(p.err().find("still shelved"), std::string::npos) << p.describe();
+    EXPECT_NE(p.out().find("ALARM well=r1w4"), std::string::npos) << p.describe();
+  }
+  {  // a damaged record: every well watched, said in one line, the file kept aside
+    const fs::path file = state / "shelvetable.shelved.json";
+    ASSERT_TRUE(fs::exists(file));
+    std::ofstream(file, std::ios::trunc) << "{\"shelved\": [{\"well\": \"r1w4\"";
+    ChildProcess p;
+    ASSERT_TRUE(start(p, true));
+    ASSERT_TRUE(p.wait_exit(120000).has_value()) << p.describe();
+    EXPECT_NE(p.err().find("wellmonitor-run: warning: " + file.string() +
+                           " is damaged (parse error"),
+              std::string::npos)
+        << p.describe();
+    EXPECT_NE(p.err().find(": no well is shelved; shelve again those that should be (the file is kept as " +
+                           file.string() + ".damaged)\n"),
+              std::string::npos)
+        << p.describe();
+    EXPECT_NE(p.out().find("ALARM well=r1w4"), std::string::npos) << p.describe();
+    EXPECT_TRUE(fs::exists(file.string() + ".damaged"));
+  }
 }
