@@ -20,6 +20,7 @@ namespace wellmonitor::run {
 ShadowPaths::ShadowPaths(std::string d)
     : dir(std::move(d)),
       alarms(dir + "/alarms.jsonl"),
+      levels(dir + "/levels.jsonl"),
       crops(dir + "/crops"),
       scores(dir + "/crops/scores.csv"),
       snapshots(dir + "/snapshots"),
@@ -84,6 +85,94 @@ std::string to_json_line(const ShadowAlarm& a) {
             {"clip", a.clip}};
   j["stream_time"] = a.stream_time_s >= 0 ? json(a.stream_time_s) : json(nullptr);
   return j.dump() + "\n";
+}
+
+double held_level(const std::vector<std::pair<double, double>>& frames, double alarm_seconds, int alarm_frames) {
+  if (frames.empty()) return 0;
+  // the frames' period: the shortest gap between two of them
+  double period = 0;
+  for (size_t i = 1; i < frames.size(); ++i) {
+    const double d = frames[i].first - frames[i - 1].first;
+    if (d > 0 && (period == 0 || d < period)) period = d;
+  }
+  double best = -1;
+  for (size_t i = 0; i < frames.size(); ++i) {
+    double low = frames[i].second;
+    size_t j = i;
+    // the run from i grows until it lasts the alarm time (the lowest score
+    // only falls as it grows, so the shortest such run is the one to take)
+    const auto short_of = [&] {
+      return alarm_frames > 0 ? static_cast<int>(j - i + 1) < alarm_frames
+                              : frames[j].first - frames[i].first + period < alarm_seconds - period / 4;
+    };
+    while (short_of()) {
+      if (++j == frames.size()) break;
+      low = std::min(low, frames[j].second);
+    }
+    if (j == frames.size()) break;
+    best = std::max(best, low);
+  }
+  if (best >= 0) return best;
+  double low = frames.front().second;
+  for (const auto& f : frames) low = std::min(low, f.second);
+  return low;
+}
+
+HeldLevels::Level HeldLevels::level_of(const Well& w) const {
+  Level l;
+  l.alarm_id = w.alarm_id;
+  l.held = held_level(w.frames, alarm_s_, alarm_frames_);
+  for (const auto& f : w.frames) l.peak = std::max(l.peak, f.second);
+  return l;
+}
+
+std::optional<HeldLevels::Level> HeldLevels::frame(int index, double t, double score, bool alarm,
+                                                   const std::string& alarm_id) {
+  Well& w = wells_[index];
+  std::optional<Level> ended;
+  if (!w.alarm_id.empty() && !alarm) {
+    ended = level_of(w);
+    w.alarm_id.clear();
+    w.frames.clear();
+  }
+  if (alarm && w.alarm_id.empty() && !alarm_id.empty()) w.alarm_id = alarm_id;
+  w.frames.emplace_back(t, score);
+  if (w.alarm_id.empty()) {
+    // out of alarm: the last alarm time and a second more, for the next alarm
+    size_t old = 0;
+    const size_t keep = alarm_frames_ > 0 ? static_cast<size_t>(alarm_frames_) + 1 : 0;
+    while (old + keep < w.frames.size() && w.frames[old].first < t - alarm_s_ - 1.0) ++old;
+    w.frames.erase(w.frames.begin(), w.frames.begin() + static_cast<long>(old));
+  }
+  return ended;
+}
+
+std::vector<HeldLevels::Level> HeldLevels::finish() {
+  std::vector<Level> out;
+  for (auto& [index, w] : wells_)
+    if (!w.alarm_id.empty()) {
+      out.push_back(level_of(w));
+      w.alarm_id.clear();
+      w.frames.clear();
+    }
+  return out;
+}
+
+std::string to_json_line(const HeldLevels::Level& l) {
+  return json({{"id", l.alarm_id}, {"held", l.held}, {"peak", l.peak}}).dump() + "\n";
+}
+
+std::optional<HeldLevels::Level> held_level_from_json(const std::string& line) {
+  try {
+    const json j = json::parse(line);
+    HeldLevels::Level l;
+    l.alarm_id = j.at("id").get<std::string>();
+    l.held = j.at("held").get<double>();
+    l.peak = j.value("peak", l.held);
+    return l;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
 }
 
 std::optional<ShadowAlarm> shadow_alarm_from_json(const std::string& line) {

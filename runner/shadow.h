@@ -7,6 +7,7 @@
 // decisions, without GStreamer; the capture itself is shadow_capture.h.
 //
 //   DIR/alarms.jsonl        one JSON object per alarm (ShadowAlarm), appended
+//   DIR/levels.jsonl        each alarm's held level once it clears (HeldLevels)
 //   DIR/crops/WELL_*.png    the well's box as the monitor cut it from the frame
 //   DIR/crops/scores.csv    file,well,score: the review page sorts by it
 //   DIR/snapshots/ID.jpg    the whole frame, the well marked
@@ -35,7 +36,7 @@ inline constexpr double kShadowSegmentS = 3;
 
 struct ShadowPaths {
   explicit ShadowPaths(std::string dir);
-  std::string dir, alarms, crops, scores, snapshots, clips, recording, runs, labels, missed;
+  std::string dir, alarms, levels, crops, scores, snapshots, clips, recording, runs, labels, missed;
 };
 
 // "" when DIR can take the shadow run's files; else one line saying why
@@ -128,6 +129,47 @@ class ClipPlanner {
   std::vector<std::pair<int64_t, std::string>> segments_;  // by start
   std::vector<std::pair<std::string, int64_t>> waiting_;
 };
+
+// What a higher threshold would have kept (the acceptance report): each alarm's
+// held level, the highest score its well stayed at or over for the rule's alarm
+// time, counted as the element counts it (a run of analysed frames, each standing
+// for its period, with a quarter-period slack), over the frames from that time
+// before the alarm was raised until it cleared. A threshold under the level would
+// still have raised the alarm (perhaps later); one at or over it, not.
+// `frames`: (time in s, score), in order; `alarm_frames` > 0: runs of that many
+// frames instead (the element's deprecated alarm-frames). With fewer frames than
+// the alarm time needs, the lowest score.
+double held_level(const std::vector<std::pair<double, double>>& frames, double alarm_seconds, int alarm_frames = 0);
+
+// Follows each well's scores through a shadow run (the streaming thread) and
+// gives each alarm's held level when it clears or the run ends.
+class HeldLevels {
+ public:
+  struct Level {
+    std::string alarm_id;
+    double held = 0, peak = 0;
+  };
+  HeldLevels(double alarm_seconds, int alarm_frames) : alarm_s_(alarm_seconds), alarm_frames_(alarm_frames) {}
+  // One analysed frame of well `index` at `t` s: its score, and whether it is
+  // in alarm (`alarm_id` names the alarm raised on this frame, else ""). The
+  // level of an alarm that ends here is returned.
+  std::optional<Level> frame(int index, double t, double score, bool alarm, const std::string& alarm_id);
+  // The run ends: the levels of the alarms still open.
+  std::vector<Level> finish();
+
+ private:
+  struct Well {
+    std::vector<std::pair<double, double>> frames;  // the last alarm time's, or the alarm's so far
+    std::string alarm_id;                           // "" when not in alarm
+  };
+  Level level_of(const Well& w) const;
+  double alarm_s_;
+  int alarm_frames_;
+  std::map<int, Well> wells_;
+};
+std::string to_json_line(const HeldLevels::Level& l);
+// nullopt for a line that is no level (a torn last line).
+std::optional<HeldLevels::Level> held_level_from_json(const std::string& line);
 
 // ISO 8601 local time with its offset, "2026-12-07T01:23:45+01:00".
 std::string iso_local(int64_t wall_ms);

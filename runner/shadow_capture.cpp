@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <vector>
@@ -144,6 +145,12 @@ void ShadowCapture::read_settings() {
     g_value_unset(&v);
   }
   g_free(specs);
+  // the rule's alarm time, for the alarms' held levels
+  const auto number = [&](const char* name) {
+    const auto it = settings.find(name);
+    return it == settings.end() ? 0.0 : std::atof(it->second.c_str());
+  };
+  levels_ = std::make_unique<HeldLevels>(number("alarm-seconds"), static_cast<int>(number("alarm-frames")));
   std::lock_guard<std::mutex> lock(mutex_);
   run_.monitor = settings;
   if (const auto it = settings.find("model"); it != settings.end()) run_.model = it->second;
@@ -173,9 +180,11 @@ void ShadowCapture::frame(GstPad* pad, GstBuffer* buffer) {
   well_meta_read(buffer, wells);
   if (index == 0) read_settings();  // the element has started: its model is loaded
   std::vector<Rising> rising;
+  std::vector<HeldLevels::Level> ended;
   const int64_t now = wall_ms_now();
   for (const WellResult& w : wells) {
     bool& was = in_alarm_[w.index];
+    std::string raised;
     if (w.alarm && !was) {
       ShadowAlarm a;
       a.camera = run_.camera;
@@ -191,9 +200,14 @@ void ShadowCapture::frame(GstPad* pad, GstBuffer* buffer) {
       a.snapshot = "snapshots/" + a.id + ".jpg";
       a.clip = "clips/" + a.id + ".ts";
       rising.push_back({w, a});
+      raised = a.id;
     }
     was = w.alarm;
+    if (levels_ && (w.analysed || !raised.empty()) && GST_CLOCK_TIME_IS_VALID(times.running_time))
+      if (auto l = levels_->frame(w.index, static_cast<double>(times.running_time) / 1e9, w.score, w.alarm, raised))
+        ended.push_back(*l);
   }
+  if (!ended.empty()) keep_levels(std::move(ended));
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (GST_CLOCK_TIME_IS_VALID(times.running_time)) watch_.frame(static_cast<int64_t>(times.running_time));
@@ -287,12 +301,22 @@ void ShadowCapture::tick(double now_s) {
   post([this] { write_run(false); });
 }
 
+void ShadowCapture::keep_levels(std::vector<HeldLevels::Level> levels) {
+  post([this, levels] {
+    for (const auto& l : levels)
+      if (!append(paths_.levels, to_json_line(l)))
+        std::fprintf(stderr, "%s: warning: the level of shadow alarm %s could not be kept in %s\n", o_.name.c_str(),
+                     l.alarm_id.c_str(), paths_.dir.c_str());
+  });
+}
+
 void ShadowCapture::finish() {
   std::vector<ClipPlanner::Clip> ready;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     ready = planner_.finish();
   }
+  if (levels_) keep_levels(levels_->finish());  // the alarms still open
   for (const auto& c : ready) post([this, c] { make_clip(c); });
   g_thread_pool_free(worker_, FALSE, TRUE);  // every capture and clip done
   worker_ = nullptr;

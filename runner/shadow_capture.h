@@ -2,7 +2,7 @@
 // frame where a well goes into alarm, keeps that frame. Off the streaming thread
 // (one worker, in order) it writes the well's crop, the frame with the well
 // marked, the alarm's record, and, once the recording's segments around it are
-// closed, its clip. It keeps the run's record (time watched, model, threshold,
+// closed, its clip; when the alarm clears, the level its well held (shadow.h). It keeps the run's record (time watched, model, threshold,
 // the monitor's settings) current under DIR/runs/.
 #pragma once
 
@@ -14,6 +14,7 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -54,6 +55,8 @@ class ShadowCapture {
   std::atomic<uint64_t> alarms_{0};
   uint64_t frames_ = 0;                   // streaming thread
   std::map<int, bool> in_alarm_;          // streaming thread: by the well's index
+  std::unique_ptr<HeldLevels> levels_;    // streaming thread until finish(): each alarm's held level
+  void keep_levels(std::vector<HeldLevels::Level> levels);
   std::mutex mutex_;                      // the rest
   ShadowRun run_;
   WatchClock watch_;

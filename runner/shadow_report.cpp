@@ -114,9 +114,56 @@ std::vector<std::string> AcceptanceReport::verdict_reasons() const {
 
 bool AcceptanceReport::accepted() const { return verdict_reasons().empty(); }
 
+double AcceptanceReport::threshold_in_force() const {
+  if (settings.size() != 1 || alarms.empty()) return -1;
+  return alarms.front().alarm.threshold;
+}
+
+double AcceptanceReport::lowest_real_level() const {
+  double low = -1;
+  for (const Row& row : alarms)
+    if (row.label == 1 && row.held >= 0 && (low < 0 || row.held < low)) low = row.held;
+  return low;
+}
+
+double AcceptanceReport::highest_false_level() const {
+  double high = -1;
+  for (const Row& row : alarms)
+    if (row.label == 0 && row.held >= 0) high = std::max(high, row.held);
+  return high;
+}
+
+int AcceptanceReport::labelled_without_level() const {
+  int n = 0;
+  for (const Row& row : alarms) n += row.label >= 0 && row.held < 0 ? 1 : 0;
+  return n;
+}
+
+std::vector<AcceptanceReport::ThresholdOption> AcceptanceReport::threshold_options() const {
+  std::vector<ThresholdOption> out;
+  const double t = threshold_in_force();
+  if (t <= 0 || (lowest_real_level() < 0 && highest_false_level() < 0)) return out;
+  const auto option = [&](double threshold, const std::string& what) {
+    ThresholdOption o{threshold, what, 0, 0};
+    for (const Row& row : alarms) {
+      if (row.held < 0 || row.held <= threshold) continue;  // an alarm needs the score over the threshold
+      if (row.label == 0) ++o.false_left;
+      if (row.label == 1) ++o.real_kept;
+    }
+    out.push_back(o);
+  };
+  option(t, "in force");
+  for (const double k : {1.25, 1.5, 2.0}) option(t * k, "x " + fixed(k, 2));
+  const double real = lowest_real_level(), falsely = highest_false_level();
+  if (real >= 0 && falsely >= 0 && falsely < real && falsely >= t) option((real + falsely) / 2, "between the levels");
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.threshold < b.threshold; });
+  return out;
+}
+
 AcceptanceReport make_report(const std::string& dir, const std::vector<ShadowRun>& runs,
                              const std::vector<ShadowAlarm>& alarms, const std::map<std::string, bool>& labels,
-                             const std::vector<MissedSpill>& missed, const ReportCriteria& criteria) {
+                             const std::vector<MissedSpill>& missed, const ReportCriteria& criteria,
+                             const std::map<std::string, double>& levels) {
   AcceptanceReport r;
   r.criteria = criteria;
   r.dir = dir;
@@ -143,7 +190,8 @@ AcceptanceReport make_report(const std::string& dir, const std::vector<ShadowRun
   r.cameras.assign(cameras.begin(), cameras.end());
   std::set<std::string> crops;
   for (const ShadowAlarm& a : alarms) {
-    AcceptanceReport::Row row{a, -1};
+    AcceptanceReport::Row row{a, -1, -1};
+    if (const auto it = levels.find(a.id); it != levels.end()) row.held = it->second;
     // a clip is made once the recording around the alarm is closed: a run killed before has none
     if (!a.clip.empty() && !fs::exists(fs::path(dir) / a.clip)) row.alarm.clip.clear();
     const std::string crop = fs::path(a.crop).filename().string();
@@ -219,6 +267,31 @@ std::string report_markdown(const AcceptanceReport& r) {
       << a.snapshot << " | " << (a.clip.empty() ? "none" : a.clip) << " |\n";
   }
   if (r.alarms.empty()) m << "| none | | | | | | | |\n";
+  if (const auto options = r.threshold_options(); !options.empty()) {
+    m << "\n## What a higher threshold would have kept\n\n"
+         "Each alarm's held level: the highest score its well stayed over for the decision rule's alarm time. A "
+         "threshold under it would still have raised the alarm (perhaps later); one at or over it, not. Only the "
+         "alarms a person labelled count; a spill the monitor missed stays missed at any higher threshold.\n\n"
+         "| threshold | false alarms left | per shift | real spills still alarmed |\n|---|---|---|---|\n";
+    for (const auto& o : options)
+      m << "| " << fixed(o.threshold, 4) << " (" << o.what << ") | " << o.false_left << " of " << r.marked_false
+        << " | " << fixed(r.per_shift(o.false_left), 2) << " | " << o.real_kept << " of " << r.marked_true << " |\n";
+    const double real = r.lowest_real_level(), falsely = r.highest_false_level();
+    m << "\n";
+    if (real >= 0 && falsely >= 0 && falsely < real)
+      m << "Every alarm marked real held at least " << fixed(real, 4) << ", every one marked false at most "
+        << fixed(falsely, 4)
+        << ": a threshold between them would have raised every real spill here and none of the false alarms. A "
+           "spill weaker than these would be missed: decide it with more video and with whoever trains the model.\n";
+    else if (real >= 0 && falsely >= 0)
+      m << "The levels overlap: a real spill held " << fixed(real, 4) << ", a false alarm " << fixed(falsely, 4)
+        << ": no threshold raises every real spill here without some false alarm.\n";
+    else if (real >= 0)
+      m << "The weakest real spill held " << fixed(real, 4) << ": a threshold at or over it would have missed it.\n";
+    if (const int n = r.labelled_without_level(); n > 0)
+      m << n << " labelled alarm(s) have no level (a run stopped before they cleared, or recorded before levels "
+                "were kept): left out above.\n";
+  }
   m << "\n## Missed spills (added by a person)\n\n";
   if (r.missed.empty()) m << "None.\n";
   for (const auto& s : r.missed)
@@ -235,8 +308,14 @@ std::string report_json(const AcceptanceReport& r) {
   for (const auto& row : r.alarms) {
     json a = json::parse(to_json_line(row.alarm));
     a["label"] = row.label == 1 ? json("spill") : row.label == 0 ? json("false") : json(nullptr);
+    a["held_level"] = row.held >= 0 ? json(row.held) : json(nullptr);
     alarms.push_back(a);
   }
+  json options = json::array();
+  for (const auto& o : r.threshold_options())
+    options.push_back(
+        {{"threshold", o.threshold}, {"what", o.what}, {"false_left", o.false_left}, {"real_kept", o.real_kept}});
+  const auto level = [](double v) { return v >= 0 ? json(v) : json(nullptr); };
   json missed = json::array();
   for (const auto& s : r.missed) missed.push_back({{"well", s.well}, {"time", s.time}, {"note", s.note}});
   json settings = json::array();
@@ -266,6 +345,9 @@ std::string report_json(const AcceptanceReport& r) {
             {"missed", r.missed.size()},
             {"detection", r.detection() < 0 ? json(nullptr) : json(r.detection())},
             {"settings", settings},
+            {"threshold_options", options},
+            {"lowest_real_level", level(r.lowest_real_level())},
+            {"highest_false_level", level(r.highest_false_level())},
             {"alarm_list", alarms},
             {"missed_list", missed},
             {"notes", r.notes}};
@@ -282,8 +364,10 @@ shift, how many a person marked false and real, the spills the person added as
 missed, and the model, threshold and decision rule in force; ACCEPTED when at
 least --min-hours of video were watched, no alarm is left unlabelled, no spill
 was missed, the false alarms per shift are within --max-false-per-shift and one
-setting was in force throughout. Writes DIR/acceptance-report.md and .json and
-prints the Markdown.
+setting was in force throughout; and, from each alarm's held level (the highest
+score its well stayed over for the rule's alarm time), how many real spills and
+false alarms a higher threshold would have kept. Writes DIR/acceptance-report.md
+and .json and prints the Markdown.
 
 Label the alarms first: wellmonitor-trainer review --images DIR/crops
 --scores DIR/crops/scores.csv --out DIR/review.html, mark each crop, Export, and
@@ -364,6 +448,12 @@ int run_shadow_report(const std::vector<std::string>& args, const std::string& n
       for (std::string line; std::getline(in, line);)
         if (const auto a = shadow_alarm_from_json(line)) alarms.push_back(*a);
     }
+    std::map<std::string, double> levels;
+    if (fs::exists(paths.levels)) {
+      std::istringstream in(read_text(paths.levels));
+      for (std::string line; std::getline(in, line);)
+        if (const auto l = held_level_from_json(line)) levels[l->alarm_id] = l->held;
+    }
     std::map<std::string, bool> labels;
     if (labels_path.empty() && fs::exists(paths.labels)) labels_path = paths.labels;
     if (!labels_path.empty() && labels_path != "none") labels = parse_labels(read_text(labels_path), labels_path);
@@ -375,7 +465,7 @@ int run_shadow_report(const std::vector<std::string>& args, const std::string& n
     if (missed_path.empty() && fs::exists(paths.missed)) missed_path = paths.missed;
     if (!missed_path.empty()) missed = parse_missed(read_text(missed_path), missed_path, wells);
 
-    const AcceptanceReport report = make_report(dir, runs, alarms, labels, missed, criteria);
+    const AcceptanceReport report = make_report(dir, runs, alarms, labels, missed, criteria, levels);
     if (prefix.empty()) prefix = dir + "/acceptance-report";
     const std::string md = report_markdown(report);
     for (const auto& [path, text] : {std::pair<std::string, std::string>{prefix + ".md", md},

@@ -41,7 +41,16 @@ struct ReportCriteria {
 struct AcceptanceReport {
   struct Row {
     ShadowAlarm alarm;
-    int label = -1;  // -1: not labelled, 0: false alarm, 1: real spill
+    int label = -1;     // -1: not labelled, 0: false alarm, 1: real spill
+    double held = -1;   // the level its well held (shadow.h held_level); < 0: not known
+  };
+  // What a higher threshold would have kept: the labelled alarms whose held
+  // level is over it.
+  struct ThresholdOption {
+    double threshold = 0;
+    std::string what;        // "in force", "x 1.5", "between the levels"
+    int false_left = 0;      // marked false, still raised
+    int real_kept = 0;       // marked real, still raised
   };
   struct Setting {  // one model, threshold, rule and colour matrix, and the runs that had it
     std::string model, threshold, rule, colour_matrix;
@@ -60,6 +69,18 @@ struct AcceptanceReport {
   std::vector<Setting> settings;
   std::vector<std::string> notes;  // labels of crops that are no alarm's, ...
 
+  // The threshold in force (one setting throughout, alarms seen), else < 0.
+  double threshold_in_force() const;
+  // Labelled alarms with a known level: the lowest level of one marked real
+  // and the highest of one marked false (< 0: none such).
+  double lowest_real_level() const;
+  double highest_false_level() const;
+  int labelled_without_level() const;
+  // In force, x 1.25, x 1.5, x 2 and, when every real spill held more than
+  // every false alarm, the middle between them; empty without a threshold in
+  // force or a labelled alarm with a level.
+  std::vector<ThresholdOption> threshold_options() const;
+
   double shifts() const { return watched_s / 3600.0 / criteria.shift_hours; }
   double per_shift(double n) const { return shifts() > 0 ? n / shifts() : 0; }
   // spills caught out of those a person knows of (marked real + missed); -1: none known
@@ -68,9 +89,11 @@ struct AcceptanceReport {
   std::vector<std::string> verdict_reasons() const;  // why not, one line each
 };
 
+// `levels`: each alarm's held level by its id (DIR/levels.jsonl).
 AcceptanceReport make_report(const std::string& dir, const std::vector<ShadowRun>& runs,
                              const std::vector<ShadowAlarm>& alarms, const std::map<std::string, bool>& labels,
-                             const std::vector<MissedSpill>& missed, const ReportCriteria& criteria);
+                             const std::vector<MissedSpill>& missed, const ReportCriteria& criteria,
+                             const std::map<std::string, double>& levels = {});
 
 std::string report_markdown(const AcceptanceReport& r);
 std::string report_json(const AcceptanceReport& r);

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include <tuple>
 
 namespace fs = std::filesystem;
 using namespace wellmonitor::run;
@@ -279,4 +280,110 @@ TEST(ShadowReportCommand, WritesMarkdownAndJsonAndRefusesAFolderWithoutARunInOne
   EXPECT_EQ(err, "wellmonitor-run shadow-report: error: " + (d / "missed.txt").string() +
                      ":1: well 'r7w7' is not in the layout (r1w1 ... r2w9)\n");
   fs::remove_all(d);
+}
+
+// ------------------------------------------------- what a higher threshold keeps
+
+// 12 frames a second, an alarm time of 0.75 s: a run of 9 frames (each stands
+// for 1/12 s; the element allows a quarter of a frame).
+TEST(HeldLevel, TheHighestScoreHeldForTheAlarmTimeCountedAsTheElementCounts) {
+  const auto frames = [](const std::vector<double>& scores) {
+    std::vector<std::pair<double, double>> f;
+    for (size_t i = 0; i < scores.size(); ++i) f.emplace_back(10.0 + i / 12.0, scores[i]);
+    return f;
+  };
+  std::vector<double> nine(20, 0.5);
+  for (int i = 0; i < 5; ++i) nine[i] = 0.2;
+  for (int i = 5; i < 14; ++i) nine[i] = 0.9;  // 9 frames at 0.9
+  EXPECT_DOUBLE_EQ(held_level(frames(nine), 0.75), 0.9);
+  std::vector<double> eight = nine;
+  eight[13] = 0.5;  // 8 frames at 0.9: every run of 9 holds 0.5 at best
+  EXPECT_DOUBLE_EQ(held_level(frames(eight), 0.75), 0.5);
+  EXPECT_DOUBLE_EQ(held_level(frames(eight), 0.5), 0.9) << "0.5 s: 6 frames";
+  EXPECT_DOUBLE_EQ(held_level(frames(eight), 0, 5), 0.9) << "alarm-frames=5";
+  EXPECT_DOUBLE_EQ(held_level(frames(eight), 0, 9), 0.5) << "alarm-frames=9";
+  EXPECT_DOUBLE_EQ(held_level(frames({0.7, 0.4, 0.8}), 0.75), 0.4) << "too few frames: the lowest";
+  EXPECT_DOUBLE_EQ(held_level({}, 0.75), 0);
+}
+
+TEST(HeldLevel, EachAlarmGetsTheLevelOfItsWellFromTheAlarmTimeBeforeItUntilItClears) {
+  HeldLevels levels(0.75, 0);
+  std::vector<HeldLevels::Level> got;
+  // well 3: normal for 5 s, then 0.6 for 1 s (the alarm raised at its 9th
+  // frame), 0.95 for 0.5 s, cleared at 0.01; well 4 never alarms
+  int frame = 0;
+  const auto push = [&](int well, double score, bool alarm, const std::string& id = "") {
+    if (auto l = levels.frame(well, frame / 12.0, score, alarm, id)) got.push_back(*l);
+  };
+  for (; frame < 60; ++frame) push(3, 0.01, false), push(4, 0.02, false);
+  for (int i = 0; i < 12; ++i, ++frame) push(3, 0.6, i >= 8, i == 8 ? "A" : ""), push(4, 0.02, false);
+  for (int i = 0; i < 6; ++i, ++frame) push(3, 0.95, true);
+  EXPECT_TRUE(got.empty()) << "still in alarm";
+  push(3, 0.01, false);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].alarm_id, "A");
+  EXPECT_DOUBLE_EQ(got[0].held, 0.6) << "the 0.95 lasted 6 frames only";
+  EXPECT_DOUBLE_EQ(got[0].peak, 0.95);
+  // an alarm open when the run ends
+  ++frame;
+  for (int i = 0; i < 10; ++i, ++frame) push(4, 0.8, i >= 8, i == 8 ? "B" : "");
+  const auto open = levels.finish();
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0].alarm_id, "B");
+  EXPECT_DOUBLE_EQ(open[0].held, 0.8);
+  // the record reads back; a torn line is none
+  const auto back = held_level_from_json(to_json_line(got[0]));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->alarm_id, "A");
+  EXPECT_DOUBLE_EQ(back->held, 0.6);
+  EXPECT_FALSE(held_level_from_json("{\"id\": \"A\", \"he").has_value());
+}
+
+TEST(AcceptanceReport, SaysWhatAHigherThresholdWouldHaveKeptFromTheLabelledAlarmsLevels) {
+  std::vector<ShadowAlarm> alarms;
+  const double held[] = {0.9, 0.6, 0.2, 0.3, 0.5};  // real, real, false, false, not labelled
+  std::map<std::string, bool> labels;
+  std::map<std::string, double> levels;
+  for (int i = 0; i < 5; ++i) {
+    alarms.push_back(alarm("r1w4", 1796128988000 + i * 60000));
+    levels[alarms.back().id] = held[i];
+    if (i < 4) labels[crop_of(alarms.back())] = i < 2;
+  }
+  const AcceptanceReport r = make_report("DIR", {run_of(8)}, alarms, labels, {}, ReportCriteria{8, 1}, levels);
+  EXPECT_DOUBLE_EQ(r.threshold_in_force(), 0.1365);
+  EXPECT_DOUBLE_EQ(r.lowest_real_level(), 0.6);
+  EXPECT_DOUBLE_EQ(r.highest_false_level(), 0.3);
+  const auto options = r.threshold_options();
+  ASSERT_EQ(options.size(), 5u);
+  const std::vector<std::tuple<double, std::string, int, int>> expected = {
+      {0.1365, "in force", 2, 2}, {0.170625, "x 1.25", 2, 2}, {0.20475, "x 1.50", 1, 2},
+      {0.273, "x 2.00", 1, 2},    {0.45, "between the levels", 0, 2}};
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_NEAR(options[i].threshold, std::get<0>(expected[i]), 1e-9) << i;
+    EXPECT_EQ(options[i].what, std::get<1>(expected[i]));
+    EXPECT_EQ(options[i].false_left, std::get<2>(expected[i])) << options[i].what;
+    EXPECT_EQ(options[i].real_kept, std::get<3>(expected[i])) << options[i].what;
+  }
+  const std::string md = report_markdown(r);
+  EXPECT_NE(md.find("| 0.4500 (between the levels) | 0 of 2 | 0.00 | 2 of 2 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("Every alarm marked real held at least 0.6000, every one marked false at most 0.3000"),
+            std::string::npos)
+      << md;
+  const nlohmann::json j = nlohmann::json::parse(report_json(r));
+  EXPECT_EQ(j["threshold_options"].size(), 5u);
+  EXPECT_DOUBLE_EQ(j["lowest_real_level"].get<double>(), 0.6);
+  EXPECT_DOUBLE_EQ(j["alarm_list"][4]["held_level"].get<double>(), 0.5);
+
+  // a false alarm over a real spill: the levels overlap, no separating threshold
+  levels[alarms[3].id] = 0.7;
+  const AcceptanceReport overlap = make_report("DIR", {run_of(8)}, alarms, labels, {}, ReportCriteria{8, 1}, levels);
+  EXPECT_EQ(overlap.threshold_options().size(), 4u);
+  EXPECT_NE(report_markdown(overlap).find("The levels overlap"), std::string::npos);
+  // only real spills labelled: the weakest one's level
+  std::map<std::string, bool> real_only = {{crop_of(alarms[0]), true}, {crop_of(alarms[1]), true}};
+  EXPECT_NE(report_markdown(make_report("DIR", {run_of(8)}, alarms, real_only, {}, ReportCriteria{8, 1}, levels))
+                .find("The weakest real spill held 0.6000: a threshold at or over it would have missed it."),
+            std::string::npos);
+  // no levels recorded (an older shadow folder): no such section
+  EXPECT_TRUE(make_report("DIR", {run_of(8)}, alarms, labels, {}, ReportCriteria{8, 1}).threshold_options().empty());
 }

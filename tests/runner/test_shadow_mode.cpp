@@ -113,6 +113,15 @@ TEST(ShadowMode, OnTheDemoReplayNothingIsSentAndTheReportCountsMatchItsGroundTru
   }
   labels.close();
 
+  // each alarm's held level, from the element's own scores: over the threshold, at most its peak
+  const auto held = read_jsonl(dir / "levels.jsonl");
+  ASSERT_EQ(held.size(), alarms.size()) << runner.describe();
+  for (size_t i = 0; i < held.size(); ++i) {
+    EXPECT_EQ(held[i]["id"], alarms[i]["id"]);
+    EXPECT_GT(held[i]["held"].get<double>(), alarms[i]["threshold"].get<double>()) << held[i].dump();
+    EXPECT_LE(held[i]["held"].get<double>(), held[i]["peak"].get<double>()) << held[i].dump();
+  }
+
   // the crops feed the review page
   const auto review = wellmonitor_test::run_process(
       WELLMONITOR_TRAINER, {"review", "--images", (dir / "crops").string(), "--scores",
@@ -145,6 +154,10 @@ TEST(ShadowMode, OnTheDemoReplayNothingIsSentAndTheReportCountsMatchItsGroundTru
   // the demo replay says its matrix: the report records how it was read
   EXPECT_EQ(j["settings"][0]["colour_matrix"], "the stream says its colour matrix: BT.709");
   EXPECT_NE(report.out.find("**ACCEPTED**"), std::string::npos) << report.out;
+  // what a higher threshold would have kept: the real spill's level, no false alarm to weigh it against
+  EXPECT_EQ(j["lowest_real_level"], held[0]["held"]);
+  EXPECT_EQ(j["threshold_options"].size(), 4u) << j.dump(2);
+  EXPECT_NE(report.out.find("## What a higher threshold would have kept"), std::string::npos) << report.out;
   std::cout << report.out;
 }
 
