@@ -148,8 +148,9 @@ Supervision (live sources: a camera that drops is reconnected, for as long as it
   --start-timeout S     seconds a (re)connected source has for its first frame (default 10)
   --stop-timeout S      at SIGTERM/SIGINT, seconds the end of the stream gets to go through
                         the pipeline before it is stopped anyway (default 10)
-  --state-dir DIR       where the per-camera lock lives (default: $STATE_DIRECTORY, else
-                        $XDG_STATE_HOME/wellmonitor, else ~/.local/state/wellmonitor)
+  --state-dir DIR       where the per-camera lock, spool and shelved wells live (default:
+                        $STATE_DIRECTORY, else $XDG_STATE_HOME/wellmonitor, else
+                        ~/.local/state/wellmonitor)
 Other options:
   --build DIR           use the plugin built in DIR/plugin (default: $WELLMONITOR_BUILD,
                         else the build tree the program runs from, else the installed one)
