@@ -41,6 +41,7 @@ void Runner::restore_shelved() {
     r.shelved = true;
     r.by = w.by;
     r.note = w.note;
+    r.since_us = utc_iso_to_us(w.since);  // the retained state keeps the first time
     // up from the sinks: through wellpublish (who and why, for the state it
     // publishes) to wellmonitor, which applies it before its next frame
     gst_element_send_event(pipeline_, shelve_event_new(r));

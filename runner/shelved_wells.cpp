@@ -30,6 +30,14 @@ std::string utc_now_iso() {
   return buf;
 }
 
+long long utc_iso_to_us(const std::string& iso) {
+  std::tm tm{};
+  const char* end = strptime(iso.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  if (!end || *end) return 0;
+  const std::time_t t = timegm(&tm);
+  return t > 0 ? static_cast<long long>(t) * 1000000 : 0;
+}
+
 bool ShelvedWells::load(std::string& error) {
   wells_.clear();
   std::ifstream in(path_);

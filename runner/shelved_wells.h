@@ -48,5 +48,7 @@ class ShelvedWells {
 
 // Now, UTC, as "2026-12-07T06:48:41Z".
 std::string utc_now_iso();
+// "2026-12-07T06:48:41Z" as microseconds since 1970; 0 for any other text.
+long long utc_iso_to_us(const std::string& iso);
 
 }  // namespace wellmonitor::run

@@ -198,7 +198,7 @@ Session::shelve_passing (const wellmonitor::ShelveRequest & r)
 {
   std::lock_guard<std::mutex> lock (mutex_);
   if (!stopped_)
-    events_.expect_shelve (r.well, r.by, r.note);
+    events_.expect_shelve (r.well, r.by, r.note, r.since_us);
 }
 
 void

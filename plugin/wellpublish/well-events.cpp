@@ -129,11 +129,14 @@ WellEvents::frame (const GstVideoFrame * frame, const GstSegment * segment,
       a.well = w.id;
       a.by = "property";
       OperatorAction asked;
+      gint64 since = wall_us;
       if (take_asked (w.id, asked)) {
         a.by = asked.by;
         a.note = asked.note;
+        if (w.shelved && asked.since_us > 0 && asked.since_us < wall_us)
+          since = asked.since_us;
       }
-      if (states_.shelve (st, w.shelved, a.by, a.note, wall_us)) {
+      if (states_.shelve (st, w.shelved, a.by, a.note, since)) {
         out.push_back (operator_message (a, s, wall_us));
         changed = true;
       }
@@ -349,12 +352,13 @@ WellEvents::command (const Command & c, bool upstream, const Settings & s,
 
 void
 WellEvents::expect_shelve (const std::string & well, const std::string & by,
-    const std::string & note)
+    const std::string & note, gint64 since_us)
 {
   OperatorAction a;
   a.well = well;
   a.by = by;
   a.note = note;
+  a.since_us = since_us;
   OperatorAction older;
   take_asked (well, older);
   asked_.push_back ({well, a});

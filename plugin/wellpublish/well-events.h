@@ -68,7 +68,7 @@ public:
    * downstream: wellmonitor-run shelving again at its start the wells shelved
    * before a restart): who and why, remembered as a command's are. */
   void expect_shelve (const std::string & well, const std::string & by,
-      const std::string & note);
+      const std::string & note, gint64 since_us = 0);
   /* A command that could not be read: a "refused" action. */
   std::vector<Message> refuse (const std::string & verb,
       const std::string & well, const std::string & error,

@@ -42,6 +42,8 @@ struct OperatorAction
   std::string by, note;
   std::string command;          /* refused: the command's verb ("" unreadable) */
   std::string error;            /* refused: why */
+  gint64 since_us = 0;          /* shelved: since when, when before now (a
+                                 * shelving sent again after a restart) */
 };
 
 /* The health of one camera's monitor, as the stats message gives it. */

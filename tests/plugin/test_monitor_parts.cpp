@@ -471,6 +471,23 @@ TEST(Shelving, AppliesEachChangeOnceWithWhoAskedAndReportsAnUnknownWellOnce) {
   EXPECT_EQ(o.changes[0].by, "property");
 }
 
+TEST(Shelving, TheShelveEventCarriesWhoWhyAndSinceWhenWhenGiven) {
+  GstEvent* ev = wm::shelve_event_new({"r2w9", true, "anna", "cylinder removed", 1796623200LL * 1000000});
+  wm::ShelveRequest r;
+  ASSERT_TRUE(wm::shelve_event_parse(ev, r));
+  gst_event_unref(ev);
+  EXPECT_EQ(r.well, "r2w9");
+  EXPECT_TRUE(r.shelved);
+  EXPECT_EQ(r.by, "anna");
+  EXPECT_EQ(r.note, "cylinder removed");
+  EXPECT_EQ(r.since_us, 1796623200LL * 1000000);
+  ev = wm::shelve_event_new({"r2w9", false, "ben", ""});
+  ASSERT_TRUE(wm::shelve_event_parse(ev, r));
+  gst_event_unref(ev);
+  EXPECT_FALSE(r.shelved);
+  EXPECT_EQ(r.since_us, 0) << "a command's: now";
+}
+
 // A shelve and a put-back of one well between two frames (a monitor starting:
 // the wells shelved before its restart, and a command the broker kept for it)
 // are two changes, each said with who asked, not none.

@@ -394,6 +394,11 @@ TEST(Runner, AWellShelvedByCommandStaysShelvedAcrossARestartUntilPutBack) {
     EXPECT_EQ(s.value("state", ""), "shelved") << s.dump();
     EXPECT_EQ(s.value("by", ""), "Anna") << s.dump();
     EXPECT_EQ(s.value("note", ""), "cylinder removed") << s.dump();
+    // since when: the first shelving's time, as the file keeps it, not the restart's
+    const auto file = nlohmann::json::parse(std::ifstream(state / "shelvetable.shelved.json"));
+    std::string since = file["shelved"][0]["since"];
+    ASSERT_EQ(since.size(), 20u) << file.dump();
+    EXPECT_EQ(s.value("since", ""), since.substr(0, 19) + ".000Z") << s.dump();
   }
   {  // put back, stopped
     ChildProcess p;

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -90,6 +91,12 @@ TEST(ShelvedWells, AFolderThatCannotBeWrittenIsAnError) {
   EXPECT_NE(error.find("cannot write /nonexistent-folder/t.shelved.json.new"), std::string::npos) << error;
 }
 
-TEST(ShelvedWells, NowIsUtcIso8601) {
+TEST(ShelvedWells, NowIsUtcIso8601AndReadsBack) {
   EXPECT_TRUE(std::regex_match(utc_now_iso(), std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)"))) << utc_now_iso();
+  EXPECT_EQ(utc_iso_to_us("2026-12-07T06:00:00Z"), 1796623200LL * 1000000);
+  const long long now = utc_iso_to_us(utc_now_iso());
+  EXPECT_NEAR(static_cast<double>(now) / 1e6, static_cast<double>(std::time(nullptr)), 2);
+  EXPECT_EQ(utc_iso_to_us(""), 0);
+  EXPECT_EQ(utc_iso_to_us("yesterday"), 0);
+  EXPECT_EQ(utc_iso_to_us("2026-12-07T06:00:00Z trailing"), 0);
 }
