@@ -144,9 +144,12 @@ std::vector<AcceptanceReport::ThresholdOption> AcceptanceReport::threshold_optio
   const double t = threshold_in_force();
   if (t <= 0 || (lowest_real_level() < 0 && highest_false_level() < 0)) return out;
   const auto option = [&](double threshold, const std::string& what) {
-    ThresholdOption o{threshold, what, 0, 0};
+    ThresholdOption o{threshold, what, 0, 0, 0, 0};
     for (const Row& row : alarms) {
-      if (row.held < 0 || row.held <= threshold) continue;  // an alarm needs the score over the threshold
+      if (row.held < 0) continue;  // no level: left out of every count
+      if (row.label == 0) ++o.false_total;
+      if (row.label == 1) ++o.real_total;
+      if (row.held <= threshold) continue;  // an alarm needs the score over the threshold
       if (row.label == 0) ++o.false_left;
       if (row.label == 1) ++o.real_kept;
     }
@@ -274,8 +277,8 @@ std::string report_markdown(const AcceptanceReport& r) {
          "alarms a person labelled count; a spill the monitor missed stays missed at any higher threshold.\n\n"
          "| threshold | false alarms left | per shift | real spills still alarmed |\n|---|---|---|---|\n";
     for (const auto& o : options)
-      m << "| " << fixed(o.threshold, 4) << " (" << o.what << ") | " << o.false_left << " of " << r.marked_false
-        << " | " << fixed(r.per_shift(o.false_left), 2) << " | " << o.real_kept << " of " << r.marked_true << " |\n";
+      m << "| " << fixed(o.threshold, 4) << " (" << o.what << ") | " << o.false_left << " of " << o.false_total
+        << " | " << fixed(r.per_shift(o.false_left), 2) << " | " << o.real_kept << " of " << o.real_total << " |\n";
     const double real = r.lowest_real_level(), falsely = r.highest_false_level();
     m << "\n";
     if (real >= 0 && falsely >= 0 && falsely < real)
@@ -289,8 +292,12 @@ std::string report_markdown(const AcceptanceReport& r) {
     else if (real >= 0)
       m << "The weakest real spill held " << fixed(real, 4) << ": a threshold at or over it would have missed it.\n";
     if (const int n = r.labelled_without_level(); n > 0)
-      m << n << " labelled alarm(s) have no level (a run stopped before they cleared, or recorded before levels "
-                "were kept): left out above.\n";
+      m << n << " labelled alarm(s) have no level (a run killed before they cleared, or recorded before levels "
+                "were kept): left out of every count above.\n";
+  } else if (r.settings.size() > 1 && r.marked_true + r.marked_false > 0) {
+    m << "\n## What a higher threshold would have kept\n\nNot worked out: the runs had " << r.settings.size()
+      << " different settings (above), and the levels are only comparable under one. Report each setting's runs from "
+         "a folder of their own.\n";
   }
   m << "\n## Missed spills (added by a person)\n\n";
   if (r.missed.empty()) m << "None.\n";
@@ -314,7 +321,8 @@ std::string report_json(const AcceptanceReport& r) {
   json options = json::array();
   for (const auto& o : r.threshold_options())
     options.push_back(
-        {{"threshold", o.threshold}, {"what", o.what}, {"false_left", o.false_left}, {"real_kept", o.real_kept}});
+        {{"threshold", o.threshold}, {"what", o.what}, {"false_left", o.false_left}, {"real_kept", o.real_kept},
+         {"false_with_level", o.false_total}, {"real_with_level", o.real_total}});
   const auto level = [](double v) { return v >= 0 ? json(v) : json(nullptr); };
   json missed = json::array();
   for (const auto& s : r.missed) missed.push_back({{"well", s.well}, {"time", s.time}, {"note", s.note}});

@@ -51,6 +51,8 @@ struct AcceptanceReport {
     std::string what;        // "in force", "x 1.5", "between the levels"
     int false_left = 0;      // marked false, still raised
     int real_kept = 0;       // marked real, still raised
+    int false_total = 0;     // marked false, with a level (the others are left out)
+    int real_total = 0;      // marked real, with a level
   };
   struct Setting {  // one model, threshold, rule and colour matrix, and the runs that had it
     std::string model, threshold, rule, colour_matrix;

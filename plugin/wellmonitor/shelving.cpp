@@ -94,9 +94,21 @@ Shelving::apply (AlarmLifecycle & alarms)
   /* the requests in order (kept until the layout's wells are known) */
   if (alarms.size () > 0) {
     for (const ShelveRequest & r : pending_)
-      for (size_t i = 0; i < alarms.size (); i++)
-        if (alarms.well (i).id == r.well && alarms.well (i).shelved != r.shelved)
+      for (size_t i = 0; i < alarms.size (); i++) {
+        if (alarms.well (i).id != r.well)
+          continue;
+        if (alarms.well (i).shelved != r.shelved) {
           change (i, r.shelved, r.by, r.note);
+        } else {
+          /* asked again before the frame: one change, the last words */
+          for (auto c = out.changes.rbegin (); c != out.changes.rend (); ++c)
+            if (c->index == i) {
+              c->by = r.by;
+              c->note = r.note;
+              break;
+            }
+        }
+      }
     pending_.clear ();
   }
   /* then the list as it stands (the property) */

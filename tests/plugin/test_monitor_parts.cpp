@@ -488,9 +488,11 @@ TEST(Shelving, TheShelveEventCarriesWhoWhyAndSinceWhenWhenGiven) {
   EXPECT_EQ(r.since_us, 0) << "a command's: now";
 }
 
-// A shelve and a put-back of one well between two frames (a monitor starting:
-// the wells shelved before its restart, and a command the broker kept for it)
-// are two changes, each said with who asked, not none.
+// A shelve and a put-back of one well between two frames (two operators, or a
+// monitor starting: the wells shelved before its restart and a command at that
+// moment) are two changes, each said with who asked, not none; two shelves of
+// one well are one change, said with the last one's words (as wellpublish
+// publishes them).
 TEST(Shelving, AShelveAndAPutBackBetweenTwoFramesAreBothApplied) {
   wm::AlarmLifecycle alarms;
   alarms.set_wells({"a", "b"});
@@ -506,6 +508,12 @@ TEST(Shelving, AShelveAndAPutBackBetweenTwoFramesAreBothApplied) {
   EXPECT_EQ(o.changes[1].note, "new cylinder");
   EXPECT_FALSE(alarms.well(1).shelved);
   EXPECT_TRUE(s.apply(alarms).changes.empty());
+  s.request({"b", true, "anna", "during alarm"});
+  s.request({"b", true, "carl", "again"});
+  o = s.apply(alarms);
+  ASSERT_EQ(o.changes.size(), 1u);
+  EXPECT_EQ(o.changes[0].by, "carl");
+  EXPECT_EQ(o.changes[0].note, "again");
 
   // before the layout's wells are known, the requests wait for them
   wm::AlarmLifecycle later;

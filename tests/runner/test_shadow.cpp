@@ -384,6 +384,20 @@ TEST(AcceptanceReport, SaysWhatAHigherThresholdWouldHaveKeptFromTheLabelledAlarm
   EXPECT_NE(report_markdown(make_report("DIR", {run_of(8)}, alarms, real_only, {}, ReportCriteria{8, 1}, levels))
                 .find("The weakest real spill held 0.6000: a threshold at or over it would have missed it."),
             std::string::npos);
+  // a real spill whose run was killed before it cleared: no level, out of every count
+  std::map<std::string, double> partial = levels;
+  partial.erase(alarms[1].id);
+  const AcceptanceReport killed = make_report("DIR", {run_of(8)}, alarms, labels, {}, ReportCriteria{8, 1}, partial);
+  EXPECT_EQ(killed.threshold_options().front().real_kept, 1);
+  EXPECT_EQ(killed.threshold_options().front().real_total, 1);
+  const std::string killed_md = report_markdown(killed);
+  EXPECT_NE(killed_md.find("| 0.1365 (in force) | 2 of 2 | 2.00 | 1 of 1 |"), std::string::npos) << killed_md;
+  EXPECT_NE(killed_md.find("1 labelled alarm(s) have no level"), std::string::npos);
+  // two settings: said, not silently left out
+  const AcceptanceReport two = make_report("DIR", {run_of(8), run_of(8, "8")}, alarms, labels, {}, ReportCriteria{8, 1},
+                                           levels);
+  EXPECT_TRUE(two.threshold_options().empty());
+  EXPECT_NE(report_markdown(two).find("Not worked out: the runs had 2 different settings"), std::string::npos);
   // no levels recorded (an older shadow folder): no such section
   EXPECT_TRUE(make_report("DIR", {run_of(8)}, alarms, labels, {}, ReportCriteria{8, 1}).threshold_options().empty());
 }
