@@ -302,11 +302,34 @@ TEST(PipelineDescription, PublishersSeeTheFrameBeforeTheOverlayAndEachOutputHasI
       << live;
 }
 
+// A file played at its own pace (no --fast) whose only branches write files
+// (a recording, shadow mode) still waits for each frame's time: a sink that
+// syncs beside them. With --fast, a window or live, none is added.
+TEST(PipelineDescription, AFileAtItsPaceWithOnlyARecordingStillKeepsThePace) {
+  RunOptions o;
+  o.mode = Mode::kFile;
+  o.wells = "w.txt";
+  o.display = false;
+  o.record_dir = "/srv/rec";
+  const std::string paced = downstream_description(o, PipelinePlan());
+  EXPECT_NE(paced.find("splitmuxsink"), std::string::npos) << paced;
+  EXPECT_NE(paced.find("wm_tee. ! queue ! fakesink sync=true"), std::string::npos) << paced;
+  o.fast = true;
+  EXPECT_EQ(downstream_description(o, PipelinePlan()).find("fakesink"), std::string::npos);
+  o.fast = false;
+  o.display = true;
+  EXPECT_EQ(downstream_description(o, PipelinePlan()).find("fakesink"), std::string::npos) << "the window keeps it";
+  o.display = false;
+  o.mode = Mode::kLive;
+  EXPECT_EQ(downstream_description(o, PipelinePlan()).find("fakesink"), std::string::npos) << "a camera keeps it";
+}
+
 TEST(PipelineDescription, TheAnnotatedMp4IsFragmentedSoACrashLeavesItPlayable) {
   RunOptions o;
   o.mode = Mode::kHeadless;
   o.wells = "w.txt";
   o.display = false;
+  o.fast = true;  // as headless always is
   o.output = "out.mp4";
   EXPECT_EQ(downstream_description(o, PipelinePlan()),
             "videoconvert name=wm_in ! wellmonitor name=monitor wells=\"w.txt\" ! welloverlay name=overlay ! "
