@@ -100,7 +100,10 @@ double AcceptanceReport::detection() const {
 
 std::vector<std::string> AcceptanceReport::verdict_reasons() const {
   std::vector<std::string> why;
-  if (watched_s <= 0 || watched_s < criteria.required_hours() * 3600)
+  if (watched_s <= 0)
+    why.push_back("no video time recorded (a run records its time every minute: one killed within its first "
+                  "minute has none)");
+  else if (watched_s < criteria.required_hours() * 3600)
     why.push_back("watched " + fixed(watched_s / 3600, 2) + " h, less than the " + fixed(criteria.required_hours(), 2) +
                   " h asked (--min-hours)");
   if (unlabelled > 0) why.push_back(std::to_string(unlabelled) + " alarm(s) not labelled yet");
@@ -217,6 +220,15 @@ AcceptanceReport make_report(const std::string& dir, const std::vector<ShadowRun
   return r;
 }
 
+namespace {
+
+// "1.25", or "unknown" with no time watched
+std::string per_shift_text(const AcceptanceReport& r, double n) {
+  return r.shifts() > 0 ? fixed(r.per_shift(n), 2) : std::string("unknown");
+}
+
+}  // namespace
+
 std::string report_markdown(const AcceptanceReport& r) {
   std::ostringstream m;
   const double hours = r.watched_s / 3600.0;
@@ -241,10 +253,10 @@ std::string report_markdown(const AcceptanceReport& r) {
        }()) << " |\n";
   m << "| shift | " << fixed(r.criteria.shift_hours, 1) << " h (assumed; --shift-hours): " << fixed(r.shifts(), 2)
     << " shift(s) watched |\n";
-  m << "| alarms it would have raised | " << r.alarms.size() << " (" << fixed(r.per_shift(r.alarms.size()), 2)
+  m << "| alarms it would have raised | " << r.alarms.size() << " (" << per_shift_text(r, r.alarms.size())
     << " per shift) |\n";
   m << "| marked real spill by a person | " << r.marked_true << " |\n";
-  m << "| marked false by a person | " << r.marked_false << " (" << fixed(r.per_shift(r.marked_false), 2)
+  m << "| marked false by a person | " << r.marked_false << " (" << per_shift_text(r, r.marked_false)
     << " per shift) |\n";
   m << "| not labelled | " << r.unlabelled << " |\n";
   m << "| missed spills added by a person | " << r.missed.size() << " |\n";
@@ -278,7 +290,7 @@ std::string report_markdown(const AcceptanceReport& r) {
          "| threshold | false alarms left | per shift | real spills still alarmed |\n|---|---|---|---|\n";
     for (const auto& o : options)
       m << "| " << fixed(o.threshold, 4) << " (" << o.what << ") | " << o.false_left << " of " << o.false_total
-        << " | " << fixed(r.per_shift(o.false_left), 2) << " | " << o.real_kept << " of " << o.real_total << " |\n";
+        << " | " << per_shift_text(r, o.false_left) << " | " << o.real_kept << " of " << o.real_total << " |\n";
     const double real = r.lowest_real_level(), falsely = r.highest_false_level();
     m << "\n";
     if (real >= 0 && falsely >= 0 && falsely < real)
@@ -345,10 +357,10 @@ std::string report_json(const AcceptanceReport& r) {
             {"watched_hours", r.watched_s / 3600.0},
             {"shifts", r.shifts()},
             {"alarms", r.alarms.size()},
-            {"alarms_per_shift", r.per_shift(r.alarms.size())},
+            {"alarms_per_shift", r.shifts() > 0 ? json(r.per_shift(r.alarms.size())) : json(nullptr)},
             {"marked_true", r.marked_true},
             {"marked_false", r.marked_false},
-            {"false_per_shift", r.per_shift(r.marked_false)},
+            {"false_per_shift", r.shifts() > 0 ? json(r.per_shift(r.marked_false)) : json(nullptr)},
             {"unlabelled", r.unlabelled},
             {"missed", r.missed.size()},
             {"detection", r.detection() < 0 ? json(nullptr) : json(r.detection())},

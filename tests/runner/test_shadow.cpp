@@ -398,6 +398,15 @@ TEST(AcceptanceReport, SaysWhatAHigherThresholdWouldHaveKeptFromTheLabelledAlarm
                                            levels);
   EXPECT_TRUE(two.threshold_options().empty());
   EXPECT_NE(report_markdown(two).find("Not worked out: the runs had 2 different settings"), std::string::npos);
+  // a run killed within its first minute: no time recorded, said so, rates unknown
+  ShadowRun brief = run_of(0);
+  brief.finished = false;
+  const AcceptanceReport none = make_report("DIR", {brief}, alarms, labels, {}, ReportCriteria{8, 1, 0}, levels);
+  EXPECT_EQ(none.verdict_reasons().front(),
+            "no video time recorded (a run records its time every minute: one killed within its first minute has none)");
+  EXPECT_NE(report_markdown(none).find("| alarms it would have raised | 5 (unknown per shift) |"), std::string::npos)
+      << report_markdown(none);
+  EXPECT_TRUE(nlohmann::json::parse(report_json(none))["alarms_per_shift"].is_null());
   // no levels recorded (an older shadow folder): no such section
   EXPECT_TRUE(make_report("DIR", {run_of(8)}, alarms, labels, {}, ReportCriteria{8, 1}).threshold_options().empty());
 }
