@@ -175,7 +175,12 @@ Session::command (const std::string & payload, bool retained)
       return;
     if (!known) {
       queue (events_.refuse (command_verb_name (c.verb), c.well, "no well " +
-              c.well + " in the layout", settings_, now));
+              c.well + " in the layout", settings_, now, c.by));
+      return;
+    }
+    if (const std::string why = events_.pointless (c); !why.empty ()) {
+      queue (events_.refuse (command_verb_name (c.verb), c.well, why,
+              settings_, now, c.by));
       return;
     }
     queue (events_.command (c, true, settings_, now));
@@ -190,7 +195,7 @@ Session::command (const std::string & payload, bool retained)
   std::lock_guard<std::mutex> lock (mutex_);
   if (!stopped_)
     queue (events_.refuse (command_verb_name (c.verb), c.well,
-            "no wellmonitor upstream took the command", settings_, now));
+            "no wellmonitor upstream took the command", settings_, now, c.by));
 }
 
 void

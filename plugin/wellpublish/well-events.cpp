@@ -298,7 +298,8 @@ WellEvents::operator_message (const OperatorAction & a, const Settings & s,
 
 std::vector<Message>
 WellEvents::refuse (const std::string & verb, const std::string & well,
-    const std::string & error, const Settings & s, gint64 wall_us)
+    const std::string & error, const Settings & s, gint64 wall_us,
+    const std::string & by)
 {
   std::vector<Message> out;
   if (!s.publish_state)
@@ -308,6 +309,7 @@ WellEvents::refuse (const std::string & verb, const std::string & well,
   a.well = well;
   a.command = verb;
   a.error = error;
+  a.by = by;
   OperatorAction forgotten;
   take_asked (well, forgotten);
   out.push_back (operator_message (a, s, wall_us));
@@ -324,7 +326,7 @@ WellEvents::command (const Command & c, bool upstream, const Settings & s,
   const std::string verb = command_verb_name (c.verb);
   if (!knows_well (c.well))
     return refuse (verb, c.well, "no well " + c.well + " in the layout", s,
-        wall_us);
+        wall_us, c.by);
   OperatorAction a;
   a.well = c.well;
   a.by = c.by;
@@ -334,7 +336,7 @@ WellEvents::command (const Command & c, bool upstream, const Settings & s,
     const std::string error = st ? states_.acknowledge (*st, c.event_id, c.by,
         c.note, wall_us) : "well " + c.well + " has not been seen yet";
     if (!error.empty ())
-      return refuse (verb, c.well, error, s, wall_us);
+      return refuse (verb, c.well, error, s, wall_us, c.by);
     a.kind = "acknowledged";
     a.event_id = st->event_id;
     out.push_back (operator_message (a, s, wall_us));
@@ -343,11 +345,31 @@ WellEvents::command (const Command & c, bool upstream, const Settings & s,
   }
   if (!upstream)
     return refuse (verb, c.well, "no wellmonitor upstream took the command",
-        s, wall_us);
+        s, wall_us, c.by);
   /* wellmonitor applies it before its next frame; the metas say so, and
    * the state and the action go out then (see frame ()) */
   expect_shelve (c.well, c.by, c.note);
   return out;
+}
+
+std::string
+WellEvents::pointless (const Command & c) const
+{
+  if (c.verb == Command::Verb::kAck)
+    return "";
+  for (const auto & asked : asked_)
+    if (asked.first == c.well)
+      return "";
+  const WellState *st = states_.find (c.well);
+  if (!st || !st->published)
+    return "";
+  const bool shelved = st->state == "shelved";
+  if (c.verb == Command::Verb::kUnshelve && !shelved)
+    return "well " + c.well + " is not shelved";
+  if (c.verb == Command::Verb::kShelve && shelved)
+    return "well " + c.well + " is shelved already" + (st->by.empty ()? "" :
+        " (by " + st->by + ")") + ": put it back first to shelve it anew";
+  return "";
 }
 
 void

@@ -69,10 +69,16 @@ public:
    * before a restart): who and why, remembered as a command's are. */
   void expect_shelve (const std::string & well, const std::string & by,
       const std::string & note, gint64 since_us = 0);
-  /* A command that could not be read: a "refused" action. */
+  /* A command that could not be read or carried out: a "refused" action
+   * (`by`: who sent it, when it says). */
   std::vector<Message> refuse (const std::string & verb,
       const std::string & well, const std::string & error,
-      const Settings & s, gint64 wall_us);
+      const Settings & s, gint64 wall_us, const std::string & by = "");
+  /* Why a shelve or unshelve would change nothing (the well is shelved
+   * already, or not shelved), so that the operator is told rather than left
+   * without an answer; "" when it would change something, when another
+   * shelving of the well is on its way, or before the well's state is known. */
+  std::string pointless (const Command & c) const;
   /* Whether a layout's well has this id ("unknown" until the first frame
    * with metas). */
   bool knows_well (const std::string & id) const

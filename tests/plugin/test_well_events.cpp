@@ -392,14 +392,45 @@ TEST_F(WellEvents, AShelvingWellmonitorAppliedEndsTheAlarmWithReasonShelvedAndSa
   EXPECT_EQ(rendered(m[0])["kind"], "unshelved");
   EXPECT_EQ(rendered(m[0])["by"], "property");
   EXPECT_EQ(rendered(m[1])["state"], "normal");
-  // refused: no wellmonitor took it, or no such well
+  // refused: no wellmonitor took it, or no such well; the refusal says who sent it
   m = events_.command(c, false, s_, wall_us_);
   ASSERT_EQ(m.size(), 1u);
   EXPECT_EQ(rendered(m[0])["error"], "no wellmonitor upstream took the command");
+  EXPECT_EQ(rendered(m[0])["by"], "anna");
+  wellmonitor_test::expect_matches_schema(json::parse(wellpublish::with_delay(rendered(m[0]).dump(), 0)),
+                                          "operator.schema.json");
   c.well = "r9w9";
   m = events_.command(c, true, s_, wall_us_);
   ASSERT_EQ(m.size(), 1u);
   EXPECT_EQ(rendered(m[0])["error"], "no well r9w9 in the layout");
+}
+
+// A shelve of a shelved well or an unshelve of a watched one changes nothing:
+// the operator is told why rather than left without an answer; while another
+// shelving of the well is on its way, or before its state is known, it goes up.
+TEST_F(WellEvents, AShelvingThatWouldChangeNothingIsSaidSo) {
+  s_.publish_state = true;
+  wellpublish::Command put_back;
+  put_back.verb = wellpublish::Command::Verb::kUnshelve;
+  put_back.well = "r1w1";
+  put_back.by = "ben";
+  EXPECT_EQ(events_.pointless(put_back), "") << "no state known yet";
+  feed({well(0, "r1w1", 0.1, false), well(1, "r1w2", 0.1, false)});
+  EXPECT_EQ(events_.pointless(put_back), "well r1w1 is not shelved");
+  wellpublish::Command shelve = put_back;
+  shelve.verb = wellpublish::Command::Verb::kShelve;
+  shelve.by = "anna";
+  EXPECT_EQ(events_.pointless(shelve), "");
+  events_.command(shelve, true, s_, wall_us_);
+  EXPECT_EQ(events_.pointless(put_back), "") << "a shelving on its way: the put-back follows it up";
+  WellResult shelved = well(0, "r1w1", 0.1, false);
+  shelved.shelved = true;
+  feed({shelved, well(1, "r1w2", 0.1, false)});
+  EXPECT_EQ(events_.pointless(shelve), "well r1w1 is shelved already (by anna): put it back first to shelve it anew");
+  EXPECT_EQ(events_.pointless(put_back), "");
+  wellpublish::Command ack = put_back;
+  ack.verb = wellpublish::Command::Verb::kAck;
+  EXPECT_EQ(events_.pointless(ack), "") << "acknowledgements are judged on their own";
 }
 
 TEST_F(WellEvents, TheStatsCountTheFramesAndListTheWellsInAlarmAndShelved) {
