@@ -327,16 +327,16 @@ WellEvents::command (const Command & c, bool upstream, const Settings & s,
   if (!knows_well (c.well))
     return refuse (verb, c.well, "no well " + c.well + " in the layout", s,
         wall_us, c.by);
-  OperatorAction a;
-  a.well = c.well;
-  a.by = c.by;
-  a.note = c.note;
   if (c.verb == Command::Verb::kAck) {
     WellState *st = states_.find (c.well);
     const std::string error = st ? states_.acknowledge (*st, c.event_id, c.by,
         c.note, wall_us) : "well " + c.well + " has not been seen yet";
     if (!error.empty ())
       return refuse (verb, c.well, error, s, wall_us, c.by);
+    OperatorAction a;
+    a.well = c.well;
+    a.by = c.by;
+    a.note = c.note;
     a.kind = "acknowledged";
     a.event_id = st->event_id;
     out.push_back (operator_message (a, s, wall_us));
