@@ -1,5 +1,7 @@
 #include "shadow_capture.h"
 
+#include "text_file.h"
+
 #include "buffer-times.h"
 #include "well-meta.h"
 
@@ -27,16 +29,6 @@ int64_t wall_ms_now() { return g_get_real_time() / 1000; }
 bool append(const std::string& path, const std::string& text) {
   std::ofstream f(path, std::ios::app | std::ios::binary);
   return f << text && f.flush();
-}
-
-// Writes `text` to `path` through a temporary file: a reader never sees half of it.
-bool write_whole(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::trunc | std::ios::binary);
-    if (!(f << text) || !f.flush()) return false;
-  }
-  return std::rename(tmp.c_str(), path.c_str()) == 0;
 }
 
 // The frame of `sample` as BGR pixels (empty when it cannot be converted).
@@ -119,7 +111,8 @@ bool ShadowCapture::attach(GstElement* monitor, std::string& error) {
     gst_object_unref(out);
   }
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!write_whole(paths_.runs + "/" + run_.id + ".json", to_json(run_))) {
+  std::string why;
+  if (!write_whole(paths_.runs + "/" + run_.id + ".json", to_json(run_), why)) {
     error = "cannot write into the shadow folder '" + paths_.runs + "'";
     return false;
   }
@@ -292,7 +285,8 @@ void ShadowCapture::write_run(bool finished) {
   run_.updated = iso_local(wall_ms_now());
   run_.watched_s = watch_.watched_s();
   run_.alarms = alarms_.load();
-  write_whole(paths_.runs + "/" + run_.id + ".json", to_json(run_));
+  std::string why;  // said once, at the start (attach); a later failure loses at most a minute of the record
+  write_whole(paths_.runs + "/" + run_.id + ".json", to_json(run_), why);
 }
 
 void ShadowCapture::tick(double now_s) {

@@ -1,6 +1,7 @@
 #include "shelved_wells.h"
 
 #include "camera_id.h"
+#include "text_file.h"
 
 #include <nlohmann/json.hpp>
 
@@ -97,26 +98,7 @@ bool ShelvedWells::save(std::string& error) const {
   for (const ShelvedWell& w : wells_)
     list.push_back({{"well", w.well}, {"by", w.by}, {"note", w.note}, {"since", w.since}});
   const nlohmann::ordered_json j = {{"shelved", list}};
-  const std::string tmp = path_ + ".new";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << j.dump(2) << "\n";
-    out.flush();
-    if (!out) {
-      error = "cannot write " + tmp + " (" + std::strerror(errno) + ")";
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      return false;
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, path_, ec);
-  if (ec) {
-    error = "cannot write " + path_ + " (" + ec.message() + ")";
-    fs::remove(tmp, ec);
-    return false;
-  }
-  return true;
+  return write_whole(path_, j.dump(2) + "\n", error);
 }
 
 }  // namespace wellmonitor::run
