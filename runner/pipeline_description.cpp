@@ -94,9 +94,12 @@ std::string downstream_description(const RunOptions& o, const PipelinePlan& plan
     queues.push_back(live ? "queue leaky=downstream max-size-buffers=2 max-size-bytes=0 max-size-time=0" : "queue");
   }
   const bool annotated = !branches.empty();
-  // at the video's pace: a sink that waits for each frame's time, also when
-  // the only branches write files (a recording, shadow mode), which never wait
-  if (branches.empty() || (sync == "true" && !o.display && o.restream_port < 0)) {
+  // a file at the video's pace (file.sh without --fast): a sink that waits for
+  // each frame's time, also when the only branches write files (a recording,
+  // shadow mode), which never wait. Not for the demo's annotated video: without
+  // a window the demo runs as fast as it can, and its encoder, which holds
+  // frames back, would never let a waiting sink beside it preroll.
+  if (branches.empty() || (o.mode == Mode::kFile && sync == "true" && !o.display && o.restream_port < 0)) {
     branches.push_back("fakesink sync=" + sync);
     queues.push_back("queue");
   }

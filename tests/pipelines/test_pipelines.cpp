@@ -136,6 +136,24 @@ TEST(Pipelines, HeadlessShWritesTheAnnotatedVideoAndTheAlarmLog) {
   expect_the_r1w4_spill(alarm_lines(log), true, log + r.describe());
 }
 
+// The README's demo as a user without a display runs it (tools/demo.sh execs
+// demo.sh): the whole replay into the annotated video, checked against its
+// ground truth. Without a window it runs as fast as it can; a sink waiting for
+// each frame's time beside the annotated video's encoder once hung it.
+TEST(Pipelines, DemoShWithoutADisplayWritesTheAnnotatedVideoAndCatchesEverySpill) {
+  SKIP_IN_THE_OTHER_SUITE();
+  const fs::path out = g_tmp / "demo-run";
+  wellmonitor_test::ChildProcess p;
+  ASSERT_TRUE(p.start("/bin/bash", {kPipelines + "/demo.sh", "--build", kBuild, "--no-display", "--out-dir",
+                                    out.string()}));
+  const auto code = p.wait_exit(240000);  // about 20 s here; a hang ends the test, not the suite
+  ASSERT_TRUE(code.has_value()) << "demo.sh hangs\n" << p.describe();
+  ASSERT_EQ(*code, 0) << p.describe();
+  EXPECT_NE(p.out().find("detected 5 of 5 spills; 0 false alarm(s)"), std::string::npos) << p.describe();
+  ASSERT_TRUE(fs::exists(out / "demo-annotated.mp4"));
+  EXPECT_GT(fs::file_size(out / "demo-annotated.mp4"), 100000u);
+}
+
 TEST(Pipelines, RtspShRaisesTheAlarmFromARealRtspServerAndStopsCleanlyOnSigterm) {
   SKIP_IN_THE_OTHER_SUITE();
   const std::string video = clip(72);  // 6 s live: the alarm at r1w4

@@ -322,6 +322,14 @@ TEST(PipelineDescription, AFileAtItsPaceWithOnlyARecordingStillKeepsThePace) {
   o.display = false;
   o.mode = Mode::kLive;
   EXPECT_EQ(downstream_description(o, PipelinePlan()).find("fakesink"), std::string::npos) << "a camera keeps it";
+  // the demo without a window writes its annotated video as fast as it can
+  RunOptions demo;
+  demo.mode = Mode::kDemo;
+  demo.wells = "w.txt";
+  demo.display = false;
+  demo.output = "out/demo-annotated.mp4";
+  EXPECT_EQ(downstream_description(demo, PipelinePlan()).find("fakesink"), std::string::npos)
+      << downstream_description(demo, PipelinePlan());
 }
 
 TEST(PipelineDescription, TheAnnotatedMp4IsFragmentedSoACrashLeavesItPlayable) {
